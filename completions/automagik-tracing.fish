@@ -1,0 +1,98 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_automagik_tracing_global_optspecs
+    string join \n env-file= config-dir= data-dir= no-color q/quiet v/verbose h/help V/version
+end
+
+function __fish_automagik_tracing_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_automagik_tracing_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_automagik_tracing_using_subcommand
+    set -l cmd (__fish_automagik_tracing_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "status" -d 'Show what is on, where traces go, and where each setting came from'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "configure" -d 'Change settings: flags for scripts, a wizard on a terminal'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "id" -d 'Show the anonymous telemetry ID, creating it on first use'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "man" -d 'Print a man page, or write all of them'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -l json -d 'Print one JSON object instead of text'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l provider -d 'The provider whose keys --set and --unset name' -r -f -a "langfuse\t''
+langwatch\t''
+langsmith\t''
+honeycomb\t''
+logfire\t''
+otlp\t''"
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l set -d 'Set a key (repeatable): a provider\'s short key with --provider, else a setting' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l unset -d 'Remove a key (repeatable), named as for --set' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l scope -d 'Where to write: user (tracing.toml) or project (.env)' -r -f -a "user\t'tracing.toml in the config dir, for every project of this user'
+project\t'`.env` in the working directory (or --env-file), for this project'"
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l telemetry -d 'Turn anonymous usage telemetry on'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l no-telemetry -d 'Turn anonymous usage telemetry off'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l observability -d 'Turn traces to your providers on'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l no-observability -d 'Turn traces to your providers off'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l dry-run -d 'Print the change as a diff and write nothing'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l reset -d 'Replace the ID with a new random one'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -l out-dir -d 'Write the script into this directory instead of printing it' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -l out-dir -d 'Write every page (one per subcommand) into this directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand man" -s V -l version -d 'Print version'

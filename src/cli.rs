@@ -1,0 +1,227 @@
+//! The command line, as clap derive types and nothing else. Handlers live in `commands/`;
+//! the library below them never sees these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Tracing and usage telemetry for AI agents";
+
+const LONG_ABOUT: &str = "\
+Tracing and usage telemetry for AI agents.
+
+Observability: traces of agent runs, LLM calls and tool calls go over OTLP/HTTP to the \
+providers you configure (Langfuse, LangWatch, LangSmith, Honeycomb, Logfire, any OTLP \
+endpoint), or to a local trace store when none is configured.
+
+Usage telemetry: anonymous feature-usage counters, no content and no personal data; \
+switch it off with `configure --no-telemetry` or DO_NOT_TRACK=1.
+
+Settings are read from, highest first: flags, the environment, `.env` in the working \
+directory, `tracing.toml` in the config dir, defaults. `status` shows each value and where \
+it came from.";
+
+const EXAMPLES: &str = "\
+Examples:
+  automagik-tracing status                 what is on, where traces go, and why
+  automagik-tracing configure              interactive setup
+  automagik-tracing configure --provider langfuse --set public_key=pk-lf-... --set secret_key=sk-lf-...
+  automagik-tracing configure --no-telemetry
+  automagik-tracing id                     show the anonymous telemetry ID";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "automagik-tracing",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = EXAMPLES,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Read variables from this file instead of `.env` in the working directory
+    ///
+    /// Its values never override the environment. `configure --scope project` writes here.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Never colour the output (NO_COLOR=1 does the same)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Print errors only, no warnings or notes
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail on stderr (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Status(StatusArgs),
+    Configure(ConfigureArgs),
+    Id(IdArgs),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
+}
+
+/// Show what is on, where traces go, and where each setting came from
+///
+/// Read-only: creates no file and records nothing. Secret keys are shown masked.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  automagik-tracing status
+  automagik-tracing status --json | jq .observability.providers
+  DO_NOT_TRACK=1 automagik-tracing status     see the reason telemetry is off")]
+pub struct StatusArgs {
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where `configure` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scope {
+    /// tracing.toml in the config dir, for every project of this user
+    User,
+    /// `.env` in the working directory (or --env-file), for this project
+    Project,
+}
+
+/// Change settings: flags for scripts, a wizard on a terminal
+///
+/// With no flags on a terminal, an interactive wizard asks which providers to use, their
+/// keys (hidden input) and whether to send anonymous telemetry, then shows the change
+/// before writing it.
+///
+/// Provider keys go to `.env` (--scope project) by default, on/off switches to
+/// tracing.toml (--scope user). Files are written atomically; comments, order and the
+/// quoting of untouched lines are kept; a file holding a secret is made 0600.
+///
+/// Provider keys (--provider NAME --set KEY=VALUE):
+///   langfuse   public_key, secret_key, host
+///   langwatch  api_key, endpoint
+///   langsmith  api_key, project, endpoint
+///   honeycomb  api_key, dataset, endpoint
+///   logfire    token, base_url
+///   otlp       endpoint, traces_endpoint, headers, certificate, compression
+///
+/// Without --provider, --set and --unset take a setting's variable name or its
+/// tracing.toml key: `--set AUTOMAGIK_SAMPLE_RATE=0.5` or `--set observability.sample_rate=0.5`.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  automagik-tracing configure
+  automagik-tracing configure --provider langfuse --set public_key=pk-lf-... --set secret_key=sk-lf-...
+  automagik-tracing configure --provider honeycomb --set api_key=... --scope user
+  automagik-tracing configure --no-telemetry
+  automagik-tracing configure --set observability.sample_rate=0.25 --dry-run
+  automagik-tracing configure --provider langfuse --unset secret_key")]
+pub struct ConfigureArgs {
+    /// Turn anonymous usage telemetry on
+    #[arg(long, overrides_with = "no_telemetry")]
+    pub telemetry: bool,
+
+    /// Turn anonymous usage telemetry off
+    #[arg(long)]
+    pub no_telemetry: bool,
+
+    /// Turn traces to your providers on
+    #[arg(long, overrides_with = "no_observability")]
+    pub observability: bool,
+
+    /// Turn traces to your providers off
+    #[arg(long)]
+    pub no_observability: bool,
+
+    /// The provider whose keys --set and --unset name
+    #[arg(long, value_name = "NAME", value_parser = ["langfuse", "langwatch", "langsmith", "honeycomb", "logfire", "otlp"])]
+    pub provider: Option<String>,
+
+    /// Set a key (repeatable): a provider's short key with --provider, else a setting
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
+    /// Remove a key (repeatable), named as for --set
+    #[arg(long = "unset", value_name = "KEY")]
+    pub unset: Vec<String>,
+
+    /// Where to write: user (tracing.toml) or project (.env)
+    #[arg(long, value_enum)]
+    pub scope: Option<Scope>,
+
+    /// Print the change as a diff and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Show the anonymous telemetry ID, creating it on first use
+///
+/// The ID is random (UUID v4), kept in the config dir, and never derived from this
+/// machine or its user. It is the only identity telemetry carries.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  automagik-tracing id
+  automagik-tracing id --reset     forget the old ID and make a new one")]
+pub struct IdArgs {
+    /// Replace the ID with a new random one
+    #[arg(long)]
+    pub reset: bool,
+}
+
+/// Print a shell completion script
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  automagik-tracing completions bash > ~/.local/share/bash-completion/completions/automagik-tracing
+  automagik-tracing completions zsh > ~/.zfunc/_automagik-tracing
+  automagik-tracing completions fish > ~/.config/fish/completions/automagik-tracing.fish")]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+
+    /// Write the script into this directory instead of printing it
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// Print a man page, or write all of them
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  automagik-tracing man | man -l -
+  automagik-tracing man configure | man -l -
+  automagik-tracing man --out-dir /usr/local/share/man/man1")]
+pub struct ManArgs {
+    /// The subcommand whose page to print (default: the main page)
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+
+    /// Write every page (one per subcommand) into this directory
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub out_dir: Option<PathBuf>,
+}

@@ -1,0 +1,377 @@
+//! `configure`: turn flags (or the wizard's answers) into changes, and write them to
+//! `.env` (project scope) or `tracing.toml` (user scope) without disturbing either file.
+
+mod wizard;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, ConfigureArgs, Scope};
+use crate::commands::Context;
+use crate::config::dotenv::{DotEnv, DotEnvEditor};
+use crate::config::files::{self, NewContent};
+use crate::config::keys::{self, Kind, Known, mask};
+use crate::config::toml_file::{TomlEditor, TomlSettings};
+use crate::config::values::{BOOL_WORDS, parse_bool_text, parse_provider_list};
+use crate::config::{Config, Raw, Source};
+use crate::error::{EXIT_OK, EXIT_USAGE, Error, Result};
+use crate::export::presets::{self, normalize_base_url};
+
+/// One setting to write (`Some`) or remove (`None`), and where.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub known: Known,
+    pub value: Option<String>,
+    pub scope: Scope,
+}
+
+impl Change {
+    /// Provider keys belong to the project, switches and tunables to the user.
+    pub fn new(known: Known, value: Option<String>, scope: Option<Scope>) -> Change {
+        let default = match known {
+            Known::ProviderKey(..) => Scope::Project,
+            Known::Setting(_) => Scope::User,
+        };
+        Change {
+            known,
+            value,
+            scope: scope.unwrap_or(default),
+        }
+    }
+}
+
+pub fn run(args: &ConfigureArgs, ctx: &Context) -> Result<u8> {
+    let config = ctx.load()?;
+    let changes = changes_from_flags(args)?;
+    if changes.is_empty() {
+        if args.scope.is_some() || args.dry_run {
+            return Err(
+                Error::usage("nothing to change: --scope and --dry-run go with a change")
+                    .with_hint(
+                        "add --telemetry, --no-telemetry, --provider NAME --set KEY=VALUE, ...",
+                    ),
+            );
+        }
+        if !ctx.ui.interactive {
+            let mut cli = Cli::command();
+            let help = cli
+                .find_subcommand_mut("configure")
+                .map(|c| c.render_long_help().to_string())
+                .unwrap_or_default();
+            eprintln!("{help}");
+            eprintln!(
+                "error: no terminal for the interactive wizard: give the changes as flags (above)"
+            );
+            return Ok(EXIT_USAGE);
+        }
+        return match wizard::run(&config, ctx)? {
+            Some(changes) => {
+                apply(&changes, &config, false, ctx)?;
+                Ok(EXIT_OK)
+            }
+            None => {
+                ctx.ui.note("nothing written");
+                Ok(EXIT_OK)
+            }
+        };
+    }
+    apply(&changes, &config, args.dry_run, ctx)?;
+    Ok(EXIT_OK)
+}
+
+fn changes_from_flags(args: &ConfigureArgs) -> Result<Vec<Change>> {
+    let mut changes = Vec::new();
+    let switch = |var: &str, on: bool| {
+        Change::new(
+            Known::by_var(var).expect("switch is in the table"),
+            Some(on.to_string()),
+            args.scope,
+        )
+    };
+    if args.telemetry || args.no_telemetry {
+        changes.push(switch(keys::TELEMETRY_ENABLED, args.telemetry));
+    }
+    if args.observability || args.no_observability {
+        changes.push(switch(keys::OBSERVABILITY_ENABLED, args.observability));
+    }
+    if args.provider.is_some() && args.set.is_empty() && args.unset.is_empty() {
+        return Err(Error::usage(
+            "--provider names whose keys --set and --unset change, and neither was given",
+        )
+        .with_hint("for example: configure --provider langfuse --set public_key=pk-lf-..."));
+    }
+    for item in &args.set {
+        let (key, value) = item.split_once('=').ok_or_else(|| {
+            Error::usage(format!("--set `{item}` has no `=`")).with_hint("write --set KEY=VALUE")
+        })?;
+        let known = resolve_key(args.provider.as_deref(), key.trim())?;
+        let value = validate(&known, value.trim())?;
+        changes.push(Change::new(known, Some(value), args.scope));
+    }
+    for key in &args.unset {
+        let known = resolve_key(args.provider.as_deref(), key.trim())?;
+        changes.push(Change::new(known, None, args.scope));
+    }
+    for change in &changes {
+        if change.scope == Scope::User && change.known.toml_key().is_none() {
+            return Err(Error::usage(format!(
+                "`{}` has no tracing.toml key: it belongs in the environment",
+                change.known.var()
+            ))
+            .with_hint("use --scope project to write it to .env"));
+        }
+    }
+    Ok(changes)
+}
+
+/// A key named on the command line: a provider's short key, a variable, or a TOML key.
+fn resolve_key(provider: Option<&str>, key: &str) -> Result<Known> {
+    if let Some(name) = provider {
+        let preset = presets::preset(name).expect("clap only accepts preset names");
+        return preset
+            .key(key)
+            .or_else(|| preset.keys.iter().find(|k| k.var == key))
+            .map(|spec| Known::ProviderKey(preset, spec))
+            .ok_or_else(|| {
+                let shorts: Vec<_> = preset.keys.iter().map(|k| k.short).collect();
+                Error::usage(format!("`{key}` is not a key of {name}"))
+                    .with_hint(format!("{name} keys: {}", shorts.join(", ")))
+            });
+    }
+    Known::by_var(key)
+        .or_else(|| Known::by_toml_key(key))
+        .ok_or_else(|| {
+            let hint = if key.contains('_') && key.to_ascii_lowercase() == key {
+                "provider keys need --provider NAME, e.g. --provider langfuse --set secret_key=..."
+                    .to_string()
+            } else {
+                let names: Vec<_> = keys::SETTINGS.iter().filter_map(|s| s.toml).collect();
+                format!("settings are: {}", names.join(", "))
+            };
+            Error::usage(format!("`{key}` is not a setting")).with_hint(hint)
+        })
+}
+
+/// Checks a value against its kind and returns it as it will be written.
+fn validate(known: &Known, value: &str) -> Result<String> {
+    let var = known.var();
+    let bad = |expected: &str| {
+        Error::usage(format!("`{value}` is not a valid value for {var}"))
+            .with_hint(expected.to_string())
+    };
+    if value.is_empty() {
+        return Err(Error::usage(format!("--set gives {var} an empty value"))
+            .with_hint("use --unset KEY to remove a key"));
+    }
+    match known.kind() {
+        Kind::Bool => parse_bool_text(value)
+            .map(|b| b.to_string())
+            .ok_or_else(|| bad(&format!("use one of {BOOL_WORDS}"))),
+        Kind::Int => value
+            .parse::<u64>()
+            .map(|n| n.to_string())
+            .map_err(|_| bad("use a whole number")),
+        Kind::Float => value
+            .parse::<f64>()
+            .ok()
+            .filter(|f| (0.0..=1.0).contains(f))
+            .map(|_| value.to_string())
+            .ok_or_else(|| bad("use a number from 0.0 to 1.0")),
+        Kind::List => {
+            let raw = Raw {
+                var: var.to_string(),
+                value: value.to_string(),
+                source: Source::Flag("--set".into()),
+            };
+            Ok(parse_provider_list(&raw)?.join(","))
+        }
+        Kind::Text => {
+            let is_url = matches!(known, Known::ProviderKey(p, k) if k.short == p.base_key || k.short == "traces_endpoint")
+                || var == keys::TELEMETRY_ENDPOINT;
+            if is_url {
+                normalize_base_url(value).map_err(|why| bad(&why))?;
+            }
+            Ok(value.to_string())
+        }
+    }
+}
+
+/// Writes (or with `dry_run`, shows) the changes, one file per scope.
+pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) -> Result<()> {
+    for scope in [Scope::Project, Scope::User] {
+        let mine: Vec<&Change> = changes.iter().filter(|c| c.scope == scope).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let path = match scope {
+            Scope::Project => config.paths.env_file.clone(),
+            Scope::User => config.paths.config_file(),
+        };
+        let edit = |old: Option<&str>| edit_text(scope, &path, old.unwrap_or(""), &mine);
+        if dry_run {
+            let old = match std::fs::read_to_string(&path) {
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(Error::io("cannot read", &path, e)),
+            };
+            let new = edit(old.as_deref())?;
+            ctx.ui.out(&diff(
+                scope,
+                &path.display().to_string(),
+                old.as_deref().unwrap_or(""),
+                &new.text,
+            ))?;
+            continue;
+        }
+        let (old, new) = files::update(&path, edit)?;
+        if old.as_deref() == Some(new.as_str()) {
+            ctx.ui.out(&format!(
+                "{} already says so: nothing to change\n",
+                path.display()
+            ))?;
+            continue;
+        }
+        let mut summary = format!("updated {}\n", path.display());
+        for change in &mine {
+            let line = match &change.value {
+                Some(v) if change.known.secret() => {
+                    format!("  set {} = {}\n", change.known.var(), mask(v))
+                }
+                Some(v) => format!("  set {} = {v}\n", change.known.var()),
+                None => format!("  removed {}\n", change.known.var()),
+            };
+            summary.push_str(&line);
+        }
+        ctx.ui.out(&summary)?;
+    }
+    if !dry_run {
+        warn_if_shadowed(changes, ctx);
+    }
+    Ok(())
+}
+
+fn edit_text(
+    scope: Scope,
+    path: &std::path::Path,
+    old: &str,
+    changes: &[&Change],
+) -> Result<NewContent> {
+    match scope {
+        Scope::Project => {
+            let mut editor = DotEnvEditor::parse(path, old)?;
+            for change in changes {
+                match &change.value {
+                    Some(value) => editor.set(change.known.var(), value),
+                    None => {
+                        editor.unset(change.known.var());
+                    }
+                }
+            }
+            let holds_secret = editor.keys().any(keys::looks_secret);
+            Ok(NewContent {
+                text: editor.render(),
+                holds_secret,
+            })
+        }
+        Scope::User => {
+            let mut editor = TomlEditor::parse(path, old)?;
+            for change in changes {
+                let key = change
+                    .known
+                    .toml_key()
+                    .expect("checked when the change was made");
+                match &change.value {
+                    Some(value) => editor.set(&key, value, change.known.kind())?,
+                    None => {
+                        editor.unset(&key);
+                    }
+                }
+            }
+            let text = editor.render();
+            let holds_secret = TomlSettings::parse(path, &text)?
+                .iter()
+                .any(|(var, _)| Known::by_var(var).is_some_and(|k| k.secret()));
+            Ok(NewContent { text, holds_secret })
+        }
+    }
+}
+
+/// A unified diff of the change, with every secret value masked on both sides.
+fn diff(scope: Scope, name: &str, old: &str, new: &str) -> String {
+    let mut secrets: Vec<String> = Vec::new();
+    for text in [old, new] {
+        let path = std::path::Path::new(name);
+        match scope {
+            Scope::Project => {
+                if let Ok(env) = DotEnv::parse(path, text) {
+                    secrets.extend(
+                        env.iter()
+                            .filter(|(k, _)| keys::looks_secret(k))
+                            .map(|(_, v)| v.to_string()),
+                    );
+                }
+            }
+            Scope::User => {
+                if let Ok(toml) = TomlSettings::parse(path, text) {
+                    secrets.extend(
+                        toml.iter()
+                            .filter(|(var, _)| Known::by_var(var).is_some_and(|k| k.secret()))
+                            .map(|(_, v)| v.to_string()),
+                    );
+                }
+            }
+        }
+    }
+    secrets.retain(|s| s.len() >= 4);
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let hide = |text: &str| {
+        secrets
+            .iter()
+            .fold(text.to_string(), |acc, s| acc.replace(s.as_str(), &mask(s)))
+    };
+    let (old, new) = (hide(old), hide(new));
+    if old == new {
+        return format!("{name}: no change\n");
+    }
+    similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .header(name, name)
+        .to_string()
+}
+
+/// After writing, says when a higher layer still decides a value we just wrote.
+fn warn_if_shadowed(changes: &[Change], ctx: &Context) {
+    let Ok(config) = ctx.load() else { return };
+    for change in changes {
+        let Some(raw) = config.layers.lookup(change.known.var()) else {
+            continue;
+        };
+        let shadowed = match change.scope {
+            Scope::User => matches!(
+                raw.source,
+                Source::Flag(_) | Source::Env(_) | Source::DotEnv { .. }
+            ),
+            Scope::Project => matches!(raw.source, Source::Flag(_) | Source::Env(_)),
+        };
+        if shadowed && change.value.as_deref() != Some(raw.value.as_str()) {
+            ctx.ui.warn(&format!(
+                "{} is also set by {}, which takes precedence over what was written",
+                change.known.var(),
+                raw.source
+            ));
+        }
+    }
+    let Ok(settings) = config.settings() else {
+        return;
+    };
+    for change in changes {
+        let wanted = change.value.as_deref() == Some("true");
+        let (layer, switch) = match change.known.var() {
+            keys::TELEMETRY_ENABLED => ("telemetry", &settings.telemetry.switch),
+            keys::OBSERVABILITY_ENABLED => ("observability", &settings.observability.switch),
+            _ => continue,
+        };
+        if wanted && !switch.enabled {
+            ctx.ui.warn(&format!("{layer} is still {}", switch.reason));
+        }
+    }
+}

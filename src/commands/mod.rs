@@ -1,0 +1,62 @@
+//! One file per subcommand; this module only builds the shared context and dispatches.
+
+mod completions;
+mod configure;
+mod id;
+mod man;
+mod status;
+
+use crate::cli::{Cli, Command};
+use crate::config::{LoadOptions, Override, keys};
+use crate::error::Result;
+use crate::ui::Ui;
+
+/// What every handler gets: how to print, and how to load settings.
+pub struct Context {
+    pub ui: Ui,
+    pub options: LoadOptions,
+}
+
+impl Context {
+    /// Builds the context from the global flags and this process's environment.
+    pub fn from_cli(cli: &Cli) -> Context {
+        let mut options = LoadOptions::from_process();
+        let global = &cli.global;
+        options.env_file = global.env_file.clone();
+        for (value, var, flag) in [
+            (&global.config_dir, keys::CONFIG_DIR, "--config-dir"),
+            (&global.data_dir, keys::DATA_DIR, "--data-dir"),
+        ] {
+            if let Some(path) = value {
+                options.overrides.push(Override {
+                    var: var.to_string(),
+                    value: path.display().to_string(),
+                    flag: flag.to_string(),
+                });
+            }
+        }
+        let ui = Ui::new(global.no_color, global.quiet, global.verbose, &options.env);
+        Context { ui, options }
+    }
+
+    pub fn load(&self) -> Result<crate::config::Config> {
+        let config = crate::config::Config::load(self.options.clone())?;
+        if config.paths.env_file_exists {
+            self.ui
+                .debug(&format!("read {}", config.paths.env_file.display()));
+        }
+        Ok(config)
+    }
+}
+
+/// Runs the subcommand; returns the exit code on success.
+pub fn dispatch(cli: Cli) -> Result<u8> {
+    let ctx = Context::from_cli(&cli);
+    match &cli.command {
+        Command::Status(args) => status::run(args, &ctx),
+        Command::Configure(args) => configure::run(args, &ctx),
+        Command::Id(args) => id::run(args, &ctx),
+        Command::Completions(args) => completions::run(args, &ctx),
+        Command::Man(args) => man::run(args, &ctx),
+    }
+}

@@ -1,0 +1,288 @@
+//! `status`: every effective setting with its source, and why each layer is on or off.
+//!
+//! Read-only: it never creates the anonymous ID or any other file. The JSON form is the
+//! [`Report`] struct, which tests and scripts read.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::cli::StatusArgs;
+use crate::commands::Context;
+use crate::config::keys::mask;
+use crate::config::{Settings, Source, Sourced};
+use crate::error::{EXIT_OK, Result};
+use crate::telemetry::identity;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub observability: ObservabilityReport,
+    pub telemetry: TelemetryReport,
+    pub limits: Vec<LimitReport>,
+    pub files: FilesReport,
+    /// The CI variable that was detected, if any.
+    pub ci: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ObservabilityReport {
+    pub enabled: bool,
+    pub reason: String,
+    pub providers: Vec<ProviderReport>,
+    pub sample_rate: Sourced<f64>,
+    pub slow_threshold_ms: Sourced<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProviderReport {
+    pub name: String,
+    pub active: bool,
+    pub configured: bool,
+    pub note: String,
+    pub endpoint: String,
+    /// Where the provider's configuration came from; empty when it has none.
+    pub source: String,
+    pub keys: Vec<KeyReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyReport {
+    pub name: String,
+    /// Masked when the key is secret.
+    pub value: String,
+    pub source: Source,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TelemetryReport {
+    pub enabled: bool,
+    pub reason: String,
+    pub endpoint: String,
+    pub endpoint_source: Source,
+    pub anonymous_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LimitReport {
+    pub name: &'static str,
+    pub value: u64,
+    pub source: Source,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FilesReport {
+    pub env_file: Option<String>,
+    pub config_file: String,
+    pub config_file_exists: bool,
+    pub config_dir: Sourced<String>,
+    pub data_dir: String,
+    pub data_dir_source: Source,
+}
+
+pub fn run(args: &StatusArgs, ctx: &Context) -> Result<u8> {
+    let config = ctx.load()?;
+    let settings = config.settings()?;
+    let report = Report::new(&settings);
+    if args.json {
+        let text = serde_json::to_string_pretty(&report).expect("the report serialises");
+        ctx.ui.out(&format!("{text}\n"))?;
+    } else {
+        ctx.ui.out(&render(&report, ctx))?;
+        for warning in &report.warnings {
+            ctx.ui.warn(warning);
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+impl Report {
+    pub fn new(settings: &Settings) -> Report {
+        let obs = &settings.observability;
+        let providers = obs
+            .providers
+            .iter()
+            .map(|p| ProviderReport {
+                name: p.name.to_string(),
+                active: p.active,
+                configured: p.configured,
+                note: p.note.clone(),
+                endpoint: p.endpoint.clone().unwrap_or_default(),
+                source: p.source.as_ref().map(Source::to_string).unwrap_or_default(),
+                keys: p
+                    .keys
+                    .iter()
+                    .filter_map(|k| {
+                        let value = k.value.as_ref()?;
+                        Some(KeyReport {
+                            name: k.spec.var.to_string(),
+                            value: if k.spec.secret {
+                                mask(&value.value)
+                            } else {
+                                value.value.clone()
+                            },
+                            source: value.source.clone(),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        let limits = &settings.limits;
+        let paths = &settings.paths;
+        let limit = |name, v: &Sourced<u64>| LimitReport {
+            name,
+            value: v.value,
+            source: v.source.clone(),
+        };
+        Report {
+            observability: ObservabilityReport {
+                enabled: obs.switch.enabled,
+                reason: obs.switch.reason.clone(),
+                providers,
+                sample_rate: obs.sample_rate.clone(),
+                slow_threshold_ms: obs.slow_threshold_ms.clone(),
+            },
+            telemetry: TelemetryReport {
+                enabled: settings.telemetry.switch.enabled,
+                reason: settings.telemetry.switch.reason.clone(),
+                endpoint: settings.telemetry.endpoint.value.clone(),
+                endpoint_source: settings.telemetry.endpoint.source.clone(),
+                anonymous_id: match identity::read(&paths.config_dir.value) {
+                    identity::Stored::Valid(id) => Some(id),
+                    _ => None,
+                },
+            },
+            limits: vec![
+                limit("queue_max_spans", &limits.queue_max_spans),
+                limit("queue_max_bytes", &limits.queue_max_bytes),
+                limit("flush_timeout_secs", &limits.flush_timeout_secs),
+                limit("spool_max_bytes", &limits.spool_max_bytes),
+                limit("store_max_bytes", &limits.store_max_bytes),
+                limit("store_max_age_days", &limits.store_max_age_days),
+            ],
+            files: FilesReport {
+                env_file: paths
+                    .env_file_exists
+                    .then(|| paths.env_file.display().to_string()),
+                config_file: paths.config_file().display().to_string(),
+                config_file_exists: paths.config_file().is_file(),
+                config_dir: Sourced::new(
+                    paths.config_dir.value.display().to_string(),
+                    paths.config_dir.source.clone(),
+                ),
+                data_dir: paths.data_dir.value.display().to_string(),
+                data_dir_source: paths.data_dir.source.clone(),
+            },
+            ci: settings.ci.clone(),
+            warnings: settings.warnings.clone(),
+        }
+    }
+}
+
+fn render(report: &Report, ctx: &Context) -> String {
+    let ui = &ctx.ui;
+    let onoff = |enabled: bool, reason: &str| {
+        if enabled {
+            ui.good(reason)
+        } else {
+            ui.bad(reason)
+        }
+    };
+    let mut out = String::new();
+    let obs = &report.observability;
+    let _ = writeln!(
+        out,
+        "{}  {}",
+        ui.bold("Observability"),
+        onoff(obs.enabled, &obs.reason)
+    );
+    for p in &obs.providers {
+        if p.active {
+            let _ = writeln!(
+                out,
+                "  {:<10} {}  → {}",
+                p.name,
+                ui.good("active  "),
+                p.endpoint
+            );
+        } else {
+            let _ = writeln!(out, "  {:<10} {}  {}", p.name, ui.dim("inactive"), p.note);
+        }
+        for key in &p.keys {
+            let _ = writeln!(
+                out,
+                "  {:<10} {:<8}  {} = {}  {}",
+                "",
+                "",
+                key.name,
+                key.value,
+                ui.dim(&format!("({})", key.source))
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  sample rate       {:?}  {}",
+        obs.sample_rate.value,
+        ui.dim(&format!("({})", obs.sample_rate.source))
+    );
+    let _ = writeln!(
+        out,
+        "  slow threshold    {} ms  {}",
+        obs.slow_threshold_ms.value,
+        ui.dim(&format!("({})", obs.slow_threshold_ms.source))
+    );
+
+    let tel = &report.telemetry;
+    let _ = writeln!(
+        out,
+        "\n{}      {}",
+        ui.bold("Telemetry"),
+        onoff(tel.enabled, &tel.reason)
+    );
+    let _ = writeln!(
+        out,
+        "  endpoint          {}  {}",
+        tel.endpoint,
+        ui.dim(&format!("({})", tel.endpoint_source))
+    );
+    let id = tel.anonymous_id.clone().unwrap_or_else(|| {
+        "none yet (created by the first event, or by `automagik-tracing id`)".into()
+    });
+    let _ = writeln!(out, "  anonymous id      {id}");
+    if tel.enabled {
+        let _ = writeln!(
+            out,
+            "  switch off with   automagik-tracing configure --no-telemetry, or DO_NOT_TRACK=1"
+        );
+    }
+
+    let _ = writeln!(out, "\n{}", ui.bold("Limits"));
+    for l in &report.limits {
+        let _ = writeln!(
+            out,
+            "  {:<20}{}  {}",
+            l.name,
+            l.value,
+            ui.dim(&format!("({})", l.source))
+        );
+    }
+
+    let files = &report.files;
+    let _ = writeln!(out, "\n{}", ui.bold("Files"));
+    let env_file = files.env_file.clone().unwrap_or_else(|| "none".into());
+    let _ = writeln!(out, "  .env              {env_file}");
+    let missing = if files.config_file_exists {
+        ""
+    } else {
+        "  (not created yet)"
+    };
+    let _ = writeln!(out, "  settings          {}{missing}", files.config_file);
+    let _ = writeln!(
+        out,
+        "  data dir          {}  {}",
+        files.data_dir,
+        ui.dim(&format!("({})", files.data_dir_source))
+    );
+    out
+}

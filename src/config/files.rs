@@ -1,0 +1,204 @@
+//! Safe file updates: an exclusive lock, then a temp file in the same directory renamed
+//! over the original, so a reader never sees half a file and a crash never loses one.
+//!
+//! A file that holds a secret is always left with mode 0600; any other keeps its mode.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// What an update decided: the new text and whether it holds a secret.
+pub struct NewContent {
+    pub text: String,
+    pub holds_secret: bool,
+}
+
+/// Locks `path`, hands its current text (`None` when absent) to `edit`, and writes what
+/// `edit` returns atomically. Concurrent updaters of the same file run one after another.
+///
+/// Returns the old and new text. Nothing is written when `edit` fails or changes nothing.
+pub fn update(
+    path: &Path,
+    edit: impl FnOnce(Option<&str>) -> Result<NewContent>,
+) -> Result<(Option<String>, String)> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
+    let (lock, created) = lock_path(path)?;
+    let old = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let old = (!created || !old.is_empty()).then_some(old);
+    let new = match edit(old.as_deref()) {
+        Ok(new) => new,
+        Err(err) => {
+            if created {
+                let _ = fs::remove_file(path);
+            }
+            return Err(err);
+        }
+    };
+    if old.as_deref() == Some(new.text.as_str())
+        && !(new.holds_secret && mode_of(&lock) != Some(0o600))
+    {
+        return Ok((old, new.text));
+    }
+    let mode = if new.holds_secret {
+        0o600
+    } else if created {
+        0o644
+    } else {
+        mode_of(&lock).unwrap_or(0o644)
+    };
+    write_atomically(dir, path, new.text.as_bytes(), mode)?;
+    drop(lock);
+    Ok((old, new.text))
+}
+
+/// Opens (creating if needed) and locks `path`, retrying when another process replaced
+/// the file between our open and our lock. Returns the locked handle and whether we
+/// created the file.
+fn lock_path(path: &Path) -> Result<(File, bool)> {
+    loop {
+        let existed = path.exists();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io("cannot open", path, e))?;
+        file.lock().map_err(|e| Error::io("cannot lock", path, e))?;
+        if same_file(&file, path) {
+            return Ok((file, !existed));
+        }
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+#[cfg(unix)]
+fn mode_of(file: &File) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    file.metadata().ok().map(|m| m.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn mode_of(_file: &File) -> Option<u32> {
+    None
+}
+
+/// Writes `bytes` to a temp file in `dir` with `mode`, syncs it, and renames it to `path`.
+pub fn write_atomically(dir: &Path, path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
+    set_mode(tmp.as_file(), mode)
+        .map_err(|e| Error::io("cannot set permissions on", tmp.path(), e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("cannot replace", path, e.error))?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_mode(file: &File, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_file: &File, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn secret_files_are_0600_and_others_keep_their_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings");
+        fs::write(&path, "a").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        update(&path, |_| {
+            Ok(NewContent {
+                text: "b".into(),
+                holds_secret: false,
+            })
+        })
+        .unwrap();
+        assert_eq!(mode(&path), 0o640);
+        update(&path, |_| {
+            Ok(NewContent {
+                text: "c".into(),
+                holds_secret: true,
+            })
+        })
+        .unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "c");
+    }
+
+    #[test]
+    fn a_failed_edit_leaves_no_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        let err = update(&path, |_| Err(Error::bad_input("no")));
+        assert!(err.is_err());
+        assert!(!path.exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn concurrent_updates_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("list");
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let path = &path;
+                s.spawn(move || {
+                    update(path, |old| {
+                        Ok(NewContent {
+                            text: format!("{}{i}\n", old.unwrap_or("")),
+                            holds_secret: false,
+                        })
+                    })
+                    .unwrap();
+                });
+            }
+        });
+        let text = fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 8, "{text}");
+    }
+}

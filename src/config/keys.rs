@@ -1,0 +1,291 @@
+//! The names of every setting: its environment variable, its `tracing.toml` key and the
+//! kind of value it holds. One table, read by the loader, `configure` and the docs tests.
+
+use crate::export::presets::{KeySpec, PRESETS, Preset};
+
+/// What a setting's value is, for parsing and for writing it typed into TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bool,
+    Float,
+    Int,
+    Text,
+    /// A comma list in the environment, an array of strings in TOML.
+    List,
+}
+
+/// A setting of the tool itself (provider keys are in the preset table).
+#[derive(Debug)]
+pub struct SettingKey {
+    pub var: &'static str,
+    /// Dotted `tracing.toml` key, `None` for settings that only the environment can set.
+    pub toml: Option<&'static str>,
+    pub kind: Kind,
+    pub help: &'static str,
+}
+
+const fn setting(
+    var: &'static str,
+    toml: &'static str,
+    kind: Kind,
+    help: &'static str,
+) -> SettingKey {
+    SettingKey {
+        var,
+        toml: Some(toml),
+        kind,
+        help,
+    }
+}
+
+const fn env_only(var: &'static str, kind: Kind, help: &'static str) -> SettingKey {
+    SettingKey {
+        var,
+        toml: None,
+        kind,
+        help,
+    }
+}
+
+pub const DISABLE_ALL: &str = "AUTOMAGIK_DISABLE_ALL_TRACING";
+pub const ENABLE_IN_CI: &str = "AUTOMAGIK_ENABLE_TRACING_IN_CI";
+pub const OBSERVABILITY_ENABLED: &str = "AUTOMAGIK_OBSERVABILITY_ENABLED";
+pub const OBSERVABILITY_PROVIDERS: &str = "AUTOMAGIK_OBSERVABILITY_PROVIDERS";
+pub const TELEMETRY_ENABLED: &str = "AUTOMAGIK_TELEMETRY_ENABLED";
+pub const TELEMETRY_ENDPOINT: &str = "AUTOMAGIK_TELEMETRY_ENDPOINT";
+pub const DO_NOT_TRACK: &str = "DO_NOT_TRACK";
+pub const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+pub const CONFIG_DIR: &str = "AUTOMAGIK_CONFIG_DIR";
+pub const DATA_DIR: &str = "AUTOMAGIK_DATA_DIR";
+pub const SAMPLE_RATE: &str = "AUTOMAGIK_SAMPLE_RATE";
+pub const SLOW_THRESHOLD_MS: &str = "AUTOMAGIK_SLOW_THRESHOLD_MS";
+pub const QUEUE_MAX_SPANS: &str = "AUTOMAGIK_QUEUE_MAX_SPANS";
+pub const QUEUE_MAX_BYTES: &str = "AUTOMAGIK_QUEUE_MAX_BYTES";
+pub const FLUSH_TIMEOUT: &str = "AUTOMAGIK_FLUSH_TIMEOUT";
+pub const SPOOL_MAX_BYTES: &str = "AUTOMAGIK_SPOOL_MAX_BYTES";
+pub const STORE_MAX_BYTES: &str = "AUTOMAGIK_STORE_MAX_BYTES";
+pub const STORE_MAX_AGE_DAYS: &str = "AUTOMAGIK_STORE_MAX_AGE_DAYS";
+
+/// The tool's own settings, in the order `status` and `.env.example` present them.
+pub const SETTINGS: &[SettingKey] = &[
+    setting(
+        DISABLE_ALL,
+        "general.disable_all_tracing",
+        Kind::Bool,
+        "true turns both layers off",
+    ),
+    setting(
+        ENABLE_IN_CI,
+        "general.enable_tracing_in_ci",
+        Kind::Bool,
+        "true keeps both layers on in CI",
+    ),
+    setting(
+        OBSERVABILITY_ENABLED,
+        "observability.enabled",
+        Kind::Bool,
+        "traces to your providers",
+    ),
+    setting(
+        OBSERVABILITY_PROVIDERS,
+        "observability.providers",
+        Kind::List,
+        "limit the active providers, e.g. langfuse,honeycomb",
+    ),
+    setting(
+        SAMPLE_RATE,
+        "observability.sample_rate",
+        Kind::Float,
+        "share of traces kept, 0.0 to 1.0",
+    ),
+    setting(
+        SLOW_THRESHOLD_MS,
+        "observability.slow_threshold_ms",
+        Kind::Int,
+        "spans at least this long are kept even when not sampled",
+    ),
+    setting(
+        TELEMETRY_ENABLED,
+        "telemetry.enabled",
+        Kind::Bool,
+        "anonymous usage telemetry",
+    ),
+    setting(
+        TELEMETRY_ENDPOINT,
+        "telemetry.endpoint",
+        Kind::Text,
+        "where telemetry goes",
+    ),
+    env_only(DO_NOT_TRACK, Kind::Bool, "1 or true turns telemetry off"),
+    env_only(
+        OTEL_SDK_DISABLED,
+        Kind::Bool,
+        "true turns observability off",
+    ),
+    env_only(
+        CONFIG_DIR,
+        Kind::Text,
+        "where tracing.toml and the anonymous id live",
+    ),
+    setting(
+        DATA_DIR,
+        "paths.data_dir",
+        Kind::Text,
+        "spool, local trace store and run metrics",
+    ),
+    setting(
+        QUEUE_MAX_SPANS,
+        "limits.queue_max_spans",
+        Kind::Int,
+        "spans held in memory at most",
+    ),
+    setting(
+        QUEUE_MAX_BYTES,
+        "limits.queue_max_bytes",
+        Kind::Int,
+        "bytes held in memory at most",
+    ),
+    setting(
+        FLUSH_TIMEOUT,
+        "limits.flush_timeout_secs",
+        Kind::Int,
+        "seconds to deliver at exit",
+    ),
+    setting(
+        SPOOL_MAX_BYTES,
+        "limits.spool_max_bytes",
+        Kind::Int,
+        "on-disk spool cap",
+    ),
+    setting(
+        STORE_MAX_BYTES,
+        "limits.store_max_bytes",
+        Kind::Int,
+        "local trace store cap",
+    ),
+    setting(
+        STORE_MAX_AGE_DAYS,
+        "limits.store_max_age_days",
+        Kind::Int,
+        "local trace store age cap",
+    ),
+];
+
+/// What a `tracing.toml` key or an environment variable name stands for.
+#[derive(Debug, Clone, Copy)]
+pub enum Known {
+    Setting(&'static SettingKey),
+    ProviderKey(&'static Preset, &'static KeySpec),
+}
+
+impl Known {
+    pub fn var(&self) -> &'static str {
+        match self {
+            Known::Setting(s) => s.var,
+            Known::ProviderKey(_, k) => k.var,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Known::Setting(s) => s.kind,
+            Known::ProviderKey(..) => Kind::Text,
+        }
+    }
+
+    pub fn secret(&self) -> bool {
+        matches!(self, Known::ProviderKey(_, k) if k.secret)
+    }
+
+    /// The dotted `tracing.toml` key, if the setting has one.
+    pub fn toml_key(&self) -> Option<String> {
+        match self {
+            Known::Setting(s) => s.toml.map(str::to_string),
+            Known::ProviderKey(p, k) => Some(format!("providers.{}.{}", p.name, k.short)),
+        }
+    }
+
+    pub fn by_var(var: &str) -> Option<Known> {
+        if let Some(s) = SETTINGS.iter().find(|s| s.var == var) {
+            return Some(Known::Setting(s));
+        }
+        PRESETS.iter().find_map(|p| {
+            p.keys
+                .iter()
+                .find(|k| k.var == var)
+                .map(|k| Known::ProviderKey(p, k))
+        })
+    }
+
+    pub fn by_toml_key(dotted: &str) -> Option<Known> {
+        if let Some(s) = SETTINGS.iter().find(|s| s.toml == Some(dotted)) {
+            return Some(Known::Setting(s));
+        }
+        let rest = dotted.strip_prefix("providers.")?;
+        let (name, short) = rest.split_once('.')?;
+        let preset = PRESETS.iter().find(|p| p.name == name)?;
+        preset.key(short).map(|k| Known::ProviderKey(preset, k))
+    }
+}
+
+/// True for variable names that conventionally hold secrets (`OPENAI_API_KEY`, ...), so a
+/// `.env` that holds one is written 0600 even when we did not put it there.
+pub fn looks_secret(var: &str) -> bool {
+    if let Some(known) = Known::by_var(var) {
+        return known.secret();
+    }
+    let upper = var.to_ascii_uppercase();
+    ["KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL"]
+        .iter()
+        .any(|word| upper.contains(word))
+}
+
+/// How a secret is shown: at most its first and last four characters, never all of it.
+pub fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let shown = (chars.len() / 4).min(4);
+    if shown < 2 {
+        return "****".to_string();
+    }
+    let head: String = chars[..shown].iter().collect();
+    let tail: String = chars[chars.len() - shown..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_never_show_the_whole_secret() {
+        assert_eq!(mask("pk-lf-1234567890abcdef"), "pk-l…cdef");
+        assert_eq!(mask("short"), "****");
+        assert_eq!(mask("abcdefgh"), "ab…gh");
+        for len in 0..40 {
+            let secret: String = "x".repeat(len) + "Z";
+            assert!(!mask(&secret).contains(&secret) || secret.len() < 2);
+        }
+    }
+
+    #[test]
+    fn toml_keys_and_vars_map_both_ways() {
+        for s in SETTINGS {
+            assert_eq!(Known::by_var(s.var).unwrap().var(), s.var);
+            if let Some(key) = s.toml {
+                assert_eq!(Known::by_toml_key(key).unwrap().var(), s.var);
+            }
+        }
+        let known = Known::by_toml_key("providers.langfuse.secret_key").unwrap();
+        assert_eq!(known.var(), "LANGFUSE_SECRET_KEY");
+        assert!(known.secret());
+        assert!(Known::by_toml_key("providers.langfuse.nope").is_none());
+    }
+
+    #[test]
+    fn secret_looking_names() {
+        assert!(looks_secret("OPENAI_API_KEY"));
+        assert!(looks_secret("LANGFUSE_PUBLIC_KEY"));
+        assert!(!looks_secret("LANGFUSE_HOST"));
+        assert!(!looks_secret("AUTOMAGIK_SAMPLE_RATE"));
+    }
+}

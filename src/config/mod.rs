@@ -1,0 +1,152 @@
+//! Settings with provenance: the five layers (flags, environment, `.env`, `tracing.toml`,
+//! defaults), the paths they point to, and the editors `configure` uses to change them.
+//!
+//! [`Config::load`] reads the files once; [`Config::settings`] resolves and validates.
+//! Commands that only need paths (`id`, `configure`) do not pay for, or fail on, the rest.
+
+pub mod dotenv;
+pub mod files;
+pub mod keys;
+mod settings;
+pub mod source;
+pub mod toml_file;
+pub mod values;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub use settings::{
+    CI_VARS, DEFAULT_TELEMETRY_ENDPOINT, Limits, Observability, ProviderConfig, ProviderKey,
+    Settings, Switch, Telemetry,
+};
+pub use source::{Layers, Override, Raw, Source, Sourced};
+
+use crate::error::{Error, Result};
+
+/// The name of the user settings file inside the config dir.
+pub const CONFIG_FILE_NAME: &str = "tracing.toml";
+
+/// What the caller (the CLI, a test, a library user) tells the loader.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// A snapshot of the process environment, read once.
+    pub env: HashMap<String, String>,
+    /// The working directory, where `.env` is looked for.
+    pub cwd: PathBuf,
+    /// `--env-file`: must exist when given.
+    pub env_file: Option<PathBuf>,
+    /// Values given as flags, keyed by the variable they stand for.
+    pub overrides: Vec<Override>,
+}
+
+impl LoadOptions {
+    /// Options from this process: its environment and working directory.
+    pub fn from_process() -> Self {
+        LoadOptions {
+            env: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            ..Default::default()
+        }
+    }
+}
+
+/// Where the tool reads and writes.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The `.env` that was read (or that `configure --scope project` writes).
+    pub env_file: PathBuf,
+    /// Whether `env_file` exists.
+    pub env_file_exists: bool,
+    pub config_dir: Sourced<PathBuf>,
+    pub data_dir: Sourced<PathBuf>,
+}
+
+impl Paths {
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.value.join(CONFIG_FILE_NAME)
+    }
+
+    /// The local trace store.
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.value.join("traces")
+    }
+}
+
+/// The layers as read from disk, plus the paths they resolve to.
+#[derive(Debug)]
+pub struct Config {
+    pub layers: Layers,
+    pub paths: Paths,
+}
+
+impl Config {
+    /// Reads `.env` and `tracing.toml` and resolves the paths. Fails on a file that cannot
+    /// be parsed, naming it.
+    pub fn load(options: LoadOptions) -> Result<Config> {
+        let env_file = match &options.env_file {
+            Some(path) => {
+                let path = options.cwd.join(path);
+                if !path.is_file() {
+                    return Err(Error::usage(format!(
+                        "env file `{}` does not exist",
+                        path.display()
+                    ))
+                    .with_hint("check the path given to --env-file"));
+                }
+                path
+            }
+            None => options.cwd.join(".env"),
+        };
+        let mut layers = Layers {
+            overrides: options.overrides,
+            env: options.env,
+            dotenv: dotenv::DotEnv::read(&env_file)?,
+            toml: None,
+        };
+        let dirs = directories::ProjectDirs::from("ai", "namastex", "automagik");
+        let config_dir = dir_setting(
+            &layers,
+            &options.cwd,
+            keys::CONFIG_DIR,
+            dirs.as_ref().map(|d| d.config_dir()),
+        )?;
+        layers.toml = toml_file::TomlSettings::read(&config_dir.value.join(CONFIG_FILE_NAME))?;
+        let data_dir = dir_setting(
+            &layers,
+            &options.cwd,
+            keys::DATA_DIR,
+            dirs.as_ref().map(|d| d.data_dir()),
+        )?;
+        let paths = Paths {
+            env_file_exists: layers.dotenv.is_some(),
+            env_file,
+            config_dir,
+            data_dir,
+        };
+        Ok(Config { layers, paths })
+    }
+
+    /// Resolves and validates every setting.
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::resolve(&self.layers, self.paths.clone())
+    }
+}
+
+fn dir_setting(
+    layers: &Layers,
+    cwd: &Path,
+    var: &str,
+    default: Option<&Path>,
+) -> Result<Sourced<PathBuf>> {
+    if let Some(raw) = layers.lookup(var) {
+        return Ok(raw.sourced(cwd.join(&raw.value)));
+    }
+    default
+        .map(|d| Sourced::default(d.to_path_buf()))
+        .ok_or_else(|| {
+            Error::bad_input("cannot find a home directory for the tool's files")
+                .with_hint(format!("set HOME, or set {var} to a directory"))
+        })
+}

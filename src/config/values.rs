@@ -1,0 +1,149 @@
+//! Parsing raw setting values (booleans, numbers, URLs, provider lists) with errors that
+//! name the variable, where it was set, and the words that are accepted.
+
+use super::source::{Raw, Source};
+use crate::error::{Error, Result};
+use crate::export::presets;
+
+/// The words a boolean accepts, in any case.
+pub const BOOL_WORDS: &str = "1/0, true/false, yes/no, on/off";
+
+pub fn parse_bool_text(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+pub fn parse_bool(raw: &Raw) -> Result<bool> {
+    parse_bool_text(&raw.value).ok_or_else(|| {
+        Error::bad_input(format!(
+            "{} is `{}`, which is not a boolean",
+            raw.describe(),
+            raw.value
+        ))
+        .with_hint(format!("use one of {BOOL_WORDS}"))
+    })
+}
+
+pub fn parse_u64(raw: &Raw, min: u64) -> Result<u64> {
+    raw.value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n >= min)
+        .ok_or_else(|| {
+            Error::bad_input(format!(
+                "{} is `{}`, which is not a whole number",
+                raw.describe(),
+                raw.value
+            ))
+            .with_hint(format!("use a whole number of at least {min}"))
+        })
+}
+
+pub fn parse_rate(raw: &Raw) -> Result<f64> {
+    raw.value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| (0.0..=1.0).contains(r))
+        .ok_or_else(|| {
+            Error::bad_input(format!(
+                "{} is `{}`, which is not a rate",
+                raw.describe(),
+                raw.value
+            ))
+            .with_hint("use a number from 0.0 (keep nothing) to 1.0 (keep every trace)")
+        })
+}
+
+/// Checks that a URL setting is an http(s) URL.
+pub fn parse_url(raw: &Raw) -> Result<String> {
+    let value = raw.value.trim();
+    presets::normalize_base_url(value)
+        .map(|_| value.to_string())
+        .map_err(|why| Error::bad_input(format!("{}: {why}", raw.describe())))
+}
+
+/// A comma list of provider names, lower-cased; unknown names are an error.
+pub fn parse_provider_list(raw: &Raw) -> Result<Vec<String>> {
+    let known = presets::provider_names();
+    let mut names = Vec::new();
+    for name in raw.value.split(',').map(|n| n.trim().to_ascii_lowercase()) {
+        if name.is_empty() {
+            continue;
+        }
+        if !known.contains(&name.as_str()) {
+            return Err(Error::bad_input(format!(
+                "{} names `{name}`, which is not a provider",
+                raw.describe()
+            ))
+            .with_hint(format!("providers are: {}", known.join(", "))));
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// How a value is shown in a reason: `DO_NOT_TRACK=1`, `.env:3 (DO_NOT_TRACK=1)`,
+/// `tracing.toml:3`, `flag --no-telemetry`.
+pub fn setting_text(raw: &Raw) -> String {
+    match &raw.source {
+        Source::Env(var) => format!("{var}={}", raw.value),
+        Source::DotEnv { .. } => format!("{} ({}={})", raw.source, raw.var, raw.value),
+        Source::Toml { .. } | Source::Flag(_) | Source::Default => raw.source.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(var: &str, value: &str) -> Raw {
+        Raw {
+            var: var.into(),
+            value: value.into(),
+            source: Source::Env(var.into()),
+        }
+    }
+
+    #[test]
+    fn booleans_accept_the_usual_words_in_any_case() {
+        for word in ["1", "TRUE", "Yes", "on"] {
+            assert!(parse_bool(&env("X", word)).unwrap(), "{word}");
+        }
+        for word in ["0", "False", "NO", "off"] {
+            assert!(!parse_bool(&env("X", word)).unwrap(), "{word}");
+        }
+    }
+
+    #[test]
+    fn malformed_boolean_names_the_variable_and_the_words() {
+        let err = parse_bool(&env("AUTOMAGIK_TELEMETRY_ENABLED", "maybe")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`AUTOMAGIK_TELEMETRY_ENABLED` is `maybe`"),
+            "{err}"
+        );
+        assert!(err.hint().unwrap().contains("yes/no"));
+    }
+
+    #[test]
+    fn rates_are_between_zero_and_one() {
+        assert_eq!(parse_rate(&env("R", "0.25")).unwrap(), 0.25);
+        assert!(parse_rate(&env("R", "1.5")).is_err());
+        assert!(parse_rate(&env("R", "half")).is_err());
+    }
+
+    #[test]
+    fn provider_lists_are_checked() {
+        let names = parse_provider_list(&env("P", "Langfuse, local,langfuse")).unwrap();
+        assert_eq!(names, ["langfuse", "local"]);
+        let err = parse_provider_list(&env("P", "datadog")).unwrap_err();
+        assert!(err.hint().unwrap().contains("honeycomb"));
+    }
+}

@@ -1,0 +1,320 @@
+//! The provider table of DESIGN.md: which variables configure each provider, and where
+//! its traces go.
+//!
+//! This is data plus endpoint resolution only; the HTTP exporter that uses it lives beside
+//! it. Provider keys are the providers' own variable names, so an existing `.env` works.
+
+/// One variable of a provider, with the short name `configure --set` and `tracing.toml` use.
+#[derive(Debug)]
+pub struct KeySpec {
+    /// Short name: `--set secret_key=...`, `[providers.langfuse] secret_key = ...`.
+    pub short: &'static str,
+    /// The provider's own environment variable.
+    pub var: &'static str,
+    /// Never printed in full, and the file that holds it is written 0600.
+    pub secret: bool,
+    /// The provider is active only when every required key has a value.
+    pub required: bool,
+    /// Used when the key is unset (base URLs).
+    pub default: Option<&'static str>,
+    /// One line for `--help`, the wizard and `.env.example`.
+    pub help: &'static str,
+}
+
+/// A provider preset: its keys and the path appended to its base URL.
+#[derive(Debug)]
+pub struct Preset {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub keys: &'static [KeySpec],
+    /// Short name of the key that holds the base URL.
+    pub base_key: &'static str,
+    /// Path appended to the base URL.
+    pub traces_path: &'static str,
+}
+
+const fn key(
+    short: &'static str,
+    var: &'static str,
+    secret: bool,
+    required: bool,
+    help: &'static str,
+) -> KeySpec {
+    KeySpec {
+        short,
+        var,
+        secret,
+        required,
+        default: None,
+        help,
+    }
+}
+
+const fn base(
+    short: &'static str,
+    var: &'static str,
+    default: &'static str,
+    help: &'static str,
+) -> KeySpec {
+    KeySpec {
+        short,
+        var,
+        secret: false,
+        required: false,
+        default: Some(default),
+        help,
+    }
+}
+
+/// Every remote provider, in the order `status` lists them. `local` is not here: it has
+/// no keys and is always available.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "langfuse",
+        title: "Langfuse",
+        keys: &[
+            key(
+                "public_key",
+                "LANGFUSE_PUBLIC_KEY",
+                true,
+                true,
+                "public key (pk-lf-...)",
+            ),
+            key(
+                "secret_key",
+                "LANGFUSE_SECRET_KEY",
+                true,
+                true,
+                "secret key (sk-lf-...)",
+            ),
+            base(
+                "host",
+                "LANGFUSE_HOST",
+                "https://cloud.langfuse.com",
+                "base URL; US region: https://us.cloud.langfuse.com",
+            ),
+        ],
+        base_key: "host",
+        traces_path: "/api/public/otel/v1/traces",
+    },
+    Preset {
+        name: "langwatch",
+        title: "LangWatch",
+        keys: &[
+            key("api_key", "LANGWATCH_API_KEY", true, true, "API key"),
+            base(
+                "endpoint",
+                "LANGWATCH_ENDPOINT",
+                "https://app.langwatch.ai",
+                "base URL",
+            ),
+        ],
+        base_key: "endpoint",
+        traces_path: "/api/otel/v1/traces",
+    },
+    Preset {
+        name: "langsmith",
+        title: "LangSmith",
+        keys: &[
+            key("api_key", "LANGSMITH_API_KEY", true, true, "API key"),
+            key("project", "LANGSMITH_PROJECT", false, false, "project name"),
+            base(
+                "endpoint",
+                "LANGSMITH_ENDPOINT",
+                "https://api.smith.langchain.com",
+                "base URL",
+            ),
+        ],
+        base_key: "endpoint",
+        traces_path: "/otel/v1/traces",
+    },
+    Preset {
+        name: "honeycomb",
+        title: "Honeycomb",
+        keys: &[
+            key("api_key", "HONEYCOMB_API_KEY", true, true, "API key"),
+            key(
+                "dataset",
+                "HONEYCOMB_DATASET",
+                false,
+                false,
+                "dataset (classic environments only)",
+            ),
+            base(
+                "endpoint",
+                "HONEYCOMB_API_ENDPOINT",
+                "https://api.honeycomb.io",
+                "base URL; EU: https://api.eu1.honeycomb.io",
+            ),
+        ],
+        base_key: "endpoint",
+        traces_path: "/v1/traces",
+    },
+    Preset {
+        name: "logfire",
+        title: "Logfire",
+        keys: &[
+            key("token", "LOGFIRE_TOKEN", true, true, "write token"),
+            base(
+                "base_url",
+                "LOGFIRE_BASE_URL",
+                "https://logfire-us.pydantic.dev",
+                "base URL; EU: https://logfire-eu.pydantic.dev",
+            ),
+        ],
+        base_key: "base_url",
+        traces_path: "/v1/traces",
+    },
+    Preset {
+        name: "otlp",
+        title: "OTLP endpoint",
+        keys: &[
+            key(
+                "endpoint",
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                false,
+                false,
+                "base URL of an OTLP/HTTP receiver; /v1/traces is appended",
+            ),
+            key(
+                "traces_endpoint",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                false,
+                false,
+                "full traces URL, used as is",
+            ),
+            key(
+                "headers",
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                true,
+                false,
+                "k=v,k2=v2 (URL-encoded values)",
+            ),
+            key(
+                "certificate",
+                "OTEL_EXPORTER_OTLP_CERTIFICATE",
+                false,
+                false,
+                "CA file to trust besides the system's",
+            ),
+            key(
+                "compression",
+                "OTEL_EXPORTER_OTLP_COMPRESSION",
+                false,
+                false,
+                "gzip or none",
+            ),
+        ],
+        base_key: "endpoint",
+        traces_path: "/v1/traces",
+    },
+];
+
+/// The name of the always-available local store provider.
+pub const LOCAL: &str = "local";
+
+/// Every provider name, `local` included, for messages and completions.
+pub fn provider_names() -> Vec<&'static str> {
+    PRESETS.iter().map(|p| p.name).chain([LOCAL]).collect()
+}
+
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+impl Preset {
+    pub fn key(&self, short: &str) -> Option<&'static KeySpec> {
+        self.keys.iter().find(|k| k.short == short)
+    }
+
+    /// The key that must be present for an endpoint to exist: the first required one, or
+    /// for `otlp` the endpoint itself.
+    pub fn primary_key(&self) -> &'static KeySpec {
+        self.keys
+            .iter()
+            .find(|k| k.required)
+            .unwrap_or(&self.keys[0])
+    }
+}
+
+/// The secret spec whose variable is `var`, across all presets.
+pub fn key_by_var(var: &str) -> Option<(&'static Preset, &'static KeySpec)> {
+    PRESETS
+        .iter()
+        .find_map(|p| p.keys.iter().find(|k| k.var == var).map(|k| (p, k)))
+}
+
+/// A base URL, reduced to its origin when it carries an ingestion path.
+#[derive(Debug, PartialEq)]
+pub struct BaseUrl {
+    pub url: String,
+    /// Set when the value was reduced: the base URL the user should write instead.
+    pub reduced_from: Option<String>,
+}
+
+/// Checks a base URL and drops a trailing `/v1/traces` path (with whatever precedes it),
+/// since the preset appends its own path. `Err` says what is wrong with the value.
+pub fn normalize_base_url(value: &str) -> Result<BaseUrl, String> {
+    let value = value.trim();
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return Err(format!(
+            "`{value}` is not a URL (expected http:// or https://)"
+        ));
+    };
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("`{value}` must start with http:// or https://"));
+    }
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if authority.is_empty() {
+        return Err(format!("`{value}` has no host"));
+    }
+    let path = path.trim_end_matches('/');
+    if path.ends_with("/v1/traces") {
+        return Ok(BaseUrl {
+            url: format!("{scheme}://{authority}"),
+            reduced_from: Some(value.to_string()),
+        });
+    }
+    Ok(BaseUrl {
+        url: format!("{scheme}://{authority}{path}"),
+        reduced_from: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ingestion_path_is_reduced_to_origin() {
+        let base = normalize_base_url("https://app.langwatch.ai/api/v1/traces").unwrap();
+        assert_eq!(base.url, "https://app.langwatch.ai");
+        assert!(base.reduced_from.is_some());
+    }
+
+    #[test]
+    fn base_path_prefix_and_trailing_slash() {
+        let base = normalize_base_url("https://lf.example.com/langfuse/").unwrap();
+        assert_eq!(base.url, "https://lf.example.com/langfuse");
+        assert_eq!(base.reduced_from, None);
+    }
+
+    #[test]
+    fn non_urls_are_refused() {
+        assert!(normalize_base_url("cloud.langfuse.com").is_err());
+        assert!(normalize_base_url("ftp://x").is_err());
+        assert!(normalize_base_url("https:///x").is_err());
+    }
+
+    #[test]
+    fn every_preset_has_its_base_key_and_a_primary_key() {
+        for preset in PRESETS {
+            assert!(preset.key(preset.base_key).is_some(), "{}", preset.name);
+            let _ = preset.primary_key();
+        }
+        assert_eq!(
+            preset("langfuse").unwrap().primary_key().var,
+            "LANGFUSE_PUBLIC_KEY"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! Terminal output: colour only on a terminal (never with `NO_COLOR` or `--no-color`),
+//! warnings on stderr unless `--quiet`, and the styles the commands share.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+
+use console::Style;
+
+use crate::error::Result;
+
+/// How to talk to the user, decided once at start.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// Both stdin and stdout are terminals: prompts are possible.
+    pub interactive: bool,
+}
+
+impl Ui {
+    pub fn new(no_color_flag: bool, quiet: bool, verbose: u8, env: &HashMap<String, String>) -> Ui {
+        let no_color = no_color_flag
+            || env.get("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || env.get("TERM").is_some_and(|t| t == "dumb");
+        let stdout_tty = std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let ui = Ui {
+            color_stdout: !no_color && stdout_tty,
+            color_stderr: !no_color && stderr_tty,
+            quiet,
+            verbose,
+            interactive: stdout_tty && std::io::stdin().is_terminal(),
+        };
+        console::set_colors_enabled(ui.color_stdout);
+        console::set_colors_enabled_stderr(ui.color_stderr);
+        ui
+    }
+
+    /// A plain, quiet-less UI for tests and library callers.
+    pub fn plain() -> Ui {
+        Ui {
+            color_stdout: false,
+            color_stderr: false,
+            quiet: false,
+            verbose: 0,
+            interactive: false,
+        }
+    }
+
+    /// Writes `text` to stdout as is.
+    pub fn out(&self, text: &str) -> Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
+        Ok(())
+    }
+
+    pub fn warn(&self, message: &str) {
+        if !self.quiet {
+            eprintln!(
+                "{} {message}",
+                self.paint_err(Style::new().yellow().bold(), "warning:")
+            );
+        }
+    }
+
+    /// A note on stderr: what was done, where a file is.
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    /// Detail shown with `-v`.
+    pub fn debug(&self, message: &str) {
+        if self.verbose > 0 {
+            eprintln!("{} {message}", self.paint_err(Style::new().dim(), "debug:"));
+        }
+    }
+
+    pub fn bold(&self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+
+    pub fn good(&self, text: &str) -> String {
+        self.paint(Style::new().green(), text)
+    }
+
+    pub fn bad(&self, text: &str) -> String {
+        self.paint(Style::new().red(), text)
+    }
+
+    pub fn dim(&self, text: &str) -> String {
+        self.paint(Style::new().dim(), text)
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color_stdout {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn paint_err(&self, style: Style, text: &str) -> String {
+        if self.color_stderr {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: each runs the real `automagik-tracing` binary in a temp dir with an
+//! environment of its own (never the one the tests inherit).
+
+mod assets;
+mod configure;
+mod id;
+mod settings;
+mod status;
+mod testenv;
+mod wizard;

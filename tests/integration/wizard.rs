@@ -1,0 +1,66 @@
+//! The interactive wizard, driven through a real pseudo-terminal.
+
+use std::fs;
+
+use crate::testenv::{BIN, TestEnv, mode};
+
+const PUBLIC: &str = "pk-lf-wizard-0123456789";
+const SECRET: &str = "sk-lf-wizard-abcdefghijkl";
+
+/// Types into the terminal once the prompt has switched it to raw mode: keys typed
+/// before that are flushed by the terminal and lost.
+fn send(
+    session: &mut rexpect::session::PtySession,
+    keys: &str,
+) -> Result<(), rexpect::error::Error> {
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    session.send(keys)?;
+    session.flush()
+}
+
+#[test]
+fn wizard_writes_provider_keys_and_the_telemetry_choice() {
+    let env = TestEnv::new();
+    env.write_env_file("# keep this comment\nOTHER=1\n");
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.env_clear()
+        .env("HOME", &env.home)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .current_dir(&env.project)
+        .arg("configure");
+    // A generous bound: each prompt appears in milliseconds.
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
+    session.exp_string("Where should traces go?").unwrap();
+    send(&mut session, " ").unwrap(); // select the first provider, Langfuse
+    send(&mut session, "\r").unwrap();
+    session.exp_string("Langfuse public_key").unwrap();
+    send(&mut session, &format!("{PUBLIC}\r")).unwrap();
+    session.exp_string("Langfuse secret_key").unwrap();
+    send(&mut session, &format!("{SECRET}\r")).unwrap();
+    session.exp_string("Langfuse host").unwrap();
+    send(&mut session, "\r").unwrap(); // keep the default
+    session.exp_string("anonymous usage telemetry").unwrap();
+    send(&mut session, "n").unwrap();
+    let preview = session.exp_string("Write these changes?").unwrap();
+    assert!(
+        !preview.contains(SECRET),
+        "the preview masks secrets: {preview}"
+    );
+    assert!(preview.contains("+LANGFUSE_SECRET_KEY="), "{preview}");
+    send(&mut session, "y").unwrap();
+    let rest = session.exp_eof().unwrap();
+    assert!(!rest.contains(SECRET), "{rest}");
+
+    let text = fs::read_to_string(env.env_file()).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "# keep this comment\nOTHER=1\nLANGFUSE_PUBLIC_KEY={PUBLIC}\nLANGFUSE_SECRET_KEY={SECRET}\n"
+        )
+    );
+    assert_eq!(mode(&env.env_file()), 0o600);
+    let json = env.status_json(&[]);
+    assert_eq!(json["observability"]["providers"][0]["active"], true);
+    assert_eq!(json["telemetry"]["enabled"], false);
+}
