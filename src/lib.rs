@@ -9,6 +9,7 @@ mod commands;
 pub mod config;
 pub mod error;
 pub mod export;
+pub mod span;
 pub mod telemetry;
 pub mod ui;
 
