@@ -31,6 +31,9 @@ _automagik__tracing() {
             automagik__tracing,status)
                 cmd="automagik__tracing__subcmd__status"
                 ;;
+            automagik__tracing,test-export)
+                cmd="automagik__tracing__subcmd__test__subcmd__export"
+                ;;
             *)
                 ;;
         esac
@@ -38,7 +41,7 @@ _automagik__tracing() {
 
     case "${cmd}" in
         automagik__tracing)
-            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version status configure id completions man"
+            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version status configure test-export id completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +201,40 @@ _automagik__tracing() {
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        automagik__subcmd__tracing__subcmd__test__subcmd__export)
+            opts="-q -v -h -V --provider --json --timeout --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --provider)
+                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp local" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

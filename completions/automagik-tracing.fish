@@ -34,6 +34,7 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -s h -
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -s V -l version -d 'Print version'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "status" -d 'Show what is on, where traces go, and where each setting came from'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "configure" -d 'Change settings: flags for scripts, a wizard on a terminal'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "test-export" -d 'Send a small test trace to each active provider and report what happened'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "id" -d 'Show the anonymous telemetry ID, creating it on first use'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "man" -d 'Print a man page, or write all of them'
@@ -69,6 +70,23 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand conf
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l provider -d 'Test only this provider (even if AUTOMAGIK_OBSERVABILITY_PROVIDERS leaves it out)' -r -f -a "langfuse\t''
+langwatch\t''
+langsmith\t''
+honeycomb\t''
+logfire\t''
+otlp\t''
+local\t''"
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l timeout -d 'Seconds to wait for each provider' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l json -d 'Print one JSON object instead of the table'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s V -l version -d 'Print version'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F

@@ -81,6 +81,7 @@ pub struct GlobalArgs {
 pub enum Command {
     Status(StatusArgs),
     Configure(ConfigureArgs),
+    TestExport(TestExportArgs),
     Id(IdArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
@@ -175,6 +176,33 @@ pub struct ConfigureArgs {
     /// Print the change as a diff and write nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// Send a small test trace to each active provider and report what happened
+///
+/// The trace is a root span `automagik-tracing test-export` and a child GenAI `chat` span
+/// with a model and token counts. Each provider gets it once, now, without retries; the
+/// table shows the endpoint, the result, the HTTP status and the latency, and a hint
+/// naming what to check when it failed. Exits 0 only when every provider accepted it.
+/// With no remote provider configured it tests the local store.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  automagik-tracing test-export
+  automagik-tracing test-export --provider langfuse --timeout 5
+  automagik-tracing test-export --json | jq '.results[] | select(.ok | not)'")]
+pub struct TestExportArgs {
+    /// Test only this provider (even if AUTOMAGIK_OBSERVABILITY_PROVIDERS leaves it out)
+    #[arg(long, value_name = "NAME", value_parser = ["langfuse", "langwatch", "langsmith", "honeycomb", "logfire", "otlp", "local"])]
+    pub provider: Option<String>,
+
+    /// Print one JSON object instead of the table
+    #[arg(long)]
+    pub json: bool,
+
+    /// Seconds to wait for each provider
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
 }
 
 /// Show the anonymous telemetry ID, creating it on first use

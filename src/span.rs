@@ -277,7 +277,8 @@ fn same<T: PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
 
 /// One request holding `spans`, grouped by resource then scope, in first-seen order.
 pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
-    let mut groups: Vec<(&Arc<Resource>, Vec<(&Arc<Scope>, Vec<pb::Span>)>)> = Vec::new();
+    type ScopeGroup<'a> = (&'a Arc<Scope>, Vec<pb::Span>);
+    let mut groups: Vec<(&Arc<Resource>, Vec<ScopeGroup>)> = Vec::new();
     for span in spans {
         let index = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
             Some(i) => i,

@@ -5,6 +5,7 @@ mod configure;
 mod id;
 mod man;
 mod status;
+mod test_export;
 
 use crate::cli::{Cli, Command};
 use crate::config::{LoadOptions, Override, keys};
@@ -55,6 +56,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
     match &cli.command {
         Command::Status(args) => status::run(args, &ctx),
         Command::Configure(args) => configure::run(args, &ctx),
+        Command::TestExport(args) => test_export::run(args, &ctx),
         Command::Id(args) => id::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
         Command::Man(args) => man::run(args, &ctx),

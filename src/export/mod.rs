@@ -1,3 +1,158 @@
-//! Where spans go: the provider presets (and, with the exporters issue, the exporters).
+//! Where spans go: one [`Exporter`] trait, the OTLP/HTTP exporter with a preset per
+//! provider, the local trace store, and an in-memory double for tests.
+//!
+//! An exporter takes one `ExportTraceServiceRequest` and returns a typed [`Outcome`]; it
+//! never retries (the engine decides that) and never panics on a bad answer.
 
+pub mod local;
+pub mod memory;
+pub mod otlp_http;
 pub mod presets;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+
+use crate::config::{ProviderConfig, Settings};
+use crate::error::{Error, Result};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a delivery failed, as far as the exporter can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The server answered with this HTTP status.
+    Http(u16),
+    Timeout,
+    /// Nothing listens there (connection refused or reset).
+    Refused,
+    /// The host name did not resolve.
+    Dns,
+    /// The server's certificate is not trusted.
+    Tls,
+    /// Writing to local storage failed.
+    Storage,
+    Other,
+}
+
+/// What one export attempt came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Accepted (any 2xx, whatever the body's content type).
+    Delivered { status: Option<u16> },
+    /// Worth another try later: 429, 5xx, a network error or timeout.
+    Retryable {
+        cause: Cause,
+        retry_after: Option<Duration>,
+        message: String,
+    },
+    /// Will fail again as it is: 4xx other than 429, an untrusted certificate.
+    Permanent { cause: Cause, message: String },
+}
+
+impl Outcome {
+    pub fn is_delivered(&self) -> bool {
+        matches!(self, Outcome::Delivered { .. })
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Outcome::Delivered { status } => *status,
+            Outcome::Retryable {
+                cause: Cause::Http(s),
+                ..
+            }
+            | Outcome::Permanent {
+                cause: Cause::Http(s),
+                ..
+            } => Some(*s),
+            _ => None,
+        }
+    }
+
+    pub fn cause(&self) -> Option<Cause> {
+        match self {
+            Outcome::Delivered { .. } => None,
+            Outcome::Retryable { cause, .. } | Outcome::Permanent { cause, .. } => Some(*cause),
+        }
+    }
+}
+
+/// A destination for spans.
+pub trait Exporter: Send + Sync {
+    /// The provider name (`langfuse`, `local`, ...).
+    fn name(&self) -> &str;
+    /// Where it sends, for messages: a URL or a directory. Never holds a secret.
+    fn endpoint(&self) -> &str;
+    /// Sends one request. Must not panic; every failure is an [`Outcome`].
+    fn export<'a>(&'a self, request: &'a ExportTraceServiceRequest) -> BoxFuture<'a, Outcome>;
+}
+
+/// The exporter for a provider of the settings.
+pub fn build(settings: &Settings, provider: &ProviderConfig) -> Result<Arc<dyn Exporter>> {
+    if provider.name == presets::LOCAL {
+        return Ok(Arc::new(local::LocalStore::new(
+            settings.paths.store_dir(),
+            settings.limits.store_max_bytes.value,
+            settings.limits.store_max_age_days.value,
+        )));
+    }
+    Ok(Arc::new(otlp_http::OtlpHttp::new(provider)?))
+}
+
+/// What to check after a failure, naming the provider's variables.
+pub fn hint(provider: &ProviderConfig, outcome: &Outcome) -> Option<String> {
+    let preset = presets::preset(provider.name);
+    let vars = |pred: &dyn Fn(&presets::KeySpec) -> bool| -> String {
+        preset
+            .map(|p| {
+                p.keys
+                    .iter()
+                    .filter(|k| pred(k))
+                    .map(|k| k.var)
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+            .unwrap_or_default()
+    };
+    let url_var = preset
+        .map(|p| {
+            if p.name == "otlp" {
+                "OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)".to_string()
+            } else {
+                p.key(p.base_key)
+                    .map_or_else(String::new, |k| k.var.to_string())
+            }
+        })
+        .unwrap_or_default();
+    let hint = match outcome.cause()? {
+        Cause::Http(401 | 403) if provider.name == "otlp" => {
+            "the endpoint refused the credentials: check OTEL_EXPORTER_OTLP_HEADERS".to_string()
+        }
+        Cause::Http(401 | 403) => format!("the provider refused the credentials: check {}", vars(&|k| k.secret)),
+        Cause::Http(404) => format!("nothing receives traces at that URL: check {url_var}"),
+        Cause::Http(413) => "the batch was too large for the provider".to_string(),
+        Cause::Http(429) => "the provider is rate-limiting: try again later".to_string(),
+        Cause::Http(s) if s >= 500 => "the provider had an error: try again later".to_string(),
+        Cause::Http(_) => format!("the provider rejected the request: check {url_var}"),
+        Cause::Timeout => format!("no answer in time: check {url_var} and the network, or raise --timeout"),
+        Cause::Refused => format!("nothing listens at that address: check {url_var}"),
+        Cause::Dns => format!("the host name does not resolve: check {url_var}"),
+        Cause::Tls => "the server's certificate is not trusted: set OTEL_EXPORTER_OTLP_CERTIFICATE to the CA file that signed it".to_string(),
+        Cause::Storage => "check that the data dir is writable (AUTOMAGIK_DATA_DIR)".to_string(),
+        Cause::Other => format!("check {url_var}"),
+    };
+    Some(hint)
+}
+
+impl From<Error> for Outcome {
+    fn from(err: Error) -> Outcome {
+        Outcome::Permanent {
+            cause: Cause::Storage,
+            message: err.to_string(),
+        }
+    }
+}

@@ -31,6 +31,8 @@ pub struct Preset {
     pub base_key: &'static str,
     /// Path appended to the base URL.
     pub traces_path: &'static str,
+    /// Request bodies are gzip-compressed (for `otlp`, `OTEL_EXPORTER_OTLP_COMPRESSION` decides).
+    pub gzip: bool,
 }
 
 const fn key(
@@ -96,6 +98,7 @@ pub const PRESETS: &[Preset] = &[
         ],
         base_key: "host",
         traces_path: "/api/public/otel/v1/traces",
+        gzip: false,
     },
     Preset {
         name: "langwatch",
@@ -111,6 +114,7 @@ pub const PRESETS: &[Preset] = &[
         ],
         base_key: "endpoint",
         traces_path: "/api/otel/v1/traces",
+        gzip: false,
     },
     Preset {
         name: "langsmith",
@@ -127,6 +131,7 @@ pub const PRESETS: &[Preset] = &[
         ],
         base_key: "endpoint",
         traces_path: "/otel/v1/traces",
+        gzip: false,
     },
     Preset {
         name: "honeycomb",
@@ -149,6 +154,7 @@ pub const PRESETS: &[Preset] = &[
         ],
         base_key: "endpoint",
         traces_path: "/v1/traces",
+        gzip: true,
     },
     Preset {
         name: "logfire",
@@ -164,6 +170,7 @@ pub const PRESETS: &[Preset] = &[
         ],
         base_key: "base_url",
         traces_path: "/v1/traces",
+        gzip: true,
     },
     Preset {
         name: "otlp",
@@ -207,6 +214,7 @@ pub const PRESETS: &[Preset] = &[
         ],
         base_key: "endpoint",
         traces_path: "/v1/traces",
+        gzip: false,
     },
 ];
 

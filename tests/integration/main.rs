@@ -5,6 +5,8 @@ mod assets;
 mod configure;
 mod id;
 mod settings;
+mod sink;
 mod status;
+mod test_export;
 mod testenv;
 mod wizard;

@@ -1,0 +1,189 @@
+//! The local trace store: OTLP-JSON lines in daily files (`traces-YYYY-MM-DD.jsonl`) in
+//! the data dir, capped by total size and by age. What `traces` reads.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+
+use super::{BoxFuture, Cause, Exporter, Outcome};
+use crate::error::{Error, Result};
+
+const FILE_PREFIX: &str = "traces-";
+const FILE_SUFFIX: &str = ".jsonl";
+
+pub struct LocalStore {
+    dir: PathBuf,
+    endpoint: String,
+    max_bytes: u64,
+    max_age_days: u64,
+}
+
+impl LocalStore {
+    pub fn new(dir: PathBuf, max_bytes: u64, max_age_days: u64) -> LocalStore {
+        LocalStore {
+            endpoint: dir.display().to_string(),
+            dir,
+            max_bytes,
+            max_age_days,
+        }
+    }
+
+    /// Appends the request as one JSON line to today's file, then enforces the caps.
+    pub fn append(&self, request: &ExportTraceServiceRequest) -> Result<PathBuf> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::io("cannot create directory", &self.dir, e))?;
+        let path = self.dir.join(file_name(SystemTime::now()));
+        let mut line = serde_json::to_vec(request)
+            .map_err(|e| Error::failed(format!("cannot encode spans as JSON: {e}")))?;
+        line.push(b'\n');
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io("cannot open", &path, e))?;
+        file.write_all(&line)
+            .map_err(|e| Error::io("cannot write", &path, e))?;
+        self.enforce_caps(&path)?;
+        Ok(path)
+    }
+
+    /// Deletes files older than the age cap, then the oldest files until under the size
+    /// cap; the file just written is kept.
+    fn enforce_caps(&self, current: &Path) -> Result<()> {
+        let mut files = store_files(&self.dir)?;
+        let max_age = Duration::from_secs(self.max_age_days * 86_400);
+        let now = SystemTime::now();
+        files.retain(|(path, _, modified)| {
+            let old = now.duration_since(*modified).unwrap_or_default() > max_age;
+            if old && path != current {
+                let _ = fs::remove_file(path);
+                return false;
+            }
+            true
+        });
+        let mut total: u64 = files.iter().map(|(_, size, _)| size).sum();
+        for (path, size, _) in &files {
+            if total <= self.max_bytes {
+                break;
+            }
+            if path != current && fs::remove_file(path).is_ok() {
+                total -= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Exporter for LocalStore {
+    fn name(&self) -> &str {
+        super::presets::LOCAL
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn export<'a>(&'a self, request: &'a ExportTraceServiceRequest) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            match self.append(request) {
+                Ok(_) => Outcome::Delivered { status: None },
+                Err(err) => Outcome::Permanent {
+                    cause: Cause::Storage,
+                    message: err.to_string(),
+                },
+            }
+        })
+    }
+}
+
+/// The store's files, oldest first, with size and modification time.
+pub fn store_files(dir: &Path) -> Result<Vec<(PathBuf, u64, SystemTime)>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("cannot read", dir, e)),
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(FILE_PREFIX) && name.ends_with(FILE_SUFFIX)
+        })
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((e.path(), meta.len(), meta.modified().unwrap_or(UNIX_EPOCH)))
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// `traces-YYYY-MM-DD.jsonl` for the UTC day of `time`.
+pub fn file_name(time: SystemTime) -> String {
+    let days = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    let (y, m, d) = civil_from_days(days);
+    format!("{FILE_PREFIX}{y:04}-{m:02}-{d:02}{FILE_SUFFIX}")
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::{Resource, Scope, Span, to_request};
+    use std::sync::Arc;
+
+    #[test]
+    fn dates_are_utc_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(
+            file_name(UNIX_EPOCH + Duration::from_secs(86_400 * 365)),
+            "traces-1971-01-01.jsonl"
+        );
+    }
+
+    #[test]
+    fn appends_json_lines_and_keeps_under_the_size_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("traces-2000-01-01.jsonl");
+        fs::write(&old, vec![b'x'; 4096]).unwrap();
+        let store = LocalStore::new(dir.path().to_path_buf(), 2048, 10_000);
+        let span = Span::start(
+            "s",
+            None,
+            Arc::new(Resource::service("t")),
+            Arc::new(Scope::default()),
+        );
+        let path = store.append(&to_request(std::slice::from_ref(&span))).unwrap();
+        store.append(&to_request(&[span])).unwrap();
+        assert!(
+            !old.exists(),
+            "the oldest file goes first when over the cap"
+        );
+        let text = fs::read_to_string(path).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let back: ExportTraceServiceRequest =
+            serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(back.resource_spans[0].scope_spans[0].spans[0].name, "s");
+    }
+}

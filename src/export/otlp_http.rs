@@ -1,0 +1,334 @@
+//! OTLP/HTTP with protobuf bodies: one preset per provider decides the URL and headers;
+//! gzip where the provider takes it. Keys go into headers and nowhere else: never into
+//! messages, logs or errors.
+
+use std::io::Write as _;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::{BoxFuture, Cause, Exporter, Outcome, presets};
+use crate::config::ProviderConfig;
+use crate::error::{Error, Result};
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of an error response body is kept for the message.
+const ERROR_BODY_CHARS: usize = 300;
+
+/// An OTLP/HTTP exporter for one provider.
+pub struct OtlpHttp {
+    name: String,
+    url: String,
+    headers: HeaderMap,
+    gzip: bool,
+    client: reqwest::Client,
+}
+
+impl OtlpHttp {
+    /// Builds the exporter of a configured remote provider.
+    pub fn new(provider: &ProviderConfig) -> Result<OtlpHttp> {
+        let url = provider.endpoint.clone().ok_or_else(|| {
+            Error::bad_input(format!("{} has no endpoint", provider.name))
+                .with_hint(provider.note.clone())
+        })?;
+        let headers = headers(provider)?;
+        let gzip = match provider.name {
+            "otlp" => provider
+                .value("compression")
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip")),
+            name => presets::preset(name).is_some_and(|p| p.gzip),
+        };
+        let client = match provider
+            .value("certificate")
+            .filter(|_| provider.name == "otlp")
+        {
+            Some(path) => client_with_ca(std::path::Path::new(path))?,
+            None => shared_client()?,
+        };
+        Ok(OtlpHttp {
+            name: provider.name.to_string(),
+            url,
+            headers,
+            gzip,
+            client,
+        })
+    }
+
+    async fn send(&self, request: &ExportTraceServiceRequest) -> Outcome {
+        let mut body = request.encode_to_vec();
+        let mut builder = self
+            .client
+            .post(&self.url)
+            .headers(self.headers.clone())
+            .header("content-type", "application/x-protobuf");
+        if self.gzip {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            if encoder.write_all(&body).is_ok()
+                && let Ok(compressed) = encoder.finish()
+            {
+                body = compressed;
+                builder = builder.header("content-encoding", "gzip");
+            }
+        }
+        match builder.body(body).send().await {
+            Ok(response) => classify_response(response).await,
+            Err(err) => classify_error(&err),
+        }
+    }
+}
+
+impl Exporter for OtlpHttp {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.url
+    }
+
+    fn export<'a>(&'a self, request: &'a ExportTraceServiceRequest) -> BoxFuture<'a, Outcome> {
+        Box::pin(self.send(request))
+    }
+}
+
+/// The one pooled client of the process.
+fn shared_client() -> Result<reqwest::Client> {
+    static CLIENT: OnceLock<std::result::Result<reqwest::Client, String>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| builder().build().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| Error::failed(format!("cannot start the HTTP client: {e}")))
+}
+
+fn builder() -> reqwest::ClientBuilder {
+    // ring, not aws-lc: a fraction of the build time (DESIGN.md, Dependencies).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent(concat!("automagik-tracing/", env!("CARGO_PKG_VERSION")))
+}
+
+/// A client that also trusts the CA in `path` (`OTEL_EXPORTER_OTLP_CERTIFICATE`).
+fn client_with_ca(path: &std::path::Path) -> Result<reqwest::Client> {
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::io("cannot read the CA file", path, e)
+            .with_hint("check OTEL_EXPORTER_OTLP_CERTIFICATE")
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        Error::bad_input(format!(
+            "`{}` is not a PEM certificate: {e}",
+            path.display()
+        ))
+        .with_hint("OTEL_EXPORTER_OTLP_CERTIFICATE must name a PEM file holding the CA certificate")
+    })?;
+    let mut builder = builder();
+    for cert in certs {
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::failed(format!("cannot start the HTTP client: {e}")))
+}
+
+/// The headers a provider's preset sends, keys included.
+pub fn headers(provider: &ProviderConfig) -> Result<HeaderMap> {
+    let value = |short: &str| provider.value(short).unwrap_or("").trim().to_string();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    match provider.name {
+        "langfuse" => {
+            let token = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                value("public_key"),
+                value("secret_key")
+            ));
+            pairs.push(("authorization".into(), format!("Basic {token}")));
+            pairs.push(("x-langfuse-ingestion-version".into(), "4".into()));
+        }
+        "langwatch" => pairs.push((
+            "authorization".into(),
+            format!("Bearer {}", value("api_key")),
+        )),
+        "langsmith" => {
+            pairs.push(("x-api-key".into(), value("api_key")));
+            if !value("project").is_empty() {
+                pairs.push(("langsmith-project".into(), value("project")));
+            }
+        }
+        "honeycomb" => {
+            pairs.push(("x-honeycomb-team".into(), value("api_key")));
+            if !value("dataset").is_empty() {
+                pairs.push(("x-honeycomb-dataset".into(), value("dataset")));
+            }
+        }
+        "logfire" => pairs.push(("authorization".into(), value("token"))),
+        "otlp" => pairs.extend(parse_otlp_headers(&value("headers"))?),
+        _ => {}
+    }
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::bad_input(format!(
+                "`{name}` in the {} headers is not a valid header name",
+                provider.name
+            ))
+        })?;
+        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+            Error::bad_input(format!(
+                "the value of header `{name}` for {} holds characters a header cannot carry",
+                provider.name
+            ))
+            .with_hint("check the provider's keys for stray spaces or newlines")
+        })?;
+        value.set_sensitive(true);
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+/// `OTEL_EXPORTER_OTLP_HEADERS`: `k=v,k2=v2`, values URL-decoded (the OpenTelemetry spec).
+pub fn parse_otlp_headers(text: &str) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (key, value) = item.split_once('=').ok_or_else(|| {
+            Error::bad_input("OTEL_EXPORTER_OTLP_HEADERS has an entry without `=`")
+                .with_hint("write it as key=value,key2=value2")
+        })?;
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s.trim())
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        out.push((decode(key).to_ascii_lowercase(), decode(value)));
+    }
+    Ok(out)
+}
+
+async fn classify_response(response: reqwest::Response) -> Outcome {
+    let status = response.status().as_u16();
+    if response.status().is_success() {
+        return Outcome::Delivered {
+            status: Some(status),
+        };
+    }
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.text().await.unwrap_or_default();
+    let excerpt: String = body.chars().take(ERROR_BODY_CHARS).collect();
+    let message = format!(
+        "HTTP {status}{}",
+        if excerpt.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", excerpt.trim())
+        }
+    );
+    if status == 429 || status >= 500 {
+        Outcome::Retryable {
+            cause: Cause::Http(status),
+            retry_after,
+            message,
+        }
+    } else {
+        Outcome::Permanent {
+            cause: Cause::Http(status),
+            message,
+        }
+    }
+}
+
+fn classify_error(err: &reqwest::Error) -> Outcome {
+    let chain = error_chain(err);
+    let lower = chain.to_ascii_lowercase();
+    let cause = if err.is_timeout() || lower.contains("timed out") {
+        Cause::Timeout
+    } else if lower.contains("certificate")
+        || lower.contains("unknownissuer")
+        || lower.contains("invalid peer")
+    {
+        Cause::Tls
+    } else if lower.contains("dns")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service")
+    {
+        Cause::Dns
+    } else if lower.contains("refused") || lower.contains("reset") {
+        Cause::Refused
+    } else {
+        Cause::Other
+    };
+    let message = match cause {
+        Cause::Timeout => "timed out".to_string(),
+        Cause::Tls => format!("the certificate is not trusted ({chain})"),
+        _ => chain,
+    };
+    if cause == Cause::Tls {
+        Outcome::Permanent { cause, message }
+    } else {
+        Outcome::Retryable {
+            cause,
+            retry_after: None,
+            message,
+        }
+    }
+}
+
+/// The error and its causes in one line. Our URLs carry no secrets (keys go in headers).
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Sends `request` and measures how long the answer took.
+pub async fn timed(
+    exporter: &dyn Exporter,
+    request: &ExportTraceServiceRequest,
+    deadline: Duration,
+) -> (Outcome, Duration) {
+    let start = Instant::now();
+    let outcome = match tokio::time::timeout(deadline, exporter.export(request)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Outcome::Retryable {
+            cause: Cause::Timeout,
+            retry_after: None,
+            message: format!("timed out after {} s", deadline.as_secs_f64()),
+        },
+    };
+    (outcome, start.elapsed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn otlp_headers_are_split_and_url_decoded() {
+        let headers = parse_otlp_headers("Api-Key=a%20b%3Dc, x-team = t1 ,").unwrap();
+        assert_eq!(
+            headers,
+            vec![
+                ("api-key".into(), "a b=c".into()),
+                ("x-team".into(), "t1".into())
+            ]
+        );
+        assert!(parse_otlp_headers("novalue").is_err());
+    }
+}

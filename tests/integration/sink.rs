@@ -1,0 +1,162 @@
+//! A test OTLP sink on 127.0.0.1: records every request (gzip bodies decoded) and answers
+//! with the status, delay or hang it is told to.
+
+use std::convert::Infallible;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    /// The body after gzip decoding.
+    pub body: Vec<u8>,
+    pub gzip: bool,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn decode(&self) -> ExportTraceServiceRequest {
+        ExportTraceServiceRequest::decode(self.body.as_slice())
+            .expect("the body is an OTLP protobuf request")
+    }
+}
+
+#[derive(Clone)]
+struct Behaviour {
+    status: u16,
+    delay: Duration,
+    body: &'static str,
+}
+
+pub struct Sink {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    behaviour: Arc<Mutex<Behaviour>>,
+}
+
+impl Sink {
+    /// Starts a sink that answers 200 with a JSON body (as Langfuse and Honeycomb do).
+    pub fn start() -> Sink {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let behaviour = Arc::new(Mutex::new(Behaviour {
+            status: 200,
+            delay: Duration::ZERO,
+            body: "{}",
+        }));
+        let (req, beh) = (requests.clone(), behaviour.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let (req, beh) = (req.clone(), beh.clone());
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |r| {
+                            handle(r, req.clone(), beh.clone())
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+        });
+        Sink {
+            addr,
+            requests,
+            behaviour,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn respond(&self, status: u16, body: &'static str) {
+        let mut b = self.behaviour.lock().unwrap();
+        b.status = status;
+        b.body = body;
+    }
+
+    /// Waits this long before answering (a long delay is a hang).
+    pub fn delay(&self, delay: Duration) {
+        self.behaviour.lock().unwrap().delay = delay;
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+async fn handle(
+    request: Request<Incoming>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    behaviour: Arc<Mutex<Behaviour>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_string();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let gzip = headers
+        .iter()
+        .any(|(k, v)| k == "content-encoding" && v == "gzip");
+    let raw = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let body = if gzip {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(raw.as_ref())
+            .read_to_end(&mut out)
+            .expect("valid gzip");
+        out
+    } else {
+        raw.to_vec()
+    };
+    requests.lock().unwrap().push(Recorded {
+        path,
+        headers,
+        body,
+        gzip,
+    });
+    let b = behaviour.lock().unwrap().clone();
+    tokio::time::sleep(b.delay).await;
+    Ok(Response::builder()
+        .status(b.status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from_static(b.body.as_bytes())))
+        .unwrap())
+}
