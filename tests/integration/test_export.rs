@@ -87,7 +87,9 @@ fn langfuse_gets_its_path_basic_auth_and_ingestion_version() {
 
 #[test]
 fn every_other_preset_gets_its_path_and_headers() {
-    let cases: [(&[(&str, &str)], &str, &[(&str, &str)], bool); 5] = [
+    type Vars = &'static [(&'static str, &'static str)];
+    // (variables, expected path, expected headers, gzip)
+    let cases: [(Vars, &str, Vars, bool); 5] = [
         (
             &[("LANGWATCH_API_KEY", "lw-key")],
             "/api/otel/v1/traces",
