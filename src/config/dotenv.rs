@@ -38,7 +38,9 @@ impl DotEnv {
         let mut entries = Vec::new();
         // Index of the logical line after the last one dotenvy parsed: an error is there or later.
         let mut next = 0;
-        for item in dotenvy::from_read_iter(content.as_bytes()) {
+        // dotenvy's loader strips a byte-order mark; its iterator does not.
+        let body = content.strip_prefix('\u{feff}').unwrap_or(content);
+        for item in dotenvy::from_read_iter(body.as_bytes()) {
             let (key, value) = item.map_err(|err| match err {
                 dotenvy::Error::LineParse(text, index) => {
                     // dotenvy quotes either the whole line or only its value part.
@@ -312,6 +314,30 @@ impl DotEnvEditor {
         before != self.lines.len()
     }
 
+    /// The text with the value of every key that `is_secret` masked, for previews.
+    pub fn render_masked(&self, is_secret: impl Fn(&str) -> bool) -> String {
+        self.lines
+            .iter()
+            .map(|l| match l.key.as_deref() {
+                Some(key) if is_secret(key) => {
+                    let value =
+                        dotenvy::from_read_iter(l.text.trim_start_matches('\u{feff}').as_bytes())
+                            .next()
+                            .and_then(|r| r.ok())
+                            .map(|(_, v)| v)
+                            .unwrap_or_default();
+                    let prefix = &l.text[..l.text.find(key).unwrap_or(0)];
+                    format!(
+                        "{prefix}{key}={}{}",
+                        super::keys::mask(&value),
+                        line_ending(&l.text)
+                    )
+                }
+                _ => l.text.clone(),
+            })
+            .collect()
+    }
+
     /// The keys assigned in the file, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.lines.iter().filter_map(|l| l.key.as_deref())
@@ -400,6 +426,26 @@ mod tests {
         assert!(text.contains("line 2, column"), "{text}");
         let err = DotEnv::parse(Path::new("/p/.env"), "A=1\nB='open\n").unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_and_kept() {
+        let text = "\u{feff}A=1\nB=2\n";
+        let env = DotEnv::parse(Path::new(".env"), text).unwrap();
+        assert_eq!(env.get("A"), Some(("1", 1)));
+        let mut editor = DotEnvEditor::parse(Path::new(".env"), text).unwrap();
+        editor.set("B", "3");
+        assert_eq!(editor.render(), "\u{feff}A=1\nB=3\n");
+    }
+
+    #[test]
+    fn masked_rendering_hides_values_whatever_their_quoting() {
+        let text = "A=1\nSECRET_KEY=\"sk-lf-new\\\\sec\\\"ret9999\"\nT=abc\n";
+        let editor = DotEnvEditor::parse(Path::new(".env"), text).unwrap();
+        let masked = editor.render_masked(|k| k.contains("SECRET") || k == "T");
+        assert!(!masked.contains("ret9999"), "{masked}");
+        assert!(masked.contains("T=****\n"), "{masked}");
+        assert!(masked.starts_with("A=1\n"));
     }
 
     #[test]

@@ -40,6 +40,12 @@ pub fn update(
             return Err(err);
         }
     };
+    if created && new.text.is_empty() {
+        // Nothing to write into a file that did not exist: leave no empty file behind.
+        drop(lock);
+        let _ = fs::remove_file(path);
+        return Ok((None, new.text));
+    }
     if old.as_deref() == Some(new.text.as_str())
         && !(new.holds_secret && mode_of(&lock) != Some(0o600))
     {

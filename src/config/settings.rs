@@ -166,19 +166,19 @@ impl Settings {
             Some(raw) => raw.sourced(parse_rate(&raw)?),
             None => Sourced::default(1.0),
         };
-        let number = |var: &str, default: u64, min: u64| -> Result<Sourced<u64>> {
+        let number = |var: &str, default: u64| -> Result<Sourced<u64>> {
             match layers.lookup(var) {
-                Some(raw) => Ok(raw.sourced(parse_u64(&raw, min)?)),
+                Some(raw) => Ok(raw.sourced(parse_u64(&raw)?)),
                 None => Ok(Sourced::default(default)),
             }
         };
         let limits = Limits {
-            queue_max_spans: number(QUEUE_MAX_SPANS, 100_000, 1)?,
-            queue_max_bytes: number(QUEUE_MAX_BYTES, 50 * MIB, 1024)?,
-            flush_timeout_secs: number(FLUSH_TIMEOUT, 5, 0)?,
-            spool_max_bytes: number(SPOOL_MAX_BYTES, 200 * MIB, 1024)?,
-            store_max_bytes: number(STORE_MAX_BYTES, 100 * MIB, 1024)?,
-            store_max_age_days: number(STORE_MAX_AGE_DAYS, 14, 1)?,
+            queue_max_spans: number(QUEUE_MAX_SPANS, 100_000)?,
+            queue_max_bytes: number(QUEUE_MAX_BYTES, 50 * MIB)?,
+            flush_timeout_secs: number(FLUSH_TIMEOUT, 5)?,
+            spool_max_bytes: number(SPOOL_MAX_BYTES, 200 * MIB)?,
+            store_max_bytes: number(STORE_MAX_BYTES, 100 * MIB)?,
+            store_max_age_days: number(STORE_MAX_AGE_DAYS, 14)?,
         };
         Ok(Settings {
             ci,
@@ -187,7 +187,7 @@ impl Settings {
                 providers,
                 filter,
                 sample_rate,
-                slow_threshold_ms: number(SLOW_THRESHOLD_MS, 1000, 0)?,
+                slow_threshold_ms: number(SLOW_THRESHOLD_MS, 1000)?,
             },
             telemetry: Telemetry {
                 switch: telemetry_switch,
@@ -209,10 +209,15 @@ fn flag_value(layers: &Layers, var: &str) -> Result<Option<(bool, Raw)>> {
 }
 
 /// The CI variable that is set, if any; `CI=false` (or 0/no/off) means not CI.
+///
+/// Only the process environment counts: a project's `.env` describes the project, not
+/// the machine it runs on. Only `CI` itself has the "false means not CI" reading; any
+/// value of the other markers (`BUILD_ID=0` included) means CI.
 pub fn detect_ci(layers: &Layers) -> Option<String> {
     CI_VARS.iter().find_map(|var| {
-        let raw = layers.lookup(var)?;
-        (parse_bool_text(&raw.value) != Some(false)).then(|| var.to_string())
+        let value = layers.env.get(*var).filter(|v| !v.is_empty())?;
+        let not_ci = *var == "CI" && parse_bool_text(value) == Some(false);
+        (!not_ci).then(|| var.to_string())
     })
 }
 
@@ -295,12 +300,19 @@ fn resolve_providers(
             .collect();
         let endpoint = endpoint(preset, layers, warnings)?;
         let configured = missing.is_empty() && endpoint.is_some();
+        let source_var = match preset.name {
+            "otlp"
+                if layers
+                    .lookup("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+                    .is_some() =>
+            {
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+            }
+            _ => preset.primary_key().var,
+        };
         let source = keys
             .iter()
-            .find(|k| {
-                k.spec.var == preset.primary_key().var
-                    || (preset.name == "otlp" && k.value.is_some())
-            })
+            .find(|k| k.spec.var == source_var)
             .and_then(|k| k.value.as_ref())
             .map(|v| v.source.clone());
         let (active, note) = match (configured, named(preset.name), enabled) {

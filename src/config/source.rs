@@ -90,7 +90,7 @@ impl Raw {
     /// How to name this value in an error: `AUTOMAGIK_SAMPLE_RATE (.env:3)`.
     pub fn describe(&self) -> String {
         match &self.source {
-            Source::Flag(flag) => format!("flag `{flag}`"),
+            Source::Flag(flag) => format!("`{}` (flag {flag})", self.var),
             Source::Env(var) => format!("`{var}`"),
             Source::Default => format!("`{}` (default)", self.var),
             other => format!("`{}` ({other})", self.var),

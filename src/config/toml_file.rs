@@ -202,6 +202,29 @@ impl TomlEditor {
     pub fn render(&self) -> String {
         self.doc.to_string()
     }
+
+    /// The text with every secret provider key's value masked, for previews.
+    pub fn render_masked(&self) -> String {
+        let mut doc = self.doc.clone();
+        if let Some(providers) = doc.get_mut("providers").and_then(Item::as_table_like_mut) {
+            for (name, item) in providers.iter_mut() {
+                let Some(table) = item.as_table_like_mut() else {
+                    continue;
+                };
+                for (short, value) in table.iter_mut() {
+                    let dotted = format!("providers.{name}.{}", short.get());
+                    let secret = Known::by_toml_key(&dotted).is_some_and(|k| k.secret());
+                    if let (true, Some(v)) = (secret, value.as_value_mut()) {
+                        let masked = super::keys::mask(v.as_str().unwrap_or_default());
+                        let decor = v.decor().clone();
+                        *v = Value::from(masked);
+                        *v.decor_mut() = decor;
+                    }
+                }
+            }
+        }
+        doc.to_string()
+    }
 }
 
 fn typed_value(value: &str, kind: Kind) -> Value {

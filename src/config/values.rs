@@ -27,17 +27,30 @@ pub fn parse_bool(raw: &Raw) -> Result<bool> {
     })
 }
 
-pub fn parse_u64(raw: &Raw, min: u64) -> Result<u64> {
+/// The smallest value a whole-number setting accepts.
+pub fn minimum(var: &str) -> u64 {
+    use super::keys::*;
+    match var {
+        QUEUE_MAX_SPANS | STORE_MAX_AGE_DAYS => 1,
+        QUEUE_MAX_BYTES | SPOOL_MAX_BYTES | STORE_MAX_BYTES => 1024,
+        _ => 0,
+    }
+}
+
+/// A whole number from its minimum up to `i64::MAX` (what TOML can hold).
+pub fn parse_u64(raw: &Raw) -> Result<u64> {
+    let min = minimum(&raw.var);
     raw.value
         .trim()
         .parse::<u64>()
         .ok()
-        .filter(|n| *n >= min)
+        .filter(|n| *n >= min && *n <= i64::MAX as u64)
         .ok_or_else(|| {
             Error::bad_input(format!(
-                "{} is `{}`, which is not a whole number",
+                "{} is `{}`, which is not a whole number from {min} to {}",
                 raw.describe(),
-                raw.value
+                raw.value,
+                i64::MAX
             ))
             .with_hint(format!("use a whole number of at least {min}"))
         })

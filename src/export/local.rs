@@ -174,7 +174,9 @@ mod tests {
             Arc::new(Resource::service("t")),
             Arc::new(Scope::default()),
         );
-        let path = store.append(&to_request(std::slice::from_ref(&span))).unwrap();
+        let path = store
+            .append(&to_request(std::slice::from_ref(&span)))
+            .unwrap();
         store.append(&to_request(&[span])).unwrap();
         assert!(
             !old.exists(),

@@ -269,12 +269,22 @@ pub fn normalize_base_url(value: &str) -> Result<BaseUrl, String> {
             "`{value}` is not a URL (expected http:// or https://)"
         ));
     };
+    let scheme = scheme.to_ascii_lowercase();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if authority.contains('@') {
+        // Never echo it: the part before `@` is a password.
+        return Err("the URL carries credentials (user:password@): put them in OTEL_EXPORTER_OTLP_HEADERS or the provider's key variables instead".into());
+    }
     if scheme != "http" && scheme != "https" {
         return Err(format!("`{value}` must start with http:// or https://"));
     }
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     if authority.is_empty() {
         return Err(format!("`{value}` has no host"));
+    }
+    if value.contains(char::is_whitespace) || value.contains(['?', '#']) {
+        return Err(format!(
+            "`{value}` must be a base URL without spaces, a query (?) or a fragment (#)"
+        ));
     }
     let path = path.trim_end_matches('/');
     if path.ends_with("/v1/traces") {
@@ -312,6 +322,14 @@ mod tests {
         assert!(normalize_base_url("cloud.langfuse.com").is_err());
         assert!(normalize_base_url("ftp://x").is_err());
         assert!(normalize_base_url("https:///x").is_err());
+        assert!(normalize_base_url("https://host?x=1").is_err());
+        assert!(normalize_base_url("https://a b/x").is_err());
+        assert_eq!(
+            normalize_base_url("HTTPS://host").unwrap().url,
+            "https://host"
+        );
+        let err = normalize_base_url("https://user:hunter2@host").unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
     }
 
     #[test]

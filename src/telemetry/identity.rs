@@ -43,34 +43,53 @@ pub struct Ensured {
     pub replaced_corrupt: bool,
 }
 
-/// Returns the ID, creating it when missing or corrupt.
+/// Returns the ID, creating it when missing or corrupt. Concurrent first calls agree on
+/// one ID: the file is created whole, and only if absent (a hard link of a finished temp
+/// file), and whoever loses the race reads the winner's.
 pub fn ensure(config_dir: &Path) -> Result<Ensured> {
-    let replaced_corrupt = match read(config_dir) {
-        Stored::Valid(id) => {
-            return Ok(Ensured {
-                id,
-                created: false,
-                replaced_corrupt: false,
-            });
+    match read(config_dir) {
+        Stored::Valid(id) => Ok(Ensured {
+            id,
+            created: false,
+            replaced_corrupt: false,
+        }),
+        Stored::Corrupt => Ok(Ensured {
+            id: reset(config_dir)?,
+            created: true,
+            replaced_corrupt: true,
+        }),
+        Stored::Missing => {
+            let id = new_id();
+            fs::create_dir_all(config_dir)
+                .map_err(|e| Error::io("cannot create directory", config_dir, e))?;
+            let tmp = tempfile::NamedTempFile::new_in(config_dir)
+                .map_err(|e| Error::io("cannot create a temporary file in", config_dir, e))?;
+            fs::write(tmp.path(), format!("{id}\n"))
+                .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
+            let path = id_path(config_dir);
+            match fs::hard_link(tmp.path(), &path) {
+                Ok(()) => Ok(Ensured {
+                    id,
+                    created: true,
+                    replaced_corrupt: false,
+                }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match read(config_dir) {
+                    Stored::Valid(id) => Ok(Ensured {
+                        id,
+                        created: false,
+                        replaced_corrupt: false,
+                    }),
+                    _ => ensure(config_dir),
+                },
+                Err(e) => Err(Error::io("cannot create", &path, e)),
+            }
         }
-        Stored::Missing => false,
-        Stored::Corrupt => true,
-    };
-    let id = write_new(config_dir)?;
-    Ok(Ensured {
-        id,
-        created: true,
-        replaced_corrupt,
-    })
+    }
 }
 
 /// Replaces the ID with a new random one.
 pub fn reset(config_dir: &Path) -> Result<String> {
-    write_new(config_dir)
-}
-
-fn write_new(config_dir: &Path) -> Result<String> {
-    let id = uuid::Uuid::new_v4().hyphenated().to_string();
+    let id = new_id();
     fs::create_dir_all(config_dir)
         .map_err(|e| Error::io("cannot create directory", config_dir, e))?;
     write_atomically(
@@ -80,6 +99,10 @@ fn write_new(config_dir: &Path) -> Result<String> {
         0o644,
     )?;
     Ok(id)
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().hyphenated().to_string()
 }
 
 #[cfg(test)]
@@ -101,6 +124,19 @@ mod tests {
         assert!(!again.created);
         let new = reset(dir.path()).unwrap();
         assert_ne!(new, first.id);
+    }
+
+    #[test]
+    fn concurrent_first_calls_agree_on_one_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| ensure(dir.path()).unwrap().id))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(ids.iter().all(|id| id == &ids[0]), "{ids:?}");
+        assert_eq!(read(dir.path()), Stored::Valid(ids[0].clone()));
     }
 
     #[test]

@@ -146,7 +146,10 @@ fn bad_keys_and_values_are_usage_errors() {
         .args(["configure", "--set", "AUTOMAGIK_SAMPLE_RATE=3"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("0.0 to 1.0"));
+        .stderr(predicate::str::contains(
+            "`AUTOMAGIK_SAMPLE_RATE` (flag --set) is `3`",
+        ))
+        .stderr(predicate::str::contains("1.0 (keep every trace)"));
     env.cmd()
         .args([
             "configure",
@@ -307,4 +310,91 @@ fn a_switch_still_overridden_by_the_environment_is_reported() {
         .stderr(predicate::str::contains(
             "telemetry is still off: DO_NOT_TRACK=1",
         ));
+}
+
+#[test]
+fn secrets_in_awkward_quoting_stay_masked_in_dry_run() {
+    let env = TestEnv::new();
+    for scope in ["project", "user"] {
+        env.cmd()
+            .args([
+                "configure",
+                "--dry-run",
+                "--scope",
+                scope,
+                "--provider",
+                "langfuse",
+                "--set",
+            ])
+            .arg("secret_key=sk-lf-new\\sec\"ret9999")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("ret9999").not());
+    }
+    env.cmd()
+        .args([
+            "configure",
+            "--dry-run",
+            "--provider",
+            "langfuse",
+            "--set",
+            "secret_key=abc",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+LANGFUSE_SECRET_KEY=****"));
+}
+
+#[test]
+fn credentials_are_never_echoed() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "configure",
+            "--provider",
+            "langfuse",
+            "--set",
+            "secret_key:sk-lf-hunter2hunter2",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("hunter2").not());
+    env.cmd()
+        .args([
+            "configure",
+            "--set",
+            "AUTOMAGIK_TELEMETRY_ENDPOINT=https://u:hunter2hunter2@h/x",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("credentials"))
+        .stderr(predicate::str::contains("hunter2").not());
+}
+
+#[test]
+fn values_the_loader_would_refuse_are_refused_before_writing() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["configure", "--set", "limits.queue_max_bytes=0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("from 1024"));
+    assert!(!env.config_file().exists());
+}
+
+#[test]
+fn unsetting_in_a_missing_file_creates_nothing() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "configure",
+            "--provider",
+            "langfuse",
+            "--unset",
+            "secret_key",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to change"));
+    assert!(!env.env_file().exists());
 }

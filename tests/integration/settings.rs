@@ -253,3 +253,21 @@ fn unknown_toml_keys_are_warnings() {
             "tracing.toml:2: unknown key `observability.colour`",
         ));
 }
+
+#[test]
+fn ci_is_read_from_the_process_environment_only() {
+    let env = TestEnv::new();
+    env.write_env_file("BUILD_NUMBER=42\n");
+    let (obs, _, tel, _) = layers(&env, &[]);
+    assert!(obs && tel, "a project's .env does not make this machine CI");
+    let json = env.status_json(&[("BUILD_ID", "0")]);
+    assert_eq!(json["ci"], "BUILD_ID", "only CI=false means not CI");
+}
+
+#[test]
+fn a_bom_at_the_start_of_dotenv_is_fine() {
+    let env = TestEnv::new();
+    env.write_env_file("\u{feff}LANGWATCH_API_KEY=lw-0123456789\n");
+    let json = env.status_json(&[]);
+    assert_eq!(json["observability"]["providers"][1]["active"], true);
+}

@@ -7,14 +7,14 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, ConfigureArgs, Scope};
 use crate::commands::Context;
-use crate::config::dotenv::{DotEnv, DotEnvEditor};
+use crate::config::dotenv::DotEnvEditor;
 use crate::config::files::{self, NewContent};
 use crate::config::keys::{self, Kind, Known, mask};
 use crate::config::toml_file::{TomlEditor, TomlSettings};
-use crate::config::values::{BOOL_WORDS, parse_bool_text, parse_provider_list};
+use crate::config::values::{parse_bool, parse_provider_list, parse_rate, parse_u64, parse_url};
 use crate::config::{Config, Raw, Source};
 use crate::error::{EXIT_OK, EXIT_USAGE, Error, Result};
-use crate::export::presets::{self, normalize_base_url};
+use crate::export::presets;
 
 /// One setting to write (`Some`) or remove (`None`), and where.
 #[derive(Debug, Clone)]
@@ -101,7 +101,8 @@ fn changes_from_flags(args: &ConfigureArgs) -> Result<Vec<Change>> {
     }
     for item in &args.set {
         let (key, value) = item.split_once('=').ok_or_else(|| {
-            Error::usage(format!("--set `{item}` has no `=`")).with_hint("write --set KEY=VALUE")
+            // Not echoed: the argument may be a secret with a mistyped separator.
+            Error::usage("a --set argument has no `=`").with_hint("write --set KEY=VALUE")
         })?;
         let known = resolve_key(args.provider.as_deref(), key.trim())?;
         let value = validate(&known, value.trim())?;
@@ -151,47 +152,28 @@ fn resolve_key(provider: Option<&str>, key: &str) -> Result<Known> {
         })
 }
 
-/// Checks a value against its kind and returns it as it will be written.
-fn validate(known: &Known, value: &str) -> Result<String> {
+/// Checks a value with the loader's own parsers (so nothing written is refused when read
+/// back) and returns it as it will be written. Errors never echo a secret value.
+pub(super) fn validate(known: &Known, value: &str) -> Result<String> {
     let var = known.var();
-    let bad = |expected: &str| {
-        Error::usage(format!("`{value}` is not a valid value for {var}"))
-            .with_hint(expected.to_string())
-    };
     if value.is_empty() {
         return Err(Error::usage(format!("--set gives {var} an empty value"))
             .with_hint("use --unset KEY to remove a key"));
     }
+    let raw = Raw {
+        var: var.to_string(),
+        value: value.to_string(),
+        source: Source::Flag("--set".into()),
+    };
+    let is_url = matches!(known, Known::ProviderKey(p, k) if k.short == p.base_key || k.short == "traces_endpoint")
+        || var == keys::TELEMETRY_ENDPOINT;
     match known.kind() {
-        Kind::Bool => parse_bool_text(value)
-            .map(|b| b.to_string())
-            .ok_or_else(|| bad(&format!("use one of {BOOL_WORDS}"))),
-        Kind::Int => value
-            .parse::<u64>()
-            .map(|n| n.to_string())
-            .map_err(|_| bad("use a whole number")),
-        Kind::Float => value
-            .parse::<f64>()
-            .ok()
-            .filter(|f| (0.0..=1.0).contains(f))
-            .map(|_| value.to_string())
-            .ok_or_else(|| bad("use a number from 0.0 to 1.0")),
-        Kind::List => {
-            let raw = Raw {
-                var: var.to_string(),
-                value: value.to_string(),
-                source: Source::Flag("--set".into()),
-            };
-            Ok(parse_provider_list(&raw)?.join(","))
-        }
-        Kind::Text => {
-            let is_url = matches!(known, Known::ProviderKey(p, k) if k.short == p.base_key || k.short == "traces_endpoint")
-                || var == keys::TELEMETRY_ENDPOINT;
-            if is_url {
-                normalize_base_url(value).map_err(|why| bad(&why))?;
-            }
-            Ok(value.to_string())
-        }
+        Kind::Bool => parse_bool(&raw).map(|b| b.to_string()),
+        Kind::Int => parse_u64(&raw).map(|n| n.to_string()),
+        Kind::Float => parse_rate(&raw).map(|_| value.to_string()),
+        Kind::List => Ok(parse_provider_list(&raw)?.join(",")),
+        Kind::Text if is_url => parse_url(&raw),
+        Kind::Text => Ok(value.to_string()),
     }
 }
 
@@ -223,7 +205,7 @@ pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) 
             continue;
         }
         let (old, new) = files::update(&path, edit)?;
-        if old.as_deref() == Some(new.as_str()) {
+        if old.as_deref().unwrap_or_default() == new {
             ctx.ui.out(&format!(
                 "{} already says so: nothing to change\n",
                 path.display()
@@ -295,40 +277,21 @@ fn edit_text(
     }
 }
 
-/// A unified diff of the change, with every secret value masked on both sides.
+/// A unified diff of the change, with every secret value masked on both sides by key
+/// (never by searching the text, which may hold the value quoted or escaped).
 fn diff(scope: Scope, name: &str, old: &str, new: &str) -> String {
-    let mut secrets: Vec<String> = Vec::new();
-    for text in [old, new] {
-        let path = std::path::Path::new(name);
+    let path = std::path::Path::new(name);
+    let mask = |text: &str| -> String {
         match scope {
-            Scope::Project => {
-                if let Ok(env) = DotEnv::parse(path, text) {
-                    secrets.extend(
-                        env.iter()
-                            .filter(|(k, _)| keys::looks_secret(k))
-                            .map(|(_, v)| v.to_string()),
-                    );
-                }
-            }
-            Scope::User => {
-                if let Ok(toml) = TomlSettings::parse(path, text) {
-                    secrets.extend(
-                        toml.iter()
-                            .filter(|(var, _)| Known::by_var(var).is_some_and(|k| k.secret()))
-                            .map(|(_, v)| v.to_string()),
-                    );
-                }
-            }
+            Scope::Project => DotEnvEditor::parse(path, text)
+                .map(|e| e.render_masked(keys::looks_secret))
+                .unwrap_or_default(),
+            Scope::User => TomlEditor::parse(path, text)
+                .map(|e| e.render_masked())
+                .unwrap_or_default(),
         }
-    }
-    secrets.retain(|s| s.len() >= 4);
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let hide = |text: &str| {
-        secrets
-            .iter()
-            .fold(text.to_string(), |acc, s| acc.replace(s.as_str(), &mask(s)))
     };
-    let (old, new) = (hide(old), hide(new));
+    let (old, new) = (mask(old), mask(new));
     if old == new {
         return format!("{name}: no change\n");
     }

@@ -94,8 +94,8 @@ pub fn run(config: &Config, ctx: &Context) -> Result<Option<Vec<Change>>> {
 /// Asks for one key; `None` keeps what is there (or leaves an optional key unset).
 fn ask_key(
     theme: &dyn Theme,
-    preset: &Preset,
-    spec: &KeySpec,
+    preset: &'static Preset,
+    spec: &'static KeySpec,
     current: Option<String>,
 ) -> Result<Option<String>> {
     let prompt = format!("{} {} ({})", preset.title, spec.short, spec.help);
@@ -130,7 +130,15 @@ fn ask_key(
             }
             return Ok(None);
         }
-        return Ok(Some(answer));
+        match super::validate(&Known::ProviderKey(preset, spec), &answer) {
+            Ok(value) => return Ok(Some(value)),
+            Err(err) => {
+                eprintln!("{err}");
+                if let Some(hint) = err.hint() {
+                    eprintln!("hint: {hint}");
+                }
+            }
+        }
     }
 }
 
