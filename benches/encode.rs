@@ -1,0 +1,73 @@
+//! Encoding throughput: GenAI spans with 10 attributes to OTLP protobuf, and protobuf+gzip.
+//! Prints spans/s and MB/s; asserts nothing. Run with `cargo bench --bench encode`.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use automagik_tracing::span::{Resource, Scope, Span, to_request};
+use prost::Message;
+
+const BATCH: usize = 512;
+const ROUNDS: usize = 200;
+
+fn genai_span(resource: &Arc<Resource>, scope: &Arc<Scope>, i: usize) -> Span {
+    let mut span = Span::start(
+        format!("chat gpt-4o #{i}"),
+        None,
+        resource.clone(),
+        scope.clone(),
+    );
+    span.set("gen_ai.operation.name", "chat")
+        .set("gen_ai.provider.name", "openai")
+        .set("gen_ai.request.model", "gpt-4o")
+        .set("gen_ai.response.model", "gpt-4o-2024-08-06")
+        .set("gen_ai.usage.input_tokens", 1200i64 + i as i64)
+        .set("gen_ai.usage.output_tokens", 345i64)
+        .set("gen_ai.agent.name", "support-agent")
+        .set("gen_ai.conversation.id", format!("conv-{i:08}"))
+        .set("gen_ai.response.finish_reasons", "stop")
+        .set("gen_ai.request.temperature", 0.2);
+    span.end();
+    span
+}
+
+fn main() {
+    let resource = Arc::new(Resource::service("bench"));
+    let scope = Arc::new(Scope {
+        name: "bench".into(),
+        ..Default::default()
+    });
+    let spans: Vec<Span> = (0..BATCH)
+        .map(|i| genai_span(&resource, &scope, i))
+        .collect();
+
+    let start = Instant::now();
+    let mut bytes = 0usize;
+    for _ in 0..ROUNDS {
+        bytes += to_request(&spans).encode_to_vec().len();
+    }
+    report("protobuf", start.elapsed().as_secs_f64(), bytes);
+
+    let start = Instant::now();
+    let mut bytes = 0usize;
+    for _ in 0..ROUNDS {
+        let body = to_request(&spans).encode_to_vec();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&body).unwrap();
+        bytes += body.len();
+        let compressed = gz.finish().unwrap();
+        std::hint::black_box(compressed);
+    }
+    report("protobuf+gzip", start.elapsed().as_secs_f64(), bytes);
+}
+
+fn report(what: &str, secs: f64, bytes: usize) {
+    let spans = (BATCH * ROUNDS) as f64;
+    println!(
+        "{what:<14} {:>10.0} spans/s  {:>7.1} MB/s (uncompressed protobuf)  {:.0} bytes/span",
+        spans / secs,
+        bytes as f64 / secs / 1e6,
+        bytes as f64 / spans
+    );
+}
