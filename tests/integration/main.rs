@@ -4,6 +4,7 @@
 mod assets;
 mod configure;
 mod id;
+mod interop;
 mod settings;
 mod sink;
 mod status;

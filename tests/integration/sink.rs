@@ -52,6 +52,36 @@ pub struct Sink {
 impl Sink {
     /// Starts a sink that answers 200 with a JSON body (as Langfuse and Honeycomb do).
     pub fn start() -> Sink {
+        Sink::start_with(None)
+    }
+
+    /// Starts an HTTPS sink whose certificate (for 127.0.0.1) a fresh test CA signed;
+    /// returns the sink and the CA certificate in PEM.
+    pub fn start_tls() -> (Sink, String) {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let server_key = KeyPair::generate().unwrap();
+        let server_cert =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .unwrap()
+                .signed_by(&server_key, &ca)
+                .unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![server_cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+            )
+            .unwrap();
+        (Sink::start_with(Some(Arc::new(config))), ca.pem())
+    }
+
+    fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> Sink {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -62,6 +92,7 @@ impl Sink {
             body: "{}",
         }));
         let (req, beh) = (requests.clone(), behaviour.clone());
+        let tls = tls.map(tokio_rustls::TlsAcceptor::from);
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -73,14 +104,25 @@ impl Sink {
                     let Ok((stream, _)) = listener.accept().await else {
                         continue;
                     };
-                    let (req, beh) = (req.clone(), beh.clone());
+                    let (req, beh, tls) = (req.clone(), beh.clone(), tls.clone());
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |r| {
                             handle(r, req.clone(), beh.clone())
                         });
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                            .await;
+                        let http = hyper::server::conn::http1::Builder::new();
+                        match tls {
+                            // A client that does not trust us ends the handshake: nothing to serve.
+                            Some(acceptor) => {
+                                if let Ok(stream) = acceptor.accept(stream).await {
+                                    let io = hyper_util::rt::TokioIo::new(stream);
+                                    let _ = http.serve_connection(io, service).await;
+                                }
+                            }
+                            None => {
+                                let io = hyper_util::rt::TokioIo::new(stream);
+                                let _ = http.serve_connection(io, service).await;
+                            }
+                        }
                     });
                 }
             });
@@ -94,6 +136,10 @@ impl Sink {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.addr)
     }
 
     pub fn respond(&self, status: u16, body: &'static str) {

@@ -244,3 +244,36 @@ fn a_named_provider_without_keys_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("HONEYCOMB_API_KEY"));
 }
+
+#[test]
+fn https_with_a_private_ca_needs_otel_exporter_otlp_certificate() {
+    let (sink, ca_pem) = Sink::start_tls();
+    let env = TestEnv::new()
+        .var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.https_url())
+        .var("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip");
+    env.cmd()
+        .args(["test-export", "--timeout", "5"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("not trusted"))
+        .stdout(predicate::str::contains("OTEL_EXPORTER_OTLP_CERTIFICATE"));
+    assert!(sink.requests().is_empty());
+
+    let ca_file = env.project.join("ca.pem");
+    std::fs::write(&ca_file, ca_pem).unwrap();
+    env.cmd()
+        .args(["test-export", "--timeout", "5"])
+        .env("OTEL_EXPORTER_OTLP_CERTIFICATE", &ca_file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("delivered"));
+    let requests = sink.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].gzip, "gzip bodies decoded by the sink");
+    assert_eq!(
+        requests[0].decode().resource_spans[0].scope_spans[0]
+            .spans
+            .len(),
+        2
+    );
+}
