@@ -22,8 +22,9 @@ pub struct TraceId(pub [u8; 16]);
 pub struct SpanId(pub [u8; 8]);
 
 impl TraceId {
+    /// Random, all 128 bits (a UUID would fix some, and sampling reads the low bits).
     pub fn random() -> TraceId {
-        TraceId(*uuid::Uuid::new_v4().as_bytes())
+        TraceId(fastrand::u128(1..).to_be_bytes())
     }
 
     pub fn to_hex(self) -> String {
@@ -40,10 +41,7 @@ impl TraceId {
 
 impl SpanId {
     pub fn random() -> SpanId {
-        let bytes = uuid::Uuid::new_v4().into_bytes();
-        let mut id = [0; 8];
-        id.copy_from_slice(&bytes[8..]);
-        SpanId(id)
+        SpanId(fastrand::u64(1..).to_be_bytes())
     }
 
     pub fn to_hex(self) -> String {

@@ -11,6 +11,7 @@ use crate::cli::StatusArgs;
 use crate::commands::Context;
 use crate::config::keys::mask;
 use crate::config::{Settings, Source, Sourced};
+use crate::engine::RunMetrics;
 use crate::error::{EXIT_OK, Result};
 use crate::telemetry::identity;
 
@@ -20,6 +21,8 @@ pub struct Report {
     pub telemetry: TelemetryReport,
     pub limits: Vec<LimitReport>,
     pub files: FilesReport,
+    /// The figures of the last run that exported anything, from the data dir.
+    pub last_run: Option<RunMetrics>,
     /// The CI variable that was detected, if any.
     pub ci: Option<String>,
     pub warnings: Vec<String>,
@@ -159,6 +162,10 @@ impl Report {
                 limit("spool_max_bytes", &limits.spool_max_bytes),
                 limit("store_max_bytes", &limits.store_max_bytes),
                 limit("store_max_age_days", &limits.store_max_age_days),
+                limit(
+                    "attribute_value_length_limit",
+                    &limits.attribute_value_length_limit,
+                ),
             ],
             files: FilesReport {
                 env_file: paths
@@ -173,6 +180,7 @@ impl Report {
                 data_dir: paths.data_dir.value.display().to_string(),
                 data_dir_source: paths.data_dir.source.clone(),
             },
+            last_run: RunMetrics::load(&paths.data_dir.value),
             ci: settings.ci.clone(),
             warnings: settings.warnings.clone(),
         }
@@ -266,6 +274,35 @@ fn render(report: &Report, ctx: &Context) -> String {
             l.value,
             ui.dim(&format!("({})", l.source))
         );
+    }
+
+    if let Some(run) = &report.last_run {
+        let verdict = if run.healthy {
+            ui.good("healthy")
+        } else {
+            ui.bad("unhealthy")
+        };
+        let _ = writeln!(
+            out,
+            "\n{}       {verdict}: {} spans queued, {:.2} % dropped, mean export latency {:.1} ms",
+            ui.bold("Last run"),
+            run.queued,
+            run.drop_rate * 100.0,
+            run.mean_latency_ms
+        );
+        for e in &run.exporters {
+            let dropped: Vec<String> = e.dropped.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            let dropped = if dropped.is_empty() {
+                "none dropped".to_string()
+            } else {
+                format!("dropped: {}", dropped.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "  {:<10} {} exported, {} retries, {dropped}, p50 {:.1} ms, p99 {:.1} ms",
+                e.name, e.exported, e.retries, e.latency_p50_ms, e.latency_p99_ms
+            );
+        }
     }
 
     let files = &report.files;

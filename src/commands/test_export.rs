@@ -9,9 +9,10 @@ use serde::Serialize;
 use crate::cli::TestExportArgs;
 use crate::commands::Context;
 use crate::config::{ProviderConfig, Settings};
+use crate::engine::{Engine, EngineOptions, Intake};
 use crate::error::{EXIT_FAILED, EXIT_OK, Error, Result};
-use crate::export::{self, Outcome, otlp_http::timed, presets};
-use crate::span::{Resource, Scope, Span, SpanKind, to_request};
+use crate::export::{self, Outcome, presets};
+use crate::span::{Resource, Scope, Span, SpanKind};
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -37,43 +38,42 @@ pub fn run(args: &TestExportArgs, ctx: &Context) -> Result<u8> {
     let settings = ctx.load()?.settings()?;
     let providers = chosen(&settings, args.provider.as_deref())?;
     let spans = test_trace();
-    let request = to_request(&spans);
     let deadline = Duration::from_secs_f64(args.timeout.max(0.1));
     let exporters = providers
         .iter()
-        .map(|p| export::build(&settings, p).map(|e| (p.clone(), e)))
+        .map(|p| export::build(&settings, p))
         .collect::<Result<Vec<_>>>()?;
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::failed(format!("cannot start the async runtime: {e}")))?;
-    let request = Arc::new(request);
-    let outcomes = runtime.block_on(async {
-        let mut tasks = tokio::task::JoinSet::new();
-        for (index, (_, exporter)) in exporters.iter().enumerate() {
-            let (exporter, request) = (exporter.clone(), request.clone());
-            tasks.spawn(async move { (index, timed(exporter.as_ref(), &request, deadline).await) });
-        }
-        let mut outcomes = vec![None; exporters.len()];
-        while let Some(Ok((index, outcome))) = tasks.join_next().await {
-            outcomes[index] = Some(outcome);
-        }
-        outcomes
-    });
-
-    let results: Vec<ResultRow> = exporters
+    // Through the engine like every producer, but once: no retries, every span kept.
+    let options = EngineOptions {
+        retry: false,
+        intake: Intake::new(1.0, 0, usize::MAX),
+        ..EngineOptions::from_settings(&settings)
+    };
+    let engine = Engine::start_with(exporters, options)?;
+    for span in &spans {
+        engine.record(span.clone());
+    }
+    let run = engine.shutdown(deadline);
+    let results: Vec<ResultRow> = providers
         .iter()
-        .zip(outcomes)
-        .map(|((provider, exporter), outcome)| {
-            let (outcome, latency) = outcome.unwrap_or((
-                Outcome::Permanent {
-                    cause: export::Cause::Other,
-                    message: "the export task failed".into(),
-                },
-                Duration::ZERO,
-            ));
-            row(provider, exporter.endpoint(), &outcome, latency)
+        .zip(&run.exporters)
+        .map(|(provider, exporter)| {
+            let (outcome, latency) = match &exporter.last {
+                Some((outcome, latency))
+                    if exporter.exported == spans.len() as u64 || !outcome.is_delivered() =>
+                {
+                    (outcome.clone(), *latency)
+                }
+                _ => (
+                    Outcome::Retryable {
+                        cause: export::Cause::Timeout,
+                        retry_after: None,
+                        message: format!("timed out after {} s", deadline.as_secs_f64()),
+                    },
+                    deadline,
+                ),
+            };
+            row(provider, &exporter.endpoint, &outcome, latency)
         })
         .collect();
     let report = Report {

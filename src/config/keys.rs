@@ -65,6 +65,7 @@ pub const FLUSH_TIMEOUT: &str = "AUTOMAGIK_FLUSH_TIMEOUT";
 pub const SPOOL_MAX_BYTES: &str = "AUTOMAGIK_SPOOL_MAX_BYTES";
 pub const STORE_MAX_BYTES: &str = "AUTOMAGIK_STORE_MAX_BYTES";
 pub const STORE_MAX_AGE_DAYS: &str = "AUTOMAGIK_STORE_MAX_AGE_DAYS";
+pub const ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
 
 /// The tool's own settings, in the order `status` and `.env.example` present them.
 pub const SETTINGS: &[SettingKey] = &[
@@ -168,6 +169,12 @@ pub const SETTINGS: &[SettingKey] = &[
         "limits.store_max_age_days",
         Kind::Int,
         "local trace store age cap",
+    ),
+    setting(
+        ATTRIBUTE_VALUE_LENGTH_LIMIT,
+        "limits.attribute_value_length_limit",
+        Kind::Int,
+        "longer attribute values are truncated on the way in",
     ),
 ];
 

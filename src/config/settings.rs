@@ -116,6 +116,8 @@ pub struct Limits {
     pub spool_max_bytes: Sourced<u64>,
     pub store_max_bytes: Sourced<u64>,
     pub store_max_age_days: Sourced<u64>,
+    /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, in bytes.
+    pub attribute_value_length_limit: Sourced<u64>,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -179,6 +181,7 @@ impl Settings {
             spool_max_bytes: number(SPOOL_MAX_BYTES, 200 * MIB)?,
             store_max_bytes: number(STORE_MAX_BYTES, 100 * MIB)?,
             store_max_age_days: number(STORE_MAX_AGE_DAYS, 14)?,
+            attribute_value_length_limit: number(ATTRIBUTE_VALUE_LENGTH_LIMIT, 64 * 1024)?,
         };
         Ok(Settings {
             ci,

@@ -32,6 +32,7 @@ pub fn minimum(var: &str) -> u64 {
     use super::keys::*;
     match var {
         QUEUE_MAX_SPANS | STORE_MAX_AGE_DAYS => 1,
+        ATTRIBUTE_VALUE_LENGTH_LIMIT => 16,
         QUEUE_MAX_BYTES | SPOOL_MAX_BYTES | STORE_MAX_BYTES => 1024,
         _ => 0,
     }

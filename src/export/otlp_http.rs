@@ -4,7 +4,7 @@
 
 use std::io::Write as _;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -295,24 +295,6 @@ fn error_chain(err: &reqwest::Error) -> String {
         source = s.source();
     }
     parts.join(": ")
-}
-
-/// Sends `request` and measures how long the answer took.
-pub async fn timed(
-    exporter: &dyn Exporter,
-    request: &ExportTraceServiceRequest,
-    deadline: Duration,
-) -> (Outcome, Duration) {
-    let start = Instant::now();
-    let outcome = match tokio::time::timeout(deadline, exporter.export(request)).await {
-        Ok(outcome) => outcome,
-        Err(_) => Outcome::Retryable {
-            cause: Cause::Timeout,
-            retry_after: None,
-            message: format!("timed out after {} s", deadline.as_secs_f64()),
-        },
-    };
-    (outcome, start.elapsed())
 }
 
 #[cfg(test)]

@@ -277,3 +277,28 @@ fn https_with_a_private_ca_needs_otel_exporter_otlp_certificate() {
         2
     );
 }
+
+#[test]
+fn status_shows_the_last_runs_figures_and_verdict() {
+    let sink = Sink::start();
+    let env = TestEnv::new()
+        .var("LANGWATCH_API_KEY", "lw")
+        .var("LANGWATCH_ENDPOINT", &sink.url());
+    assert!(env.status_json(&[])["last_run"].is_null());
+    env.cmd().arg("test-export").assert().success();
+    let run = &env.status_json(&[])["last_run"];
+    assert_eq!(run["queued"], 2);
+    assert_eq!(run["healthy"], true);
+    assert_eq!(run["exporters"][0]["name"], "langwatch");
+    assert_eq!(run["exporters"][0]["exported"], 2);
+    sink.respond(401, "");
+    env.cmd().arg("test-export").assert().code(1);
+    let run = &env.status_json(&[])["last_run"];
+    assert_eq!(run["healthy"], false);
+    assert_eq!(run["exporters"][0]["dropped"]["rejected"], 2);
+    env.cmd()
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Last run       unhealthy"));
+}

@@ -1,0 +1,260 @@
+//! What the engine counts: spans queued, sampled out, dropped (by reason), exported and
+//! retried per exporter, export latency. Counters are atomics on the hot path; a snapshot
+//! ([`RunMetrics`]) is written to the data dir at shutdown so `status` can show the last
+//! run and its verdict.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::export::Outcome;
+
+/// The plan's verdict: healthy when under 1 % of spans are dropped and the mean export
+/// latency is under 100 ms.
+pub const HEALTHY_DROP_RATE: f64 = 0.01;
+pub const HEALTHY_MEAN_LATENCY_MS: f64 = 100.0;
+/// Latency samples kept per exporter (a ring, so memory stays flat).
+const LATENCY_SAMPLES: usize = 4096;
+
+pub mod reason {
+    pub const QUEUE_FULL: &str = "queue_full";
+    pub const EXPORTER_QUEUE_FULL: &str = "exporter_queue_full";
+    pub const RETRIES_EXHAUSTED: &str = "retries_exhausted";
+    pub const REJECTED: &str = "rejected";
+    pub const BREAKER_OPEN: &str = "breaker_open";
+    pub const TOO_LARGE: &str = "too_large";
+    pub const SHUTDOWN: &str = "shutdown";
+}
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub queued: AtomicU64,
+    pub sampled_out: AtomicU64,
+    pub dropped_queue_full: AtomicU64,
+    pub truncated_values: AtomicU64,
+    pub exporters: Vec<ExporterMetrics>,
+}
+
+#[derive(Debug, Default)]
+pub struct ExporterMetrics {
+    pub name: String,
+    pub endpoint: String,
+    pub exported: AtomicU64,
+    pub retries: AtomicU64,
+    /// Spans handed to this exporter and not yet delivered or dropped.
+    pub pending: AtomicU64,
+    dropped: Mutex<BTreeMap<&'static str, u64>>,
+    latencies_us: Mutex<(Vec<u64>, usize)>,
+    last: Mutex<Option<(Outcome, Duration)>>,
+}
+
+impl ExporterMetrics {
+    pub fn new(name: &str, endpoint: &str) -> ExporterMetrics {
+        ExporterMetrics {
+            name: name.to_string(),
+            endpoint: endpoint.to_string(),
+            ..Default::default()
+        }
+    }
+
+    pub fn drop_spans(&self, count: u64, why: &'static str) {
+        *self.dropped.lock().unwrap().entry(why).or_default() += count;
+        self.pending
+            .fetch_sub(count.min(self.pending.load(Relaxed)), Relaxed);
+    }
+
+    pub fn delivered(&self, count: u64) {
+        self.exported.fetch_add(count, Relaxed);
+        self.pending
+            .fetch_sub(count.min(self.pending.load(Relaxed)), Relaxed);
+    }
+
+    pub fn attempt(&self, outcome: &Outcome, latency: Duration) {
+        let mut samples = self.latencies_us.lock().unwrap();
+        let (values, next) = &mut *samples;
+        let us = latency.as_micros() as u64;
+        if values.len() < LATENCY_SAMPLES {
+            values.push(us);
+        } else {
+            values[*next] = us;
+        }
+        *next = (*next + 1) % LATENCY_SAMPLES;
+        *self.last.lock().unwrap() = Some((outcome.clone(), latency));
+    }
+
+    pub fn dropped(&self) -> BTreeMap<String, u64> {
+        self.dropped
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect()
+    }
+
+    /// The last attempt's outcome and latency.
+    pub fn last(&self) -> Option<(Outcome, Duration)> {
+        self.last.lock().unwrap().clone()
+    }
+
+    fn latency(&self) -> (f64, f64, f64) {
+        let mut values = self.latencies_us.lock().unwrap().0.clone();
+        if values.is_empty() {
+            return (0.0, 0.0, 0.0);
+        }
+        values.sort_unstable();
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0;
+        let mean = values.iter().sum::<u64>() as f64 / values.len() as f64 / 1000.0;
+        (at(0.5), at(0.99), mean)
+    }
+}
+
+/// A run's figures, as written to `metrics/last-run.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunMetrics {
+    /// Seconds since the Unix epoch when the run ended.
+    pub ended_at: u64,
+    pub duration_ms: u64,
+    pub queued: u64,
+    pub sampled_out: u64,
+    pub dropped_queue_full: u64,
+    pub truncated_values: u64,
+    pub exporters: Vec<ExporterRun>,
+    pub drop_rate: f64,
+    pub mean_latency_ms: f64,
+    pub healthy: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExporterRun {
+    pub name: String,
+    pub endpoint: String,
+    pub exported: u64,
+    pub retries: u64,
+    pub dropped: BTreeMap<String, u64>,
+    pub latency_p50_ms: f64,
+    pub latency_p99_ms: f64,
+    pub latency_mean_ms: f64,
+    /// The last attempt's outcome and latency (not saved).
+    #[serde(skip)]
+    pub last: Option<(Outcome, Duration)>,
+}
+
+impl Metrics {
+    pub fn snapshot(&self, duration: Duration) -> RunMetrics {
+        let exporters: Vec<ExporterRun> = self
+            .exporters
+            .iter()
+            .map(|e| {
+                let (p50, p99, mean) = e.latency();
+                ExporterRun {
+                    name: e.name.clone(),
+                    endpoint: e.endpoint.clone(),
+                    exported: e.exported.load(Relaxed),
+                    retries: e.retries.load(Relaxed),
+                    dropped: e.dropped(),
+                    latency_p50_ms: p50,
+                    latency_p99_ms: p99,
+                    latency_mean_ms: mean,
+                    last: e.last(),
+                }
+            })
+            .collect();
+        let queued = self.queued.load(Relaxed);
+        let queue_full = self.dropped_queue_full.load(Relaxed);
+        // Each exporter is owed every queued span; a full queue cost every exporter its span.
+        let owed = (queued + queue_full) * exporters.len().max(1) as u64;
+        let dropped: u64 = queue_full * exporters.len().max(1) as u64
+            + exporters
+                .iter()
+                .flat_map(|e| e.dropped.values())
+                .sum::<u64>();
+        let drop_rate = if owed == 0 {
+            0.0
+        } else {
+            dropped as f64 / owed as f64
+        };
+        let with_latency: Vec<f64> = exporters
+            .iter()
+            .filter(|e| e.latency_mean_ms > 0.0)
+            .map(|e| e.latency_mean_ms)
+            .collect();
+        let mean_latency_ms = if with_latency.is_empty() {
+            0.0
+        } else {
+            with_latency.iter().sum::<f64>() / with_latency.len() as f64
+        };
+        RunMetrics {
+            ended_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            duration_ms: duration.as_millis() as u64,
+            queued,
+            sampled_out: self.sampled_out.load(Relaxed),
+            dropped_queue_full: queue_full,
+            truncated_values: self.truncated_values.load(Relaxed),
+            exporters,
+            drop_rate,
+            mean_latency_ms,
+            healthy: drop_rate < HEALTHY_DROP_RATE && mean_latency_ms < HEALTHY_MEAN_LATENCY_MS,
+        }
+    }
+}
+
+/// Where the last run's figures are kept.
+pub fn last_run_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("metrics").join("last-run.json")
+}
+
+impl RunMetrics {
+    pub fn save(&self, data_dir: &Path) -> crate::Result<()> {
+        let path = last_run_path(data_dir);
+        let dir = path.parent().expect("has a parent");
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::Error::io("cannot create directory", dir, e))?;
+        let text = serde_json::to_vec_pretty(self).expect("metrics serialise");
+        crate::config::files::write_atomically(dir, &path, &text, 0o644)
+    }
+
+    /// The last run's figures, if a run saved them and they can be read.
+    pub fn load(data_dir: &Path) -> Option<RunMetrics> {
+        let text = std::fs::read(last_run_path(data_dir)).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_follows_drop_rate_and_latency() {
+        let mut metrics = Metrics::default();
+        metrics.exporters.push(ExporterMetrics::new("a", "x"));
+        metrics.queued.store(1000, Relaxed);
+        metrics.exporters[0].pending.store(1000, Relaxed);
+        metrics.exporters[0].delivered(995);
+        metrics.exporters[0].drop_spans(5, reason::SHUTDOWN);
+        metrics.exporters[0].attempt(
+            &Outcome::Delivered { status: Some(200) },
+            Duration::from_millis(20),
+        );
+        let run = metrics.snapshot(Duration::from_secs(1));
+        assert_eq!(run.drop_rate, 0.005);
+        assert!(run.healthy);
+        assert_eq!(run.exporters[0].dropped["shutdown"], 5);
+        metrics.exporters[0].drop_spans(10, reason::REJECTED);
+        assert!(!metrics.snapshot(Duration::from_secs(1)).healthy);
+    }
+
+    #[test]
+    fn saved_and_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = Metrics::default().snapshot(Duration::from_millis(5));
+        run.save(dir.path()).unwrap();
+        assert_eq!(RunMetrics::load(dir.path()), Some(run));
+    }
+}

@@ -1,0 +1,353 @@
+//! The engine: producers [`Recorder::record`] spans (never blocking, never failing); a
+//! background thread batches them and fans each batch out to one queue per exporter, so
+//! a slow or dead provider never delays another. [`Engine::shutdown`] delivers what it
+//! can within a deadline and accounts for every span: delivered, or dropped with a reason.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use automagik_tracing::{Config, LoadOptions, engine::Engine, span::{Resource, Scope, Span}};
+//!
+//! let settings = Config::load(LoadOptions::from_process())?.settings()?;
+//! let engine = Engine::start(&settings)?;
+//! let recorder = engine.recorder(); // cheap to clone, hand it to every thread
+//! let mut span = Span::start("invoke_agent helper", None, Arc::new(Resource::service("my-agent")), Arc::new(Scope::default()));
+//! span.set("gen_ai.operation.name", "invoke_agent");
+//! span.end();
+//! recorder.record(span);
+//! let report = engine.shutdown(Duration::from_secs(5));
+//! println!("delivered {} spans", report.exporters.iter().map(|e| e.exported).sum::<u64>());
+//! # Ok::<(), automagik_tracing::Error>(())
+//! ```
+
+mod breaker;
+pub mod intake;
+pub mod metrics;
+mod retry;
+mod worker;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+pub use intake::Intake;
+pub use metrics::{ExporterRun, Metrics, RunMetrics};
+
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::export::{self, Exporter};
+use crate::span::Span;
+use metrics::{ExporterMetrics, reason};
+
+/// Spans per batch at most.
+pub const BATCH_MAX_SPANS: usize = 512;
+/// Estimated bytes per batch at most.
+pub const BATCH_MAX_BYTES: usize = 4 * 1024 * 1024;
+/// A batch leaves this long after its first span at the latest.
+pub const BATCH_TIMEOUT: Duration = Duration::from_secs(1);
+/// Batches waiting per exporter before that exporter's newest are dropped.
+pub const EXPORTER_QUEUE_BATCHES: usize = 64;
+
+/// How the engine behaves; [`EngineOptions::from_settings`] is the usual source.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub queue_max_spans: usize,
+    pub queue_max_bytes: u64,
+    pub intake: Intake,
+    pub batch_max_spans: usize,
+    pub batch_max_bytes: usize,
+    pub batch_timeout: Duration,
+    /// Retry retryable failures while running (off for `test-export`).
+    pub retry: bool,
+    /// Where to save the run's metrics at shutdown.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl EngineOptions {
+    pub fn from_settings(settings: &Settings) -> EngineOptions {
+        let obs = &settings.observability;
+        EngineOptions {
+            queue_max_spans: settings.limits.queue_max_spans.value as usize,
+            queue_max_bytes: settings.limits.queue_max_bytes.value,
+            intake: Intake::new(
+                obs.sample_rate.value,
+                obs.slow_threshold_ms.value,
+                settings.limits.attribute_value_length_limit.value as usize,
+            ),
+            batch_max_spans: BATCH_MAX_SPANS,
+            batch_max_bytes: BATCH_MAX_BYTES,
+            batch_timeout: BATCH_TIMEOUT,
+            retry: true,
+            data_dir: Some(settings.paths.data_dir.value.clone()),
+        }
+    }
+}
+
+/// A queued span and its estimated size (released from the byte bound when dequeued).
+struct Queued {
+    span: Span,
+    size: u64,
+}
+
+/// The cheap, clonable producer side.
+#[derive(Clone)]
+pub struct Recorder {
+    tx: mpsc::Sender<Queued>,
+    queued_bytes: Arc<AtomicU64>,
+    max_bytes: u64,
+    intake: Arc<Intake>,
+    metrics: Arc<Metrics>,
+}
+
+impl Recorder {
+    /// Hands a span to the engine. Never blocks and never fails: a span that does not fit
+    /// (by count or bytes) is dropped and counted, the newest first.
+    pub fn record(&self, mut span: Span) {
+        if !self.intake.keep(&span) {
+            self.metrics.sampled_out.fetch_add(1, Relaxed);
+            return;
+        }
+        let cut = self.intake.truncate(&mut span);
+        if cut > 0 {
+            self.metrics.truncated_values.fetch_add(cut as u64, Relaxed);
+        }
+        let size = intake::approx_size(&span) as u64;
+        if self.queued_bytes.fetch_add(size, Relaxed) + size > self.max_bytes {
+            self.queued_bytes.fetch_sub(size, Relaxed);
+            self.metrics.dropped_queue_full.fetch_add(1, Relaxed);
+            return;
+        }
+        match self.tx.try_send(Queued { span, size }) {
+            Ok(()) => {
+                self.metrics.queued.fetch_add(1, Relaxed);
+            }
+            Err(_) => {
+                self.queued_bytes.fetch_sub(size, Relaxed);
+                self.metrics.dropped_queue_full.fetch_add(1, Relaxed);
+            }
+        }
+    }
+}
+
+/// The engine; owns the background thread and its shutdown.
+pub struct Engine {
+    recorder: Recorder,
+    stop: Option<oneshot::Sender<Instant>>,
+    thread: Option<JoinHandle<()>>,
+    metrics: Arc<Metrics>,
+    started: Instant,
+    data_dir: Option<PathBuf>,
+}
+
+impl Engine {
+    /// Starts the engine with an exporter for every active provider of `settings`.
+    pub fn start(settings: &Settings) -> Result<Engine> {
+        let exporters = settings
+            .observability
+            .active()
+            .map(|p| export::build(settings, p))
+            .collect::<Result<Vec<_>>>()?;
+        Engine::start_with(exporters, EngineOptions::from_settings(settings))
+    }
+
+    /// Starts the engine with these exporters (tests, `test-export`, library users).
+    pub fn start_with(exporters: Vec<Arc<dyn Exporter>>, options: EngineOptions) -> Result<Engine> {
+        let metrics = Arc::new(Metrics {
+            exporters: exporters
+                .iter()
+                .map(|e| ExporterMetrics::new(e.name(), e.endpoint()))
+                .collect(),
+            ..Default::default()
+        });
+        let (tx, rx) = mpsc::channel(options.queue_max_spans.max(1));
+        let queued_bytes = Arc::new(AtomicU64::new(0));
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let background = Background {
+            exporters,
+            options: options.clone(),
+            metrics: metrics.clone(),
+            queued_bytes: queued_bytes.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("automagik-engine".into())
+            .spawn(move || background.run(rx, stop_rx))
+            .map_err(|e| Error::failed(format!("cannot start the export thread: {e}")))?;
+        Ok(Engine {
+            recorder: Recorder {
+                tx,
+                queued_bytes,
+                max_bytes: options.queue_max_bytes,
+                intake: Arc::new(options.intake),
+                metrics: metrics.clone(),
+            },
+            stop: Some(stop_tx),
+            thread: Some(thread),
+            metrics,
+            started: Instant::now(),
+            data_dir: options.data_dir,
+        })
+    }
+
+    /// A producer handle; clone it freely.
+    pub fn recorder(&self) -> Recorder {
+        self.recorder.clone()
+    }
+
+    pub fn record(&self, span: Span) {
+        self.recorder.record(span);
+    }
+
+    /// The live counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Sends what is queued, waiting at most `deadline`, then counts what is left as
+    /// dropped (reason `shutdown`). A refused provider or an open breaker is not waited
+    /// on. Saves the run's metrics in the data dir and returns them.
+    pub fn shutdown(mut self, deadline: Duration) -> RunMetrics {
+        self.stop_and_join(deadline);
+        let run = self.metrics.snapshot(self.started.elapsed());
+        if let Some(dir) = &self.data_dir
+            && run.queued + run.dropped_queue_full + run.sampled_out > 0
+        {
+            // Metrics are a convenience: failing to save them never fails the caller.
+            let _ = run.save(dir);
+        }
+        run
+    }
+
+    fn stop_and_join(&mut self, deadline: Duration) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(Instant::now() + deadline);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        for exporter in &self.metrics.exporters {
+            let left = exporter.pending.load(Relaxed);
+            if left > 0 {
+                exporter.drop_spans(left, reason::SHUTDOWN);
+            }
+        }
+    }
+}
+
+impl Drop for Engine {
+    /// An engine dropped without `shutdown` still tries briefly, so nothing is lost silently.
+    fn drop(&mut self) {
+        self.stop_and_join(Duration::from_secs(1));
+    }
+}
+
+/// What runs on the export thread.
+struct Background {
+    exporters: Vec<Arc<dyn Exporter>>,
+    options: EngineOptions,
+    metrics: Arc<Metrics>,
+    queued_bytes: Arc<AtomicU64>,
+}
+
+impl Background {
+    fn run(self, mut spans: mpsc::Receiver<Queued>, mut stop: oneshot::Receiver<Instant>) {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async move {
+            let (stopping_tx, stopping_rx) = watch::channel(false);
+            let mut queues = Vec::new();
+            let mut workers = tokio::task::JoinSet::new();
+            for (index, exporter) in self.exporters.iter().enumerate() {
+                let (tx, rx) = mpsc::channel(EXPORTER_QUEUE_BATCHES);
+                queues.push(tx);
+                let worker = worker::Worker {
+                    exporter: exporter.clone(),
+                    metrics: self.metrics.clone(),
+                    index,
+                    retry: self.options.retry,
+                    shutting_down: stopping_rx.clone(),
+                    breaker: Default::default(),
+                };
+                workers.spawn(worker.run(rx));
+            }
+            let mut batch = Batch::default();
+            let deadline = loop {
+                let flush_at = batch.first_at.map(|t| t + self.options.batch_timeout);
+                tokio::select! {
+                    biased;
+                    at = &mut stop => {
+                        let deadline = at.unwrap_or_else(|_| Instant::now());
+                        let _ = stopping_tx.send(true);
+                        spans.close();
+                        while let Ok(item) = spans.try_recv() {
+                            self.add(&mut batch, item, &queues);
+                        }
+                        break deadline;
+                    }
+                    item = spans.recv() => match item {
+                        Some(item) => self.add(&mut batch, item, &queues),
+                        None => break Instant::now() + Duration::from_secs(1),
+                    },
+                    _ = sleep_until(flush_at), if flush_at.is_some() => self.dispatch(&mut batch, &queues),
+                }
+            };
+            self.dispatch(&mut batch, &queues);
+            drop(queues);
+            let wait_all = async { while workers.join_next().await.is_some() {} };
+            let _ = tokio::time::timeout_at(deadline.into(), wait_all).await;
+            workers.abort_all();
+        });
+    }
+
+    fn add(&self, batch: &mut Batch, item: Queued, queues: &[mpsc::Sender<Arc<Vec<Span>>>]) {
+        self.queued_bytes.fetch_sub(item.size, Relaxed);
+        batch.first_at.get_or_insert_with(Instant::now);
+        batch.bytes += item.size as usize;
+        batch.spans.push(item.span);
+        if batch.spans.len() >= self.options.batch_max_spans
+            || batch.bytes >= self.options.batch_max_bytes
+        {
+            self.dispatch(batch, queues);
+        }
+    }
+
+    /// Hands the batch to every exporter's queue; a full queue drops it for that exporter.
+    fn dispatch(&self, batch: &mut Batch, queues: &[mpsc::Sender<Arc<Vec<Span>>>]) {
+        if batch.spans.is_empty() {
+            return;
+        }
+        let spans = Arc::new(std::mem::take(&mut batch.spans));
+        let count = spans.len() as u64;
+        *batch = Batch::default();
+        for (queue, stats) in queues.iter().zip(&self.metrics.exporters) {
+            stats.pending.fetch_add(count, Relaxed);
+            if queue.try_send(spans.clone()).is_err() {
+                stats.drop_spans(count, reason::EXPORTER_QUEUE_FULL);
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Batch {
+    spans: Vec<Span>,
+    bytes: usize,
+    first_at: Option<Instant>,
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests;

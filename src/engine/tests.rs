@@ -1,0 +1,232 @@
+//! Engine behaviour with the in-memory exporter double.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::export::memory::MemoryExporter;
+use crate::export::{Cause, Outcome};
+use crate::span::{Resource, Scope};
+
+fn options() -> EngineOptions {
+    EngineOptions {
+        queue_max_spans: 10_000,
+        queue_max_bytes: 50 * 1024 * 1024,
+        intake: Intake::new(1.0, 1000, intake::DEFAULT_VALUE_LIMIT),
+        batch_max_spans: BATCH_MAX_SPANS,
+        batch_max_bytes: BATCH_MAX_BYTES,
+        batch_timeout: BATCH_TIMEOUT,
+        retry: true,
+        data_dir: None,
+    }
+}
+
+fn span(name: &str) -> Span {
+    let mut s = Span::start(
+        name,
+        None,
+        Arc::new(Resource::service("t")),
+        Arc::new(Scope::default()),
+    );
+    s.end();
+    s
+}
+
+fn engine_with(memory: &Arc<MemoryExporter>, options: EngineOptions) -> Engine {
+    let exporter: Arc<dyn Exporter> = memory.clone();
+    Engine::start_with(vec![exporter], options).unwrap()
+}
+
+fn batch_sizes(memory: &MemoryExporter) -> Vec<usize> {
+    memory
+        .received()
+        .iter()
+        .map(|r| {
+            r.resource_spans
+                .iter()
+                .flat_map(|rs| &rs.scope_spans)
+                .map(|ss| ss.spans.len())
+                .sum()
+        })
+        .collect()
+}
+
+#[test]
+fn drops_newest_when_full_and_counts_it() {
+    // A recorder whose queue nobody drains: the bound is exact.
+    let (tx, _rx) = mpsc::channel(3);
+    let metrics = Arc::new(Metrics::default());
+    let recorder = Recorder {
+        tx,
+        queued_bytes: Arc::new(AtomicU64::new(0)),
+        max_bytes: u64::MAX,
+        intake: Arc::new(Intake::new(1.0, 1000, 1024)),
+        metrics: metrics.clone(),
+    };
+    for i in 0..5 {
+        recorder.record(span(&format!("s{i}")));
+    }
+    assert_eq!(metrics.queued.load(Relaxed), 3);
+    assert_eq!(metrics.dropped_queue_full.load(Relaxed), 2);
+}
+
+#[test]
+fn the_byte_bound_drops_too() {
+    let (tx, _rx) = mpsc::channel(1000);
+    let metrics = Arc::new(Metrics::default());
+    let recorder = Recorder {
+        tx,
+        queued_bytes: Arc::new(AtomicU64::new(0)),
+        max_bytes: 1000,
+        intake: Arc::new(Intake::new(1.0, 1000, 1024 * 1024)),
+        metrics: metrics.clone(),
+    };
+    let mut big = span("big");
+    big.set("prompt", "x".repeat(600));
+    recorder.record(big.clone());
+    recorder.record(big);
+    assert_eq!(metrics.queued.load(Relaxed), 1);
+    assert_eq!(metrics.dropped_queue_full.load(Relaxed), 1);
+}
+
+#[test]
+fn batches_close_at_the_span_count() {
+    let memory = Arc::new(MemoryExporter::new("m"));
+    let engine = engine_with(
+        &memory,
+        EngineOptions {
+            batch_max_spans: 3,
+            ..options()
+        },
+    );
+    for i in 0..7 {
+        engine.record(span(&format!("s{i}")));
+    }
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(batch_sizes(&memory), vec![3, 3, 1]);
+    assert_eq!(run.exporters[0].exported, 7);
+}
+
+#[test]
+fn batches_close_at_the_byte_estimate() {
+    let memory = Arc::new(MemoryExporter::new("m"));
+    let mut one = span("s");
+    one.set("v", "x".repeat(1000));
+    let size = intake::approx_size(&one);
+    let engine = engine_with(
+        &memory,
+        EngineOptions {
+            batch_max_bytes: size * 2,
+            ..options()
+        },
+    );
+    for _ in 0..5 {
+        engine.record(one.clone());
+    }
+    engine.shutdown(Duration::from_secs(5));
+    assert_eq!(batch_sizes(&memory), vec![2, 2, 1]);
+}
+
+#[test]
+fn a_batch_leaves_after_the_timeout() {
+    let memory = Arc::new(MemoryExporter::new("m"));
+    let engine = engine_with(
+        &memory,
+        EngineOptions {
+            batch_timeout: Duration::from_millis(50),
+            ..options()
+        },
+    );
+    engine.record(span("alone"));
+    let start = Instant::now();
+    while memory.received().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the timer never fired"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    engine.shutdown(Duration::from_secs(1));
+}
+
+#[test]
+fn retryable_then_success_delivers_once() {
+    let retryable = Outcome::Retryable {
+        cause: Cause::Http(503),
+        retry_after: Some(Duration::from_millis(10)),
+        message: "busy".into(),
+    };
+    let memory = Arc::new(MemoryExporter::new("m").answering(vec![retryable]));
+    let engine = engine_with(
+        &memory,
+        EngineOptions {
+            batch_timeout: Duration::from_millis(10),
+            ..options()
+        },
+    );
+    engine.record(span("s"));
+    // Retries happen while running; at shutdown there is one attempt only.
+    let start = Instant::now();
+    while memory.received().len() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(10), "no retry came");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(memory.received().len(), 2);
+    assert_eq!(run.exporters[0].exported, 1);
+    assert_eq!(run.exporters[0].retries, 1);
+}
+
+#[test]
+fn permanent_failures_are_not_retried() {
+    let refused = Outcome::Permanent {
+        cause: Cause::Http(401),
+        message: "no".into(),
+    };
+    let memory = Arc::new(MemoryExporter::new("m").answering(vec![refused]));
+    let engine = engine_with(&memory, options());
+    engine.record(span("s"));
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(memory.received().len(), 1);
+    assert_eq!(run.exporters[0].dropped.get("rejected"), Some(&1));
+    assert!(!run.healthy);
+}
+
+#[test]
+fn sampled_out_spans_are_counted_not_sent() {
+    let memory = Arc::new(MemoryExporter::new("m"));
+    let engine = engine_with(
+        &memory,
+        EngineOptions {
+            intake: Intake::new(0.0, 1000, 1024),
+            ..options()
+        },
+    );
+    engine.record(span("s"));
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(run.sampled_out, 1);
+    assert!(memory.received().is_empty());
+}
+
+#[test]
+fn every_span_ends_delivered_or_counted() {
+    let retryable = Outcome::Retryable {
+        cause: Cause::Refused,
+        retry_after: None,
+        message: "refused".into(),
+    };
+    let memory = Arc::new(MemoryExporter::new("m").answering(vec![retryable; 1000]));
+    let engine = engine_with(&memory, options());
+    for i in 0..100 {
+        engine.record(span(&format!("s{i}")));
+    }
+    let start = Instant::now();
+    let run = engine.shutdown(Duration::from_millis(500));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "shutdown took {:?}",
+        start.elapsed()
+    );
+    let dropped: u64 = run.exporters[0].dropped.values().sum();
+    assert_eq!(run.exporters[0].exported + dropped, 100, "{run:?}");
+}
