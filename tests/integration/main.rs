@@ -3,6 +3,7 @@
 
 mod assets;
 mod configure;
+mod engine;
 mod id;
 mod interop;
 mod settings;

@@ -20,6 +20,9 @@ pub struct Recorded {
     /// The body after gzip decoding.
     pub body: Vec<u8>,
     pub gzip: bool,
+    pub at: std::time::Instant,
+    /// What the sink answered.
+    pub status: u16,
 }
 
 impl Recorded {
@@ -41,6 +44,10 @@ struct Behaviour {
     status: u16,
     delay: Duration,
     body: &'static str,
+    /// Statuses (with a Retry-After value) to answer first, in order.
+    script: std::collections::VecDeque<(u16, Option<&'static str>)>,
+    /// Bodies larger than this get 413.
+    max_body: usize,
 }
 
 pub struct Sink {
@@ -90,6 +97,8 @@ impl Sink {
             status: 200,
             delay: Duration::ZERO,
             body: "{}",
+            script: Default::default(),
+            max_body: usize::MAX,
         }));
         let (req, beh) = (requests.clone(), behaviour.clone());
         let tls = tls.map(tokio_rustls::TlsAcceptor::from);
@@ -148,6 +157,16 @@ impl Sink {
         b.body = body;
     }
 
+    /// Answers these statuses (with an optional Retry-After) first, in order.
+    pub fn script(&self, answers: &[(u16, Option<&'static str>)]) {
+        self.behaviour.lock().unwrap().script = answers.iter().copied().collect();
+    }
+
+    /// Answers 413 to bodies over `bytes`.
+    pub fn reject_over(&self, bytes: usize) {
+        self.behaviour.lock().unwrap().max_body = bytes;
+    }
+
     /// Waits this long before answering (a long delay is a hang).
     pub fn delay(&self, delay: Duration) {
         self.behaviour.lock().unwrap().delay = delay;
@@ -192,16 +211,32 @@ async fn handle(
     } else {
         raw.to_vec()
     };
+    let size = body.len();
+    let (b, scripted) = {
+        let mut b = behaviour.lock().unwrap();
+        let scripted = b.script.pop_front();
+        (b.clone(), scripted)
+    };
+    let (status, retry_after) = match scripted {
+        Some(s) => s,
+        None if size > b.max_body => (413, None),
+        None => (b.status, None),
+    };
     requests.lock().unwrap().push(Recorded {
         path,
         headers,
         body,
         gzip,
+        at: std::time::Instant::now(),
+        status,
     });
-    let b = behaviour.lock().unwrap().clone();
     tokio::time::sleep(b.delay).await;
-    Ok(Response::builder()
-        .status(b.status)
+    let mut response = Response::builder();
+    if let Some(after) = retry_after {
+        response = response.header("retry-after", after);
+    }
+    Ok(response
+        .status(status)
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from_static(b.body.as_bytes())))
         .unwrap())
