@@ -5,32 +5,15 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
+#[path = "common.rs"]
+mod common;
+
 use automagik_tracing::span::{Resource, Scope, Span, to_request};
+use common::genai_span;
 use prost::Message;
 
 const BATCH: usize = 512;
 const ROUNDS: usize = 200;
-
-fn genai_span(resource: &Arc<Resource>, scope: &Arc<Scope>, i: usize) -> Span {
-    let mut span = Span::start(
-        format!("chat gpt-4o #{i}"),
-        None,
-        resource.clone(),
-        scope.clone(),
-    );
-    span.set("gen_ai.operation.name", "chat")
-        .set("gen_ai.provider.name", "openai")
-        .set("gen_ai.request.model", "gpt-4o")
-        .set("gen_ai.response.model", "gpt-4o-2024-08-06")
-        .set("gen_ai.usage.input_tokens", 1200i64 + i as i64)
-        .set("gen_ai.usage.output_tokens", 345i64)
-        .set("gen_ai.agent.name", "support-agent")
-        .set("gen_ai.conversation.id", format!("conv-{i:08}"))
-        .set("gen_ai.response.finish_reasons", "stop")
-        .set("gen_ai.request.temperature", 0.2);
-    span.end();
-    span
-}
 
 fn main() {
     let resource = Arc::new(Resource::service("bench"));

@@ -275,13 +275,19 @@ fn same<T: PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
 
 /// One request holding `spans`, grouped by resource then scope, in first-seen order.
 pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
-    type ScopeGroup<'a> = (&'a Arc<Scope>, Vec<pb::Span>);
-    let mut groups: Vec<(&Arc<Resource>, Vec<ScopeGroup>)> = Vec::new();
+    into_request(spans.to_vec())
+}
+
+/// Like [`to_request`], moving the spans' strings instead of copying them (the engine's
+/// path: a batch is converted once, without a copy).
+pub fn into_request(spans: Vec<Span>) -> ExportTraceServiceRequest {
+    type ScopeGroup = (Arc<Scope>, Vec<pb::Span>);
+    let mut groups: Vec<(Arc<Resource>, Vec<ScopeGroup>)> = Vec::new();
     for span in spans {
         let index = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
             Some(i) => i,
             None => {
-                groups.push((&span.resource, Vec::new()));
+                groups.push((span.resource.clone(), Vec::new()));
                 groups.len() - 1
             }
         };
@@ -289,18 +295,18 @@ pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
         let scope_index = match scopes.iter().position(|(s, _)| same(s, &span.scope)) {
             Some(i) => i,
             None => {
-                scopes.push((&span.scope, Vec::new()));
+                scopes.push((span.scope.clone(), Vec::new()));
                 scopes.len() - 1
             }
         };
-        scopes[scope_index].1.push(span_to_pb(span));
+        scopes[scope_index].1.push(span_into_pb(span));
     }
     ExportTraceServiceRequest {
         resource_spans: groups
             .into_iter()
             .map(|(resource, scopes)| pb::ResourceSpans {
                 resource: Some(PbResource {
-                    attributes: attrs_to_pb(&resource.attributes),
+                    attributes: attrs_into_pb(resource.attributes.clone()),
                     ..Default::default()
                 }),
                 scope_spans: scopes
@@ -309,7 +315,7 @@ pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
                         scope: Some(pb_common::InstrumentationScope {
                             name: scope.name.clone(),
                             version: scope.version.clone(),
-                            attributes: attrs_to_pb(&scope.attributes),
+                            attributes: attrs_into_pb(scope.attributes.clone()),
                             dropped_attributes_count: 0,
                         }),
                         spans,
@@ -319,6 +325,107 @@ pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
                 schema_url: resource.schema_url.clone(),
             })
             .collect(),
+    }
+}
+
+/// How many spans a request holds.
+pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .map(|ss| ss.spans.len())
+        .sum()
+}
+
+/// Splits a request of two or more spans into two with about half the spans each,
+/// keeping every span's resource and scope.
+pub fn split_request(
+    request: &ExportTraceServiceRequest,
+) -> (ExportTraceServiceRequest, ExportTraceServiceRequest) {
+    let half = span_count(request) / 2;
+    let (mut left, mut right) = (
+        ExportTraceServiceRequest::default(),
+        ExportTraceServiceRequest::default(),
+    );
+    let mut seen = 0;
+    for rs in &request.resource_spans {
+        let (mut l, mut r) = (Vec::new(), Vec::new());
+        for ss in &rs.scope_spans {
+            let take = half.saturating_sub(seen).min(ss.spans.len());
+            seen += ss.spans.len();
+            let group = |spans: &[pb::Span]| pb::ScopeSpans {
+                spans: spans.to_vec(),
+                ..ss.clone_without_spans()
+            };
+            if take > 0 {
+                l.push(group(&ss.spans[..take]));
+            }
+            if take < ss.spans.len() {
+                r.push(group(&ss.spans[take..]));
+            }
+        }
+        let resource = |scope_spans| pb::ResourceSpans {
+            resource: rs.resource.clone(),
+            scope_spans,
+            schema_url: rs.schema_url.clone(),
+        };
+        if !l.is_empty() {
+            left.resource_spans.push(resource(l));
+        }
+        if !r.is_empty() {
+            right.resource_spans.push(resource(r));
+        }
+    }
+    (left, right)
+}
+
+trait WithoutSpans {
+    fn clone_without_spans(&self) -> Self;
+}
+
+impl WithoutSpans for pb::ScopeSpans {
+    fn clone_without_spans(&self) -> Self {
+        pb::ScopeSpans {
+            scope: self.scope.clone(),
+            spans: Vec::new(),
+            schema_url: self.schema_url.clone(),
+        }
+    }
+}
+
+/// Cuts every string and bytes value of every span (attributes and events) to `limit`
+/// bytes, noting how much went. For a span too large to send on its own.
+pub fn shrink_values(request: &mut ExportTraceServiceRequest, limit: usize) {
+    use pb_common::any_value::Value as V;
+    fn cut(value: &mut pb_common::AnyValue, limit: usize) {
+        match value.value.as_mut() {
+            Some(V::StringValue(s)) if s.len() > limit => {
+                crate::engine::intake::truncate_string(s, limit)
+            }
+            Some(V::BytesValue(b)) => b.truncate(limit),
+            Some(V::ArrayValue(a)) => a.values.iter_mut().for_each(|v| cut(v, limit)),
+            Some(V::KvlistValue(kv)) => kv
+                .values
+                .iter_mut()
+                .filter_map(|k| k.value.as_mut())
+                .for_each(|v| cut(v, limit)),
+            _ => {}
+        }
+    }
+    for span in request
+        .resource_spans
+        .iter_mut()
+        .flat_map(|rs| &mut rs.scope_spans)
+        .flat_map(|ss| &mut ss.spans)
+    {
+        let attrs = span
+            .attributes
+            .iter_mut()
+            .chain(span.events.iter_mut().flat_map(|e| &mut e.attributes));
+        attrs
+            .filter_map(|kv| kv.value.as_mut())
+            .for_each(|v| cut(v, limit));
     }
 }
 
@@ -359,17 +466,17 @@ pub fn from_request(request: &ExportTraceServiceRequest) -> (Vec<Span>, usize) {
     (spans, invalid)
 }
 
-fn span_to_pb(span: &Span) -> pb::Span {
+fn span_into_pb(span: Span) -> pb::Span {
     pb::Span {
         trace_id: span.trace_id.0.to_vec(),
         span_id: span.span_id.0.to_vec(),
-        trace_state: span.trace_state.clone(),
+        trace_state: span.trace_state,
         parent_span_id: span
             .parent_span_id
             .map(|p| p.0.to_vec())
             .unwrap_or_default(),
         flags: span.flags,
-        name: span.name.clone(),
+        name: span.name,
         kind: match span.kind {
             SpanKind::Internal => pb::span::SpanKind::Internal,
             SpanKind::Server => pb::span::SpanKind::Server,
@@ -379,27 +486,27 @@ fn span_to_pb(span: &Span) -> pb::Span {
         } as i32,
         start_time_unix_nano: span.start_unix_nanos,
         end_time_unix_nano: span.end_unix_nanos,
-        attributes: attrs_to_pb(&span.attributes),
+        attributes: attrs_into_pb(span.attributes),
         dropped_attributes_count: 0,
         events: span
             .events
-            .iter()
+            .into_iter()
             .map(|e| pb::span::Event {
                 time_unix_nano: e.time_unix_nanos,
-                name: e.name.clone(),
-                attributes: attrs_to_pb(&e.attributes),
+                name: e.name,
+                attributes: attrs_into_pb(e.attributes),
                 dropped_attributes_count: 0,
             })
             .collect(),
         dropped_events_count: 0,
         links: span
             .links
-            .iter()
+            .into_iter()
             .map(|l| pb::span::Link {
                 trace_id: l.trace_id.0.to_vec(),
                 span_id: l.span_id.0.to_vec(),
-                trace_state: l.trace_state.clone(),
-                attributes: attrs_to_pb(&l.attributes),
+                trace_state: l.trace_state,
+                attributes: attrs_into_pb(l.attributes),
                 dropped_attributes_count: 0,
                 flags: 0,
             })
@@ -408,7 +515,7 @@ fn span_to_pb(span: &Span) -> pb::Span {
         status: match span.status.code {
             StatusCode::Unset if span.status.message.is_empty() => None,
             code => Some(pb::Status {
-                message: span.status.message.clone(),
+                message: span.status.message,
                 code: match code {
                     StatusCode::Unset => pb::status::StatusCode::Unset,
                     StatusCode::Ok => pb::status::StatusCode::Ok,
@@ -486,30 +593,30 @@ fn span_from_pb(span: &pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) -
     })
 }
 
-fn attrs_to_pb(attrs: &[Attribute]) -> Vec<pb_common::KeyValue> {
+fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
     attrs
-        .iter()
+        .into_iter()
         .map(|a| pb_common::KeyValue {
-            key: a.key.clone(),
-            value: Some(value_to_pb(&a.value)),
+            key: a.key,
+            value: Some(value_into_pb(a.value)),
             ..Default::default()
         })
         .collect()
 }
 
-fn value_to_pb(value: &Value) -> pb_common::AnyValue {
+fn value_into_pb(value: Value) -> pb_common::AnyValue {
     use pb_common::any_value::Value as V;
     let v = match value {
-        Value::Str(s) => V::StringValue(s.clone()),
-        Value::Bool(b) => V::BoolValue(*b),
-        Value::Int(i) => V::IntValue(*i),
-        Value::Double(d) => V::DoubleValue(*d),
-        Value::Bytes(b) => V::BytesValue(b.clone()),
+        Value::Str(s) => V::StringValue(s),
+        Value::Bool(b) => V::BoolValue(b),
+        Value::Int(i) => V::IntValue(i),
+        Value::Double(d) => V::DoubleValue(d),
+        Value::Bytes(b) => V::BytesValue(b),
         Value::Array(items) => V::ArrayValue(pb_common::ArrayValue {
-            values: items.iter().map(value_to_pb).collect(),
+            values: items.into_iter().map(value_into_pb).collect(),
         }),
         Value::Map(entries) => V::KvlistValue(pb_common::KeyValueList {
-            values: attrs_to_pb(entries),
+            values: attrs_into_pb(entries),
         }),
     };
     pb_common::AnyValue { value: Some(v) }
@@ -629,6 +736,34 @@ mod tests {
         request.resource_spans[0].scope_spans[0].spans[1].span_id = vec![1, 2];
         let (spans, invalid) = from_request(&request);
         assert_eq!((spans.len(), invalid), (1, 2));
+    }
+
+    #[test]
+    fn split_keeps_every_span_with_its_resource_and_scope() {
+        let spans = sample();
+        let request = to_request(&spans);
+        let (left, right) = split_request(&request);
+        assert_eq!((span_count(&left), span_count(&right)), (1, 2));
+        let mut back = from_request(&left).0;
+        back.extend(from_request(&right).0);
+        assert_eq!(back, spans);
+    }
+
+    #[test]
+    fn shrinking_cuts_long_values_only() {
+        let mut spans = sample();
+        spans[0].set("prompt", "x".repeat(100));
+        let mut request = to_request(&spans);
+        shrink_values(&mut request, 10);
+        let back = from_request(&request).0;
+        assert_eq!(
+            back[0].attribute("prompt"),
+            Some(&Value::from("xxxxxxxxxx…[truncated 90 bytes]"))
+        );
+        assert_eq!(
+            back[0].attribute("gen_ai.agent.name"),
+            Some(&Value::from("helper"))
+        );
     }
 
     #[test]

@@ -88,31 +88,45 @@ pub fn truncate_string(s: &mut String, limit: usize) {
     s.push_str(&format!("…[truncated {removed} bytes]"));
 }
 
-/// A cheap estimate of a span's encoded size, for the queue's byte bound and batching.
+/// A cheap estimate of the memory a queued span holds (its struct, vectors and strings,
+/// with the allocator's overhead), for the queue's byte bound and batching.
 pub fn approx_size(span: &Span) -> usize {
+    use std::mem::size_of;
+    /// What an allocator adds to each heap block, about.
+    const PER_ALLOCATION: usize = 16;
+    fn heap(len: usize) -> usize {
+        if len == 0 { 0 } else { len + PER_ALLOCATION }
+    }
     fn value_size(v: &Value) -> usize {
         match v {
-            Value::Str(s) => s.len() + 4,
-            Value::Bytes(b) => b.len() + 4,
-            Value::Array(items) => items.iter().map(value_size).sum::<usize>() + 4,
-            Value::Map(entries) => attrs_size(entries) + 4,
-            _ => 10,
+            Value::Str(s) => heap(s.len()),
+            Value::Bytes(b) => heap(b.len()),
+            Value::Array(items) => {
+                heap(std::mem::size_of_val(items.as_slice()))
+                    + items.iter().map(value_size).sum::<usize>()
+            }
+            Value::Map(entries) => attrs_size(entries),
+            _ => 0,
         }
     }
     fn attrs_size(attrs: &[Attribute]) -> usize {
-        attrs
-            .iter()
-            .map(|a| a.key.len() + value_size(&a.value) + 6)
-            .sum()
+        heap(std::mem::size_of_val(attrs))
+            + attrs
+                .iter()
+                .map(|a| heap(a.key.len()) + value_size(&a.value))
+                .sum::<usize>()
     }
-    96 + span.name.len()
+    size_of::<Span>()
+        + heap(span.name.len())
         + attrs_size(&span.attributes)
         + span
             .events
             .iter()
-            .map(|e| e.name.len() + 16 + attrs_size(&e.attributes))
+            .map(|e| {
+                size_of::<crate::span::Event>() + heap(e.name.len()) + attrs_size(&e.attributes)
+            })
             .sum::<usize>()
-        + span.status.message.len()
+        + heap(span.status.message.len())
 }
 
 #[cfg(test)]

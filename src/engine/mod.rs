@@ -42,6 +42,7 @@ use crate::error::{Error, Result};
 use crate::export::{self, Exporter};
 use crate::span::Span;
 use metrics::{ExporterMetrics, reason};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
 /// Spans per batch at most.
 pub const BATCH_MAX_SPANS: usize = 512;
@@ -49,8 +50,9 @@ pub const BATCH_MAX_SPANS: usize = 512;
 pub const BATCH_MAX_BYTES: usize = 4 * 1024 * 1024;
 /// A batch leaves this long after its first span at the latest.
 pub const BATCH_TIMEOUT: Duration = Duration::from_secs(1);
-/// Batches waiting per exporter before that exporter's newest are dropped.
-pub const EXPORTER_QUEUE_BATCHES: usize = 64;
+/// Batches waiting per exporter before that exporter's newest are dropped. Small, so
+/// the memory a dead provider can hold stays close to the queue's byte cap.
+pub const EXPORTER_QUEUE_BATCHES: usize = 4;
 
 /// How the engine behaves; [`EngineOptions::from_settings`] is the usual source.
 #[derive(Debug, Clone)]
@@ -306,7 +308,7 @@ impl Background {
         });
     }
 
-    fn add(&self, batch: &mut Batch, item: Queued, queues: &[mpsc::Sender<Arc<Vec<Span>>>]) {
+    fn add(&self, batch: &mut Batch, item: Queued, queues: &[mpsc::Sender<Arc<Request>>]) {
         self.queued_bytes.fetch_sub(item.size, Relaxed);
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
@@ -319,13 +321,15 @@ impl Background {
     }
 
     /// Hands the batch to every exporter's queue; a full queue drops it for that exporter.
-    fn dispatch(&self, batch: &mut Batch, queues: &[mpsc::Sender<Arc<Vec<Span>>>]) {
+    /// The batch is converted once (moving, not copying) and shared by every exporter.
+    fn dispatch(&self, batch: &mut Batch, queues: &[mpsc::Sender<Arc<Request>>]) {
         if batch.spans.is_empty() {
             return;
         }
-        let spans = Arc::new(std::mem::take(&mut batch.spans));
+        let spans = std::mem::take(&mut batch.spans);
         let count = spans.len() as u64;
         *batch = Batch::default();
+        let spans = Arc::new(crate::span::into_request(spans));
         for (queue, stats) in queues.iter().zip(&self.metrics.exporters) {
             stats.pending.fetch_add(count, Relaxed);
             if queue.try_send(spans.clone()).is_err() {

@@ -9,11 +9,11 @@ use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
 use super::breaker::Breaker;
-use super::intake::truncate_string;
 use super::metrics::{ExporterMetrics, reason};
 use super::retry;
 use crate::export::{BoxFuture, Cause, Exporter, Outcome};
-use crate::span::{Span, Value, to_request};
+use crate::span::{shrink_values, span_count, split_request};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
 /// The largest a string value may stay in a span that is too large on its own.
 const OVERSIZED_SPAN_VALUE_LIMIT: usize = 4 * 1024;
@@ -36,26 +36,25 @@ impl Worker {
         *self.shutting_down.borrow()
     }
 
-    pub async fn run(mut self, mut batches: mpsc::Receiver<Arc<Vec<Span>>>) {
+    pub async fn run(mut self, mut batches: mpsc::Receiver<Arc<Request>>) {
         while let Some(batch) = batches.recv().await {
             self.deliver(&batch, false).await;
         }
     }
 
-    /// Delivers `spans` or drops them with a counted reason.
-    fn deliver<'a>(&'a mut self, spans: &'a [Span], truncated: bool) -> BoxFuture<'a, ()> {
+    /// Delivers the request's spans or drops them with a counted reason.
+    fn deliver<'a>(&'a mut self, request: &'a Request, truncated: bool) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let count = spans.len() as u64;
+            let count = span_count(request) as u64;
             if !self.breaker.allow(Instant::now()) {
                 self.stats().drop_spans(count, reason::BREAKER_OPEN);
                 return;
             }
-            let request = to_request(spans);
             let started = Instant::now();
             let mut attempt = 0;
             loop {
                 let sent_at = Instant::now();
-                let outcome = self.exporter.export(&request).await;
+                let outcome = self.exporter.export(request).await;
                 self.stats().attempt(&outcome, sent_at.elapsed());
                 match outcome {
                     Outcome::Delivered { .. } => {
@@ -68,7 +67,7 @@ impl Worker {
                         ..
                     } => {
                         // Not the provider's fault: the breaker is not told.
-                        return self.split(spans, truncated).await;
+                        return self.split(request, truncated).await;
                     }
                     Outcome::Permanent { .. } => {
                         self.breaker.failure(Instant::now());
@@ -111,36 +110,17 @@ impl Worker {
 
     /// A 413: halves are sent on their own; one span alone has its long values cut and
     /// is sent once more, then dropped with a count. One huge span never sinks a batch.
-    async fn split(&mut self, spans: &[Span], truncated: bool) {
-        if spans.len() > 1 {
-            let (left, right) = spans.split_at(spans.len() / 2);
-            self.deliver(left, truncated).await;
-            self.deliver(right, truncated).await;
+    async fn split(&mut self, request: &Request, truncated: bool) {
+        if span_count(request) > 1 {
+            let (left, right) = split_request(request);
+            self.deliver(&left, truncated).await;
+            self.deliver(&right, truncated).await;
         } else if truncated {
             self.stats().drop_spans(1, reason::TOO_LARGE);
         } else {
-            let mut span = spans[0].clone();
-            shrink(&mut span);
-            self.deliver(std::slice::from_ref(&span), true).await;
+            let mut smaller = request.clone();
+            shrink_values(&mut smaller, OVERSIZED_SPAN_VALUE_LIMIT);
+            self.deliver(&smaller, true).await;
         }
-    }
-}
-
-/// Cuts every string value of the span to a few KiB.
-fn shrink(span: &mut Span) {
-    fn cut(value: &mut Value) {
-        match value {
-            Value::Str(s) if s.len() > OVERSIZED_SPAN_VALUE_LIMIT => {
-                truncate_string(s, OVERSIZED_SPAN_VALUE_LIMIT)
-            }
-            Value::Bytes(b) => b.truncate(OVERSIZED_SPAN_VALUE_LIMIT),
-            Value::Array(items) => items.iter_mut().for_each(cut),
-            Value::Map(entries) => entries.iter_mut().for_each(|a| cut(&mut a.value)),
-            _ => {}
-        }
-    }
-    span.attributes.iter_mut().for_each(|a| cut(&mut a.value));
-    for event in &mut span.events {
-        event.attributes.iter_mut().for_each(|a| cut(&mut a.value));
     }
 }

@@ -1,0 +1,105 @@
+//! What the benchmarks share: a GenAI span with 10 attributes, and a discarding sink.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use automagik_tracing::span::{Resource, Scope, Span};
+
+pub fn genai_span(resource: &Arc<Resource>, scope: &Arc<Scope>, i: usize) -> Span {
+    let mut span = Span::start(
+        format!("chat gpt-4o #{i}"),
+        None,
+        resource.clone(),
+        scope.clone(),
+    );
+    span.set("gen_ai.operation.name", "chat")
+        .set("gen_ai.provider.name", "openai")
+        .set("gen_ai.request.model", "gpt-4o")
+        .set("gen_ai.response.model", "gpt-4o-2024-08-06")
+        .set("gen_ai.usage.input_tokens", 1200i64 + i as i64)
+        .set("gen_ai.usage.output_tokens", 345i64)
+        .set("gen_ai.agent.name", "support-agent")
+        .set("gen_ai.conversation.id", format!("conv-{i:08}"))
+        .set("gen_ai.response.finish_reasons", "stop")
+        .set("gen_ai.request.temperature", 0.2);
+    span.end();
+    span
+}
+
+/// An HTTP server on 127.0.0.1 that reads each body, counts its bytes, answers 200, and
+/// keeps nothing. Returns its base URL and the byte counter.
+pub fn discarding_sink() -> (String, Arc<AtomicU64>) {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let bytes = Arc::new(AtomicU64::new(0));
+    let counter = bytes.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let counter = counter.clone();
+                            async move {
+                                let body = req
+                                    .into_body()
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes())
+                                    .unwrap_or_default();
+                                counter.fetch_add(body.len() as u64, Ordering::Relaxed);
+                                Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
+                                    Bytes::new(),
+                                )))
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+    });
+    (url, bytes)
+}
+
+/// CPU seconds this process has used (user + system), from /proc.
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11)
+        .and_then(|u| u.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        + fields
+            .get(12)
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// Peak resident memory of this process in MiB, from /proc.
+pub fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
