@@ -41,7 +41,18 @@ impl Context {
     }
 
     pub fn load(&self) -> Result<crate::config::Config> {
-        let config = crate::config::Config::load(self.options.clone())?;
+        self.load_with(self.options.clone())
+    }
+
+    /// For commands that write `--env-file` and may create it.
+    pub fn load_allowing_new_env_file(&self) -> Result<crate::config::Config> {
+        let mut options = self.options.clone();
+        options.env_file_may_be_new = true;
+        self.load_with(options)
+    }
+
+    fn load_with(&self, options: LoadOptions) -> Result<crate::config::Config> {
+        let config = crate::config::Config::load(options)?;
         if config.paths.env_file_exists {
             self.ui
                 .debug(&format!("read {}", config.paths.env_file.display()));

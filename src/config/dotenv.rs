@@ -279,8 +279,9 @@ impl DotEnvEditor {
             .find(|l| l.key.as_deref() == Some(key))
         {
             let indent_and_export = &line.text[..line.text.find(key).unwrap_or(0)];
+            let comment = trailing_comment(&line.text).unwrap_or("");
             let ending = line_ending(&line.text);
-            line.text = format!("{indent_and_export}{assignment}{ending}");
+            line.text = format!("{indent_and_export}{assignment}{comment}{ending}");
             return;
         }
         // New lines end like the last line that has an ending.
@@ -348,6 +349,32 @@ impl DotEnvEditor {
     }
 }
 
+/// The ` # comment` after a value (with the blanks before it): a `#` after blanks,
+/// outside quotes, as dotenvy's value parser reads it.
+fn trailing_comment(text: &str) -> Option<&str> {
+    let (mut single, mut double, mut escaped) = (false, false, false);
+    let mut blank_start = None;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if !single => escaped = true,
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '#' if !single && !double && blank_start.is_some() => {
+                let start = blank_start.unwrap_or(i);
+                return Some(text[start..].trim_end_matches(['\n', '\r']));
+            }
+            ' ' | '\t' if !single && !double => {
+                blank_start.get_or_insert(i);
+                continue;
+            }
+            _ => {}
+        }
+        blank_start = None;
+    }
+    None
+}
+
 fn line_ending(text: &str) -> &'static str {
     if text.ends_with("\r\n") {
         "\r\n"
@@ -389,8 +416,24 @@ mod tests {
         assert!(
             editor
                 .render()
-                .contains("\nexport LANGFUSE_HOST=https://us.cloud.langfuse.com\n")
+                .contains("\nexport LANGFUSE_HOST=https://us.cloud.langfuse.com  # eu\n")
         );
+    }
+
+    #[test]
+    fn a_trailing_comment_survives_replacement() {
+        let mut editor = DotEnvEditor::parse(Path::new(".env"), SAMPLE).unwrap();
+        editor.set("LANGFUSE_HOST", "https://c");
+        assert!(
+            editor
+                .render()
+                .contains("\nexport LANGFUSE_HOST=https://c  # eu\n"),
+            "{}",
+            editor.render()
+        );
+        let mut editor = DotEnvEditor::parse(Path::new(".env"), "A='x # not a comment'\n").unwrap();
+        editor.set("A", "y");
+        assert_eq!(editor.render(), "A=y\n");
     }
 
     #[test]

@@ -23,6 +23,15 @@ pub fn update(
     path: &Path,
     edit: impl FnOnce(Option<&str>) -> Result<NewContent>,
 ) -> Result<(Option<String>, String)> {
+    // Write through a symbolic link to its target, so a linked `.env` stays linked.
+    let target;
+    let path = if path.is_symlink() {
+        target =
+            fs::canonicalize(path).map_err(|e| Error::io("cannot follow the link", path, e))?;
+        target.as_path()
+    } else {
+        path
+    };
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -174,6 +183,25 @@ mod tests {
         .unwrap();
         assert_eq!(mode(&path), 0o600);
         assert_eq!(fs::read_to_string(&path).unwrap(), "c");
+    }
+
+    #[test]
+    fn a_linked_file_is_written_through_its_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.env");
+        fs::write(&real, "A=1\n").unwrap();
+        let link = dir.path().join(".env");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        update(&link, |_| {
+            Ok(NewContent {
+                text: "A=2\n".into(),
+                holds_secret: true,
+            })
+        })
+        .unwrap();
+        assert!(link.is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "A=2\n");
+        assert_eq!(mode(&real), 0o600);
     }
 
     #[test]

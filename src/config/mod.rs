@@ -33,8 +33,10 @@ pub struct LoadOptions {
     pub env: HashMap<String, String>,
     /// The working directory, where `.env` is looked for.
     pub cwd: PathBuf,
-    /// `--env-file`: must exist when given.
+    /// `--env-file`: must exist when given, unless `env_file_may_be_new`.
     pub env_file: Option<PathBuf>,
+    /// `configure` writes `--env-file` and may create it.
+    pub env_file_may_be_new: bool,
     /// Values given as flags, keyed by the variable they stand for.
     pub overrides: Vec<Override>,
 }
@@ -88,7 +90,7 @@ impl Config {
         let env_file = match &options.env_file {
             Some(path) => {
                 let path = options.cwd.join(path);
-                if !path.is_file() {
+                if !path.is_file() && !options.env_file_may_be_new {
                     return Err(Error::usage(format!(
                         "env file `{}` does not exist",
                         path.display()

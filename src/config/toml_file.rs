@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use toml_edit::{Document, DocumentMut, Item, Table, Value};
+use toml_edit::{Document, DocumentMut, Item, Table, TableLike, Value};
 
 use super::keys::{Kind, Known};
 use crate::error::{Error, Result};
@@ -32,6 +32,7 @@ impl TomlSettings {
     }
 
     pub fn parse(path: &Path, content: &str) -> Result<TomlSettings> {
+        let content = content.strip_prefix('\u{feff}').unwrap_or(content);
         let doc = Document::parse(content).map_err(|err| parse_error(path, content, &err))?;
         let mut settings = TomlSettings {
             path: path.to_path_buf(),
@@ -75,7 +76,10 @@ impl TomlSettings {
                         ))
                         .with_hint("fix the value in the file, or remove the line")
                     })?;
-                    self.values.insert(known.var().to_string(), (text, line));
+                    // Empty counts as unset, as it does in the environment and `.env`.
+                    if !text.trim().is_empty() {
+                        self.values.insert(known.var().to_string(), (text, line));
+                    }
                 }
                 (Item::Table(inner), None) => self.walk(content, &dotted, inner)?,
                 (Item::Value(Value::InlineTable(inline)), None) => {
@@ -145,31 +149,45 @@ fn parse_error(path: &Path, content: &str, err: &toml_edit::TomlError) -> Error 
 #[derive(Debug)]
 pub struct TomlEditor {
     doc: DocumentMut,
+    bom: bool,
+    crlf: bool,
 }
 
 impl TomlEditor {
     /// Parses `content`; a file that is not valid TOML is refused, so it is never rewritten.
     pub fn parse(path: &Path, content: &str) -> Result<Self> {
-        let doc = content
+        let bom = content.starts_with('\u{feff}');
+        let body = content.strip_prefix('\u{feff}').unwrap_or(content);
+        let doc = body
             .parse::<DocumentMut>()
-            .map_err(|err| parse_error(path, content, &err))?;
-        Ok(TomlEditor { doc })
+            .map_err(|err| parse_error(path, body, &err))?;
+        Ok(TomlEditor {
+            doc,
+            bom,
+            crlf: body.contains("\r\n"),
+        })
     }
 
-    /// Sets the dotted key to `value`, typed by `kind`; missing tables are created.
+    /// Sets the dotted key to `value`, typed by `kind`; missing tables are created. Works
+    /// through `[section]` tables and inline `{ ... }` tables alike.
     pub fn set(&mut self, dotted: &str, value: &str, kind: Kind) -> Result<()> {
         let (tables, leaf) = dotted.rsplit_once('.').unwrap_or(("", dotted));
-        let mut table = self.doc.as_table_mut();
+        let mut table: &mut dyn TableLike = self.doc.as_table_mut();
         for name in tables.split('.').filter(|n| !n.is_empty()) {
-            let entry = table.entry(name).or_insert_with(|| {
+            if !table.contains_key(name) {
                 let mut t = Table::new();
                 t.set_implicit(true);
-                Item::Table(t)
-            });
-            table = entry.as_table_mut().ok_or_else(|| {
-                Error::bad_input(format!("`{name}` in tracing.toml is not a table"))
-                    .with_hint(format!("make `{name}` a [section] to set `{dotted}`"))
-            })?;
+                table.insert(name, Item::Table(t));
+            }
+            table = match table.get_mut(name).and_then(Item::as_table_like_mut) {
+                Some(inner) => inner,
+                None => {
+                    return Err(Error::bad_input(format!(
+                        "`{name}` in tracing.toml is not a table"
+                    ))
+                    .with_hint(format!("make `{name}` a [section] to set `{dotted}`")));
+                }
+            };
         }
         let typed = typed_value(value, kind);
         match table.get_mut(leaf).and_then(Item::as_value_mut) {
@@ -189,18 +207,32 @@ impl TomlEditor {
     /// Removes the dotted key; true when it was there.
     pub fn unset(&mut self, dotted: &str) -> bool {
         let (tables, leaf) = dotted.rsplit_once('.').unwrap_or(("", dotted));
-        let mut table = self.doc.as_table_mut();
+        let mut table: &mut dyn TableLike = self.doc.as_table_mut();
         for name in tables.split('.').filter(|n| !n.is_empty()) {
-            match table.get_mut(name).and_then(Item::as_table_mut) {
-                Some(inner) => table = inner,
+            table = match table.get_mut(name).and_then(Item::as_table_like_mut) {
+                Some(inner) => inner,
                 None => return false,
-            }
+            };
         }
         table.remove(leaf).is_some()
     }
 
+    /// The text, with the file's byte-order mark and line endings kept.
     pub fn render(&self) -> String {
-        self.doc.to_string()
+        self.finish(self.doc.to_string())
+    }
+
+    fn finish(&self, text: String) -> String {
+        let text = if self.crlf {
+            text.replace("\r\n", "\n").replace('\n', "\r\n")
+        } else {
+            text
+        };
+        if self.bom {
+            format!("\u{feff}{text}")
+        } else {
+            text
+        }
     }
 
     /// The text with every secret provider key's value masked, for previews.
@@ -223,7 +255,7 @@ impl TomlEditor {
                 }
             }
         }
-        doc.to_string()
+        self.finish(doc.to_string())
     }
 }
 
@@ -288,6 +320,46 @@ mod tests {
         let err = TomlSettings::parse(Path::new("/c/tracing.toml"), "[telemetry]\nenabled = = 3\n")
             .unwrap_err();
         assert!(err.to_string().contains("at line 2, column"), "{err}");
+    }
+
+    #[test]
+    fn inline_tables_can_be_edited() {
+        let text = "providers = { langfuse = { public_key = \"pk\", secret_key = \"sk\" } }\n";
+        let mut editor = TomlEditor::parse(Path::new("t"), text).unwrap();
+        editor
+            .set("providers.langfuse.host", "https://x", Kind::Text)
+            .unwrap();
+        assert!(editor.unset("providers.langfuse.secret_key"));
+        let out = editor.render();
+        let s = TomlSettings::parse(Path::new("t"), &out).unwrap();
+        assert_eq!(s.get("LANGFUSE_HOST").map(|v| v.0), Some("https://x"));
+        assert_eq!(s.get("LANGFUSE_SECRET_KEY"), None, "{out}");
+    }
+
+    #[test]
+    fn line_endings_and_bom_are_kept() {
+        let text = "\u{feff}# mine\r\n[telemetry]\r\nenabled = true\r\n";
+        let mut editor = TomlEditor::parse(Path::new("t"), text).unwrap();
+        editor
+            .set("observability.sample_rate", "0.5", Kind::Float)
+            .unwrap();
+        let out = editor.render();
+        assert!(
+            out.starts_with("\u{feff}# mine\r\n[telemetry]\r\nenabled = true\r\n"),
+            "{out:?}"
+        );
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let s = TomlSettings::parse(
+            Path::new("t"),
+            "[providers.langfuse]\npublic_key = \"\"\n[observability]\nproviders = []\n",
+        )
+        .unwrap();
+        assert_eq!(s.get("LANGFUSE_PUBLIC_KEY"), None);
+        assert_eq!(s.get("AUTOMAGIK_OBSERVABILITY_PROVIDERS"), None);
     }
 
     #[test]

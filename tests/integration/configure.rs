@@ -398,3 +398,23 @@ fn unsetting_in_a_missing_file_creates_nothing() {
         .stdout(predicate::str::contains("nothing to change"));
     assert!(!env.env_file().exists());
 }
+
+#[test]
+fn configure_creates_a_named_env_file() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "--env-file",
+            "prod.env",
+            "configure",
+            "--provider",
+            "langwatch",
+            "--set",
+            "api_key=lw-0123456789",
+        ])
+        .assert()
+        .success();
+    let text = fs::read_to_string(env.project.join("prod.env")).unwrap();
+    assert_eq!(text, "LANGWATCH_API_KEY=lw-0123456789\n");
+    assert!(!env.env_file().exists());
+}

@@ -40,7 +40,7 @@ impl Change {
 }
 
 pub fn run(args: &ConfigureArgs, ctx: &Context) -> Result<u8> {
-    let config = ctx.load()?;
+    let config = ctx.load_allowing_new_env_file()?;
     let changes = changes_from_flags(args)?;
     if changes.is_empty() {
         if args.scope.is_some() || args.dry_run {
