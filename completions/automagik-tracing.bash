@@ -28,6 +28,9 @@ _automagik__tracing() {
             automagik__tracing,man)
                 cmd="automagik__tracing__subcmd__man"
                 ;;
+            automagik__tracing,run)
+                cmd="automagik__tracing__subcmd__run"
+                ;;
             automagik__tracing,status)
                 cmd="automagik__tracing__subcmd__status"
                 ;;
@@ -41,7 +44,7 @@ _automagik__tracing() {
 
     case "${cmd}" in
         automagik__tracing)
-            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version status configure test-export id completions man"
+            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version status configure test-export run id completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,6 +175,48 @@ _automagik__tracing() {
             fi
             case "${prev}" in
                 --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        automagik__subcmd__tracing__subcmd__run)
+            opts="-q -v -h -V --wrap --name --attr --service-name --no-receiver --no-adopt --flush-timeout --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flush-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

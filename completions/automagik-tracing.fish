@@ -35,6 +35,7 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -s V -
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "status" -d 'Show what is on, where traces go, and where each setting came from'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "configure" -d 'Change settings: flags for scripts, a wizard on a terminal'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "test-export" -d 'Send a small test trace to each active provider and report what happened'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "run" -d 'Trace a command: a root span for its run, its own OpenTelemetry spans carried through'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "id" -d 'Show the anonymous telemetry ID, creating it on first use'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "man" -d 'Print a man page, or write all of them'
@@ -87,6 +88,21 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l name -d 'Name of the run span (default: the program\'s name)' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l attr -d 'Add an attribute to the run span (repeatable)' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l service-name -d 'service.name of the run span (default: the program\'s name)' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l flush-timeout -d 'Seconds to deliver spans after the command exits [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l wrap -d 'Wrap the command that follows (required)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l no-receiver -d 'Do not start the loopback receiver or point the command at it'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l no-adopt -d 'Keep the command\'s own root spans in their own traces'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -s V -l version -d 'Print version'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F

@@ -82,6 +82,7 @@ pub enum Command {
     Status(StatusArgs),
     Configure(ConfigureArgs),
     TestExport(TestExportArgs),
+    Run(RunArgs),
     Id(IdArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
@@ -203,6 +204,68 @@ pub struct TestExportArgs {
     /// Seconds to wait for each provider
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
+}
+
+/// The one form `run` takes, shown when it is used without `--wrap`.
+pub const RUN_USAGE: &str = "automagik-tracing run [OPTIONS] --wrap [OPTIONS] [--] CMD [ARGS...]";
+
+/// Trace a command: a root span for its run, its own OpenTelemetry spans carried through
+///
+/// The command runs with stdin, stdout and stderr untouched. It gets TRACEPARENT for the run
+/// span, and OTEL_EXPORTER_OTLP_ENDPOINT pointing at a loopback receiver, so an agent that
+/// uses an OpenTelemetry SDK sends its spans through this tool (sampled, masked, exported to
+/// your providers) without any change to its code. An OTEL_EXPORTER_OTLP_ENDPOINT already
+/// set is where they go on to (the `otlp` provider).
+///
+/// Child root spans that ignore TRACEPARENT are moved under the run span (--no-adopt keeps
+/// them apart). SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded. The wrapper exits with
+/// the command's code (128+N for signal N, 127 when it is not found, 126 when it cannot be
+/// run), whatever happens to the export, which is bounded by --flush-timeout.
+///
+/// The options of `run` may stand on either side of --wrap; everything from CMD on belongs
+/// to the command.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  automagik-tracing run --wrap -- python agent.py --verbose
+  automagik-tracing run --wrap --name nightly-eval --attr team=search -- ./eval.sh
+  automagik-tracing run --flush-timeout 2 --wrap node agent.js")]
+pub struct RunArgs {
+    /// Wrap the command that follows (required)
+    #[arg(long)]
+    pub wrap: bool,
+
+    /// Name of the run span (default: the program's name)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Add an attribute to the run span (repeatable)
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attrs: Vec<String>,
+
+    /// service.name of the run span (default: the program's name)
+    #[arg(long, value_name = "NAME")]
+    pub service_name: Option<String>,
+
+    /// Do not start the loopback receiver or point the command at it
+    #[arg(long)]
+    pub no_receiver: bool,
+
+    /// Keep the command's own root spans in their own traces
+    #[arg(long)]
+    pub no_adopt: bool,
+
+    /// Seconds to deliver spans after the command exits [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]
+    #[arg(long, value_name = "SECS")]
+    pub flush_timeout: Option<f64>,
+
+    /// The command and its arguments
+    #[arg(
+        value_name = "CMD",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// Show the anonymous telemetry ID, creating it on first use

@@ -13,6 +13,7 @@ pub mod export;
 pub mod span;
 pub mod telemetry;
 pub mod ui;
+pub mod wrap;
 
 pub use config::{Config, LoadOptions, Settings};
 pub use error::{Error, Result};

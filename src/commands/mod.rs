@@ -4,6 +4,7 @@ mod completions;
 mod configure;
 mod id;
 mod man;
+mod run;
 mod status;
 mod test_export;
 
@@ -68,6 +69,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Status(args) => status::run(args, &ctx),
         Command::Configure(args) => configure::run(args, &ctx),
         Command::TestExport(args) => test_export::run(args, &ctx),
+        Command::Run(args) => run::run(args, &ctx),
         Command::Id(args) => id::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
         Command::Man(args) => man::run(args, &ctx),

@@ -18,7 +18,7 @@ use crate::sink::Sink;
 use crate::testenv::TestEnv;
 
 /// The venv python with the pinned peers, installed on first use by `scripts/python-peers`.
-fn python() -> &'static Path {
+pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -12,3 +12,4 @@ mod status;
 mod test_export;
 mod testenv;
 mod wizard;
+mod wrap;

@@ -61,7 +61,12 @@ impl TestEnv {
 
     /// The binary with a clean environment: HOME, PATH and the variables given.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::new(BIN);
+        Command::from_std(self.std_cmd())
+    }
+
+    /// The same, as a `std::process::Command` (for spawning and signalling).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(BIN);
         cmd.env_clear()
             .env("HOME", &self.home)
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

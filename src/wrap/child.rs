@@ -1,0 +1,102 @@
+//! The wrapped child: spawned with stdin, stdout and stderr untouched; SIGINT, SIGTERM,
+//! SIGHUP and SIGQUIT sent to the wrapper are forwarded to it; its exit code (128+N for a
+//! signal) becomes the wrapper's.
+
+use std::ffi::OsString;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Command;
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::low_level::siginfo::Cause;
+
+/// How the child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ended {
+    pub pid: u32,
+    /// Its exit code, when it exited.
+    pub exit_code: Option<i32>,
+    /// The signal that ended it, when one did.
+    pub signal: Option<i32>,
+}
+
+impl Ended {
+    /// The code the wrapper exits with: the child's, or 128+N for signal N.
+    pub fn wrapper_code(&self) -> u8 {
+        match (self.exit_code, self.signal) {
+            (Some(code), _) => (code & 0xff) as u8,
+            (None, Some(sig)) => (128 + sig).min(255) as u8,
+            _ => 1,
+        }
+    }
+}
+
+/// Why the child could not be started, with the shell's exit codes.
+#[derive(Debug)]
+pub enum SpawnError {
+    /// 127
+    NotFound,
+    /// 126
+    NotExecutable,
+    Other(io::Error),
+}
+
+impl SpawnError {
+    pub fn code(&self) -> u8 {
+        match self {
+            SpawnError::NotFound => 127,
+            SpawnError::NotExecutable | SpawnError::Other(_) => 126,
+        }
+    }
+}
+
+/// Runs `program args` with `env` added, calls `started(pid)` once it runs, forwards
+/// signals until it ends, and says how it ended.
+pub fn run(
+    program: &OsString,
+    args: &[OsString],
+    env: &[(String, String)],
+    started: impl FnOnce(u32),
+) -> Result<Ended, SpawnError> {
+    // Registered before the spawn, so a signal in between is not lost and never kills the
+    // wrapper first.
+    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+        .map_err(SpawnError::Other)?;
+    let handle = signals.handle();
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .spawn()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => SpawnError::NotFound,
+            io::ErrorKind::PermissionDenied => SpawnError::NotExecutable,
+            _ if e.raw_os_error() == Some(libc::ENOEXEC) => SpawnError::NotExecutable,
+            _ => SpawnError::Other(e),
+        })?;
+    let pid = child.id();
+    started(pid);
+    let forwarder = std::thread::spawn(move || {
+        for origin in signals.forever() {
+            // A signal from the terminal (Ctrl-C, hang-up) already reached the child, which
+            // is in the same process group: forwarding it would deliver it twice.
+            if origin.cause == Cause::Kernel {
+                continue;
+            }
+            // SAFETY: kill(2) with a pid we spawned and have not yet reaped.
+            unsafe {
+                libc::kill(pid as libc::pid_t, origin.signal);
+            }
+        }
+    });
+    let status = child.wait();
+    handle.close();
+    let _ = forwarder.join();
+    let status = status.map_err(SpawnError::Other)?;
+    Ok(Ended {
+        pid,
+        exit_code: status.code(),
+        signal: status.signal(),
+    })
+}
