@@ -119,6 +119,17 @@ fn mode_of(_file: &File) -> Option<u32> {
 
 /// Writes `bytes` to a temp file in `dir` with `mode`, syncs it, and renames it to `path`.
 pub fn write_atomically(dir: &Path, path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    write_replacing(dir, path, bytes, mode, true)
+}
+
+/// Like [`write_atomically`] without the syncs: readers still never see half a file, but
+/// a crash may lose the update. For figures that the next run rewrites (metrics), where
+/// a sync would cost every run milliseconds.
+pub fn write_atomically_unsynced(dir: &Path, path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    write_replacing(dir, path, bytes, mode, false)
+}
+
+fn write_replacing(dir: &Path, path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
@@ -130,11 +141,17 @@ pub fn write_atomically(dir: &Path, path: &Path, bytes: &[u8], mode: u32) -> Res
     set_mode(tmp.as_file(), mode)
         .map_err(|e| Error::io("cannot set permissions on", tmp.path(), e))?;
     tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
+        .and_then(|()| {
+            if sync {
+                tmp.as_file().sync_all()
+            } else {
+                Ok(())
+            }
+        })
         .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
     tmp.persist(path)
         .map_err(|e| Error::io("cannot replace", path, e.error))?;
-    if let Ok(d) = File::open(dir) {
+    if sync && let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(())

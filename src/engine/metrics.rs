@@ -216,7 +216,7 @@ impl RunMetrics {
         std::fs::create_dir_all(dir)
             .map_err(|e| crate::Error::io("cannot create directory", dir, e))?;
         let text = serde_json::to_vec_pretty(self).expect("metrics serialise");
-        crate::config::files::write_atomically(dir, &path, &text, 0o644)
+        crate::config::files::write_atomically_unsynced(dir, &path, &text, 0o644)
     }
 
     /// The last run's figures, if a run saved them and they can be read.

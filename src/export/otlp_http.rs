@@ -48,7 +48,8 @@ impl OtlpHttp {
             .filter(|_| provider.name == "otlp")
         {
             Some(path) => client_with_ca(std::path::Path::new(path))?,
-            None => shared_client()?,
+            None if url.starts_with("http://") => shared_client(Transport::PlainHttp)?,
+            None => shared_client(Transport::Tls)?,
         };
         Ok(OtlpHttp {
             name: provider.name.to_string(),
@@ -97,11 +98,24 @@ impl Exporter for OtlpHttp {
     }
 }
 
-/// The one pooled client of the process.
-fn shared_client() -> Result<reqwest::Client> {
-    static CLIENT: OnceLock<std::result::Result<reqwest::Client, String>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| builder().build().map_err(|e| e.to_string()))
+#[derive(Clone, Copy)]
+enum Transport {
+    Tls,
+    /// Plain http:// (a local collector): no system certificates to load, which saves
+    /// milliseconds on every short wrapped run.
+    PlainHttp,
+}
+
+/// The pooled client of the process, one per transport.
+fn shared_client(transport: Transport) -> Result<reqwest::Client> {
+    type Shared = OnceLock<std::result::Result<reqwest::Client, String>>;
+    static TLS: Shared = OnceLock::new();
+    static PLAIN: Shared = OnceLock::new();
+    let (cell, build): (&Shared, fn() -> reqwest::ClientBuilder) = match transport {
+        Transport::Tls => (&TLS, builder),
+        Transport::PlainHttp => (&PLAIN, || builder().tls_certs_only(Vec::new())),
+    };
+    cell.get_or_init(|| build().build().map_err(|e| e.to_string()))
         .clone()
         .map_err(|e| Error::failed(format!("cannot start the HTTP client: {e}")))
 }

@@ -483,3 +483,58 @@ fn the_receiver_rejects_bad_input_and_keeps_serving() {
         200
     );
 }
+
+#[test]
+fn pydantic_ai_agent_spans_reach_the_provider_with_genai_attributes() {
+    let sink = Sink::start();
+    let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    let agent =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/pydantic_agent.py");
+    let out = env
+        .cmd()
+        .args(["run", "--wrap", "--"])
+        .arg(python())
+        .arg(agent)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spans = delivered(&sink);
+    let run = spans
+        .iter()
+        .find(|s| s.scope.name == "automagik-tracing")
+        .expect("run span");
+    let agent = spans
+        .iter()
+        .find(|s| s.name == "invoke_agent weather")
+        .expect("agent span");
+    let chats: Vec<&Span> = spans
+        .iter()
+        .filter(|s| s.attribute("gen_ai.operation.name") == Some(&Value::from("chat")))
+        .collect();
+    let tool = spans
+        .iter()
+        .find(|s| s.name == "execute_tool get_forecast")
+        .expect("tool span");
+    assert!(spans.iter().all(|s| s.trace_id == run.trace_id));
+    assert_eq!(agent.parent_span_id, Some(run.span_id));
+    assert!(!chats.is_empty());
+    for chat in &chats {
+        assert_eq!(chat.parent_span_id, Some(agent.span_id));
+        assert_eq!(
+            chat.attribute("gen_ai.request.model"),
+            Some(&Value::from("test"))
+        );
+        assert!(
+            matches!(chat.attribute("gen_ai.usage.input_tokens"), Some(Value::Int(n)) if *n > 0)
+        );
+    }
+    assert_eq!(
+        tool.attribute("gen_ai.tool.name"),
+        Some(&Value::from("get_forecast"))
+    );
+    assert_eq!(agent.scope.name, "pydantic-ai");
+}

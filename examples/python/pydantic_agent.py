@@ -1,0 +1,38 @@
+"""A PydanticAI agent on its offline TestModel, with OpenTelemetry instrumentation on.
+
+Configured only by the environment that `automagik-tracing run --wrap` hands it (the OTLP
+exporter reads OTEL_EXPORTER_OTLP_ENDPOINT; the run's context comes from TRACEPARENT).
+
+    automagik-tracing run --wrap -- python examples/python/pydantic_agent.py
+"""
+import os
+
+from opentelemetry import context, trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from pydantic_ai import Agent
+from pydantic_ai.models.test import TestModel
+
+provider = TracerProvider(resource=Resource.create({"service.name": "pydantic-agent"}))
+provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+trace.set_tracer_provider(provider)
+
+if "TRACEPARENT" in os.environ:
+    context.attach(TraceContextTextMapPropagator().extract({"traceparent": os.environ["TRACEPARENT"]}))
+
+Agent.instrument_all(True)
+agent = Agent(TestModel(), name="weather", system_prompt="You are a weather bot.")
+
+
+@agent.tool_plain
+def get_forecast(city: str) -> str:
+    """The forecast for a city."""
+    return f"Sunny in {city}"
+
+
+result = agent.run_sync("What is the weather in Lisbon? SECRET-PROMPT-TEXT")
+print(result.output)
+provider.shutdown()
