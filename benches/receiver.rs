@@ -1,0 +1,226 @@
+//! Receiver throughput: spans/s accepted over loopback from one load generator posting
+//! 512-span protobuf requests, the receiver (inside `run --wrap`) pinned to core 0 and the
+//! generator to core 1 — beside `rotel` (the Rust OTLP collector from PyPI, its
+//! `blackhole` exporter) under the same load. Also the wrapper's memory while the load
+//! runs. Prints figures; asserts nothing. `BENCH_SECS` sets each run's length (default 10).
+//! Needs `taskset` (util-linux) and the Python peers (`scripts/python-peers`).
+
+#[path = "common.rs"]
+mod common;
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use automagik_tracing::span::{Resource, Scope, to_request};
+use common::{discarding_sink, genai_span};
+use prost::Message;
+
+const CONNECTIONS: usize = 8;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    /// SIGTERM, which the wrapper forwards to its child, so no `sleep` is left behind.
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on a child we spawned and have not reaped.
+        unsafe {
+            libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+fn pin_to(core: usize) {
+    // SAFETY: a zeroed cpu_set_t is valid; CPU_SET writes within it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(core, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// Posts `body` over `CONNECTIONS` connections for `secs`; returns requests accepted, and
+/// samples the target's memory once a second.
+fn load(url: &str, body: Arc<Vec<u8>>, secs: u64, pid: u32) -> (u64, Vec<f64>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let accepted = Arc::new(AtomicU64::new(0));
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .tls_certs_only(Vec::new())
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut memory = Vec::new();
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for _ in 0..CONNECTIONS {
+            let (client, body, accepted, url) = (
+                client.clone(),
+                body.clone(),
+                accepted.clone(),
+                url.to_string(),
+            );
+            tasks.push(tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let sent = client
+                        .post(&url)
+                        .header("content-type", "application/x-protobuf")
+                        .body(body.as_ref().clone())
+                        .send()
+                        .await;
+                    if sent.is_ok_and(|r| r.status().is_success()) {
+                        accepted.fetch_add(1, Relaxed);
+                    }
+                }
+            }));
+        }
+        while Instant::now() < deadline {
+            memory.push(rss_mib(pid));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+    });
+    (accepted.load(Relaxed), memory)
+}
+
+fn wait_listening(addr: &str) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "nothing listens at {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn report(what: &str, requests: u64, secs: u64, memory: &[f64]) {
+    let spans = requests * 512;
+    let (first, max, last) = (
+        memory.first().copied().unwrap_or(0.0),
+        memory.iter().copied().fold(0.0, f64::max),
+        memory.last().copied().unwrap_or(0.0),
+    );
+    println!(
+        "{what:<34} {:>9.0} spans/s  ({requests} requests in {secs} s)  RSS first {first:.1} / max {max:.1} / last {last:.1} MiB",
+        spans as f64 / secs as f64
+    );
+}
+
+fn main() {
+    let secs: u64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let resource = Arc::new(Resource::service("load"));
+    let scope = Arc::new(Scope::default());
+    let spans: Vec<_> = (0..512).map(|i| genai_span(&resource, &scope, i)).collect();
+    let body = Arc::new(to_request(&spans).encode_to_vec());
+    pin_to(1);
+    let (sink, _) = discarding_sink();
+
+    // automagik-tracing: the receiver of `run --wrap`, exporting to a discarding sink.
+    let home = tempfile::tempdir().unwrap();
+    let mut wrapper = Command::new("taskset")
+        .args([
+            "-c",
+            "0",
+            env!("CARGO_BIN_EXE_automagik-tracing"),
+            "run",
+            "--wrap",
+            "--flush-timeout",
+            "1",
+            "--",
+        ])
+        .args([
+            "sh",
+            "-c",
+            "echo $OTEL_EXPORTER_OTLP_ENDPOINT; exec sleep 3600",
+        ])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &sink)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("taskset runs (util-linux)");
+    let mut line = String::new();
+    std::io::BufReader::new(wrapper.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let pid = wrapper.id();
+    let wrapper = Killed(wrapper);
+    let url = format!("{}/v1/traces", line.trim());
+    let (requests, memory) = load(&url, body.clone(), secs, pid);
+    report("automagik-tracing run --wrap", requests, secs, &memory);
+    drop(wrapper);
+
+    // rotel, receiving the same load the same way.
+    let python = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/python-peers"))
+        .output()
+        .unwrap();
+    let python = String::from_utf8(python.stdout).unwrap();
+    let agent = Command::new(python.trim())
+        .args([
+            "-c",
+            "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))",
+        ])
+        .output()
+        .unwrap();
+    let agent = String::from_utf8(agent.stdout).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let grpc = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let rotel = Command::new("taskset")
+        .args(["-c", "0", agent.trim(), "start", "--exporter", "blackhole"])
+        .args(["--otlp-http-endpoint", &format!("127.0.0.1:{port}")])
+        .args(["--otlp-grpc-endpoint", &format!("127.0.0.1:{grpc}")])
+        .args([
+            "--pid-file",
+            &home.path().join("rotel.pid").display().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = rotel.id();
+    let rotel = Killed(rotel);
+    wait_listening(&format!("127.0.0.1:{port}"));
+    let (requests, memory) = load(
+        &format!("http://127.0.0.1:{port}/v1/traces"),
+        body,
+        secs,
+        pid,
+    );
+    report(
+        "rotel 0.0.1a15 (blackhole exporter)",
+        requests,
+        secs,
+        &memory,
+    );
+    drop(rotel);
+}
