@@ -431,31 +431,36 @@ pub fn shrink_values(request: &mut ExportTraceServiceRequest, limit: usize) {
 
 /// The spans of a request. Spans with an invalid id are skipped and counted.
 pub fn from_request(request: &ExportTraceServiceRequest) -> (Vec<Span>, usize) {
+    into_spans(request.clone())
+}
+
+/// Like [`from_request`], moving the request's strings instead of copying them (the
+/// receiver's path).
+pub fn into_spans(request: ExportTraceServiceRequest) -> (Vec<Span>, usize) {
     let mut spans = Vec::new();
     let mut invalid = 0;
-    for rs in &request.resource_spans {
+    for rs in request.resource_spans {
         let resource = Arc::new(Resource {
             attributes: rs
                 .resource
-                .as_ref()
-                .map(|r| attrs_from_pb(&r.attributes))
+                .map(|r| attrs_from_pb(r.attributes))
                 .unwrap_or_default(),
-            schema_url: rs.schema_url.clone(),
+            schema_url: rs.schema_url,
         });
-        for ss in &rs.scope_spans {
-            let scope = Arc::new(match &ss.scope {
+        for ss in rs.scope_spans {
+            let scope = Arc::new(match ss.scope {
                 Some(s) => Scope {
-                    name: s.name.clone(),
-                    version: s.version.clone(),
-                    attributes: attrs_from_pb(&s.attributes),
-                    schema_url: ss.schema_url.clone(),
+                    name: s.name,
+                    version: s.version,
+                    attributes: attrs_from_pb(s.attributes),
+                    schema_url: ss.schema_url,
                 },
                 None => Scope {
-                    schema_url: ss.schema_url.clone(),
+                    schema_url: ss.schema_url,
                     ..Default::default()
                 },
             });
-            for span in &ss.spans {
+            for span in ss.spans {
                 match span_from_pb(span, &resource, &scope) {
                     Some(s) => spans.push(s),
                     None => invalid += 1,
@@ -526,7 +531,7 @@ fn span_into_pb(span: Span) -> pb::Span {
     }
 }
 
-fn span_from_pb(span: &pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) -> Option<Span> {
+fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) -> Option<Span> {
     let trace_id = TraceId(span.trace_id.as_slice().try_into().ok()?);
     let span_id = SpanId(span.span_id.as_slice().try_into().ok()?);
     if trace_id.0 == [0; 16] || span_id.0 == [0; 8] {
@@ -542,9 +547,9 @@ fn span_from_pb(span: &pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) -
         trace_id,
         span_id,
         parent_span_id,
-        trace_state: span.trace_state.clone(),
+        trace_state: span.trace_state,
         flags: span.flags,
-        name: span.name.clone(),
+        name: span.name,
         kind: match pb::span::SpanKind::try_from(span.kind) {
             Ok(pb::span::SpanKind::Server) => SpanKind::Server,
             Ok(pb::span::SpanKind::Client) => SpanKind::Client,
@@ -554,38 +559,37 @@ fn span_from_pb(span: &pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) -
         },
         start_unix_nanos: span.start_time_unix_nano,
         end_unix_nanos: span.end_time_unix_nano,
-        attributes: attrs_from_pb(&span.attributes),
+        attributes: attrs_from_pb(span.attributes),
         events: span
             .events
-            .iter()
+            .into_iter()
             .map(|e| Event {
-                name: e.name.clone(),
+                name: e.name,
                 time_unix_nanos: e.time_unix_nano,
-                attributes: attrs_from_pb(&e.attributes),
+                attributes: attrs_from_pb(e.attributes),
             })
             .collect(),
         links: span
             .links
-            .iter()
+            .into_iter()
             .filter_map(|l| {
                 Some(Link {
                     trace_id: TraceId(l.trace_id.as_slice().try_into().ok()?),
                     span_id: SpanId(l.span_id.as_slice().try_into().ok()?),
-                    trace_state: l.trace_state.clone(),
-                    attributes: attrs_from_pb(&l.attributes),
+                    trace_state: l.trace_state,
+                    attributes: attrs_from_pb(l.attributes),
                 })
             })
             .collect(),
         status: span
             .status
-            .as_ref()
             .map(|s| Status {
                 code: match pb::status::StatusCode::try_from(s.code) {
                     Ok(pb::status::StatusCode::Ok) => StatusCode::Ok,
                     Ok(pb::status::StatusCode::Error) => StatusCode::Error,
                     _ => StatusCode::Unset,
                 },
-                message: s.message.clone(),
+                message: s.message,
             })
             .unwrap_or_default(),
         resource: resource.clone(),
@@ -622,28 +626,28 @@ fn value_into_pb(value: Value) -> pb_common::AnyValue {
     pb_common::AnyValue { value: Some(v) }
 }
 
-fn attrs_from_pb(attrs: &[pb_common::KeyValue]) -> Vec<Attribute> {
+fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
     attrs
-        .iter()
+        .into_iter()
         .filter_map(|kv| {
             Some(Attribute {
-                key: kv.key.clone(),
-                value: value_from_pb(kv.value.as_ref()?)?,
+                key: kv.key,
+                value: value_from_pb(kv.value?)?,
             })
         })
         .collect()
 }
 
-fn value_from_pb(value: &pb_common::AnyValue) -> Option<Value> {
+fn value_from_pb(value: pb_common::AnyValue) -> Option<Value> {
     use pb_common::any_value::Value as V;
-    Some(match value.value.as_ref()? {
-        V::StringValue(s) => Value::Str(s.clone()),
-        V::BoolValue(b) => Value::Bool(*b),
-        V::IntValue(i) => Value::Int(*i),
-        V::DoubleValue(d) => Value::Double(*d),
-        V::BytesValue(b) => Value::Bytes(b.clone()),
-        V::ArrayValue(a) => Value::Array(a.values.iter().filter_map(value_from_pb).collect()),
-        V::KvlistValue(kv) => Value::Map(attrs_from_pb(&kv.values)),
+    Some(match value.value? {
+        V::StringValue(s) => Value::Str(s),
+        V::BoolValue(b) => Value::Bool(b),
+        V::IntValue(i) => Value::Int(i),
+        V::DoubleValue(d) => Value::Double(d),
+        V::BytesValue(b) => Value::Bytes(b),
+        V::ArrayValue(a) => Value::Array(a.values.into_iter().filter_map(value_from_pb).collect()),
+        V::KvlistValue(kv) => Value::Map(attrs_from_pb(kv.values)),
         V::StringValueStrindex(_) => return None,
     })
 }

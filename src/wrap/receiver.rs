@@ -22,7 +22,7 @@ use prost::Message;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
-use crate::span::{Span, from_request};
+use crate::span::{Span, into_spans};
 
 /// The largest request body accepted, compressed or not.
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -238,7 +238,7 @@ async fn receive(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes
             "the body is not an OTLP ExportTraceServiceRequest",
         );
     };
-    let (spans, invalid) = from_request(&request);
+    let (spans, invalid) = into_spans(request);
     shared.stats.spans.fetch_add(spans.len() as u64, Relaxed);
     if !spans.is_empty() {
         (shared.sink)(spans);
