@@ -17,7 +17,7 @@ use std::time::Duration;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use crate::config::{ProviderConfig, Settings};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -146,13 +146,4 @@ pub fn hint(provider: &ProviderConfig, outcome: &Outcome) -> Option<String> {
         Cause::Other => format!("check {url_var}"),
     };
     Some(hint)
-}
-
-impl From<Error> for Outcome {
-    fn from(err: Error) -> Outcome {
-        Outcome::Permanent {
-            cause: Cause::Storage,
-            message: err.to_string(),
-        }
-    }
 }

@@ -245,13 +245,6 @@ impl Preset {
     }
 }
 
-/// The secret spec whose variable is `var`, across all presets.
-pub fn key_by_var(var: &str) -> Option<(&'static Preset, &'static KeySpec)> {
-    PRESETS
-        .iter()
-        .find_map(|p| p.keys.iter().find(|k| k.var == var).map(|k| (p, k)))
-}
-
 /// A base URL, reduced to its origin when it carries an ingestion path.
 #[derive(Debug, PartialEq)]
 pub struct BaseUrl {
