@@ -141,7 +141,10 @@ pub fn hint(provider: &ProviderConfig, outcome: &Outcome) -> Option<String> {
         Cause::Timeout => format!("no answer in time: check {url_var} and the network, or raise --timeout"),
         Cause::Refused => format!("nothing listens at that address: check {url_var}"),
         Cause::Dns => format!("the host name does not resolve: check {url_var}"),
-        Cause::Tls => "the server's certificate is not trusted: set OTEL_EXPORTER_OTLP_CERTIFICATE to the CA file that signed it".to_string(),
+        Cause::Tls if provider.name == "otlp" => {
+            "the server's certificate is not trusted: set OTEL_EXPORTER_OTLP_CERTIFICATE to the CA file that signed it".to_string()
+        }
+        Cause::Tls => format!("the server's certificate is not trusted: check {url_var} (a hosted provider's certificate should be; a proxy or a self-hosted one may need the `otlp` provider with OTEL_EXPORTER_OTLP_CERTIFICATE)"),
         Cause::Storage => "check that the data dir is writable (AUTOMAGIK_DATA_DIR)".to_string(),
         Cause::Other => format!("check {url_var}"),
     };
