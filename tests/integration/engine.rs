@@ -208,11 +208,7 @@ fn a_dead_provider_never_delays_a_live_one() {
 
 #[test]
 fn shutdown_with_a_refused_provider_returns_at_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::testenv::free_port();
     let (engine, _dir) = engine_to(&[format!("http://127.0.0.1:{port}")], |o| {
         o.batch_timeout = Duration::from_secs(5)
     });

@@ -15,7 +15,7 @@ use prost::Message;
 use serde_json::{Value as Json, json};
 
 use crate::sink::Sink;
-use crate::testenv::TestEnv;
+use crate::testenv::{TestEnv, free_port};
 
 /// The venv python with the pinned peers, installed on first use by `scripts/python-peers`.
 pub fn python() -> &'static Path {
@@ -274,14 +274,6 @@ fn python_sdk_exporter_spans_read_back_through_our_conversion() {
         }
     );
     assert_eq!(chat.events[0].name, "exception");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Ends the collector when the test ends, however it ends.

@@ -217,11 +217,7 @@ fn a_hanging_sink_is_bounded_by_the_timeout() {
 
 #[test]
 fn a_refused_connection_points_at_the_endpoint() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::testenv::free_port();
     let env = TestEnv::new().var(
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         &format!("http://127.0.0.1:{port}"),

@@ -169,12 +169,14 @@ fn an_inherited_traceparent_makes_the_run_its_child() {
     assert_eq!(run.parent_span_id.unwrap().to_hex(), "00f067aa0ba902b7");
 }
 
-/// Runs the Python example agent wrapped, and returns (stdout, spans at the sink).
-fn wrapped_python_agent(extra: &[&str]) -> (String, Vec<Span>) {
+/// Runs an example Python agent (`examples/python/NAME`) wrapped, and returns (stdout,
+/// spans at the sink).
+fn wrapped_python_agent(name: &str, extra: &[&str]) -> (String, Vec<Span>) {
     let sink = Sink::start();
     let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
-    let agent =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/agent_otel.py");
+    let agent = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/python")
+        .join(name);
     let out = env
         .cmd()
         .args(["run", "--wrap", "--"])
@@ -238,14 +240,14 @@ fn check_one_trace(spans: &[Span]) {
 
 #[test]
 fn python_sdk_child_reading_traceparent_lands_in_the_run_trace() {
-    let (stdout, spans) = wrapped_python_agent(&[]);
+    let (stdout, spans) = wrapped_python_agent("agent_otel.py", &[]);
     assert_eq!(stdout, "It will be sunny.\n");
     check_one_trace(&spans);
 }
 
 #[test]
 fn python_sdk_child_ignoring_traceparent_is_adopted() {
-    let (_, spans) = wrapped_python_agent(&["--ignore-traceparent"]);
+    let (_, spans) = wrapped_python_agent("agent_otel.py", &["--ignore-traceparent"]);
     check_one_trace(&spans);
 }
 
@@ -321,11 +323,7 @@ fn a_blackholed_provider_costs_at_most_the_flush_timeout() {
 
 #[test]
 fn a_refused_provider_adds_nothing_noticeable() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::testenv::free_port();
     let env = TestEnv::new().var(
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         &format!("http://127.0.0.1:{port}"),
@@ -486,23 +484,7 @@ fn the_receiver_rejects_bad_input_and_keeps_serving() {
 
 #[test]
 fn pydantic_ai_agent_spans_reach_the_provider_with_genai_attributes() {
-    let sink = Sink::start();
-    let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
-    let agent =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/pydantic_agent.py");
-    let out = env
-        .cmd()
-        .args(["run", "--wrap", "--"])
-        .arg(python())
-        .arg(agent)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let spans = delivered(&sink);
+    let (_, spans) = wrapped_python_agent("pydantic_agent.py", &[]);
     let run = spans
         .iter()
         .find(|s| s.scope.name == "automagik-tracing")
