@@ -115,6 +115,18 @@ impl Error {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
     }
 
+    /// The message and its causes on one line (`cannot write \`x\`: No space left on device`),
+    /// for errors reported as a warning rather than returned.
+    pub fn one_line(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(err) = cause {
+            let _ = write!(out, ": {err}");
+            cause = err.source();
+        }
+        out
+    }
+
     /// The text `main` prints on stderr: `error: ...`, the cause chain, then the hint.
     pub fn report(&self) -> String {
         let mut out = format!("error: {self}\n");

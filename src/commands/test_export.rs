@@ -47,6 +47,8 @@ pub fn run(args: &TestExportArgs, ctx: &Context) -> Result<u8> {
     let options = EngineOptions {
         retry: false,
         intake: Intake::new(1.0, 0, usize::MAX),
+        // A test trace that did not arrive is not worth keeping for `flush`.
+        spool_dir: None,
         ..EngineOptions::from_settings(&settings)
     };
     let engine = Engine::start_with(exporters, options)?;

@@ -92,8 +92,9 @@ fn lock_path(path: &Path) -> Result<(File, bool)> {
     }
 }
 
+/// Whether `path` still names the file `file` has open (not deleted or replaced since).
 #[cfg(unix)]
-fn same_file(file: &File, path: &Path) -> bool {
+pub fn same_file(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (file.metadata(), fs::metadata(path)) {
         (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
@@ -102,7 +103,7 @@ fn same_file(file: &File, path: &Path) -> bool {
 }
 
 #[cfg(not(unix))]
-fn same_file(_file: &File, path: &Path) -> bool {
+pub fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 

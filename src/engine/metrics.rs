@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::export::Outcome;
 
-/// The plan's verdict: healthy when under 1 % of spans are dropped and the mean export
-/// latency is under 100 ms.
+/// The plan's verdict: healthy when under 1 % of spans are dropped (or spooled: kept, but
+/// not delivered) and the mean export latency is under 100 ms.
 pub const HEALTHY_DROP_RATE: f64 = 0.01;
 pub const HEALTHY_MEAN_LATENCY_MS: f64 = 100.0;
 /// Latency samples kept per exporter (a ring, so memory stays flat).
@@ -28,6 +28,10 @@ pub mod reason {
     pub const BREAKER_OPEN: &str = "breaker_open";
     pub const TOO_LARGE: &str = "too_large";
     pub const SHUTDOWN: &str = "shutdown";
+    /// The spool could not be written (full disk, unwritable data dir).
+    pub const SPOOL_FAILED: &str = "spool_failed";
+    /// The oldest spooled segments were deleted to keep the spool under its cap.
+    pub const SPOOL_FULL: &str = "spool_full";
 }
 
 #[derive(Debug, Default)]
@@ -45,11 +49,14 @@ pub struct ExporterMetrics {
     pub endpoint: String,
     pub exported: AtomicU64,
     pub retries: AtomicU64,
+    /// Spans written to the spool for a later `flush`.
+    pub spooled: AtomicU64,
     /// Spans handed to this exporter and not yet delivered or dropped.
     pub pending: AtomicU64,
     dropped: Mutex<BTreeMap<&'static str, u64>>,
     latencies_us: Mutex<(Vec<u64>, usize)>,
     last: Mutex<Option<(Outcome, Duration)>>,
+    spool_error: Mutex<Option<String>>,
 }
 
 impl ExporterMetrics {
@@ -61,16 +68,41 @@ impl ExporterMetrics {
         }
     }
 
+    /// Spans of this run that end here, lost for `why`.
     pub fn drop_spans(&self, count: u64, why: &'static str) {
-        *self.dropped.lock().unwrap().entry(why).or_default() += count;
+        self.count_dropped(count, why);
+        self.settle(count);
+    }
+
+    /// Spans lost that were not this run's to deliver (older spooled segments evicted).
+    pub fn count_dropped(&self, count: u64, why: &'static str) {
+        if count > 0 {
+            *self.dropped.lock().unwrap().entry(why).or_default() += count;
+        }
+    }
+
+    /// Spans of this run kept on disk for `flush`.
+    pub fn spool_spans(&self, count: u64) {
+        self.spooled.fetch_add(count, Relaxed);
+        self.settle(count);
+    }
+
+    /// Remembers why the spool could not be written (the first reason is the telling one).
+    pub fn spool_failed(&self, error: &crate::Error) {
+        self.spool_error
+            .lock()
+            .unwrap()
+            .get_or_insert_with(|| error.one_line());
+    }
+
+    fn settle(&self, count: u64) {
         self.pending
             .fetch_sub(count.min(self.pending.load(Relaxed)), Relaxed);
     }
 
     pub fn delivered(&self, count: u64) {
         self.exported.fetch_add(count, Relaxed);
-        self.pending
-            .fetch_sub(count.min(self.pending.load(Relaxed)), Relaxed);
+        self.settle(count);
     }
 
     pub fn attempt(&self, outcome: &Outcome, latency: Duration) {
@@ -134,7 +166,13 @@ pub struct ExporterRun {
     pub endpoint: String,
     pub exported: u64,
     pub retries: u64,
+    /// Spans kept in the spool for `flush`.
+    #[serde(default)]
+    pub spooled: u64,
     pub dropped: BTreeMap<String, u64>,
+    /// Why the spool could not be written, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spool_error: Option<String>,
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
     pub latency_mean_ms: f64,
@@ -155,7 +193,9 @@ impl Metrics {
                     endpoint: e.endpoint.clone(),
                     exported: e.exported.load(Relaxed),
                     retries: e.retries.load(Relaxed),
+                    spooled: e.spooled.load(Relaxed),
                     dropped: e.dropped(),
+                    spool_error: e.spool_error.lock().unwrap().clone(),
                     latency_p50_ms: p50,
                     latency_p99_ms: p99,
                     latency_mean_ms: mean,
@@ -172,11 +212,17 @@ impl Metrics {
                 .iter()
                 .flat_map(|e| e.dropped.values())
                 .sum::<u64>();
-        let drop_rate = if owed == 0 {
-            0.0
-        } else {
-            dropped as f64 / owed as f64
+        let spooled: u64 = exporters.iter().map(|e| e.spooled).sum();
+        let rate = |n: u64| {
+            if owed == 0 {
+                0.0
+            } else {
+                n as f64 / owed as f64
+            }
         };
+        let drop_rate = rate(dropped);
+        // Spooled spans are not lost, but a run that could not deliver them is not healthy.
+        let undelivered_rate = rate(dropped + spooled);
         let with_latency: Vec<f64> = exporters
             .iter()
             .filter(|e| e.latency_mean_ms > 0.0)
@@ -199,7 +245,8 @@ impl Metrics {
             exporters,
             drop_rate,
             mean_latency_ms,
-            healthy: drop_rate < HEALTHY_DROP_RATE && mean_latency_ms < HEALTHY_MEAN_LATENCY_MS,
+            healthy: undelivered_rate < HEALTHY_DROP_RATE
+                && mean_latency_ms < HEALTHY_MEAN_LATENCY_MS,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The engine: producers [`Recorder::record`] spans (never blocking, never failing); a
 //! background thread batches them and fans each batch out to one queue per exporter, so
-//! a slow or dead provider never delays another. [`Engine::shutdown`] delivers what it
-//! can within a deadline and accounts for every span: delivered, or dropped with a reason.
+//! a slow or dead provider never delays another. What an exporter cannot deliver goes to
+//! its [`spool`] for `flush`. [`Engine::shutdown`] delivers what it can within a deadline,
+//! spools the rest, and accounts for every span: delivered, spooled, or dropped with a
+//! reason.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -24,11 +26,12 @@ mod breaker;
 pub mod intake;
 pub mod metrics;
 mod retry;
+pub mod spool;
 mod worker;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -43,6 +46,8 @@ use crate::export::{self, Exporter};
 use crate::span::Span;
 use metrics::{ExporterMetrics, reason};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
+use spool::SpoolWriter;
+use worker::{Phase, keep_for_flush};
 
 /// Spans per batch at most.
 pub const BATCH_MAX_SPANS: usize = 512;
@@ -53,6 +58,9 @@ pub const BATCH_TIMEOUT: Duration = Duration::from_secs(1);
 /// Batches waiting per exporter before that exporter's newest are dropped. Small, so
 /// the memory a dead provider can hold stays close to the queue's byte cap.
 pub const EXPORTER_QUEUE_BATCHES: usize = 4;
+/// After the shutdown deadline, how long the workers get to write what is left to the
+/// spool before they are stopped (and what they held is counted as dropped).
+pub const SPOOL_GRACE: Duration = Duration::from_secs(2);
 
 /// How the engine behaves; [`EngineOptions::from_settings`] is the usual source.
 #[derive(Debug, Clone)]
@@ -67,6 +75,9 @@ pub struct EngineOptions {
     pub retry: bool,
     /// Where to save the run's metrics at shutdown.
     pub data_dir: Option<PathBuf>,
+    /// The spool root (one directory per exporter inside); `None` drops instead.
+    pub spool_dir: Option<PathBuf>,
+    pub spool_max_bytes: u64,
 }
 
 impl EngineOptions {
@@ -85,6 +96,8 @@ impl EngineOptions {
             batch_timeout: BATCH_TIMEOUT,
             retry: true,
             data_dir: Some(settings.paths.data_dir.value.clone()),
+            spool_dir: Some(spool::root(&settings.paths.data_dir.value)),
+            spool_max_bytes: settings.limits.spool_max_bytes.value,
         }
     }
 }
@@ -208,9 +221,10 @@ impl Engine {
         &self.metrics
     }
 
-    /// Sends what is queued, waiting at most `deadline`, then counts what is left as
-    /// dropped (reason `shutdown`). A refused provider or an open breaker is not waited
-    /// on. Saves the run's metrics in the data dir and returns them.
+    /// Sends what is queued, waiting at most `deadline`, then spools what is left (or,
+    /// without a spool, counts it as dropped, reason `shutdown`). A refused provider or an
+    /// open breaker is not waited on. Saves the run's metrics in the data dir and returns
+    /// them.
     pub fn shutdown(mut self, deadline: Duration) -> RunMetrics {
         self.stop_and_join(deadline);
         let run = self.metrics.snapshot(self.started.elapsed());
@@ -263,19 +277,29 @@ impl Background {
             return;
         };
         runtime.block_on(async move {
-            let (stopping_tx, stopping_rx) = watch::channel(false);
+            let (phase_tx, phase_rx) = watch::channel(Phase::Running);
             let mut queues = Vec::new();
             let mut workers = tokio::task::JoinSet::new();
             for (index, exporter) in self.exporters.iter().enumerate() {
                 let (tx, rx) = mpsc::channel(EXPORTER_QUEUE_BATCHES);
-                queues.push(tx);
+                let spool = self.options.spool_dir.as_ref().map(|root| {
+                    Arc::new(Mutex::new(SpoolWriter::new(
+                        root.join(exporter.name()),
+                        self.options.spool_max_bytes,
+                    )))
+                });
+                queues.push(Queue {
+                    tx,
+                    spool: spool.clone(),
+                });
                 let worker = worker::Worker {
                     exporter: exporter.clone(),
                     metrics: self.metrics.clone(),
                     index,
                     retry: self.options.retry,
-                    shutting_down: stopping_rx.clone(),
+                    phase: phase_rx.clone(),
                     breaker: Default::default(),
+                    spool,
                 };
                 workers.spawn(worker.run(rx));
             }
@@ -286,7 +310,7 @@ impl Background {
                     biased;
                     at = &mut stop => {
                         let deadline = at.unwrap_or_else(|_| Instant::now());
-                        let _ = stopping_tx.send(true);
+                        let _ = phase_tx.send(Phase::Stopping { deadline });
                         spans.close();
                         while let Ok(item) = spans.try_recv() {
                             self.add(&mut batch, item, &queues);
@@ -302,13 +326,15 @@ impl Background {
             };
             self.dispatch(&mut batch, &queues);
             drop(queues);
+            // At the deadline the workers spool what they hold and what is queued.
+            let _ = phase_tx.send(Phase::Stopping { deadline });
             let wait_all = async { while workers.join_next().await.is_some() {} };
-            let _ = tokio::time::timeout_at(deadline.into(), wait_all).await;
+            let _ = tokio::time::timeout_at((deadline + SPOOL_GRACE).into(), wait_all).await;
             workers.abort_all();
         });
     }
 
-    fn add(&self, batch: &mut Batch, item: Queued, queues: &[mpsc::Sender<Arc<Request>>]) {
+    fn add(&self, batch: &mut Batch, item: Queued, queues: &[Queue]) {
         self.queued_bytes.fetch_sub(item.size, Relaxed);
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
@@ -320,9 +346,10 @@ impl Background {
         }
     }
 
-    /// Hands the batch to every exporter's queue; a full queue drops it for that exporter.
-    /// The batch is converted once (moving, not copying) and shared by every exporter.
-    fn dispatch(&self, batch: &mut Batch, queues: &[mpsc::Sender<Arc<Request>>]) {
+    /// Hands the batch to every exporter's queue; when an exporter's queue is full (it is
+    /// behind), the batch goes to its spool instead. The batch is converted once (moving,
+    /// not copying) and shared by every exporter.
+    fn dispatch(&self, batch: &mut Batch, queues: &[Queue]) {
         if batch.spans.is_empty() {
             return;
         }
@@ -332,11 +359,22 @@ impl Background {
         let spans = Arc::new(crate::span::into_request(spans));
         for (queue, stats) in queues.iter().zip(&self.metrics.exporters) {
             stats.pending.fetch_add(count, Relaxed);
-            if queue.try_send(spans.clone()).is_err() {
-                stats.drop_spans(count, reason::EXPORTER_QUEUE_FULL);
+            if queue.tx.try_send(spans.clone()).is_err() {
+                keep_for_flush(
+                    queue.spool.as_deref(),
+                    stats,
+                    &spans,
+                    reason::EXPORTER_QUEUE_FULL,
+                );
             }
         }
     }
+}
+
+/// One exporter's side of the fan-out.
+struct Queue {
+    tx: mpsc::Sender<Arc<Request>>,
+    spool: Option<Arc<Mutex<SpoolWriter>>>,
 }
 
 #[derive(Default)]

@@ -18,6 +18,8 @@ fn options() -> EngineOptions {
         batch_timeout: BATCH_TIMEOUT,
         retry: true,
         data_dir: None,
+        spool_dir: None,
+        spool_max_bytes: 0,
     }
 }
 

@@ -1,9 +1,11 @@
 //! One exporter's worker: takes batches from its own queue and delivers them, with retry
 //! and backoff while running, a 413 answered by splitting, and a circuit breaker. At
-//! shutdown it makes one attempt per batch and never waits on a breaker or a retry.
+//! shutdown it makes one attempt per batch and never waits on a breaker or a retry; what
+//! is not delivered by the deadline goes to the spool, as do batches whose retries ran
+//! out, that were refused for good, or that met an open breaker.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
@@ -11,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 use super::breaker::Breaker;
 use super::metrics::{ExporterMetrics, reason};
 use super::retry;
+use super::spool::SpoolWriter;
 use crate::export::{BoxFuture, Cause, Exporter, Outcome};
 use crate::span::{shrink_values, span_count, split_request};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
@@ -18,13 +21,63 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest 
 /// The largest a string value may stay in a span that is too large on its own.
 const OVERSIZED_SPAN_VALUE_LIMIT: usize = 4 * 1024;
 
+/// Where the engine is in its life; the workers watch it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Running,
+    /// Shutting down: deliver what can be delivered until the deadline, spool the rest.
+    Stopping {
+        deadline: Instant,
+    },
+}
+
 pub struct Worker {
     pub exporter: Arc<dyn Exporter>,
     pub metrics: Arc<super::Metrics>,
     pub index: usize,
     pub retry: bool,
-    pub shutting_down: watch::Receiver<bool>,
+    pub phase: watch::Receiver<Phase>,
     pub breaker: Breaker,
+    /// `None` when nothing is kept for later (telemetry, `test-export`).
+    pub spool: Option<Arc<Mutex<SpoolWriter>>>,
+}
+
+/// Writes an undelivered request to the spool, or, without one or when it cannot be
+/// written, counts its spans as dropped.
+pub fn keep_for_flush(
+    spool: Option<&Mutex<SpoolWriter>>,
+    stats: &ExporterMetrics,
+    request: &Request,
+    why: &'static str,
+) {
+    let count = span_count(request) as u64;
+    let Some(spool) = spool else {
+        return stats.drop_spans(count, why);
+    };
+    let appended = spool.lock().unwrap().append(request);
+    match appended {
+        Ok(appended) => {
+            stats.spool_spans(count);
+            stats.count_dropped(appended.evicted_spans, reason::SPOOL_FULL);
+        }
+        Err(err) => {
+            stats.spool_failed(&err);
+            stats.drop_spans(count, reason::SPOOL_FAILED);
+        }
+    }
+}
+
+/// Resolves once the engine is stopping and its deadline has passed.
+async fn deadline_passed(mut phase: watch::Receiver<Phase>) {
+    let deadline = loop {
+        if let Phase::Stopping { deadline } = *phase.borrow_and_update() {
+            break deadline;
+        }
+        if phase.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    };
+    tokio::time::sleep_until(deadline.into()).await;
 }
 
 impl Worker {
@@ -33,7 +86,15 @@ impl Worker {
     }
 
     fn stopping(&self) -> bool {
-        *self.shutting_down.borrow()
+        *self.phase.borrow() != Phase::Running
+    }
+
+    fn past_deadline(&self) -> bool {
+        matches!(*self.phase.borrow(), Phase::Stopping { deadline } if Instant::now() >= deadline)
+    }
+
+    fn keep(&self, request: &Request, why: &'static str) {
+        keep_for_flush(self.spool.as_deref(), self.stats(), request, why);
     }
 
     pub async fn run(mut self, mut batches: mpsc::Receiver<Arc<Request>>) {
@@ -42,19 +103,26 @@ impl Worker {
         }
     }
 
-    /// Delivers the request's spans or drops them with a counted reason.
+    /// Delivers the request's spans, or keeps them for `flush` (or drops them) with a
+    /// counted reason.
     fn deliver<'a>(&'a mut self, request: &'a Request, truncated: bool) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let count = span_count(request) as u64;
+            if self.past_deadline() {
+                return self.keep(request, reason::SHUTDOWN);
+            }
             if !self.breaker.allow(Instant::now()) {
-                self.stats().drop_spans(count, reason::BREAKER_OPEN);
-                return;
+                return self.keep(request, reason::BREAKER_OPEN);
             }
             let started = Instant::now();
             let mut attempt = 0;
             loop {
                 let sent_at = Instant::now();
-                let outcome = self.exporter.export(request).await;
+                let deadline = deadline_passed(self.phase.clone());
+                let outcome = tokio::select! {
+                    outcome = self.exporter.export(request) => outcome,
+                    () = deadline => return self.keep(request, reason::SHUTDOWN),
+                };
                 self.stats().attempt(&outcome, sent_at.elapsed());
                 match outcome {
                     Outcome::Delivered { .. } => {
@@ -70,9 +138,9 @@ impl Worker {
                         return self.split(request, truncated).await;
                     }
                     Outcome::Permanent { .. } => {
+                        // Kept: the user may fix a key and `flush`.
                         self.breaker.failure(Instant::now());
-                        self.stats().drop_spans(count, reason::REJECTED);
-                        return;
+                        return self.keep(request, reason::REJECTED);
                     }
                     Outcome::Retryable { retry_after, .. } => {
                         self.breaker.failure(Instant::now());
@@ -89,18 +157,16 @@ impl Worker {
                             None
                         };
                         if let Some(why) = give_up {
-                            self.stats().drop_spans(count, why);
-                            return;
+                            return self.keep(request, why);
                         }
                         self.stats().retries.fetch_add(1, Relaxed);
-                        let mut stop = self.shutting_down.clone();
+                        let mut phase = self.phase.clone();
                         tokio::select! {
                             _ = tokio::time::sleep(wait) => {}
-                            _ = stop.wait_for(|s| *s) => {}
+                            _ = phase.wait_for(|p| *p != Phase::Running) => {}
                         }
                         if self.stopping() {
-                            self.stats().drop_spans(count, reason::SHUTDOWN);
-                            return;
+                            return self.keep(request, reason::SHUTDOWN);
                         }
                     }
                 }

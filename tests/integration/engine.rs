@@ -130,13 +130,20 @@ fn too_many_requests_waits_for_retry_after() {
 fn unauthorized_is_not_retried() {
     let sink = Sink::start();
     sink.respond(401, "");
-    let (engine, _dir) = engine_to(&[sink.url()], |_| {});
+    let (engine, dir) = engine_to(&[sink.url()], |_| {});
     engine.record(spans(1).remove(0));
     wait_for("the attempt", || !sink.requests().is_empty());
     std::thread::sleep(Duration::from_millis(300));
     let run = engine.shutdown(Duration::from_secs(5));
     assert_eq!(sink.requests().len(), 1);
-    assert_eq!(run.exporters[0].dropped.get("rejected"), Some(&1));
+    // Kept, so the user can fix the key and `flush`.
+    assert_eq!(run.exporters[0].spooled, 1);
+    assert!(
+        run.exporters[0].dropped.is_empty(),
+        "{:?}",
+        run.exporters[0]
+    );
+    assert_eq!(spooled_spans(&dir), 1);
 }
 
 #[test]
@@ -200,7 +207,7 @@ fn a_dead_provider_never_delays_a_live_one() {
     assert_eq!(run.exporters[1].exported, 500);
     let dead_run = &run.exporters[0];
     assert_eq!(
-        dead_run.exported + dead_run.dropped.values().sum::<u64>(),
+        dead_run.exported + dead_run.spooled + dead_run.dropped.values().sum::<u64>(),
         500,
         "{dead_run:?}"
     );
@@ -208,21 +215,39 @@ fn a_dead_provider_never_delays_a_live_one() {
 
 #[test]
 fn shutdown_with_a_refused_provider_returns_at_once() {
-    let port = crate::testenv::free_port();
-    let (engine, _dir) = engine_to(&[format!("http://127.0.0.1:{port}")], |o| {
-        o.batch_timeout = Duration::from_secs(5)
-    });
-    for s in spans(50) {
-        engine.record(s);
+    for spool in [true, false] {
+        let port = crate::testenv::free_port();
+        let (engine, dir) = engine_to(&[format!("http://127.0.0.1:{port}")], |o| {
+            o.batch_timeout = Duration::from_secs(5);
+            if !spool {
+                o.spool_dir = None;
+            }
+        });
+        for s in spans(50) {
+            engine.record(s);
+        }
+        let start = Instant::now();
+        let run = engine.shutdown(Duration::from_secs(5));
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "shutdown waited {:?}",
+            start.elapsed()
+        );
+        if spool {
+            assert_eq!(run.exporters[0].spooled, 50);
+            assert_eq!(spooled_spans(&dir), 50);
+        } else {
+            assert_eq!(run.exporters[0].dropped.get("shutdown"), Some(&50));
+        }
     }
-    let start = Instant::now();
-    let run = engine.shutdown(Duration::from_secs(5));
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "shutdown waited {:?}",
-        start.elapsed()
-    );
-    assert_eq!(run.exporters[0].dropped.get("shutdown"), Some(&50));
+}
+
+/// Spans waiting in the otlp spool of the test's data dir.
+fn spooled_spans(dir: &tempfile::TempDir) -> u64 {
+    let spool = automagik_tracing::engine::spool::provider_dir(&dir.path().join("data"), "otlp");
+    automagik_tracing::engine::spool::pending(&spool)
+        .unwrap()
+        .spans
 }
 
 #[test]
