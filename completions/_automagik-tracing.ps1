@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'automagik-tracing' -ScriptBlock
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what is on, where traces go, and where each setting came from')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Change settings: flags for scripts, a wizard on a terminal')
             [CompletionResult]::new('test-export', 'test-export', [CompletionResultType]::ParameterValue, 'Send a small test trace to each active provider and report what happened')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Deliver what the spool holds: spans that could not be sent when they were recorded')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Trace a command: a root span for its run, its own OpenTelemetry spans carried through')
             [CompletionResult]::new('id', 'id', [CompletionResultType]::ParameterValue, 'Show the anonymous telemetry ID, creating it on first use')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -100,11 +101,29 @@ Register-ArgumentCompleter -Native -CommandName 'automagik-tracing' -ScriptBlock
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'automagik-tracing;flush' {
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Flush only this provider''s spool')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds in all; what is left stays in the spool')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from this file instead of `.env` in the working directory')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object instead of text')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (NO_COLOR=1 does the same)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only, no warnings or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only, no warnings or notes')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'automagik-tracing;run' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of the run span (default: the program''s name)')
             [CompletionResult]::new('--attr', '--attr', [CompletionResultType]::ParameterName, 'Add an attribute to the run span (repeatable)')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'service.name of the run span (default: the program''s name)')
-            [CompletionResult]::new('--flush-timeout', '--flush-timeout', [CompletionResultType]::ParameterName, 'Seconds to deliver spans after the command exits [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]')
+            [CompletionResult]::new('--flush-timeout', '--flush-timeout', [CompletionResultType]::ParameterName, 'Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from this file instead of `.env` in the working directory')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]')

@@ -22,6 +22,9 @@ _automagik__tracing() {
             automagik__tracing,configure)
                 cmd="automagik__tracing__subcmd__configure"
                 ;;
+            automagik__tracing,flush)
+                cmd="automagik__tracing__subcmd__flush"
+                ;;
             automagik__tracing,id)
                 cmd="automagik__tracing__subcmd__id"
                 ;;
@@ -44,7 +47,7 @@ _automagik__tracing() {
 
     case "${cmd}" in
         automagik__tracing)
-            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version status configure test-export run id completions man"
+            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version status configure test-export flush run id completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -120,6 +123,40 @@ _automagik__tracing() {
                     ;;
                 --scope)
                     COMPREPLY=($(compgen -W "user project" -- "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        automagik__subcmd__tracing__subcmd__flush)
+            opts="-q -v -h -V --provider --json --timeout --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --provider)
+                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp local" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --env-file)

@@ -35,6 +35,7 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -s V -
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "status" -d 'Show what is on, where traces go, and where each setting came from'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "configure" -d 'Change settings: flags for scripts, a wizard on a terminal'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "test-export" -d 'Send a small test trace to each active provider and report what happened'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "flush" -d 'Deliver what the spool holds: spans that could not be sent when they were recorded'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "run" -d 'Trace a command: a root span for its run, its own OpenTelemetry spans carried through'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "id" -d 'Show the anonymous telemetry ID, creating it on first use'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -88,10 +89,27 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l provider -d 'Flush only this provider\'s spool' -r -f -a "langfuse\t''
+langwatch\t''
+langsmith\t''
+honeycomb\t''
+logfire\t''
+otlp\t''
+local\t''"
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l timeout -d 'Give up after this many seconds in all; what is left stays in the spool' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l json -d 'Print one JSON object instead of text'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -s V -l version -d 'Print version'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l name -d 'Name of the run span (default: the program\'s name)' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l attr -d 'Add an attribute to the run span (repeatable)' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l service-name -d 'service.name of the run span (default: the program\'s name)' -r
-complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l flush-timeout -d 'Seconds to deliver spans after the command exits [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l flush-timeout -d 'Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F

@@ -82,11 +82,23 @@ pub enum Command {
     Status(StatusArgs),
     Configure(ConfigureArgs),
     TestExport(TestExportArgs),
+    Flush(FlushArgs),
     Run(RunArgs),
     Id(IdArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
+
+/// Every provider name, the local store included.
+const PROVIDER_NAMES: [&str; 7] = [
+    "langfuse",
+    "langwatch",
+    "langsmith",
+    "honeycomb",
+    "logfire",
+    "otlp",
+    "local",
+];
 
 /// Show what is on, where traces go, and where each setting came from
 ///
@@ -194,7 +206,7 @@ Examples:
   automagik-tracing test-export --json | jq '.results[] | select(.ok | not)'")]
 pub struct TestExportArgs {
     /// Test only this provider (even if AUTOMAGIK_OBSERVABILITY_PROVIDERS leaves it out)
-    #[arg(long, value_name = "NAME", value_parser = ["langfuse", "langwatch", "langsmith", "honeycomb", "logfire", "otlp", "local"])]
+    #[arg(long, value_name = "NAME", value_parser = PROVIDER_NAMES)]
     pub provider: Option<String>,
 
     /// Print one JSON object instead of the table
@@ -203,6 +215,36 @@ pub struct TestExportArgs {
 
     /// Seconds to wait for each provider
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+}
+
+/// Deliver what the spool holds: spans that could not be sent when they were recorded
+///
+/// When a provider is down, refuses a key, or a run ends before everything was sent, the
+/// batches are kept on disk, one spool per provider in the data dir (`status` shows what
+/// is pending). `flush` sends them, oldest first, through the same exporters, and deletes
+/// what was delivered. A provider stops at its first failure and keeps the rest (fix the
+/// key or wait, then flush again). A damaged record is skipped with a warning and copied
+/// to the data dir's `quarantine/` folder. Two flushes never send the same records, and
+/// neither does a flush beside a run that is still writing. Exits 0 when nothing
+/// deliverable is left (an empty spool included), 1 otherwise.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  automagik-tracing flush
+  automagik-tracing flush --provider langfuse --timeout 120
+  automagik-tracing flush --json | jq '.providers[] | {provider, delivered_records}'")]
+pub struct FlushArgs {
+    /// Flush only this provider's spool
+    #[arg(long, value_name = "NAME", value_parser = PROVIDER_NAMES)]
+    pub provider: Option<String>,
+
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+
+    /// Give up after this many seconds in all; what is left stays in the spool
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     pub timeout: f64,
 }
 
@@ -220,7 +262,8 @@ pub const RUN_USAGE: &str = "automagik-tracing run [OPTIONS] --wrap [OPTIONS] [-
 /// Child root spans that ignore TRACEPARENT are moved under the run span (--no-adopt keeps
 /// them apart). SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded. The wrapper exits with
 /// the command's code (128+N for signal N, 127 when it is not found, 126 when it cannot be
-/// run), whatever happens to the export, which is bounded by --flush-timeout.
+/// run), whatever happens to the export, which is bounded by --flush-timeout; what is not
+/// delivered by then is kept in the spool for `flush`.
 ///
 /// The options of `run` may stand on either side of --wrap; everything from CMD on belongs
 /// to the command.
@@ -255,7 +298,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_adopt: bool,
 
-    /// Seconds to deliver spans after the command exits [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]
+    /// Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]
     #[arg(long, value_name = "SECS")]
     pub flush_timeout: Option<f64>,
 

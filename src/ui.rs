@@ -80,6 +80,19 @@ impl Ui {
         }
     }
 
+    /// A progress bar on stderr when it is a terminal (and not `--quiet`); hidden
+    /// otherwise, so pipes and logs get only the final lines.
+    pub fn progress(&self, total: u64, unit: &str) -> indicatif::ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let template = format!("{{msg:10}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{eta}} left)");
+        let style = indicatif::ProgressStyle::with_template(&template)
+            .expect("a valid template")
+            .progress_chars("=> ");
+        indicatif::ProgressBar::new(total).with_style(style)
+    }
+
     pub fn bold(&self, text: &str) -> String {
         self.paint(Style::new().bold(), text)
     }

@@ -2,6 +2,7 @@
 
 mod completions;
 mod configure;
+mod flush;
 mod id;
 mod man;
 mod run;
@@ -69,6 +70,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Status(args) => status::run(args, &ctx),
         Command::Configure(args) => configure::run(args, &ctx),
         Command::TestExport(args) => test_export::run(args, &ctx),
+        Command::Flush(args) => flush::run(args, &ctx),
         Command::Run(args) => run::run(args, &ctx),
         Command::Id(args) => id::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),

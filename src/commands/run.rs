@@ -143,12 +143,30 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
         }
     }
     let run = engine.shutdown(flush_timeout(args, &settings));
+    report_delivery(&run, &trace_id, ctx);
+    Ok(code)
+}
+
+/// Tells the user what did not reach a provider: spooled (and how to send it), or lost.
+fn report_delivery(run: &crate::engine::RunMetrics, trace_id: &str, ctx: &Context) {
     for exporter in &run.exporters {
         let dropped: u64 = exporter.dropped.values().sum();
         ctx.ui.debug(&format!(
-            "trace {trace_id}: {} spans to {}, {dropped} dropped",
-            exporter.exported, exporter.name
+            "trace {trace_id}: {} spans to {}, {} spooled, {dropped} dropped",
+            exporter.exported, exporter.name, exporter.spooled
         ));
+        if exporter.spooled > 0 {
+            ctx.ui.note(&format!(
+                "{} spans for {} ({}) are kept in the spool: `automagik-tracing flush` sends them",
+                exporter.spooled, exporter.name, exporter.endpoint
+            ));
+        }
+        if let Some(error) = &exporter.spool_error {
+            ctx.ui.warn(&format!(
+                "the spool for {} could not be written: {error}",
+                exporter.name
+            ));
+        }
         if dropped > 0 {
             ctx.ui.warn(&format!(
                 "{dropped} spans could not be delivered to {} ({})",
@@ -156,7 +174,6 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             ));
         }
     }
-    Ok(code)
 }
 
 fn start_receiver(

@@ -12,6 +12,7 @@ use crate::commands::Context;
 use crate::config::keys::mask;
 use crate::config::{Settings, Source, Sourced};
 use crate::engine::RunMetrics;
+use crate::engine::spool::{self, Pending};
 use crate::error::{EXIT_OK, Result};
 use crate::telemetry::identity;
 
@@ -23,6 +24,8 @@ pub struct Report {
     pub files: FilesReport,
     /// The figures of the last run that exported anything, from the data dir.
     pub last_run: Option<RunMetrics>,
+    /// What waits in the spool for `flush`, per provider (only those with something).
+    pub spool: Vec<SpoolReport>,
     /// The CI variable that was detected, if any.
     pub ci: Option<String>,
     pub warnings: Vec<String>,
@@ -47,6 +50,15 @@ pub struct ProviderReport {
     /// Where the provider's configuration came from; empty when it has none.
     pub source: String,
     pub keys: Vec<KeyReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SpoolReport {
+    pub provider: String,
+    #[serde(flatten)]
+    pub pending: Pending,
+    /// Seconds since the oldest pending segment was written.
+    pub oldest_age_secs: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -181,9 +193,40 @@ impl Report {
                 data_dir_source: paths.data_dir.source.clone(),
             },
             last_run: RunMetrics::load(&paths.data_dir.value),
+            spool: spool_report(&paths.data_dir.value),
             ci: settings.ci.clone(),
             warnings: settings.warnings.clone(),
         }
+    }
+}
+
+/// What the spool holds per provider; a spool that cannot be read shows as empty (status
+/// never fails over it; `flush` names the problem).
+fn spool_report(data_dir: &std::path::Path) -> Vec<SpoolReport> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    spool::providers(data_dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|provider| {
+            let pending = spool::pending(&spool::provider_dir(data_dir, &provider)).ok()?;
+            (!pending.is_empty()).then(|| SpoolReport {
+                provider,
+                oldest_age_secs: pending.oldest_ms.map(|t| now_ms.saturating_sub(t) / 1000),
+                pending,
+            })
+        })
+        .collect()
+}
+
+/// `90 s`, `12 min`, `5 h`, `3 days`.
+fn age(secs: u64) -> String {
+    match secs {
+        0..120 => format!("{secs} s"),
+        120..7200 => format!("{} min", secs / 60),
+        7200..172_800 => format!("{} h", secs / 3600),
+        _ => format!("{} days", secs / 86_400),
     }
 }
 
@@ -284,10 +327,11 @@ fn render(report: &Report, ctx: &Context) -> String {
         };
         let _ = writeln!(
             out,
-            "\n{}       {verdict}: {} spans queued, {:.2} % dropped, mean export latency {:.1} ms",
+            "\n{}       {verdict}: {} spans queued, {:.2} % dropped, {} spooled, mean export latency {:.1} ms",
             ui.bold("Last run"),
             run.queued,
             run.drop_rate * 100.0,
+            run.exporters.iter().map(|e| e.spooled).sum::<u64>(),
             run.mean_latency_ms
         );
         for e in &run.exporters {
@@ -299,8 +343,30 @@ fn render(report: &Report, ctx: &Context) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {:<10} {} exported, {} retries, {dropped}, p50 {:.1} ms, p99 {:.1} ms",
-                e.name, e.exported, e.retries, e.latency_p50_ms, e.latency_p99_ms
+                "  {:<10} {} exported, {} spooled, {} retries, {dropped}, p50 {:.1} ms, p99 {:.1} ms",
+                e.name, e.exported, e.spooled, e.retries, e.latency_p50_ms, e.latency_p99_ms
+            );
+            if let Some(error) = &e.spool_error {
+                let _ = writeln!(out, "  {:<10} {} {error}", "", ui.bad("spool failed:"));
+            }
+        }
+    }
+
+    if !report.spool.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}          waiting for `automagik-tracing flush`",
+            ui.bold("Spool")
+        );
+        for s in &report.spool {
+            let _ = writeln!(
+                out,
+                "  {:<10} {} records, {} spans, {:.1} MiB, oldest {} ago",
+                s.provider,
+                s.pending.records,
+                s.pending.spans,
+                s.pending.bytes as f64 / (1024.0 * 1024.0),
+                age(s.oldest_age_secs.unwrap_or(0))
             );
         }
     }

@@ -23,6 +23,7 @@
 //! ```
 
 mod breaker;
+pub mod flush;
 pub mod intake;
 pub mod metrics;
 mod retry;

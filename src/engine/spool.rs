@@ -301,6 +301,11 @@ pub fn pending(dir: &Path) -> Result<Pending> {
     Ok(total)
 }
 
+/// One segment's records and spans (none when it cannot be read).
+pub fn pending_in(segment: &Path) -> Pending {
+    scan(segment).unwrap_or_default()
+}
+
 /// Counts a segment's records and spans by walking the record headers.
 fn scan(path: &Path) -> std::io::Result<Pending> {
     let mut file = File::open(path)?;

@@ -11,6 +11,7 @@ use automagik_tracing::span::{Resource, Scope, Span, from_request};
 use automagik_tracing::{Config, LoadOptions, Settings};
 
 use crate::sink::Sink;
+use crate::testenv::wait_for;
 
 fn settings(vars: &[(&str, &str)]) -> (Settings, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -32,8 +33,9 @@ fn settings(vars: &[(&str, &str)]) -> (Settings, tempfile::TempDir) {
     (Config::load(options).unwrap().settings().unwrap(), dir)
 }
 
-/// An engine exporting to each of these otlp base URLs, batches leaving after 20 ms.
-fn engine_to(
+/// An engine exporting to each of these otlp base URLs, batches leaving after 20 ms; the
+/// temp dir holds its data dir at `data/`.
+pub fn engine_to(
     urls: &[String],
     tune: impl FnOnce(&mut EngineOptions),
 ) -> (Engine, tempfile::TempDir) {
@@ -57,7 +59,7 @@ fn engine_to(
     (Engine::start_with(exporters, options).unwrap(), dir)
 }
 
-fn spans(n: usize) -> Vec<Span> {
+pub fn spans(n: usize) -> Vec<Span> {
     let resource = Arc::new(Resource::service("engine-test"));
     let scope = Arc::new(Scope::default());
     (0..n)
@@ -71,24 +73,13 @@ fn spans(n: usize) -> Vec<Span> {
 }
 
 /// The span ids of the requests the sink accepted.
-fn received_ids(sink: &Sink) -> Vec<String> {
+pub fn received_ids(sink: &Sink) -> Vec<String> {
     sink.requests()
         .iter()
         .filter(|r| r.status < 300)
         .flat_map(|r| from_request(&r.decode()).0)
         .map(|s| s.span_id.to_hex())
         .collect()
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]

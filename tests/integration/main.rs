@@ -4,6 +4,7 @@
 mod assets;
 mod configure;
 mod engine;
+mod flush;
 mod id;
 mod interop;
 mod settings;

@@ -129,3 +129,15 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Polls until `done`, failing after 20 s (a hang, not a timing target).
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

@@ -1,0 +1,236 @@
+//! `flush`: deliver what the spool holds, provider by provider, with a progress bar on a
+//! terminal, and say per provider what was delivered, what failed (with a hint) and what
+//! was skipped or quarantined.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::cli::FlushArgs;
+use crate::commands::Context;
+use crate::config::Settings;
+use crate::engine::flush::{FlushReport, Step, flush_spool};
+use crate::engine::spool::{self, Pending};
+use crate::error::{EXIT_FAILED, EXIT_OK, Error, Result};
+use crate::export::{self, Outcome};
+
+#[derive(Debug, Serialize)]
+struct Report {
+    /// Nothing deliverable is left.
+    ok: bool,
+    providers: Vec<ProviderRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProviderRow {
+    #[serde(flatten)]
+    flush: FlushReport,
+    /// What is still in the spool afterwards.
+    left: Pending,
+    error: Option<String>,
+    status: Option<u16>,
+    hint: Option<String>,
+    /// Why the provider was not flushed at all (not configured).
+    not_flushed: Option<String>,
+}
+
+pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
+    let settings = ctx.load()?.settings()?;
+    let data_dir = settings.paths.data_dir.value.clone();
+    let names = match &args.provider {
+        Some(name) => vec![name.clone()],
+        None => spool::providers(&data_dir)?,
+    };
+    let waiting: Vec<(String, Pending)> = names
+        .into_iter()
+        .map(|name| {
+            let pending = spool::pending(&spool::provider_dir(&data_dir, &name))?;
+            Ok((name, pending))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|(_, pending)| !pending.is_empty())
+        .collect();
+    if waiting.is_empty() {
+        return finish(
+            args,
+            ctx,
+            Vec::new(),
+            "nothing to flush: the spool is empty",
+        );
+    }
+    if !settings.observability.switch.enabled {
+        return Err(Error::failed(format!(
+            "observability is {}: the spool is kept",
+            settings.observability.switch.reason
+        ))
+        .with_hint("turn it on (automagik-tracing status says how), then flush again"));
+    }
+
+    let total: u64 = waiting.iter().map(|(_, p)| p.records).sum();
+    let bar = ctx.ui.progress(total, "records");
+    let deadline = Instant::now() + Duration::from_secs_f64(args.timeout.max(0.1));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::failed(format!("cannot start the flush: {e}")))?;
+    let mut rows = Vec::new();
+    for (name, pending) in waiting {
+        bar.set_message(name.clone());
+        let dir = spool::provider_dir(&data_dir, &name);
+        let row = match exporter_for(&settings, &name) {
+            Err(why) => {
+                bar.inc(pending.records);
+                ProviderRow {
+                    flush: FlushReport {
+                        provider: name.clone(),
+                        skipped_records: pending.records,
+                        ..Default::default()
+                    },
+                    left: pending,
+                    error: None,
+                    status: None,
+                    hint: Some(format!(
+                        "configure it (automagik-tracing configure --provider {name}), or delete `{}` to discard these spans",
+                        dir.display()
+                    )),
+                    not_flushed: Some(why),
+                }
+            }
+            Ok((provider, exporter)) => {
+                let mut on_step = |step: &Step| match step {
+                    Step::Warning(text) => bar.suspend(|| ctx.ui.warn(text)),
+                    _ => bar.inc(1),
+                };
+                let flush = runtime.block_on(flush_spool(
+                    &dir,
+                    &data_dir,
+                    exporter.as_ref(),
+                    deadline,
+                    &mut on_step,
+                ));
+                let failure = flush.failure.clone();
+                ProviderRow {
+                    left: spool::pending(&dir)?,
+                    error: failure.as_ref().and_then(failure_message),
+                    status: failure.as_ref().and_then(Outcome::status),
+                    hint: failure.as_ref().and_then(|f| export::hint(&provider, f)),
+                    not_flushed: None,
+                    flush,
+                }
+            }
+        };
+        rows.push(row);
+    }
+    bar.finish_and_clear();
+    let left: u64 = rows.iter().map(|r| r.left.records).sum();
+    let summary = if rows.iter().all(|r| r.flush.complete()) && left == 0 {
+        "everything pending was delivered".to_string()
+    } else {
+        format!(
+            "{left} records stay in the spool; run `automagik-tracing flush` again once the cause is fixed"
+        )
+    };
+    finish(args, ctx, rows, &summary)
+}
+
+/// The provider's settings and an exporter for it, or why it cannot be flushed.
+fn exporter_for(
+    settings: &Settings,
+    name: &str,
+) -> std::result::Result<
+    (
+        crate::config::ProviderConfig,
+        std::sync::Arc<dyn export::Exporter>,
+    ),
+    String,
+> {
+    let Some(provider) = settings
+        .observability
+        .providers
+        .iter()
+        .find(|p| p.name == name)
+    else {
+        return Err(format!("`{name}` is not a provider this version knows"));
+    };
+    if !provider.configured {
+        return Err(format!("{name} is {}", provider.note));
+    }
+    let exporter = export::build(settings, provider).map_err(|e| e.one_line())?;
+    Ok((provider.clone(), exporter))
+}
+
+fn failure_message(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Delivered { .. } => None,
+        Outcome::Retryable { message, .. } | Outcome::Permanent { message, .. } => {
+            Some(message.clone())
+        }
+    }
+}
+
+fn finish(args: &FlushArgs, ctx: &Context, rows: Vec<ProviderRow>, summary: &str) -> Result<u8> {
+    let ok = rows
+        .iter()
+        .all(|r| r.flush.complete() && r.left.is_empty() && r.not_flushed.is_none());
+    if args.json {
+        let report = Report {
+            ok,
+            providers: rows,
+        };
+        let text = serde_json::to_string_pretty(&report).expect("the report serialises");
+        ctx.ui.out(&format!("{text}\n"))?;
+    } else {
+        ctx.ui.out(&render(&rows, summary, ctx))?;
+    }
+    Ok(if ok { EXIT_OK } else { EXIT_FAILED })
+}
+
+fn render(rows: &[ProviderRow], summary: &str, ctx: &Context) -> String {
+    let ui = &ctx.ui;
+    let mut out = String::new();
+    for row in rows {
+        let f = &row.flush;
+        let name = ui.bold(&format!("{:<10}", f.provider));
+        if let Some(why) = &row.not_flushed {
+            out.push_str(&format!(
+                "{name} {} {} records ({} spans): {why}\n",
+                ui.bad("not flushed:"),
+                row.left.records,
+                row.left.spans
+            ));
+        } else {
+            let delivered = format!(
+                "delivered {} records ({} spans)",
+                f.delivered_records, f.delivered_spans
+            );
+            let delivered = if f.complete() {
+                ui.good(&delivered)
+            } else {
+                delivered
+            };
+            out.push_str(&format!(
+                "{name} {delivered}, failed {}, skipped {}, quarantined {}  {}\n",
+                f.failed_records,
+                f.skipped_records,
+                f.quarantined_records,
+                ui.dim(&f.endpoint)
+            ));
+            if f.busy_segments > 0 {
+                out.push_str(&format!(
+                    "  {} segments were in use by another process (a run still writing, or another flush): skipped\n",
+                    f.busy_segments
+                ));
+            }
+        }
+        if let Some(error) = &row.error {
+            out.push_str(&format!("  {} {error}\n", ui.bad("error:")));
+        }
+        if let Some(hint) = &row.hint {
+            out.push_str(&format!("  hint: {hint}\n"));
+        }
+    }
+    out.push_str(summary);
+    out.push('\n');
+    out
+}
