@@ -1,0 +1,101 @@
+//! Spool benchmarks (figures printed, nothing asserted): writing batches to the spool (each
+//! record synced to disk before it counts) and flushing them to a discarding loopback sink,
+//! in records/s and MiB/s, for 512-span batches and for single-span records.
+//! Run with `cargo bench --bench spool`; `scripts/bench-wrap` times `run --wrap true` with
+//! the provider down (it spools instead of exporting).
+
+#[path = "common.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use automagik_tracing::engine::flush::flush_spool;
+use automagik_tracing::engine::spool::{self, SpoolWriter};
+use automagik_tracing::export;
+use automagik_tracing::span::{Resource, Scope, into_request};
+use automagik_tracing::{Config, LoadOptions};
+use common::{discarding_sink, genai_span};
+
+fn main() {
+    for (records, spans_per_record) in [(200, 512), (2_000, 1)] {
+        bench(records, spans_per_record);
+    }
+}
+
+fn bench(records: usize, spans_per_record: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let resource = Arc::new(Resource::service("bench"));
+    let scope = Arc::new(Scope::default());
+    let requests: Vec<_> = (0..records)
+        .map(|r| {
+            into_request(
+                (0..spans_per_record)
+                    .map(|i| genai_span(&resource, &scope, r * spans_per_record + i))
+                    .collect(),
+            )
+        })
+        .collect();
+
+    let mut writer = SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX);
+    let start = Instant::now();
+    for request in &requests {
+        writer.append(request).unwrap();
+    }
+    let write = start.elapsed();
+    drop(writer);
+    let pending = spool::pending(&spool::provider_dir(&data_dir, "otlp")).unwrap();
+    let mib = pending.bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "spool write, {records} records of {spans_per_record} spans ({mib:.1} MiB, fsync each): {:.0} records/s, {:.1} MiB/s, {:.0} spans/s",
+        records as f64 / write.as_secs_f64(),
+        mib / write.as_secs_f64(),
+        (records * spans_per_record) as f64 / write.as_secs_f64()
+    );
+
+    let (url, received) = discarding_sink();
+    let exporter = otlp_exporter(dir.path(), &url);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let report = runtime.block_on(flush_spool(
+        &spool::provider_dir(&data_dir, "otlp"),
+        &data_dir,
+        exporter.as_ref(),
+        Instant::now() + Duration::from_secs(600),
+        &mut |_| {},
+    ));
+    let flush = start.elapsed();
+    assert_eq!(report.delivered_records, records as u64, "{report:?}");
+    println!(
+        "flush to a loopback sink ({:.1} MiB on the wire): {:.0} records/s, {:.1} MiB/s of spool, {:.0} spans/s",
+        received.load(std::sync::atomic::Ordering::Relaxed) as f64 / (1024.0 * 1024.0),
+        records as f64 / flush.as_secs_f64(),
+        mib / flush.as_secs_f64(),
+        (records * spans_per_record) as f64 / flush.as_secs_f64()
+    );
+}
+
+fn otlp_exporter(dir: &std::path::Path, url: &str) -> Arc<dyn export::Exporter> {
+    let mut options = LoadOptions {
+        cwd: dir.to_path_buf(),
+        ..Default::default()
+    };
+    options
+        .env
+        .insert("AUTOMAGIK_CONFIG_DIR".into(), dir.join("c").display().to_string());
+    options
+        .env
+        .insert("OTEL_EXPORTER_OTLP_ENDPOINT".into(), url.to_string());
+    let settings = Config::load(options).unwrap().settings().unwrap();
+    let otlp = settings
+        .observability
+        .providers
+        .iter()
+        .find(|p| p.name == "otlp")
+        .unwrap();
+    export::build(&settings, otlp).unwrap()
+}
