@@ -76,6 +76,7 @@ pub fn providers(data_dir: &Path) -> Result<Vec<String>> {
 pub struct SpoolWriter {
     dir: PathBuf,
     max_bytes: u64,
+    segment_target: u64,
     open: Option<OpenSegment>,
 }
 
@@ -98,8 +99,16 @@ impl SpoolWriter {
         SpoolWriter {
             dir,
             max_bytes,
+            segment_target: SEGMENT_TARGET_BYTES,
             open: None,
         }
+    }
+
+    /// Starts new segments once the current one holds `bytes` (default
+    /// [`SEGMENT_TARGET_BYTES`]).
+    pub fn with_segment_target(mut self, bytes: u64) -> SpoolWriter {
+        self.segment_target = bytes;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -113,10 +122,14 @@ impl SpoolWriter {
         let spans = span_count(request) as u64;
         let record = encode_record(request, spans as u32);
         let needs_new = self.open.as_ref().is_none_or(|open| {
-            open.size > SEGMENT_HEADER_LEN && open.size + record.len() as u64 > SEGMENT_TARGET_BYTES
+            open.size > SEGMENT_HEADER_LEN && open.size + record.len() as u64 > self.segment_target
         });
         if needs_new {
-            self.open = Some(self.create_segment()?);
+            let reusable = self.open.is_none().then(|| self.adopt_newest()).flatten();
+            self.open = Some(match reusable {
+                Some(open) => open,
+                None => self.create_segment()?,
+            });
         }
         let open = self.open.as_mut().expect("just opened");
         let written = open
@@ -134,6 +147,27 @@ impl SpoolWriter {
         Ok(Appended {
             spans,
             evicted_spans,
+        })
+    }
+
+    /// The newest segment, when it has room and nobody holds it: appending there costs one
+    /// sync where a new segment costs two (the file and its directory), which is most of
+    /// what a short run that spools pays.
+    fn adopt_newest(&self) -> Option<OpenSegment> {
+        let newest = segments(&self.dir).ok()?.pop()?;
+        if newest.size >= self.segment_target {
+            return None;
+        }
+        let mut claim = Claim::take(&newest)?;
+        let mut header = [0u8; SEGMENT_HEADER_LEN as usize];
+        claim.file.read_exact(&mut header).ok()?;
+        if &header[..7] != MAGIC || header[7] != FORMAT_VERSION {
+            return None;
+        }
+        let size = claim.file.seek(SeekFrom::End(0)).ok()?;
+        Some(OpenSegment {
+            file: claim.file,
+            size,
         })
     }
 
@@ -617,9 +651,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let big = request(200);
         let record = encode_record(&big, 200).len() as u64;
-        // Room for about three records; each writer has its own segment.
+        // Room for about three records; one record a segment.
         for _ in 0..5 {
-            let mut writer = SpoolWriter::new(dir.path().to_path_buf(), 3 * (record + 8));
+            let mut writer = SpoolWriter::new(dir.path().to_path_buf(), 3 * (record + 8))
+                .with_segment_target(record);
             let appended = writer.append(&big).unwrap();
             drop(writer);
             assert!(appended.evicted_spans.is_multiple_of(200));
@@ -627,6 +662,22 @@ mod tests {
         let pending = pending(dir.path()).unwrap();
         assert!(pending.bytes <= 3 * (record + 8), "{pending:?}");
         assert_eq!(pending.spans, 600);
+    }
+
+    #[test]
+    fn a_later_writer_appends_to_the_newest_segment_when_it_has_room() {
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..3 {
+            let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
+            writer.append(&request(2)).unwrap();
+        }
+        assert_eq!(segments(dir.path()).unwrap().len(), 1);
+        assert_eq!(pending(dir.path()).unwrap().records, 3);
+        // A full newest segment is left alone.
+        let mut writer =
+            SpoolWriter::new(dir.path().to_path_buf(), u64::MAX).with_segment_target(10);
+        writer.append(&request(2)).unwrap();
+        assert_eq!(segments(dir.path()).unwrap().len(), 2);
     }
 
     #[test]

@@ -23,17 +23,18 @@ fn env_for(data_dir: &Path, url: &str) -> TestEnv {
         .var("OTEL_EXPORTER_OTLP_ENDPOINT", url)
 }
 
-/// Writes `segments` segments of `records` records of `spans_per_record` spans each to
-/// the otlp spool; returns every span id written.
+/// Writes `records` records of `spans_per_record` spans each to the otlp spool, a new
+/// segment once one holds `segment_target` bytes; returns every span id written.
 fn write_spool(
     data_dir: &Path,
-    segments: usize,
     records: usize,
     spans_per_record: usize,
+    segment_target: u64,
 ) -> HashSet<String> {
     let mut ids = HashSet::new();
-    for _ in 0..segments {
-        let mut writer = SpoolWriter::new(spool::provider_dir(data_dir, "otlp"), u64::MAX);
+    {
+        let mut writer = SpoolWriter::new(spool::provider_dir(data_dir, "otlp"), u64::MAX)
+            .with_segment_target(segment_target);
         for _ in 0..records {
             let batch: Vec<Span> = spans(spans_per_record);
             ids.extend(batch.iter().map(|s| s.span_id.to_hex()));
@@ -155,7 +156,8 @@ fn a_flipped_byte_is_quarantined_and_every_other_record_delivered() {
 fn a_flush_killed_midway_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    let written = write_spool(&data_dir, 2, 100, 10);
+    // One segment: the killed flush leaves it whole, and the next sends it all again.
+    let written = write_spool(&data_dir, 200, 10, u64::MAX);
     let sink = Sink::start();
     sink.delay(Duration::from_millis(20));
     let env = env_for(&data_dir, &sink.url());
@@ -181,7 +183,8 @@ fn a_flush_killed_midway_loses_nothing() {
 fn two_flushes_at_once_deliver_each_record_once() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    let written = write_spool(&data_dir, 8, 25, 4);
+    // One record a segment: the two flushes take turns claiming them.
+    let written = write_spool(&data_dir, 200, 4, 1);
     let sink = Sink::start();
     sink.delay(Duration::from_millis(5));
     let env = env_for(&data_dir, &sink.url());
@@ -226,7 +229,7 @@ fn two_flushes_at_once_deliver_each_record_once() {
 fn unauthorized_at_flush_keeps_the_records_and_says_what_to_check() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    write_spool(&data_dir, 1, 3, 2);
+    write_spool(&data_dir, 3, 2, u64::MAX);
     let sink = Sink::start();
     sink.respond(401, "");
     let env = env_for(&data_dir, &sink.url());
@@ -251,7 +254,7 @@ fn unauthorized_at_flush_keeps_the_records_and_says_what_to_check() {
 fn a_spool_for_a_provider_no_longer_configured_is_kept_and_explained() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    write_spool(&data_dir, 1, 2, 1);
+    write_spool(&data_dir, 2, 1, u64::MAX);
     TestEnv::new()
         .var("AUTOMAGIK_DATA_DIR", &data_dir.display().to_string())
         .cmd()
