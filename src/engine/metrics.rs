@@ -28,6 +28,8 @@ pub mod reason {
     pub const BREAKER_OPEN: &str = "breaker_open";
     pub const TOO_LARGE: &str = "too_large";
     pub const SHUTDOWN: &str = "shutdown";
+    /// A span the masker could not mask: not sent (masking fails closed).
+    pub const MASK_FAILED: &str = "mask_failed";
 }
 
 #[derive(Debug, Default)]

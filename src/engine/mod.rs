@@ -22,6 +22,7 @@
 
 mod breaker;
 pub mod intake;
+mod masking;
 pub mod metrics;
 mod retry;
 mod worker;
@@ -40,6 +41,7 @@ pub use metrics::{ExporterRun, Metrics, RunMetrics};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::export::{self, Exporter};
+use crate::mask::MaskPlan;
 use crate::span::Span;
 use metrics::{ExporterMetrics, reason};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
@@ -67,6 +69,8 @@ pub struct EngineOptions {
     pub retry: bool,
     /// Where to save the run's metrics at shutdown.
     pub data_dir: Option<PathBuf>,
+    /// What each exporter receives of the spans' content, by exporter name.
+    pub mask: MaskPlan,
 }
 
 impl EngineOptions {
@@ -85,6 +89,7 @@ impl EngineOptions {
             batch_timeout: BATCH_TIMEOUT,
             retry: true,
             data_dir: Some(settings.paths.data_dir.value.clone()),
+            mask: obs.mask_plan(),
         }
     }
 }
@@ -169,6 +174,7 @@ impl Engine {
         let queued_bytes = Arc::new(AtomicU64::new(0));
         let (stop_tx, stop_rx) = oneshot::channel();
         let background = Background {
+            masks: masking::MaskGroups::new(&options.mask, exporters.iter().map(|e| e.name())),
             exporters,
             options: options.clone(),
             metrics: metrics.clone(),
@@ -249,6 +255,7 @@ impl Drop for Engine {
 /// What runs on the export thread.
 struct Background {
     exporters: Vec<Arc<dyn Exporter>>,
+    masks: masking::MaskGroups,
     options: EngineOptions,
     metrics: Arc<Metrics>,
     queued_bytes: Arc<AtomicU64>,
@@ -321,7 +328,8 @@ impl Background {
     }
 
     /// Hands the batch to every exporter's queue; a full queue drops it for that exporter.
-    /// The batch is converted once (moving, not copying) and shared by every exporter.
+    /// The batch is masked and converted once per mask mode (moving, not copying, for the
+    /// last) and shared by the exporters of that mode.
     fn dispatch(&self, batch: &mut Batch, queues: &[mpsc::Sender<Arc<Request>>]) {
         if batch.spans.is_empty() {
             return;
@@ -329,11 +337,17 @@ impl Background {
         let spans = std::mem::take(&mut batch.spans);
         let count = spans.len() as u64;
         *batch = Batch::default();
-        let spans = Arc::new(crate::span::into_request(spans));
-        for (queue, stats) in queues.iter().zip(&self.metrics.exporters) {
-            stats.pending.fetch_add(count, Relaxed);
-            if queue.try_send(spans.clone()).is_err() {
-                stats.drop_spans(count, reason::EXPORTER_QUEUE_FULL);
+        for group in self.masks.convert(spans) {
+            for &index in group.exporters {
+                let (queue, stats) = (&queues[index], &self.metrics.exporters[index]);
+                stats.pending.fetch_add(count, Relaxed);
+                if group.failed > 0 {
+                    stats.drop_spans(group.failed, reason::MASK_FAILED);
+                }
+                let left = count - group.failed;
+                if left > 0 && queue.try_send(group.request.clone()).is_err() {
+                    stats.drop_spans(left, reason::EXPORTER_QUEUE_FULL);
+                }
             }
         }
     }
