@@ -39,6 +39,15 @@ impl MaskMode {
         }
     }
 
+    /// What a provider with this mode receives, in words (`status` shows it).
+    pub fn receives(self) -> &'static str {
+        match self {
+            MaskMode::None => "full content",
+            MaskMode::Patterns => "content, with secrets and personal data redacted",
+            MaskMode::Content => "structure only, content masked",
+        }
+    }
+
     /// A mode from its name, in any case.
     pub fn parse(text: &str) -> Option<MaskMode> {
         match text.trim().to_ascii_lowercase().as_str() {
