@@ -261,4 +261,6 @@ impl MaskPlan {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

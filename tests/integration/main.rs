@@ -6,6 +6,7 @@ mod configure;
 mod engine;
 mod id;
 mod interop;
+mod masking;
 mod settings;
 mod sink;
 mod status;
