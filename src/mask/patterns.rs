@@ -58,13 +58,22 @@ pub fn redact_bytes(text: &[u8]) -> Option<Vec<u8>> {
 /// Every secret in `text` as `(start, end, kind)`, in order and not overlapping (where two
 /// overlap, the one that starts first, then the longer, wins).
 pub fn find(text: &[u8]) -> Vec<(usize, usize, Secret)> {
+    let hints = Hints::of(text);
     let mut all = Vec::new();
-    emails(text, &mut all);
-    keys(text, &mut all);
-    cards(text, &mut all);
-    ssns(text, &mut all);
-    ipv4s(text, &mut all);
-    ipv6s(text, &mut all);
+    if hints.at {
+        emails(text, &mut all);
+    }
+    if hints.long_token {
+        keys(text, &mut all);
+    }
+    if hints.digit {
+        cards(text, &mut all);
+        ssns(text, &mut all);
+        ipv4s(text, &mut all);
+    }
+    if hints.colon {
+        ipv6s(text, &mut all);
+    }
     if all.len() > 1 {
         all.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
         let mut kept: Vec<(usize, usize, Secret)> = Vec::with_capacity(all.len());
@@ -96,6 +105,43 @@ pub fn looks_like_key(value: &str) -> bool {
 }
 
 type Found = Vec<(usize, usize, Secret)>;
+
+/// What one cheap pass over the text says about which scanners can find anything.
+struct Hints {
+    at: bool,
+    digit: bool,
+    colon: bool,
+    /// A run of key characters as long as the shortest key (a bearer token, 8).
+    long_token: bool,
+}
+
+impl Hints {
+    fn of(text: &[u8]) -> Hints {
+        let mut hints = Hints {
+            at: false,
+            digit: false,
+            colon: false,
+            long_token: false,
+        };
+        let mut run = 0;
+        for &b in text {
+            hints.at |= b == b'@';
+            hints.digit |= b.is_ascii_digit();
+            hints.colon |= b == b':';
+            run = if key_char(b) { run + 1 } else { 0 };
+            hints.long_token |= run >= MIN_KEY_LEN;
+        }
+        hints
+    }
+}
+
+/// The shortest token `keys` can report.
+const MIN_KEY_LEN: usize = 8;
+
+/// A byte of a key-like token: base64 (standard and URL-safe) characters except `=`.
+fn key_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"+/_-".contains(&b)
+}
 
 fn alnum(text: &[u8], i: usize) -> bool {
     text.get(i).is_some_and(u8::is_ascii_alphanumeric)
@@ -146,7 +192,7 @@ fn emails(text: &[u8], out: &mut Found) {
 }
 
 fn keys(text: &[u8], out: &mut Found) {
-    let token = |b: u8| b.is_ascii_alphanumeric() || b"+/_-".contains(&b);
+    let token = key_char;
     let mut i = 0;
     let mut after_auth_word = false;
     while i < text.len() {
@@ -178,12 +224,13 @@ fn keys(text: &[u8], out: &mut Found) {
 }
 
 fn key_token(word: &[u8]) -> bool {
-    std::str::from_utf8(word).is_ok_and(looks_like_key)
+    // The shortest a prefixed key can be: `sk-` and 8 more.
+    word.len() >= 11 && std::str::from_utf8(word).is_ok_and(looks_like_key)
 }
 
 /// The token after `Bearer` or `Basic`: long, or with a digit in it.
 fn credential_like(word: &[u8]) -> bool {
-    word.len() >= 20 || (word.len() >= 8 && word.iter().any(u8::is_ascii_digit))
+    word.len() >= 20 || (word.len() >= MIN_KEY_LEN && word.iter().any(u8::is_ascii_digit))
 }
 
 fn cards(text: &[u8], out: &mut Found) {
