@@ -60,18 +60,22 @@ pub fn redact_bytes(text: &[u8]) -> Option<Vec<u8>> {
 pub fn find(text: &[u8]) -> Vec<(usize, usize, Secret)> {
     let hints = Hints::of(text);
     let mut all = Vec::new();
-    if hints.at {
+    if hints.at && hints.dots > 0 {
         emails(text, &mut all);
     }
     if hints.long_token {
         keys(text, &mut all);
     }
-    if hints.digit {
+    if hints.digits >= 13 {
         cards(text, &mut all);
+    }
+    if hints.digits >= 9 && hints.dash {
         ssns(text, &mut all);
+    }
+    if hints.digits >= 4 && hints.dots >= 3 {
         ipv4s(text, &mut all);
     }
-    if hints.colon {
+    if hints.colons >= 2 {
         ipv6s(text, &mut all);
     }
     if all.len() > 1 {
@@ -106,28 +110,32 @@ pub fn looks_like_key(value: &str) -> bool {
 
 type Found = Vec<(usize, usize, Secret)>;
 
-/// What one cheap pass over the text says about which scanners can find anything.
+/// What one cheap pass over the text says about which scanners can find anything: a
+/// card needs 13 digits, an SSN 9 and a dash, an IPv4 address 4 digits and 3 dots, ...
+#[derive(Default)]
 struct Hints {
     at: bool,
-    digit: bool,
-    colon: bool,
+    dash: bool,
+    digits: usize,
+    dots: usize,
+    colons: usize,
     /// A run of key characters as long as the shortest key (a bearer token, 8).
     long_token: bool,
 }
 
 impl Hints {
     fn of(text: &[u8]) -> Hints {
-        let mut hints = Hints {
-            at: false,
-            digit: false,
-            colon: false,
-            long_token: false,
-        };
+        let mut hints = Hints::default();
         let mut run = 0;
         for &b in text {
-            hints.at |= b == b'@';
-            hints.digit |= b.is_ascii_digit();
-            hints.colon |= b == b':';
+            match b {
+                b'0'..=b'9' => hints.digits += 1,
+                b'@' => hints.at = true,
+                b'-' => hints.dash = true,
+                b'.' => hints.dots += 1,
+                b':' => hints.colons += 1,
+                _ => {}
+            }
             run = if key_char(b) { run + 1 } else { 0 };
             hints.long_token |= run >= MIN_KEY_LEN;
         }
