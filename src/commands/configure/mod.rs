@@ -96,14 +96,7 @@ fn changes_from_flags(args: &ConfigureArgs) -> Result<Vec<Change>> {
     if args.observability || args.no_observability {
         changes.push(switch(keys::OBSERVABILITY_ENABLED, args.observability));
     }
-    if let Some(mode) = &args.mask {
-        let var = match args.provider.as_deref() {
-            Some(name) => keys::provider_mask_var(name).expect("clap only accepts providers"),
-            None => keys::MASK,
-        };
-        let known = Known::by_var(var).expect("mask settings are in the table");
-        changes.push(Change::new(known, Some(mode.clone()), args.scope));
-    }
+    changes.extend(mask_change(args));
     if args.provider.is_some()
         && args.set.is_empty()
         && args.unset.is_empty()
@@ -137,6 +130,17 @@ fn changes_from_flags(args: &ConfigureArgs) -> Result<Vec<Change>> {
         }
     }
     Ok(changes)
+}
+
+/// `--mask MODE`: `AUTOMAGIK_MASK`, or with `--provider NAME` that provider's own mode.
+fn mask_change(args: &ConfigureArgs) -> Option<Change> {
+    let mode = args.mask.as_ref()?;
+    let var = match args.provider.as_deref() {
+        Some(name) => keys::provider_mask_var(name).expect("clap only accepts providers"),
+        None => keys::MASK,
+    };
+    let known = Known::by_var(var).expect("mask settings are in the table");
+    Some(Change::new(known, Some(mode.clone()), args.scope))
 }
 
 /// A key named on the command line: a provider's short key, a variable, or a TOML key.
