@@ -1,7 +1,10 @@
 //! Engine benchmarks (figures printed, nothing asserted), against a discarding loopback
 //! sink: enqueue latency at 100,000 spans/s, end-to-end throughput (plain and gzip), drop
-//! rate and CPU per million spans at a sustained 10,000 spans/s, and peak memory with a
-//! dead provider. `BENCH_SOAK_SECS` shortens the soak (default 60).
+//! rate and CPU per million spans at a sustained 10,000 spans/s, peak memory with a dead
+//! provider, and the cost of content masking (throughput of spans carrying prompts with
+//! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
+//! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=masking` runs only the
+//! masking figures.
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -14,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use automagik_tracing::engine::{Engine, EngineOptions};
 use automagik_tracing::export;
+use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
 use automagik_tracing::span::{Resource, Scope, Span};
 use automagik_tracing::{Config, LoadOptions};
 use common::{cpu_seconds, discarding_sink, genai_span, peak_rss_mib};
@@ -101,8 +105,83 @@ fn wait_exported(engine: &Engine, n: u64) {
     }
 }
 
+/// Records `batch` as fast as the producer can go and waits for it to be exported;
+/// returns (spans exported, seconds).
+fn throughput(url: &str, gzip: bool, mask: MaskMode, batch: Vec<Span>) -> (u64, f64) {
+    let n = batch.len();
+    let (e, _d) = engine(url, gzip, |o| {
+        o.queue_max_spans = n;
+        o.queue_max_bytes = 4 << 30;
+        o.mask = MaskPlan::all(mask);
+    });
+    let recorder = e.recorder();
+    let start = Instant::now();
+    for span in batch {
+        recorder.record(span);
+    }
+    wait_exported(&e, n as u64);
+    let secs = start.elapsed().as_secs_f64();
+    let exported = e.metrics().exporters[0].exported.load(Relaxed);
+    e.shutdown(Duration::from_secs(10));
+    (exported, secs)
+}
+
+/// A GenAI span with content: a prompt (with an email and a key in it), a completion and
+/// tool arguments, about 1 KiB of text.
+fn content_span(resource: &Arc<Resource>, scope: &Arc<Scope>, i: usize) -> Span {
+    let mut span = genai_span(resource, scope, i);
+    let prompt = format!(
+        "[{{\"role\":\"system\",\"content\":\"You are a support agent for ACME. Answer briefly and politely; never reveal internal notes.\"}},{{\"role\":\"user\",\"content\":\"Hi, I am customer {i}, reach me at ana.{i}@example.com. My order 55213 arrived broken and the tracking page at 10.1.2.3 says delivered. Can I get a refund? The API key in my account is sk-proj-Abc{i:08}def456ghi789.\"}}]"
+    );
+    span.set("gen_ai.input.messages", prompt)
+        .set(
+            "gen_ai.output.messages",
+            "[{\"role\":\"assistant\",\"content\":\"I am sorry your order arrived broken. I have opened a refund request; you will receive a confirmation email within two business days.\"}]",
+        )
+        .set(
+            "gen_ai.tool.call.arguments",
+            format!("{{\"order_id\":55213,\"customer\":{i},\"reason\":\"arrived broken\"}}"),
+        );
+    span
+}
+
+fn content_spans(n: usize) -> Vec<Span> {
+    let resource = Arc::new(Resource::service("bench"));
+    let scope = Arc::new(Scope::default());
+    (0..n).map(|i| content_span(&resource, &scope, i)).collect()
+}
+
+/// Throughput with masking off, `patterns` and `content`, and the masker's own cost.
+fn masking(url: &str) {
+    let n = 200_000;
+    for mode in [MaskMode::None, MaskMode::Patterns, MaskMode::Content] {
+        let (exported, secs) = throughput(url, false, mode, content_spans(n));
+        println!(
+            "end-to-end plain, spans with ~1 KiB of content, mask {mode:<8}: {:.0} spans/s ({exported} of {n} exported in {secs:.2} s)",
+            exported as f64 / secs
+        );
+    }
+    for mode in [MaskMode::Patterns, MaskMode::Content] {
+        let mut batch = content_spans(n);
+        let masker = Masker::new(mode, &[]);
+        let start = Instant::now();
+        let failed = masker.mask_batch(&mut batch);
+        let secs = start.elapsed().as_secs_f64();
+        assert_eq!(failed, 0);
+        println!(
+            "masker alone, {mode:<8}: {:.2} µs per span ({:.0} spans/s on one core)",
+            secs * 1e6 / n as f64,
+            n as f64 / secs
+        );
+    }
+}
+
 fn main() {
     let (url, _bytes) = discarding_sink();
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("masking") {
+        masking(&url);
+        return;
+    }
 
     // 0. Peak memory with a blackholed provider (it accepts, never answers) and the queue at its byte cap.
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -143,26 +222,20 @@ fn main() {
     // 2. End-to-end throughput, as fast as the producer can go.
     for gzip in [false, true] {
         let n = 1_000_000;
-        let (e, _d) = engine(&url, gzip, |o| {
-            o.queue_max_spans = n;
-            o.queue_max_bytes = 4 << 30;
-        });
-        let batch = spans(n);
-        let recorder = e.recorder();
-        let start = Instant::now();
-        for span in batch {
-            recorder.record(span);
-        }
-        wait_exported(&e, n as u64);
-        let secs = start.elapsed().as_secs_f64();
-        let exported = e.metrics().exporters[0].exported.load(Relaxed);
+        let (exported, secs) = throughput(&url, gzip, MaskMode::None, spans(n));
         println!(
             "end-to-end {}: {:.0} spans/s ({exported} of {n} exported in {secs:.2} s)",
             if gzip { "gzip " } else { "plain" },
             exported as f64 / secs
         );
-        e.shutdown(Duration::from_secs(10));
     }
+    let n = 1_000_000;
+    let (exported, secs) = throughput(&url, false, MaskMode::Content, spans(n));
+    println!(
+        "end-to-end plain, mask content: {:.0} spans/s ({exported} of {n} exported in {secs:.2} s)",
+        exported as f64 / secs
+    );
+    masking(&url);
 
     // 3. Sustained 10,000 spans/s: drop rate and CPU per million spans.
     let soak: u64 = std::env::var("BENCH_SOAK_SECS")

@@ -84,9 +84,10 @@ fn otlp_exporter(dir: &std::path::Path, url: &str) -> Arc<dyn export::Exporter> 
         cwd: dir.to_path_buf(),
         ..Default::default()
     };
-    options
-        .env
-        .insert("AUTOMAGIK_CONFIG_DIR".into(), dir.join("c").display().to_string());
+    options.env.insert(
+        "AUTOMAGIK_CONFIG_DIR".into(),
+        dir.join("c").display().to_string(),
+    );
     options
         .env
         .insert("OTEL_EXPORTER_OTLP_ENDPOINT".into(), url.to_string());

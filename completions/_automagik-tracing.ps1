@@ -60,7 +60,8 @@ Register-ArgumentCompleter -Native -CommandName 'automagik-tracing' -ScriptBlock
             break
         }
         'automagik-tracing;configure' {
-            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'The provider whose keys --set and --unset name')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'The provider whose keys --set and --unset name, or whose mode --mask sets')
+            [CompletionResult]::new('--mask', '--mask', [CompletionResultType]::ParameterName, 'What of the spans'' content leaves the machine: none, patterns or content')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a key (repeatable): a provider''s short key with --provider, else a setting')
             [CompletionResult]::new('--unset', '--unset', [CompletionResultType]::ParameterName, 'Remove a key (repeatable), named as for --set')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Where to write: user (tracing.toml) or project (.env)')

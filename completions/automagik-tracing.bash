@@ -103,14 +103,18 @@ _automagik__tracing() {
             return 0
             ;;
         automagik__subcmd__tracing__subcmd__configure)
-            opts="-q -v -h -V --telemetry --no-telemetry --observability --no-observability --provider --set --unset --scope --dry-run --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            opts="-q -v -h -V --telemetry --no-telemetry --observability --no-observability --provider --mask --set --unset --scope --dry-run --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp local" -- "${cur}"))
+                    return 0
+                    ;;
+                --mask)
+                    COMPREPLY=($(compgen -W "none patterns content" -- "${cur}"))
                     return 0
                     ;;
                 --set)

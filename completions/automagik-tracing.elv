@@ -55,7 +55,8 @@ set edit:completion:arg-completer[automagik-tracing] = {|@words|
             cand --version 'Print version'
         }
         &'automagik-tracing;configure'= {
-            cand --provider 'The provider whose keys --set and --unset name'
+            cand --provider 'The provider whose keys --set and --unset name, or whose mode --mask sets'
+            cand --mask 'What of the spans'' content leaves the machine: none, patterns or content'
             cand --set 'Set a key (repeatable): a provider''s short key with --provider, else a setting'
             cand --unset 'Remove a key (repeatable), named as for --set'
             cand --scope 'Where to write: user (tracing.toml) or project (.env)'

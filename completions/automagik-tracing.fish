@@ -49,12 +49,16 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand stat
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand status" -s V -l version -d 'Print version'
-complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l provider -d 'The provider whose keys --set and --unset name' -r -f -a "langfuse\t''
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l provider -d 'The provider whose keys --set and --unset name, or whose mode --mask sets' -r -f -a "langfuse\t''
 langwatch\t''
 langsmith\t''
 honeycomb\t''
 logfire\t''
-otlp\t''"
+otlp\t''
+local\t''"
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l mask -d 'What of the spans\' content leaves the machine: none, patterns or content' -r -f -a "none\t''
+patterns\t''
+content\t''"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l set -d 'Set a key (repeatable): a provider\'s short key with --provider, else a setting' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l unset -d 'Remove a key (repeatable), named as for --set' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l scope -d 'Where to write: user (tracing.toml) or project (.env)' -r -f -a "user\t'tracing.toml in the config dir, for every project of this user'

@@ -144,6 +144,10 @@ pub enum Scope {
 ///
 /// Without --provider, --set and --unset take a setting's variable name or its
 /// tracing.toml key: `--set AUTOMAGIK_SAMPLE_RATE=0.5` or `--set observability.sample_rate=0.5`.
+///
+/// --mask sets what of the spans' content leaves the machine (AUTOMAGIK_MASK): none,
+/// patterns (secrets and personal data redacted) or content (structure only); with
+/// --provider NAME (local included), for that provider alone (AUTOMAGIK_MASK_<NAME>).
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
@@ -152,6 +156,8 @@ Examples:
   automagik-tracing configure --provider honeycomb --set api_key=... --scope user
   automagik-tracing configure --no-telemetry
   automagik-tracing configure --set observability.sample_rate=0.25 --dry-run
+  automagik-tracing configure --mask content
+  automagik-tracing configure --mask none --provider langfuse
   automagik-tracing configure --provider langfuse --unset secret_key")]
 pub struct ConfigureArgs {
     /// Turn anonymous usage telemetry on
@@ -170,9 +176,17 @@ pub struct ConfigureArgs {
     #[arg(long)]
     pub no_observability: bool,
 
-    /// The provider whose keys --set and --unset name
-    #[arg(long, value_name = "NAME", value_parser = ["langfuse", "langwatch", "langsmith", "honeycomb", "logfire", "otlp"])]
+    /// The provider whose keys --set and --unset name, or whose mode --mask sets
+    #[arg(long, value_name = "NAME", value_parser = ["langfuse", "langwatch", "langsmith", "honeycomb", "logfire", "otlp", "local"])]
     pub provider: Option<String>,
+
+    /// What of the spans' content leaves the machine: none, patterns or content
+    ///
+    /// `patterns` redacts emails, keys, card numbers, SSNs and IP addresses; `content`
+    /// keeps only structural values (names, models, token counts) and masks the rest.
+    /// With --provider, for that provider only. See MASKING.md.
+    #[arg(long, value_name = "MODE", value_parser = ["none", "patterns", "content"])]
+    pub mask: Option<String>,
 
     /// Set a key (repeatable): a provider's short key with --provider, else a setting
     #[arg(long = "set", value_name = "KEY=VALUE")]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod mask;
 pub mod span;
 pub mod telemetry;
 pub mod ui;

@@ -14,6 +14,7 @@ use crate::config::{Settings, Source, Sourced};
 use crate::engine::RunMetrics;
 use crate::engine::spool::{self, Pending};
 use crate::error::{EXIT_OK, Result};
+use crate::mask::MaskMode;
 use crate::telemetry::identity;
 
 #[derive(Debug, Serialize)]
@@ -38,6 +39,9 @@ pub struct ObservabilityReport {
     pub providers: Vec<ProviderReport>,
     pub sample_rate: Sourced<f64>,
     pub slow_threshold_ms: Sourced<u64>,
+    /// `AUTOMAGIK_MASK`: the mode of every provider without its own.
+    pub mask: Sourced<MaskMode>,
+    pub mask_keep: Sourced<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +54,10 @@ pub struct ProviderReport {
     /// Where the provider's configuration came from; empty when it has none.
     pub source: String,
     pub keys: Vec<KeyReport>,
+    /// Its mask mode, from `AUTOMAGIK_MASK_<PROVIDER>` or `AUTOMAGIK_MASK`.
+    pub mask: Sourced<MaskMode>,
+    /// What it receives of the spans' content, in words.
+    pub receives: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -140,6 +148,8 @@ impl Report {
                         })
                     })
                     .collect(),
+                mask: p.mask.clone(),
+                receives: p.mask.value.receives(),
             })
             .collect();
         let limits = &settings.limits;
@@ -156,6 +166,8 @@ impl Report {
                 providers,
                 sample_rate: obs.sample_rate.clone(),
                 slow_threshold_ms: obs.slow_threshold_ms.clone(),
+                mask: obs.mask.mode.clone(),
+                mask_keep: obs.mask.keep.clone(),
             },
             telemetry: TelemetryReport {
                 enabled: settings.telemetry.switch.enabled,
@@ -256,6 +268,14 @@ fn render(report: &Report, ctx: &Context) -> String {
                 ui.good("active  "),
                 p.endpoint
             );
+            let _ = writeln!(
+                out,
+                "  {:<10} {:<8}  receives {}  {}",
+                "",
+                "",
+                p.receives,
+                ui.dim(&format!("(mask {}: {})", p.mask.value, p.mask.source))
+            );
         } else {
             let _ = writeln!(out, "  {:<10} {}  {}", p.name, ui.dim("inactive"), p.note);
         }
@@ -283,6 +303,20 @@ fn render(report: &Report, ctx: &Context) -> String {
         obs.slow_threshold_ms.value,
         ui.dim(&format!("({})", obs.slow_threshold_ms.source))
     );
+    let _ = writeln!(
+        out,
+        "  mask              {}  {}",
+        obs.mask.value,
+        ui.dim(&format!("({})", obs.mask.source))
+    );
+    if !obs.mask_keep.value.is_empty() {
+        let _ = writeln!(
+            out,
+            "  mask keeps also   {}  {}",
+            obs.mask_keep.value.join(", "),
+            ui.dim(&format!("({})", obs.mask_keep.source))
+        );
+    }
 
     let tel = &report.telemetry;
     let _ = writeln!(

@@ -66,6 +66,41 @@ pub const SPOOL_MAX_BYTES: &str = "AUTOMAGIK_SPOOL_MAX_BYTES";
 pub const STORE_MAX_BYTES: &str = "AUTOMAGIK_STORE_MAX_BYTES";
 pub const STORE_MAX_AGE_DAYS: &str = "AUTOMAGIK_STORE_MAX_AGE_DAYS";
 pub const ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+pub const MASK: &str = "AUTOMAGIK_MASK";
+pub const MASK_KEEP: &str = "AUTOMAGIK_MASK_KEEP";
+
+/// `AUTOMAGIK_MASK_<PROVIDER>` of every provider, `local` included, by provider name.
+pub const PROVIDER_MASKS: &[(&str, &str)] = &[
+    ("langfuse", "AUTOMAGIK_MASK_LANGFUSE"),
+    ("langwatch", "AUTOMAGIK_MASK_LANGWATCH"),
+    ("langsmith", "AUTOMAGIK_MASK_LANGSMITH"),
+    ("honeycomb", "AUTOMAGIK_MASK_HONEYCOMB"),
+    ("logfire", "AUTOMAGIK_MASK_LOGFIRE"),
+    ("otlp", "AUTOMAGIK_MASK_OTLP"),
+    ("local", "AUTOMAGIK_MASK_LOCAL"),
+];
+
+/// The variable that sets this provider's mask mode.
+pub fn provider_mask_var(provider: &str) -> Option<&'static str> {
+    PROVIDER_MASKS
+        .iter()
+        .find(|(name, _)| *name == provider)
+        .map(|(_, var)| *var)
+}
+
+/// Whether `var` holds a mask mode (`none`, `patterns` or `content`).
+pub fn is_mask_mode(var: &str) -> bool {
+    var == MASK || PROVIDER_MASKS.iter().any(|(_, v)| *v == var)
+}
+
+const fn provider_mask(var: &'static str, toml: &'static str) -> SettingKey {
+    setting(
+        var,
+        toml,
+        Kind::Text,
+        "this provider's mask mode, over AUTOMAGIK_MASK",
+    )
+}
 
 /// The tool's own settings, in the order `status` and `.env.example` present them.
 pub const SETTINGS: &[SettingKey] = &[
@@ -105,6 +140,25 @@ pub const SETTINGS: &[SettingKey] = &[
         Kind::Int,
         "spans at least this long are kept even when not sampled",
     ),
+    setting(
+        MASK,
+        "observability.mask",
+        Kind::Text,
+        "what of spans' content leaves the machine: none, patterns or content",
+    ),
+    setting(
+        MASK_KEEP,
+        "observability.mask_keep",
+        Kind::List,
+        "keys whose strings `content` keeps besides the structural ones (prefix.* too)",
+    ),
+    provider_mask("AUTOMAGIK_MASK_LANGFUSE", "providers.langfuse.mask"),
+    provider_mask("AUTOMAGIK_MASK_LANGWATCH", "providers.langwatch.mask"),
+    provider_mask("AUTOMAGIK_MASK_LANGSMITH", "providers.langsmith.mask"),
+    provider_mask("AUTOMAGIK_MASK_HONEYCOMB", "providers.honeycomb.mask"),
+    provider_mask("AUTOMAGIK_MASK_LOGFIRE", "providers.logfire.mask"),
+    provider_mask("AUTOMAGIK_MASK_OTLP", "providers.otlp.mask"),
+    provider_mask("AUTOMAGIK_MASK_LOCAL", "providers.local.mask"),
     setting(
         TELEMETRY_ENABLED,
         "telemetry.enabled",
@@ -286,6 +340,19 @@ mod tests {
         assert_eq!(known.var(), "LANGFUSE_SECRET_KEY");
         assert!(known.secret());
         assert!(Known::by_toml_key("providers.langfuse.nope").is_none());
+    }
+
+    #[test]
+    fn every_provider_has_a_mask_setting_with_a_toml_key() {
+        let names = crate::export::presets::provider_names();
+        assert_eq!(PROVIDER_MASKS.len(), names.len());
+        for name in names {
+            let var = provider_mask_var(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(is_mask_mode(var));
+            let toml = format!("providers.{name}.mask");
+            assert_eq!(Known::by_toml_key(&toml).map(|k| k.var()), Some(var));
+        }
+        assert!(is_mask_mode(MASK) && !is_mask_mode(MASK_KEEP));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod dotenv;
 pub mod files;
 pub mod keys;
+pub mod masking;
 mod settings;
 pub mod source;
 pub mod toml_file;

@@ -3,6 +3,7 @@
 
 use super::Paths;
 use super::keys::*;
+use super::masking::MaskSettings;
 use super::source::{Layers, Raw, Sourced};
 use super::values::{
     parse_bool, parse_bool_text, parse_provider_list, parse_rate, parse_u64, parse_url,
@@ -10,6 +11,7 @@ use super::values::{
 };
 use crate::error::Result;
 use crate::export::presets::{self, KeySpec, PRESETS, Preset};
+use crate::mask::{MaskMode, MaskPlan};
 
 /// Variables whose presence means "running in CI" (`CI=false` means not).
 pub const CI_VARS: &[&str] = &[
@@ -59,12 +61,27 @@ pub struct Observability {
     pub filter: Option<Sourced<Vec<String>>>,
     pub sample_rate: Sourced<f64>,
     pub slow_threshold_ms: Sourced<u64>,
+    /// `AUTOMAGIK_MASK` and `AUTOMAGIK_MASK_KEEP` (each provider's mode is in its config).
+    pub mask: MaskSettings,
 }
 
 impl Observability {
     /// The providers that will receive traces.
     pub fn active(&self) -> impl Iterator<Item = &ProviderConfig> {
         self.providers.iter().filter(|p| p.active)
+    }
+
+    /// Which mask mode each provider's exporter gets, for the engine.
+    pub fn mask_plan(&self) -> MaskPlan {
+        MaskPlan {
+            default: self.mask.mode.value,
+            providers: self
+                .providers
+                .iter()
+                .map(|p| (p.name.to_string(), p.mask.value))
+                .collect(),
+            keep: self.mask.keep.value.clone(),
+        }
     }
 }
 
@@ -83,6 +100,9 @@ pub struct ProviderConfig {
     /// Where the provider's configuration came from (its primary key's source).
     pub source: Option<super::source::Source>,
     pub keys: Vec<ProviderKey>,
+    /// What of the spans' content it receives (`AUTOMAGIK_MASK_<PROVIDER>`, else
+    /// `AUTOMAGIK_MASK`).
+    pub mask: Sourced<MaskMode>,
 }
 
 impl ProviderConfig {
@@ -152,11 +172,13 @@ impl Settings {
             Some(raw) => Some(raw.sourced(parse_provider_list(&raw)?)),
             None => None,
         };
+        let mask = MaskSettings::resolve(layers)?;
         let providers = resolve_providers(
             layers,
             &paths,
             observability_switch.enabled,
             filter.as_ref(),
+            &mask,
             &mut warnings,
         )?;
 
@@ -191,6 +213,7 @@ impl Settings {
                 filter,
                 sample_rate,
                 slow_threshold_ms: number(SLOW_THRESHOLD_MS, 1000)?,
+                mask,
             },
             telemetry: Telemetry {
                 switch: telemetry_switch,
@@ -281,6 +304,7 @@ fn resolve_providers(
     paths: &Paths,
     enabled: bool,
     filter: Option<&Sourced<Vec<String>>>,
+    mask: &MaskSettings,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<ProviderConfig>> {
     let named = |name: &str| filter.is_none_or(|f| f.value.iter().any(|n| n == name));
@@ -349,9 +373,13 @@ fn resolve_providers(
             endpoint,
             source,
             keys,
+            mask: mask.for_provider(layers, preset.name)?,
         });
     }
-    providers.push(local_provider(paths, enabled, filter, &providers));
+    let local_mask = mask.for_provider(layers, presets::LOCAL)?;
+    providers.push(local_provider(
+        paths, enabled, filter, &providers, local_mask,
+    ));
     Ok(providers)
 }
 
@@ -360,6 +388,7 @@ fn local_provider(
     enabled: bool,
     filter: Option<&Sourced<Vec<String>>>,
     remotes: &[ProviderConfig],
+    mask: Sourced<MaskMode>,
 ) -> ProviderConfig {
     let named = filter.filter(|f| f.value.iter().any(|n| n == presets::LOCAL));
     let no_remote = !remotes.iter().any(|p| p.active);
@@ -392,6 +421,7 @@ fn local_provider(
         endpoint: Some(paths.store_dir().display().to_string()),
         source,
         keys: Vec::new(),
+        mask,
     }
 }
 

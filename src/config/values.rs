@@ -4,6 +4,7 @@
 use super::source::{Raw, Source};
 use crate::error::{Error, Result};
 use crate::export::presets;
+use crate::mask::MaskMode;
 
 /// The words a boolean accepts, in any case.
 pub const BOOL_WORDS: &str = "1/0, true/false, yes/no, on/off";
@@ -103,6 +104,42 @@ pub fn parse_provider_list(raw: &Raw) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// A mask mode: `none`, `patterns` or `content`, in any case.
+pub fn parse_mask_mode(raw: &Raw) -> Result<MaskMode> {
+    MaskMode::parse(&raw.value).ok_or_else(|| {
+        Error::bad_input(format!(
+            "{} is `{}`, which is not a mask mode",
+            raw.describe(),
+            raw.value
+        ))
+        .with_hint(format!("use one of {}", MaskMode::WORDS))
+    })
+}
+
+/// A comma list of attribute keys, each exact or a prefix written `prefix.*`.
+pub fn parse_key_list(raw: &Raw) -> Result<Vec<String>> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in raw
+        .value
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        let star = key.find('*');
+        if key.contains(char::is_whitespace) || star.is_some_and(|at| at + 1 != key.len()) {
+            return Err(Error::bad_input(format!(
+                "{} names `{key}`, which is not an attribute key",
+                raw.describe()
+            ))
+            .with_hint("write keys separated by commas, e.g. app.user_tier,app.*"));
+        }
+        if !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
+        }
+    }
+    Ok(keys)
+}
+
 /// How a value is shown in a reason: `DO_NOT_TRACK=1`, `.env:3 (DO_NOT_TRACK=1)`,
 /// `tracing.toml:3`, `flag --no-telemetry`.
 pub fn setting_text(raw: &Raw) -> String {
@@ -151,6 +188,28 @@ mod tests {
         assert_eq!(parse_rate(&env("R", "0.25")).unwrap(), 0.25);
         assert!(parse_rate(&env("R", "1.5")).is_err());
         assert!(parse_rate(&env("R", "half")).is_err());
+    }
+
+    #[test]
+    fn mask_modes_are_checked_naming_the_variable_and_the_modes() {
+        assert_eq!(
+            parse_mask_mode(&env("AUTOMAGIK_MASK", "Content")).unwrap(),
+            MaskMode::Content
+        );
+        let err = parse_mask_mode(&env("AUTOMAGIK_MASK_LOCAL", "all")).unwrap_err();
+        assert!(
+            err.to_string().contains("`AUTOMAGIK_MASK_LOCAL` is `all`"),
+            "{err}"
+        );
+        assert!(err.hint().unwrap().contains("none, patterns, content"));
+    }
+
+    #[test]
+    fn key_lists_are_trimmed_and_stars_only_end_a_prefix() {
+        let keys = parse_key_list(&env("K", " app.tier, app.* ,,app.tier")).unwrap();
+        assert_eq!(keys, ["app.tier", "app.*"]);
+        assert!(parse_key_list(&env("K", "a*b")).is_err());
+        assert!(parse_key_list(&env("K", "two words")).is_err());
     }
 
     #[test]

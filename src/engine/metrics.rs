@@ -32,6 +32,8 @@ pub mod reason {
     pub const SPOOL_FAILED: &str = "spool_failed";
     /// The oldest spooled segments were deleted to keep the spool under its cap.
     pub const SPOOL_FULL: &str = "spool_full";
+    /// A span the masker could not mask: not sent (masking fails closed).
+    pub const MASK_FAILED: &str = "mask_failed";
 }
 
 #[derive(Debug, Default)]

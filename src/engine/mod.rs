@@ -25,6 +25,7 @@
 mod breaker;
 pub mod flush;
 pub mod intake;
+mod masking;
 pub mod metrics;
 mod retry;
 pub mod spool;
@@ -44,6 +45,7 @@ pub use metrics::{ExporterRun, Metrics, RunMetrics};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::export::{self, Exporter};
+use crate::mask::MaskPlan;
 use crate::span::Span;
 use metrics::{ExporterMetrics, reason};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
@@ -79,6 +81,8 @@ pub struct EngineOptions {
     /// The spool root (one directory per exporter inside); `None` drops instead.
     pub spool_dir: Option<PathBuf>,
     pub spool_max_bytes: u64,
+    /// What each exporter receives of the spans' content, by exporter name.
+    pub mask: MaskPlan,
 }
 
 impl EngineOptions {
@@ -99,6 +103,7 @@ impl EngineOptions {
             data_dir: Some(settings.paths.data_dir.value.clone()),
             spool_dir: Some(spool::root(&settings.paths.data_dir.value)),
             spool_max_bytes: settings.limits.spool_max_bytes.value,
+            mask: obs.mask_plan(),
         }
     }
 }
@@ -183,6 +188,7 @@ impl Engine {
         let queued_bytes = Arc::new(AtomicU64::new(0));
         let (stop_tx, stop_rx) = oneshot::channel();
         let background = Background {
+            masks: masking::MaskGroups::new(&options.mask, exporters.iter().map(|e| e.name())),
             exporters,
             options: options.clone(),
             metrics: metrics.clone(),
@@ -264,6 +270,7 @@ impl Drop for Engine {
 /// What runs on the export thread.
 struct Background {
     exporters: Vec<Arc<dyn Exporter>>,
+    masks: masking::MaskGroups,
     options: EngineOptions,
     metrics: Arc<Metrics>,
     queued_bytes: Arc<AtomicU64>,
@@ -348,8 +355,9 @@ impl Background {
     }
 
     /// Hands the batch to every exporter's queue; when an exporter's queue is full (it is
-    /// behind), the batch goes to its spool instead. The batch is converted once (moving,
-    /// not copying) and shared by every exporter.
+    /// behind), the batch goes to its spool instead. The batch is masked and converted
+    /// once per mask mode (moving, not copying, for the last) and shared by the exporters
+    /// of that mode.
     fn dispatch(&self, batch: &mut Batch, queues: &[Queue]) {
         if batch.spans.is_empty() {
             return;
@@ -357,16 +365,22 @@ impl Background {
         let spans = std::mem::take(&mut batch.spans);
         let count = spans.len() as u64;
         *batch = Batch::default();
-        let spans = Arc::new(crate::span::into_request(spans));
-        for (queue, stats) in queues.iter().zip(&self.metrics.exporters) {
-            stats.pending.fetch_add(count, Relaxed);
-            if queue.tx.try_send(spans.clone()).is_err() {
-                keep_for_flush(
-                    queue.spool.as_deref(),
-                    stats,
-                    &spans,
-                    reason::EXPORTER_QUEUE_FULL,
-                );
+        for group in self.masks.convert(spans) {
+            for &index in group.exporters {
+                let (queue, stats) = (&queues[index], &self.metrics.exporters[index]);
+                stats.pending.fetch_add(count, Relaxed);
+                if group.failed > 0 {
+                    stats.drop_spans(group.failed, reason::MASK_FAILED);
+                }
+                let left = count - group.failed;
+                if left > 0 && queue.tx.try_send(group.request.clone()).is_err() {
+                    keep_for_flush(
+                        queue.spool.as_deref(),
+                        stats,
+                        &group.request,
+                        reason::EXPORTER_QUEUE_FULL,
+                    );
+                }
             }
         }
     }

@@ -20,6 +20,7 @@ fn options() -> EngineOptions {
         data_dir: None,
         spool_dir: None,
         spool_max_bytes: 0,
+        mask: crate::mask::MaskPlan::default(),
     }
 }
 
@@ -231,4 +232,67 @@ fn every_span_ends_delivered_or_counted() {
     );
     let dropped: u64 = run.exporters[0].dropped.values().sum();
     assert_eq!(run.exporters[0].exported + dropped, 100, "{run:?}");
+}
+
+#[test]
+fn each_exporter_receives_its_own_mask_mode() {
+    use crate::mask::{MaskMode, MaskPlan};
+    let full = Arc::new(MemoryExporter::new("full"));
+    let masked = Arc::new(MemoryExporter::new("masked"));
+    let exporters: Vec<Arc<dyn Exporter>> = vec![masked.clone(), full.clone()];
+    let plan = MaskPlan {
+        default: MaskMode::Content,
+        providers: vec![("full".into(), MaskMode::None)],
+        keep: Vec::new(),
+    };
+    let engine = Engine::start_with(
+        exporters,
+        EngineOptions {
+            mask: plan,
+            ..options()
+        },
+    )
+    .unwrap();
+    let mut s = span("chat");
+    s.set("gen_ai.input.messages", "my prompt");
+    engine.record(s);
+    let run = engine.shutdown(Duration::from_secs(5));
+    let prompt = |memory: &MemoryExporter| {
+        let received = memory.received();
+        crate::span::from_request(&received[0]).0[0]
+            .attribute("gen_ai.input.messages")
+            .cloned()
+    };
+    assert_eq!(prompt(&full), Some(crate::span::Value::from("my prompt")));
+    assert_eq!(
+        prompt(&masked),
+        Some(crate::span::Value::from("[MASKED len=9]"))
+    );
+    assert!(run.exporters.iter().all(|e| e.exported == 1), "{run:?}");
+}
+
+#[test]
+fn a_span_that_cannot_be_masked_is_not_sent_and_is_counted() {
+    use crate::mask::{MAX_DEPTH, MaskMode, MaskPlan};
+    use crate::span::Value;
+    let memory = Arc::new(MemoryExporter::new("m"));
+    let engine = engine_with(
+        &memory,
+        EngineOptions {
+            mask: MaskPlan::all(MaskMode::Patterns),
+            ..options()
+        },
+    );
+    let mut deep = Value::from("x");
+    for _ in 0..=MAX_DEPTH {
+        deep = Value::Array(vec![deep]);
+    }
+    let mut bad = span("bad");
+    bad.set("deep", deep);
+    engine.record(bad);
+    engine.record(span("good"));
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(batch_sizes(&memory), vec![1]);
+    assert_eq!(run.exporters[0].exported, 1);
+    assert_eq!(run.exporters[0].dropped.get("mask_failed"), Some(&1));
 }

@@ -1,6 +1,8 @@
 //! The wrapped command's arguments as the run span records them: values that look secret
 //! are replaced by `[REDACTED]`.
 
+use crate::mask::patterns::looks_like_key;
+
 const SECRET_FLAGS: &[&str] = &[
     "--api-key",
     "--apikey",
@@ -56,22 +58,6 @@ fn is_secret_flag(flag: &str) -> bool {
             && ["key", "token", "secret", "password"]
                 .iter()
                 .any(|w| flag.ends_with(w)))
-}
-
-/// `sk-...`/`pk-...` style keys, bearer tokens, and long runs of hex or base64.
-pub fn looks_like_key(value: &str) -> bool {
-    let v = value.trim();
-    let prefixed = ["sk-", "pk-", "sk_", "pk_", "ghp_", "xoxb-", "Bearer "]
-        .iter()
-        .any(|p| v.starts_with(p) && v.len() >= p.len() + 8);
-    let hex = v.len() >= 32 && v.chars().all(|c| c.is_ascii_hexdigit());
-    let b64 = v.len() >= 32
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+/=_-".contains(c))
-        && v.chars().any(|c| c.is_ascii_digit())
-        && v.chars().any(|c| c.is_ascii_uppercase())
-        && v.chars().any(|c| c.is_ascii_lowercase());
-    prefixed || hex || b64
 }
 
 #[cfg(test)]

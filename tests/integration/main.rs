@@ -7,6 +7,7 @@ mod engine;
 mod flush;
 mod id;
 mod interop;
+mod masking;
 mod settings;
 mod sink;
 mod status;

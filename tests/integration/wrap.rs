@@ -12,7 +12,8 @@ use crate::interop::python;
 use crate::sink::Sink;
 use crate::testenv::TestEnv;
 
-fn delivered(sink: &Sink) -> Vec<Span> {
+/// The spans of every request the sink accepted.
+pub fn delivered(sink: &Sink) -> Vec<Span> {
     sink.requests()
         .iter()
         .filter(|r| r.status < 300)
@@ -174,6 +175,12 @@ fn an_inherited_traceparent_makes_the_run_its_child() {
 fn wrapped_python_agent(name: &str, extra: &[&str]) -> (String, Vec<Span>) {
     let sink = Sink::start();
     let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    (run_python_example(&env, name, extra), delivered(&sink))
+}
+
+/// Runs an example Python agent (`examples/python/NAME`) wrapped in `env`, checks that it
+/// succeeded, and returns its stdout.
+pub fn run_python_example(env: &TestEnv, name: &str, extra: &[&str]) -> String {
     let agent = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/python")
         .join(name);
@@ -190,7 +197,7 @@ fn wrapped_python_agent(name: &str, extra: &[&str]) -> (String, Vec<Span>) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (String::from_utf8(out.stdout).unwrap(), delivered(&sink))
+    String::from_utf8(out.stdout).unwrap()
 }
 
 fn check_one_trace(spans: &[Span]) {

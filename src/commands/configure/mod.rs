@@ -11,7 +11,10 @@ use crate::config::dotenv::DotEnvEditor;
 use crate::config::files::{self, NewContent};
 use crate::config::keys::{self, Kind, Known, mask};
 use crate::config::toml_file::{TomlEditor, TomlSettings};
-use crate::config::values::{parse_bool, parse_provider_list, parse_rate, parse_u64, parse_url};
+use crate::config::values::{
+    parse_bool, parse_key_list, parse_mask_mode, parse_provider_list, parse_rate, parse_u64,
+    parse_url,
+};
 use crate::config::{Config, Raw, Source};
 use crate::error::{EXIT_OK, EXIT_USAGE, Error, Result};
 use crate::export::presets;
@@ -47,7 +50,7 @@ pub fn run(args: &ConfigureArgs, ctx: &Context) -> Result<u8> {
             return Err(
                 Error::usage("nothing to change: --scope and --dry-run go with a change")
                     .with_hint(
-                        "add --telemetry, --no-telemetry, --provider NAME --set KEY=VALUE, ...",
+                        "add --telemetry, --no-telemetry, --mask MODE, --provider NAME --set KEY=VALUE, ...",
                     ),
             );
         }
@@ -93,9 +96,14 @@ fn changes_from_flags(args: &ConfigureArgs) -> Result<Vec<Change>> {
     if args.observability || args.no_observability {
         changes.push(switch(keys::OBSERVABILITY_ENABLED, args.observability));
     }
-    if args.provider.is_some() && args.set.is_empty() && args.unset.is_empty() {
+    changes.extend(mask_change(args));
+    if args.provider.is_some()
+        && args.set.is_empty()
+        && args.unset.is_empty()
+        && args.mask.is_none()
+    {
         return Err(Error::usage(
-            "--provider names whose keys --set and --unset change, and neither was given",
+            "--provider names whose keys --set and --unset change, or whose mode --mask sets, and none was given",
         )
         .with_hint("for example: configure --provider langfuse --set public_key=pk-lf-..."));
     }
@@ -124,10 +132,24 @@ fn changes_from_flags(args: &ConfigureArgs) -> Result<Vec<Change>> {
     Ok(changes)
 }
 
+/// `--mask MODE`: `AUTOMAGIK_MASK`, or with `--provider NAME` that provider's own mode.
+fn mask_change(args: &ConfigureArgs) -> Option<Change> {
+    let mode = args.mask.as_ref()?;
+    let var = match args.provider.as_deref() {
+        Some(name) => keys::provider_mask_var(name).expect("clap only accepts providers"),
+        None => keys::MASK,
+    };
+    let known = Known::by_var(var).expect("mask settings are in the table");
+    Some(Change::new(known, Some(mode.clone()), args.scope))
+}
+
 /// A key named on the command line: a provider's short key, a variable, or a TOML key.
 fn resolve_key(provider: Option<&str>, key: &str) -> Result<Known> {
     if let Some(name) = provider {
-        let preset = presets::preset(name).expect("clap only accepts preset names");
+        let Some(preset) = presets::preset(name) else {
+            return Err(Error::usage(format!("`{name}` has no keys"))
+                .with_hint(format!("--provider {name} goes with --mask MODE")));
+        };
         return preset
             .key(key)
             .or_else(|| preset.keys.iter().find(|k| k.var == key))
@@ -167,6 +189,12 @@ pub(super) fn validate(known: &Known, value: &str) -> Result<String> {
     };
     let is_url = matches!(known, Known::ProviderKey(p, k) if k.short == p.base_key || k.short == "traces_endpoint")
         || var == keys::TELEMETRY_ENDPOINT;
+    if keys::is_mask_mode(var) {
+        return parse_mask_mode(&raw).map(|mode| mode.to_string());
+    }
+    if var == keys::MASK_KEEP {
+        return Ok(parse_key_list(&raw)?.join(","));
+    }
     match known.kind() {
         Kind::Bool => parse_bool(&raw).map(|b| b.to_string()),
         Kind::Int => parse_u64(&raw).map(|n| n.to_string()),

@@ -1,0 +1,125 @@
+//! The masking step of the fan-out: exporters are grouped by their mask mode, and each
+//! batch is masked and converted to a request once per group. With no masking there is
+//! one group and the batch is converted as before, without a copy.
+
+use std::sync::Arc;
+
+use crate::mask::{MaskMode, MaskPlan, Masker};
+use crate::span::{Span, into_request};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
+
+/// Exporters that receive the same masked request.
+struct Group {
+    masker: Masker,
+    /// Indexes into the engine's exporters.
+    exporters: Vec<usize>,
+}
+
+/// One group's share of a batch.
+pub struct Converted<'a> {
+    pub request: Arc<Request>,
+    /// Spans that could not be masked: not in `request`, counted as `mask_failed`.
+    pub failed: u64,
+    pub exporters: &'a [usize],
+}
+
+pub struct MaskGroups {
+    /// Unmasked last, so that group takes the batch without a copy.
+    groups: Vec<Group>,
+}
+
+impl MaskGroups {
+    /// Groups the exporters, named in engine order, by the mode `plan` gives each.
+    pub fn new<'a>(plan: &MaskPlan, names: impl IntoIterator<Item = &'a str>) -> MaskGroups {
+        let mut groups: Vec<Group> = Vec::new();
+        for (index, name) in names.into_iter().enumerate() {
+            let mode = plan.mode_for(name);
+            match groups.iter_mut().find(|g| g.masker.mode() == mode) {
+                Some(group) => group.exporters.push(index),
+                None => groups.push(Group {
+                    masker: plan.masker_for(name),
+                    exporters: vec![index],
+                }),
+            }
+        }
+        groups.sort_by_key(|g| g.masker.mode() == MaskMode::None);
+        MaskGroups { groups }
+    }
+
+    /// The batch masked and converted once per group. Every group but the last works on
+    /// a copy; the last takes the batch.
+    pub fn convert(&self, mut spans: Vec<Span>) -> Vec<Converted<'_>> {
+        let last = self.groups.len().saturating_sub(1);
+        self.groups
+            .iter()
+            .enumerate()
+            .map(|(i, group)| {
+                let mut mine = if i == last {
+                    std::mem::take(&mut spans)
+                } else {
+                    spans.clone()
+                };
+                let failed = group.masker.mask_batch(&mut mine) as u64;
+                Converted {
+                    request: Arc::new(into_request(mine)),
+                    failed,
+                    exporters: &group.exporters,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::{Resource, Scope, Value, from_request};
+
+    fn batch() -> Vec<Span> {
+        let mut span = Span::start(
+            "chat",
+            None,
+            Arc::new(Resource::service("t")),
+            Arc::new(Scope::default()),
+        );
+        span.set("gen_ai.input.messages", "hello bob@example.com");
+        vec![span]
+    }
+
+    fn prompt(converted: &Converted) -> Value {
+        from_request(&converted.request).0[0]
+            .attribute("gen_ai.input.messages")
+            .cloned()
+            .unwrap()
+    }
+
+    #[test]
+    fn one_request_per_mode_with_the_unmasked_one_last() {
+        let plan = MaskPlan {
+            default: MaskMode::Content,
+            providers: vec![
+                ("full".into(), MaskMode::None),
+                ("redacted".into(), MaskMode::Patterns),
+            ],
+            keep: Vec::new(),
+        };
+        let groups = MaskGroups::new(&plan, ["a", "full", "b", "redacted"]);
+        let converted = groups.convert(batch());
+        assert_eq!(converted.len(), 3);
+        assert_eq!(converted[0].exporters, [0, 2]);
+        assert_eq!(prompt(&converted[0]), Value::from("[MASKED len=21]"));
+        assert_eq!(converted[1].exporters, [3]);
+        assert_eq!(prompt(&converted[1]), Value::from("hello [REDACTED:email]"));
+        assert_eq!(converted[2].exporters, [1]);
+        assert_eq!(prompt(&converted[2]), Value::from("hello bob@example.com"));
+    }
+
+    #[test]
+    fn no_masking_is_one_group_of_every_exporter() {
+        let groups = MaskGroups::new(&MaskPlan::default(), ["a", "b"]);
+        let converted = groups.convert(batch());
+        assert_eq!(converted.len(), 1);
+        assert_eq!(converted[0].exporters, [0, 1]);
+        assert_eq!(converted[0].failed, 0);
+    }
+}

@@ -1,0 +1,266 @@
+//! Content masking: what of a span's content may leave the machine, per provider.
+//!
+//! [`MaskMode::Patterns`] redacts emails, keys, card numbers, SSNs and IP addresses in
+//! every string; [`MaskMode::Content`] keeps strings only under structural keys (an
+//! allowlist, so content under names nobody has seen yet is masked too) and replaces every
+//! other string with `[MASKED len=N]`, N being its length in bytes. The engine runs a
+//! [`Masker`] once per exporter queue, after sampling and before encoding; see MASKING.md.
+
+pub mod patterns;
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::Serialize;
+
+use crate::span::{Attribute, Span, Value};
+
+/// What a provider receives of the spans' content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub enum MaskMode {
+    /// Everything, as recorded.
+    #[default]
+    None,
+    /// Everything, with secrets and personal data found by pattern redacted.
+    Patterns,
+    /// Structure only: string values under structural keys (with patterns applied).
+    Content,
+}
+
+impl MaskMode {
+    /// The words a mode setting accepts, for errors and help.
+    pub const WORDS: &'static str = "none, patterns, content";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaskMode::None => "none",
+            MaskMode::Patterns => "patterns",
+            MaskMode::Content => "content",
+        }
+    }
+
+    /// What a provider with this mode receives, in words (`status` shows it).
+    pub fn receives(self) -> &'static str {
+        match self {
+            MaskMode::None => "full content",
+            MaskMode::Patterns => "content, with secrets and personal data redacted",
+            MaskMode::Content => "structure only, content masked",
+        }
+    }
+
+    /// A mode from its name, in any case.
+    pub fn parse(text: &str) -> Option<MaskMode> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "none" => Some(MaskMode::None),
+            "patterns" => Some(MaskMode::Patterns),
+            "content" => Some(MaskMode::Content),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for MaskMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MaskMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Keys whose string values `content` keeps: they name things, they do not carry content.
+pub const STRUCTURAL_KEYS: &[&str] = &[
+    "gen_ai.operation.name",
+    "gen_ai.provider.name",
+    "gen_ai.system",
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+    "gen_ai.agent.name",
+    "gen_ai.agent.id",
+    "gen_ai.tool.name",
+    "gen_ai.tool.call.id",
+    "gen_ai.tool.type",
+    "gen_ai.conversation.id",
+    "gen_ai.response.id",
+    "gen_ai.response.finish_reasons",
+    "error.type",
+    "exception.type",
+    "process.executable.name",
+];
+
+/// Key prefixes whose string values `content` keeps.
+pub const STRUCTURAL_PREFIXES: &[&str] = &["http.", "server.", "service.", "telemetry."];
+
+/// Nesting (arrays in maps in arrays...) deeper than this cannot be masked: the span is
+/// not sent. Far beyond what any instrumentation writes, and it bounds the recursion.
+pub const MAX_DEPTH: usize = 32;
+
+/// The text that replaces a masked string or bytes value of `len` bytes.
+pub fn masked(len: usize) -> String {
+    format!("[MASKED len={len}]")
+}
+
+/// Why a span could not be masked (it is then not sent, and counted as `mask_failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaskError {
+    /// A value nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// The masker itself failed (a bug); failing closed, the span is not sent.
+    Panicked,
+}
+
+/// Masks spans for one mode.
+#[derive(Debug, Clone)]
+pub struct Masker {
+    mode: MaskMode,
+    /// `AUTOMAGIK_MASK_KEEP`: exact keys, or prefixes written `prefix.*`.
+    keep: Vec<String>,
+}
+
+impl Masker {
+    pub fn new(mode: MaskMode, keep: &[String]) -> Masker {
+        Masker {
+            mode,
+            keep: keep.to_vec(),
+        }
+    }
+
+    pub fn mode(&self) -> MaskMode {
+        self.mode
+    }
+
+    /// Whether `content` keeps the string values of `key`.
+    pub fn keeps(&self, key: &str) -> bool {
+        STRUCTURAL_KEYS.contains(&key)
+            || STRUCTURAL_PREFIXES.iter().any(|p| key.starts_with(p))
+            || self.keep.iter().any(|k| match k.strip_suffix('*') {
+                Some(prefix) => key.starts_with(prefix),
+                None => k == key,
+            })
+    }
+
+    /// Masks every span of `spans` in place and removes those that cannot be masked;
+    /// returns how many were removed.
+    pub fn mask_batch(&self, spans: &mut Vec<Span>) -> usize {
+        if self.mode == MaskMode::None {
+            return 0;
+        }
+        let before = spans.len();
+        spans.retain_mut(|span| self.mask(span).is_ok());
+        before - spans.len()
+    }
+
+    /// Masks one span in place. On an error the span is partly masked and must not be
+    /// sent. A panic inside the masker is caught and reported as an error.
+    pub fn mask(&self, span: &mut Span) -> Result<(), MaskError> {
+        if self.mode == MaskMode::None {
+            return Ok(());
+        }
+        catch_unwind(AssertUnwindSafe(|| self.mask_span(span))).unwrap_or(Err(MaskError::Panicked))
+    }
+
+    fn mask_span(&self, span: &mut Span) -> Result<(), MaskError> {
+        redact_in_place(&mut span.name);
+        self.mask_attrs(&mut span.attributes)?;
+        for event in &mut span.events {
+            redact_in_place(&mut event.name);
+            self.mask_attrs(&mut event.attributes)?;
+        }
+        for link in &mut span.links {
+            self.mask_attrs(&mut link.attributes)?;
+        }
+        let message = &mut span.status.message;
+        match self.mode {
+            MaskMode::Content if !message.is_empty() => *message = masked(message.len()),
+            _ => redact_in_place(message),
+        }
+        Ok(())
+    }
+
+    fn mask_attrs(&self, attrs: &mut [Attribute]) -> Result<(), MaskError> {
+        for attr in attrs {
+            let keep = self.mode == MaskMode::Patterns || self.keeps(&attr.key);
+            mask_value(&mut attr.value, keep, 0)?;
+        }
+        Ok(())
+    }
+}
+
+/// Masks a value: kept strings get patterns, others become `[MASKED len=N]`. What is in
+/// an array or a map is kept or masked as the key that holds it is.
+fn mask_value(value: &mut Value, keep: bool, depth: usize) -> Result<(), MaskError> {
+    if depth > MAX_DEPTH {
+        return Err(MaskError::TooDeep);
+    }
+    match value {
+        Value::Str(s) if keep => redact_in_place(s),
+        Value::Str(s) => *s = masked(s.len()),
+        Value::Bytes(b) if keep => {
+            if let Some(redacted) = patterns::redact_bytes(b) {
+                *b = redacted;
+            }
+        }
+        Value::Bytes(b) => *value = Value::Str(masked(b.len())),
+        Value::Bool(_) | Value::Int(_) | Value::Double(_) => {}
+        Value::Array(items) => {
+            for item in items {
+                mask_value(item, keep, depth + 1)?;
+            }
+        }
+        Value::Map(entries) => {
+            for entry in entries {
+                mask_value(&mut entry.value, keep, depth + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn redact_in_place(text: &mut String) {
+    if let Some(redacted) = patterns::redact(text) {
+        *text = redacted;
+    }
+}
+
+/// Which mode each exporter gets: the default, overridden per provider by name, and the
+/// keys `content` keeps besides the structural ones. [`MaskPlan::default`] masks nothing.
+#[derive(Debug, Clone, Default)]
+pub struct MaskPlan {
+    /// `AUTOMAGIK_MASK`.
+    pub default: MaskMode,
+    /// `AUTOMAGIK_MASK_<PROVIDER>`, by provider (exporter) name.
+    pub providers: Vec<(String, MaskMode)>,
+    /// `AUTOMAGIK_MASK_KEEP`.
+    pub keep: Vec<String>,
+}
+
+impl MaskPlan {
+    /// Every exporter gets `mode`.
+    pub fn all(mode: MaskMode) -> MaskPlan {
+        MaskPlan {
+            default: mode,
+            ..Default::default()
+        }
+    }
+
+    /// The mode of the exporter with this name.
+    pub fn mode_for(&self, exporter: &str) -> MaskMode {
+        self.providers
+            .iter()
+            .find(|(name, _)| name == exporter)
+            .map_or(self.default, |(_, mode)| *mode)
+    }
+
+    /// The masker for the exporter with this name.
+    pub fn masker_for(&self, exporter: &str) -> Masker {
+        Masker::new(self.mode_for(exporter), &self.keep)
+    }
+}
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,382 @@
+//! The `patterns` scanner: finds emails, API keys, card numbers, US SSNs and IP addresses
+//! in text and replaces each with `[REDACTED:kind]`.
+//!
+//! A hand-written byte scanner, linear in the text: every pattern is ASCII, so a match
+//! never starts or ends inside a multi-byte character and the result of redacting UTF-8
+//! is UTF-8. IP addresses are confirmed by the standard library's parsers, card numbers
+//! by the Luhn checksum.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// What was found; its name is the `kind` of `[REDACTED:kind]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    Email,
+    Key,
+    Card,
+    Ssn,
+    Ip,
+}
+
+impl Secret {
+    /// The marker that replaces it: stable text, which `traces show` and users rely on.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Secret::Email => "[REDACTED:email]",
+            Secret::Key => "[REDACTED:key]",
+            Secret::Card => "[REDACTED:card]",
+            Secret::Ssn => "[REDACTED:ssn]",
+            Secret::Ip => "[REDACTED:ip]",
+        }
+    }
+}
+
+/// `text` with every secret replaced by its marker; `None` when there was none.
+pub fn redact(text: &str) -> Option<String> {
+    let bytes = redact_bytes(text.as_bytes())?;
+    // Matches are ASCII runs, so this cannot fail; should it, nothing is lost by lossy.
+    Some(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
+}
+
+/// [`redact`] for bytes values (text is often sent as bytes).
+pub fn redact_bytes(text: &[u8]) -> Option<Vec<u8>> {
+    let found = find(text);
+    if found.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end, secret) in found {
+        out.extend_from_slice(&text[at..start]);
+        out.extend_from_slice(secret.marker().as_bytes());
+        at = end;
+    }
+    out.extend_from_slice(&text[at..]);
+    Some(out)
+}
+
+/// Every secret in `text` as `(start, end, kind)`, in order and not overlapping (where two
+/// overlap, the one that starts first, then the longer, wins).
+pub fn find(text: &[u8]) -> Vec<(usize, usize, Secret)> {
+    let hints = Hints::of(text);
+    let mut all = Vec::new();
+    if hints.at && hints.dots > 0 {
+        emails(text, &mut all);
+    }
+    if hints.long_token {
+        keys(text, &mut all);
+    }
+    if hints.digits >= 13 {
+        cards(text, &mut all);
+    }
+    if hints.digits >= 9 && hints.dash {
+        ssns(text, &mut all);
+    }
+    if hints.digits >= 4 && hints.dots >= 3 {
+        ipv4s(text, &mut all);
+    }
+    if hints.colons >= 2 {
+        ipv6s(text, &mut all);
+    }
+    if all.len() > 1 {
+        all.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut kept: Vec<(usize, usize, Secret)> = Vec::with_capacity(all.len());
+        for m in all {
+            if kept.last().is_none_or(|last| m.0 >= last.1) {
+                kept.push(m);
+            }
+        }
+        return kept;
+    }
+    all
+}
+
+/// `sk-...`/`pk-...` style keys, bearer tokens, and long runs of hex or base64: the test
+/// for one whole value (a command-line argument, a token of text).
+pub fn looks_like_key(value: &str) -> bool {
+    let v = value.trim();
+    let prefixed = ["sk-", "pk-", "sk_", "pk_", "ghp_", "xoxb-", "Bearer "]
+        .iter()
+        .any(|p| v.starts_with(p) && v.len() >= p.len() + 8);
+    let hex = v.len() >= 32 && v.chars().all(|c| c.is_ascii_hexdigit());
+    let b64 = v.len() >= 32
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=_-".contains(c))
+        && v.chars().any(|c| c.is_ascii_digit())
+        && v.chars().any(|c| c.is_ascii_uppercase())
+        && v.chars().any(|c| c.is_ascii_lowercase());
+    prefixed || hex || b64
+}
+
+type Found = Vec<(usize, usize, Secret)>;
+
+/// What one cheap pass over the text says about which scanners can find anything: a
+/// card needs 13 digits, an SSN 9 and a dash, an IPv4 address 4 digits and 3 dots, ...
+#[derive(Default)]
+struct Hints {
+    at: bool,
+    dash: bool,
+    digits: usize,
+    dots: usize,
+    colons: usize,
+    /// A run of key characters as long as the shortest key (a bearer token, 8).
+    long_token: bool,
+}
+
+impl Hints {
+    fn of(text: &[u8]) -> Hints {
+        let mut hints = Hints::default();
+        let mut run = 0;
+        for &b in text {
+            match b {
+                b'0'..=b'9' => hints.digits += 1,
+                b'@' => hints.at = true,
+                b'-' => hints.dash = true,
+                b'.' => hints.dots += 1,
+                b':' => hints.colons += 1,
+                _ => {}
+            }
+            run = if key_char(b) { run + 1 } else { 0 };
+            hints.long_token |= run >= MIN_KEY_LEN;
+        }
+        hints
+    }
+}
+
+/// The shortest token `keys` can report.
+const MIN_KEY_LEN: usize = 8;
+
+/// A byte of a key-like token: base64 (standard and URL-safe) characters except `=`.
+fn key_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"+/_-".contains(&b)
+}
+
+fn alnum(text: &[u8], i: usize) -> bool {
+    text.get(i).is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// The byte before `i` is absent or not one of `alnum` and `also`.
+fn starts_run(text: &[u8], i: usize, also: &[u8]) -> bool {
+    i == 0 || !(text[i - 1].is_ascii_alphanumeric() || also.contains(&text[i - 1]))
+}
+
+/// The end of the run of bytes satisfying `pred` that starts at `i`.
+fn run_end(text: &[u8], i: usize, pred: impl Fn(u8) -> bool) -> usize {
+    i + text[i..].iter().take_while(|&&b| pred(b)).count()
+}
+
+fn emails(text: &[u8], out: &mut Found) {
+    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+    let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+    let mut floor = 0;
+    let mut i = 0;
+    while let Some(offset) = text[i..].iter().position(|&b| b == b'@') {
+        let at = i + offset;
+        i = at + 1;
+        let mut start = at;
+        while start > floor && local(text[start - 1]) {
+            start -= 1;
+        }
+        while start < at && text[start] == b'.' {
+            start += 1;
+        }
+        let mut end = run_end(text, at + 1, domain);
+        while end > at + 1 && matches!(text[end - 1], b'.' | b'-') {
+            end -= 1;
+        }
+        let host = &text[at + 1..end];
+        let tld = host.rsplit(|&b| b == b'.').next().unwrap_or_default();
+        let valid = start < at
+            && host.contains(&b'.')
+            && !host.split(|&b| b == b'.').any(<[u8]>::is_empty)
+            && tld.len() >= 2
+            && tld.iter().all(u8::is_ascii_alphabetic);
+        if valid {
+            out.push((start, end, Secret::Email));
+            floor = end;
+            i = end;
+        }
+    }
+}
+
+fn keys(text: &[u8], out: &mut Found) {
+    let token = key_char;
+    let mut i = 0;
+    let mut after_auth_word = false;
+    while i < text.len() {
+        if !token(text[i]) {
+            // A scheme word counts only when one or more spaces separate it from its token.
+            after_auth_word &= text[i] == b' ';
+            i += 1;
+            continue;
+        }
+        let end = run_end(text, i, token);
+        let word = &text[i..end];
+        if after_auth_word && credential_like(word) {
+            out.push((i, end, Secret::Key));
+        } else if word.first() == Some(&b'/') {
+            // A path: its segments are judged one by one.
+            let mut at = i;
+            for segment in word.split(|&b| b == b'/') {
+                if key_token(segment) {
+                    out.push((at, at + segment.len(), Secret::Key));
+                }
+                at += segment.len() + 1;
+            }
+        } else if key_token(word) {
+            out.push((i, end, Secret::Key));
+        }
+        after_auth_word = word.eq_ignore_ascii_case(b"bearer") || word == b"Basic";
+        i = end;
+    }
+}
+
+fn key_token(word: &[u8]) -> bool {
+    // The shortest a prefixed key can be: `sk-` and 8 more.
+    word.len() >= 11 && std::str::from_utf8(word).is_ok_and(looks_like_key)
+}
+
+/// The token after `Bearer` or `Basic`: long, or with a digit in it.
+fn credential_like(word: &[u8]) -> bool {
+    word.len() >= 20 || (word.len() >= MIN_KEY_LEN && word.iter().any(u8::is_ascii_digit))
+}
+
+fn cards(text: &[u8], out: &mut Found) {
+    let mut i = 0;
+    while i < text.len() {
+        if !text[i].is_ascii_digit() || !starts_run(text, i, b".") {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (mut digits, mut count) = ([0u8; 19], 0);
+        let mut end = i;
+        while i < text.len() {
+            match text[i] {
+                b'0'..=b'9' => {
+                    if let Some(slot) = digits.get_mut(count) {
+                        *slot = text[i] - b'0';
+                    }
+                    count += 1;
+                    i += 1;
+                    end = i;
+                }
+                b' ' | b'-' if text.get(i + 1).is_some_and(u8::is_ascii_digit) && end == i => {
+                    i += 1
+                }
+                _ => break,
+            }
+        }
+        if (13..=19).contains(&count) && !alnum(text, end) && luhn(&digits[..count]) {
+            out.push((start, end, Secret::Card));
+        }
+        i = end.max(start + 1);
+    }
+}
+
+/// The Luhn checksum of card numbers holds for these digits.
+pub(crate) fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(n, &d)| {
+            let d = u32::from(d);
+            match n % 2 {
+                0 => d,
+                _ if d * 2 > 9 => d * 2 - 9,
+                _ => d * 2,
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+fn ssns(text: &[u8], out: &mut Found) {
+    const SHAPE: &[u8; 11] = b"ddd-dd-dddd";
+    let mut i = 0;
+    while i + SHAPE.len() <= text.len() {
+        let candidate = &text[i..i + SHAPE.len()];
+        let shaped = candidate.iter().zip(SHAPE).all(|(&b, &s)| match s {
+            b'd' => b.is_ascii_digit(),
+            _ => b == b'-',
+        });
+        let end = i + SHAPE.len();
+        let bounded =
+            starts_run(text, i, b"-") && !alnum(text, end) && text.get(end) != Some(&b'-');
+        if shaped && bounded {
+            let (area, group, serial) = (&candidate[..3], &candidate[4..6], &candidate[7..]);
+            if area != b"000"
+                && area != b"666"
+                && area[0] != b'9'
+                && group != b"00"
+                && serial != b"0000"
+            {
+                out.push((i, end, Secret::Ssn));
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
+fn ipv4s(text: &[u8], out: &mut Found) {
+    let mut i = 0;
+    while i < text.len() {
+        if !text[i].is_ascii_digit() || !starts_run(text, i, b".") {
+            i += 1;
+            continue;
+        }
+        let mut end = run_end(text, i, |b| b.is_ascii_digit() || b == b'.');
+        let run_stop = end;
+        while text[end - 1] == b'.' {
+            end -= 1;
+        }
+        if !alnum(text, run_stop) && parses::<Ipv4Addr>(&text[i..end]) {
+            out.push((i, end, Secret::Ip));
+        }
+        i = run_stop;
+    }
+}
+
+fn ipv6s(text: &[u8], out: &mut Found) {
+    let hexish = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+    let mut i = 0;
+    while i < text.len() {
+        if !hexish(text[i]) || !starts_run(text, i, b":.") {
+            i += 1;
+            continue;
+        }
+        let run_stop = run_end(text, i, hexish);
+        let mut end = run_stop;
+        if alnum(text, end) {
+            // Part of a longer word ("deadbeef:cafe:xyz"): not an address.
+            i = run_end(text, end, |b| b.is_ascii_alphanumeric() || hexish(b));
+            continue;
+        }
+        while end > i && text[end - 1] == b'.' {
+            end -= 1;
+        }
+        let colons = text[i..end].iter().filter(|&&b| b == b':').count();
+        if colons >= 2 {
+            let candidate = &text[i..end];
+            let trimmed = candidate
+                .strip_suffix(b":")
+                .filter(|c| !c.ends_with(b":"))
+                .unwrap_or(candidate);
+            let hex_digit = trimmed.iter().any(u8::is_ascii_hexdigit);
+            if hex_digit && parses::<Ipv6Addr>(trimmed) {
+                out.push((i, i + trimmed.len(), Secret::Ip));
+            }
+        }
+        i = run_stop.max(i + 1);
+    }
+}
+
+fn parses<T: std::str::FromStr>(text: &[u8]) -> bool {
+    std::str::from_utf8(text).is_ok_and(|t| t.parse::<T>().is_ok())
+}
+
+#[cfg(test)]
+mod tests;
