@@ -89,6 +89,36 @@ pub enum Command {
     Man(ManArgs),
 }
 
+/// What the binary was asked to do: a user's command line, or (started by the tool itself
+/// in the background) the telemetry sender, which is kept out of `--help`, completions and
+/// man pages by being a separate parser.
+#[derive(Debug)]
+pub enum Invocation {
+    User(Cli),
+    TelemetrySender(TelemetrySendArgs),
+}
+
+/// Parses this process's arguments (exiting with clap's message on a mistake).
+pub fn parse() -> Invocation {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == TELEMETRY_SENDER)
+    {
+        let sender = SenderCli::parse_from(std::env::args_os().skip(1));
+        return Invocation::TelemetrySender(sender.args);
+    }
+    Invocation::User(Cli::parse())
+}
+
+use crate::telemetry::sender::SENDER_ARG as TELEMETRY_SENDER;
+
+#[derive(Debug, Parser)]
+#[command(name = TELEMETRY_SENDER)]
+struct SenderCli {
+    #[command(flatten)]
+    args: TelemetrySendArgs,
+}
+
 /// Every provider name, the local store included.
 const PROVIDER_NAMES: [&str; 7] = [
     "langfuse",
@@ -372,4 +402,21 @@ pub struct ManArgs {
     /// Write every page (one per subcommand) into this directory
     #[arg(long, value_name = "DIR", conflicts_with = "command")]
     pub out_dir: Option<PathBuf>,
+}
+
+/// Send pending usage telemetry events, then exit (started in the background by other
+/// commands; not for people).
+#[derive(Debug, Args)]
+pub struct TelemetrySendArgs {
+    /// The data dir whose telemetry outbox to send
+    #[arg(long, value_name = "DIR")]
+    pub outbox_dir: PathBuf,
+
+    /// The telemetry endpoint (an OTLP/HTTP traces URL)
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+
+    /// Give up after this many milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub deadline_ms: u64,
 }

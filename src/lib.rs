@@ -20,6 +20,6 @@ pub use config::{Config, LoadOptions, Settings};
 pub use error::{Error, Result};
 
 /// Runs the command line; returns the exit code for success, or the error to report.
-pub fn run(cli: cli::Cli) -> Result<u8> {
-    commands::dispatch(cli)
+pub fn run(invocation: cli::Invocation) -> Result<u8> {
+    commands::dispatch(invocation)
 }

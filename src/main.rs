@@ -2,11 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = automagik_tracing::cli::Cli::parse();
-    match automagik_tracing::run(cli) {
+    match automagik_tracing::run(automagik_tracing::cli::parse()) {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {

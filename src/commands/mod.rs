@@ -7,9 +7,11 @@ mod id;
 mod man;
 mod run;
 mod status;
+mod telemetry_send;
 mod test_export;
+mod usage;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Invocation};
 use crate::config::{LoadOptions, Override, keys};
 use crate::error::Result;
 use crate::ui::Ui;
@@ -18,6 +20,8 @@ use crate::ui::Ui;
 pub struct Context {
     pub ui: Ui,
     pub options: LoadOptions,
+    /// What a command saw that its usage telemetry is made of (a wrapped run's spans).
+    pub derived: usage::Derived,
 }
 
 impl Context {
@@ -39,7 +43,11 @@ impl Context {
             }
         }
         let ui = Ui::new(global.no_color, global.quiet, global.verbose, &options.env);
-        Context { ui, options }
+        Context {
+            ui,
+            options,
+            derived: Default::default(),
+        }
     }
 
     pub fn load(&self) -> Result<crate::config::Config> {
@@ -64,9 +72,14 @@ impl Context {
 }
 
 /// Runs the subcommand; returns the exit code on success.
-pub fn dispatch(cli: Cli) -> Result<u8> {
+pub fn dispatch(invocation: Invocation) -> Result<u8> {
+    let cli = match invocation {
+        Invocation::User(cli) => cli,
+        Invocation::TelemetrySender(args) => return telemetry_send::run(&args),
+    };
     let ctx = Context::from_cli(&cli);
-    match &cli.command {
+    let started = std::time::Instant::now();
+    let result = match &cli.command {
         Command::Status(args) => status::run(args, &ctx),
         Command::Configure(args) => configure::run(args, &ctx),
         Command::TestExport(args) => test_export::run(args, &ctx),
@@ -75,5 +88,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Id(args) => id::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
         Command::Man(args) => man::run(args, &ctx),
-    }
+    };
+    usage::record(&cli.command, &ctx, &result, started.elapsed());
+    result
 }

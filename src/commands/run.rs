@@ -4,7 +4,7 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::cli::{RUN_USAGE, RunArgs};
@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::engine::{Engine, Recorder};
 use crate::error::{Error, Result};
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
+use crate::telemetry::derive::RunObserver;
 use crate::wrap::child::{self, Ended, SpawnError};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver};
@@ -30,7 +31,13 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     let attrs = parse_attrs(&args.attrs)?;
     // Tracing never changes the outcome of the command: a problem with it is a warning,
     // and the command runs untraced.
-    let traced = match ctx.load().and_then(|c| c.settings()) {
+    let loaded = ctx.load().and_then(|c| c.settings());
+    // Usage telemetry counts the GenAI spans the receiver sees (types and counts only).
+    let observer: Option<Watch> = loaded
+        .as_ref()
+        .is_ok_and(|s| s.telemetry.switch.enabled)
+        .then(Default::default);
+    let traced = match loaded {
         Ok(settings) if settings.observability.switch.enabled => match Engine::start(&settings) {
             Ok(engine) => Some((settings, engine)),
             Err(err) => {
@@ -51,7 +58,9 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
         }
     };
     let Some((settings, engine)) = traced else {
-        return Ok(finish_untraced(program, program_args));
+        let code = finish_untraced(program, program_args);
+        hand_over(observer, ctx);
+        return Ok(code);
     };
 
     let program_name = Path::new(program).file_name().map_or_else(
@@ -97,7 +106,13 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     let receiver = if args.no_receiver {
         None
     } else {
-        start_receiver(recorder.clone(), &span, !args.no_adopt, ctx)
+        start_receiver(
+            recorder.clone(),
+            &span,
+            !args.no_adopt,
+            observer.clone(),
+            ctx,
+        )
     };
     let mut env = vec![(
         "TRACEPARENT".to_string(),
@@ -144,6 +159,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     }
     let run = engine.shutdown(flush_timeout(args, &settings));
     report_delivery(&run, &trace_id, ctx);
+    hand_over(observer, ctx);
     Ok(code)
 }
 
@@ -176,14 +192,29 @@ fn report_delivery(run: &crate::engine::RunMetrics, trace_id: &str, ctx: &Contex
     }
 }
 
+/// The run's span counts, shared with the receiver.
+type Watch = Arc<Mutex<RunObserver>>;
+
+/// Gives what the run saw to the command's usage telemetry.
+fn hand_over(observer: Option<Watch>, ctx: &Context) {
+    if let Some(observer) = observer {
+        let seen = std::mem::take(&mut *observer.lock().unwrap());
+        *ctx.derived.run.lock().unwrap() = Some(seen);
+    }
+}
+
 fn start_receiver(
     recorder: Recorder,
     span: &Span,
     adopting: bool,
+    observer: Option<Watch>,
     ctx: &Context,
 ) -> Option<Receiver> {
     let (trace_id, run_span) = (span.trace_id, span.span_id);
     let sink = Arc::new(move |mut spans: Vec<Span>| {
+        if let Some(observer) = &observer {
+            observer.lock().unwrap().observe(&spans);
+        }
         if adopting {
             adopt(&mut spans, trace_id, run_span);
         }

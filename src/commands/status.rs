@@ -15,7 +15,8 @@ use crate::engine::RunMetrics;
 use crate::engine::spool::{self, Pending};
 use crate::error::{EXIT_OK, Result};
 use crate::mask::MaskMode;
-use crate::telemetry::identity;
+use crate::telemetry::events::EventType;
+use crate::telemetry::{identity, outbox};
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -84,6 +85,18 @@ pub struct TelemetryReport {
     pub endpoint: String,
     pub endpoint_source: Source,
     pub anonymous_id: Option<String>,
+    /// `AUTOMAGIK_TELEMETRY_DEBUG`: events are printed, never sent.
+    pub debug: Sourced<bool>,
+    /// Events recorded and not sent yet.
+    pub pending_events: usize,
+    /// What would be sent: each event type and the only keys it may carry.
+    pub would_send: Vec<EventReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventReport {
+    pub event: &'static str,
+    pub keys: &'static [&'static str],
 }
 
 #[derive(Debug, Serialize)]
@@ -178,6 +191,15 @@ impl Report {
                     identity::Stored::Valid(id) => Some(id),
                     _ => None,
                 },
+                debug: settings.telemetry.debug.clone(),
+                pending_events: outbox::count(&paths.data_dir.value),
+                would_send: EventType::ALL
+                    .iter()
+                    .map(|t| EventReport {
+                        event: t.name(),
+                        keys: t.allowed_keys(),
+                    })
+                    .collect(),
             },
             limits: vec![
                 limit("queue_max_spans", &limits.queue_max_spans),
@@ -336,6 +358,26 @@ fn render(report: &Report, ctx: &Context) -> String {
     });
     let _ = writeln!(out, "  anonymous id      {id}");
     if tel.enabled {
+        let events: Vec<&str> = tel.would_send.iter().map(|e| e.event).collect();
+        let _ = writeln!(
+            out,
+            "  would send        {} (allowlisted keys only: TELEMETRY.md, or status --json)",
+            events.join(", ")
+        );
+        if tel.debug.value {
+            let _ = writeln!(
+                out,
+                "  debug             on: events are printed on stderr, nothing is sent  {}",
+                ui.dim(&format!("({})", tel.debug.source))
+            );
+        }
+        if tel.pending_events > 0 {
+            let _ = writeln!(
+                out,
+                "  pending           {} events not sent yet",
+                tel.pending_events
+            );
+        }
         let _ = writeln!(
             out,
             "  switch off with   automagik-tracing configure --no-telemetry, or DO_NOT_TRACK=1"

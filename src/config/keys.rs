@@ -53,6 +53,7 @@ pub const OBSERVABILITY_ENABLED: &str = "AUTOMAGIK_OBSERVABILITY_ENABLED";
 pub const OBSERVABILITY_PROVIDERS: &str = "AUTOMAGIK_OBSERVABILITY_PROVIDERS";
 pub const TELEMETRY_ENABLED: &str = "AUTOMAGIK_TELEMETRY_ENABLED";
 pub const TELEMETRY_ENDPOINT: &str = "AUTOMAGIK_TELEMETRY_ENDPOINT";
+pub const TELEMETRY_DEBUG: &str = "AUTOMAGIK_TELEMETRY_DEBUG";
 pub const DO_NOT_TRACK: &str = "DO_NOT_TRACK";
 pub const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
 pub const CONFIG_DIR: &str = "AUTOMAGIK_CONFIG_DIR";
@@ -170,6 +171,12 @@ pub const SETTINGS: &[SettingKey] = &[
         "telemetry.endpoint",
         Kind::Text,
         "where telemetry goes",
+    ),
+    setting(
+        TELEMETRY_DEBUG,
+        "telemetry.debug",
+        Kind::Bool,
+        "true prints each telemetry event on stderr and sends nothing",
     ),
     env_only(DO_NOT_TRACK, Kind::Bool, "1 or true turns telemetry off"),
     env_only(

@@ -126,6 +126,8 @@ pub struct ProviderKey {
 pub struct Telemetry {
     pub switch: Switch,
     pub endpoint: Sourced<String>,
+    /// `AUTOMAGIK_TELEMETRY_DEBUG`: print events instead of sending them.
+    pub debug: Sourced<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -218,6 +220,10 @@ impl Settings {
             telemetry: Telemetry {
                 switch: telemetry_switch,
                 endpoint: telemetry_endpoint,
+                debug: match flag_value(layers, TELEMETRY_DEBUG)? {
+                    Some((value, raw)) => raw.sourced(value),
+                    None => Sourced::default(false),
+                },
             },
             limits,
             paths,

@@ -60,6 +60,23 @@ impl OtlpHttp {
         })
     }
 
+    /// An exporter to a bare OTLP/HTTP traces URL: no headers, no compression (the
+    /// telemetry endpoint).
+    pub fn to_url(name: &str, url: &str) -> Result<OtlpHttp> {
+        let transport = if url.starts_with("http://") {
+            Transport::PlainHttp
+        } else {
+            Transport::Tls
+        };
+        Ok(OtlpHttp {
+            name: name.to_string(),
+            url: url.to_string(),
+            headers: HeaderMap::new(),
+            gzip: false,
+            client: shared_client(transport)?,
+        })
+    }
+
     async fn send(&self, request: &ExportTraceServiceRequest) -> Outcome {
         let mut body = request.encode_to_vec();
         let mut builder = self

@@ -1,5 +1,6 @@
 //! The anonymous ID: a random UUID v4 kept in the config dir, never derived from the
-//! machine, the user or the host. Only `id` and, later, recording an event create it.
+//! machine, the user or the host. Only `id` and recording an event create it. Beside it,
+//! the install's random salt for hashed values, which is never sent.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -60,30 +61,69 @@ pub fn ensure(config_dir: &Path) -> Result<Ensured> {
         }),
         Stored::Missing => {
             let id = new_id();
-            fs::create_dir_all(config_dir)
-                .map_err(|e| Error::io("cannot create directory", config_dir, e))?;
-            let tmp = tempfile::NamedTempFile::new_in(config_dir)
-                .map_err(|e| Error::io("cannot create a temporary file in", config_dir, e))?;
-            fs::write(tmp.path(), format!("{id}\n"))
-                .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
-            let path = id_path(config_dir);
-            match fs::hard_link(tmp.path(), &path) {
-                Ok(()) => Ok(Ensured {
+            if create_if_absent(config_dir, &id_path(config_dir), &format!("{id}\n"), 0o644)? {
+                return Ok(Ensured {
                     id,
                     created: true,
                     replaced_corrupt: false,
+                });
+            }
+            match read(config_dir) {
+                Stored::Valid(id) => Ok(Ensured {
+                    id,
+                    created: false,
+                    replaced_corrupt: false,
                 }),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match read(config_dir) {
-                    Stored::Valid(id) => Ok(Ensured {
-                        id,
-                        created: false,
-                        replaced_corrupt: false,
-                    }),
-                    _ => ensure(config_dir),
-                },
-                Err(e) => Err(Error::io("cannot create", &path, e)),
+                _ => ensure(config_dir),
             }
         }
+    }
+}
+
+/// The file of the install's salt.
+pub const SALT_FILE_NAME: &str = "telemetry_salt";
+
+/// The install's random salt (32 bytes), created on first use, readable by this user
+/// only. Never sent: it is what makes hashed values unreadable.
+pub fn salt(config_dir: &Path) -> Result<Vec<u8>> {
+    let path = config_dir.join(SALT_FILE_NAME);
+    let read = || {
+        fs::read_to_string(&path)
+            .ok()
+            .map(|t| t.trim().as_bytes().to_vec())
+    };
+    if let Some(salt) = read().filter(|s| s.len() >= 32) {
+        return Ok(salt);
+    }
+    let fresh: String = (0..32)
+        .map(|_| format!("{:02x}", fastrand::u8(..)))
+        .collect();
+    create_if_absent(config_dir, &path, &format!("{fresh}\n"), 0o600)?;
+    read()
+        .filter(|s| s.len() >= 32)
+        .ok_or_else(|| Error::failed(format!("`{}` does not hold a salt", path.display())))
+}
+
+/// Creates `path` holding `text`, whole, only if it does not exist (a hard link of a
+/// finished temp file): concurrent first calls agree on one content. Returns whether this
+/// call created it.
+fn create_if_absent(dir: &Path, path: &Path, text: &str, mode: u32) -> Result<bool> {
+    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
+    fs::write(tmp.path(), text).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io("cannot set the mode of", tmp.path(), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    match fs::hard_link(tmp.path(), path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::io("cannot create", path, e)),
     }
 }
 
@@ -137,6 +177,23 @@ mod tests {
         });
         assert!(ids.iter().all(|id| id == &ids[0]), "{ids:?}");
         assert_eq!(read(dir.path()), Stored::Valid(ids[0].clone()));
+    }
+
+    #[test]
+    fn the_salt_is_made_once_private_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = salt(dir.path()).unwrap();
+        assert_eq!(first.len(), 64);
+        assert_eq!(salt(dir.path()).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join(SALT_FILE_NAME))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod masking;
 mod settings;
 mod sink;
 mod status;
+mod telemetry;
 mod test_export;
 mod testenv;
 mod wizard;

@@ -18,7 +18,7 @@ fn provider<'a>(json: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn json_has_the_promised_shape() {
-    let env = TestEnv::new();
+    let env = TestEnv::new().without("AUTOMAGIK_TELEMETRY_ENDPOINT");
     let json = env.status_json(&[]);
     assert!(json["observability"]["enabled"].is_boolean());
     assert!(json["observability"]["reason"].is_string());
@@ -35,6 +35,17 @@ fn json_has_the_promised_shape() {
         "https://telemetry.namastex.ai/v1/traces"
     );
     assert!(json["telemetry"]["anonymous_id"].is_null());
+    assert_eq!(json["telemetry"]["pending_events"], 0);
+    let sends = json["telemetry"]["would_send"].as_array().unwrap();
+    assert_eq!(sends.len(), 8);
+    assert!(sends.iter().any(|e| {
+        e["event"] == "agent.run"
+            && e["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k == "agent.hash")
+    }));
     assert!(json["files"]["env_file"].is_null());
     assert!(
         json["files"]["config_file"]

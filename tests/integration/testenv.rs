@@ -27,14 +27,31 @@ impl TestEnv {
             _root: root,
             home,
             project,
-            vars: Vec::new(),
+            // Telemetry is on as for any user, but goes nowhere: port 9 refuses at once
+            // (no test binds a privileged port). `telemetry_to` points it at a sink.
+            vars: vec![(
+                "AUTOMAGIK_TELEMETRY_ENDPOINT".into(),
+                "http://127.0.0.1:9/v1/traces".into(),
+            )],
         }
     }
 
-    /// Adds a variable to every command this env builds.
+    /// Sets a variable for every command this env builds (replacing an earlier value).
     pub fn var(mut self, key: &str, value: &str) -> TestEnv {
+        self.vars.retain(|(k, _)| k != key);
         self.vars.push((key.into(), value.into()));
         self
+    }
+
+    /// Leaves a variable out (one `new` sets by default).
+    pub fn without(mut self, key: &str) -> TestEnv {
+        self.vars.retain(|(k, _)| k != key);
+        self
+    }
+
+    /// Sends usage telemetry to this OTLP traces URL.
+    pub fn telemetry_to(self, url: &str) -> TestEnv {
+        self.var("AUTOMAGIK_TELEMETRY_ENDPOINT", url)
     }
 
     /// The default config dir under the temp HOME.

@@ -1,0 +1,181 @@
+//! Usage telemetry for the commands: which ones record (not the read-only ones), the
+//! features each used (from its flags), and the recording itself at the end of the
+//! command: events into the outbox, the one-time notice, the detached sender.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::cli::{Command, ConfigureArgs, RunArgs};
+use crate::commands::Context;
+use crate::error::{Error, Result};
+use crate::telemetry::derive::RunObserver;
+use crate::telemetry::{Collector, EventType, notice, sender};
+
+/// What a wrapped run saw, for its events (filled by `run`).
+#[derive(Default)]
+pub struct Derived {
+    pub run: Mutex<Option<RunObserver>>,
+}
+
+/// The command's name and the features it used; `None` for commands that record nothing
+/// (`status`, `id`, `completions`, `man`).
+fn describe(command: &Command) -> Option<(&'static str, Vec<&'static str>)> {
+    let flagged = |pairs: &[(bool, &'static str)]| -> Vec<&'static str> {
+        pairs
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, f)| *f)
+            .collect()
+    };
+    Some(match command {
+        Command::Configure(args) => ("configure", configure_features(args)),
+        Command::TestExport(args) => (
+            "test-export",
+            flagged(&[
+                (args.provider.is_some(), "test_export.provider"),
+                (args.json, "test_export.json"),
+            ]),
+        ),
+        Command::Flush(args) => (
+            "flush",
+            flagged(&[
+                (args.provider.is_some(), "flush.provider"),
+                (args.json, "flush.json"),
+            ]),
+        ),
+        Command::Run(args) => ("run", run_features(args)),
+        Command::Status(_) | Command::Id(_) | Command::Completions(_) | Command::Man(_) => {
+            return None;
+        }
+    })
+}
+
+fn configure_features(args: &ConfigureArgs) -> Vec<&'static str> {
+    let with_flags = args.telemetry
+        || args.no_telemetry
+        || args.observability
+        || args.no_observability
+        || args.provider.is_some()
+        || !args.set.is_empty()
+        || !args.unset.is_empty();
+    [
+        (!with_flags, "configure.wizard"),
+        (args.provider.is_some(), "configure.provider"),
+        (!args.set.is_empty(), "configure.set"),
+        (!args.unset.is_empty(), "configure.unset"),
+        (args.telemetry, "configure.telemetry"),
+        (
+            args.observability || args.no_observability,
+            "configure.observability",
+        ),
+        (args.scope.is_some(), "configure.scope"),
+        (args.dry_run, "configure.dry_run"),
+    ]
+    .into_iter()
+    .filter_map(|(on, f)| on.then_some(f))
+    .collect()
+}
+
+fn run_features(args: &RunArgs) -> Vec<&'static str> {
+    [
+        (!args.no_receiver, "run.receiver"),
+        (!args.no_receiver && !args.no_adopt, "run.adopt"),
+        (args.name.is_some(), "run.name"),
+        (!args.attrs.is_empty(), "run.attr"),
+        (args.service_name.is_some(), "run.service_name"),
+        (args.flush_timeout.is_some(), "run.flush_timeout"),
+    ]
+    .into_iter()
+    .filter_map(|(on, f)| on.then_some(f))
+    .collect()
+}
+
+/// Records the command's events when telemetry is on. Never fails the command and never
+/// waits on the network: at worst it says why with `-v`.
+pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Duration) {
+    let Some((name, features)) = describe(command) else {
+        return;
+    };
+    // Settings that do not load (a broken .env) mean no telemetry, not a second error.
+    let Ok(settings) = ctx.load().and_then(|c| c.settings()) else {
+        return;
+    };
+    let collector = Collector::new(&settings);
+    if !collector.is_enabled() {
+        return;
+    }
+    let duration_ms = elapsed.as_millis() as u64;
+    let success = matches!(result, Ok(0));
+    collector.track_event(
+        EventType::Startup,
+        [
+            ("version", env!("CARGO_PKG_VERSION").into()),
+            ("os", std::env::consts::OS.into()),
+            ("arch", std::env::consts::ARCH.into()),
+            ("ci", settings.ci.is_some().into()),
+        ],
+    );
+    collector.track_event(
+        EventType::FeatureUsed,
+        [
+            ("command", name.into()),
+            ("feature.name", name.into()),
+            ("duration_ms", duration_ms.into()),
+            ("success", success.into()),
+        ],
+    );
+    for feature in features {
+        collector.track_event(
+            EventType::FeatureUsed,
+            [("command", name.into()), ("feature.name", feature.into())],
+        );
+    }
+    if let Err(err) = result {
+        collector.track_error(error_type(err), name);
+    }
+    if let Some(observer) = ctx.derived.run.lock().unwrap().take() {
+        for (event_type, attributes) in
+            observer.events(&|v| collector.hash(v), duration_ms, success)
+        {
+            collector.track_event(event_type, attributes);
+        }
+    }
+    match collector.finish() {
+        Ok(finished) if finished.events.is_empty() => {}
+        Ok(finished) if !finished.queued => {
+            for event in &finished.events {
+                eprintln!("{}", event.debug_line());
+            }
+        }
+        Ok(_) => {
+            let paths = &settings.paths;
+            if settings.ci.is_none() && notice::first_time(&paths.config_dir.value) {
+                eprintln!("{}", notice::NOTICE);
+            }
+            let started = std::env::current_exe().and_then(|exe| {
+                sender::spawn_detached(
+                    &exe,
+                    &paths.data_dir.value,
+                    &settings.telemetry.endpoint.value,
+                )
+            });
+            if let Err(err) = started {
+                ctx.ui
+                    .debug(&format!("telemetry sender not started: {err}"));
+            }
+        }
+        Err(err) => ctx
+            .ui
+            .debug(&format!("telemetry not recorded: {}", err.one_line())),
+    }
+}
+
+/// The kind of error, never its message.
+fn error_type(err: &Error) -> &'static str {
+    match err {
+        Error::Usage { .. } => "usage",
+        Error::BadInput { .. } => "bad_input",
+        Error::Io { .. } => "io",
+        Error::Failed { .. } => "failed",
+    }
+}

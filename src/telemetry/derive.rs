@@ -1,0 +1,322 @@
+//! What a wrapped run tells telemetry: the GenAI spans its receiver sees are counted (agent,
+//! LLM and tool spans, workflows, errors) and their framework recognised from the
+//! instrumentation scope; at the end of the run this becomes a handful of events. Counts,
+//! durations and types only: no span name, no attribute value the user wrote, and an
+//! agent's name only as a salted hash.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::events::{AttrValue, EventType};
+use crate::span::{Span, StatusCode, Value};
+
+/// Distinct agent names hashed per run at most (a run is one agent, or a few).
+const MAX_AGENT_NAMES: usize = 16;
+/// Workflow events per run at most.
+const MAX_WORKFLOW_EVENTS: usize = 20;
+
+/// An event before the privacy filter: its type and raw attributes.
+pub type RawEvent = (EventType, Vec<(String, AttrValue)>);
+
+/// Counts over the spans of one run.
+#[derive(Debug, Default)]
+pub struct RunObserver {
+    spans: u64,
+    llm_calls: u64,
+    agent_spans: u64,
+    frameworks: BTreeSet<&'static str>,
+    /// Tool type → (calls, failed calls).
+    tools: BTreeMap<String, (u64, u64)>,
+    /// (error type, component) → count.
+    errors: BTreeMap<(String, &'static str), u64>,
+    agent_names: BTreeSet<String>,
+    /// (duration ms, succeeded) per workflow span.
+    workflows: Vec<(u64, bool)>,
+}
+
+impl RunObserver {
+    pub fn observe(&mut self, spans: &[Span]) {
+        for span in spans {
+            self.spans += 1;
+            let operation = text(span, "gen_ai.operation.name");
+            let framework = framework_of(span);
+            if let Some(framework) = framework {
+                self.frameworks.insert(framework);
+            }
+            let failed = span.status.code == StatusCode::Error;
+            let component = match operation {
+                Some("chat" | "text_completion" | "generate_content" | "embeddings") => {
+                    self.llm_calls += 1;
+                    "llm"
+                }
+                Some("execute_tool") => {
+                    let tool_type = text(span, "gen_ai.tool.type").unwrap_or("function");
+                    let entry = self.tools.entry(tool_type.to_string()).or_default();
+                    entry.0 += 1;
+                    entry.1 += u64::from(failed);
+                    "tool"
+                }
+                Some("invoke_agent" | "create_agent") => {
+                    self.agent_spans += 1;
+                    if let Some(name) = text(span, "gen_ai.agent.name")
+                        && self.agent_names.len() < MAX_AGENT_NAMES
+                    {
+                        self.agent_names.insert(name.to_string());
+                    }
+                    "agent"
+                }
+                Some("invoke_workflow") => {
+                    let ms = span.end_unix_nanos.saturating_sub(span.start_unix_nanos) / 1_000_000;
+                    if self.workflows.len() < MAX_WORKFLOW_EVENTS {
+                        self.workflows.push((ms, !failed));
+                    }
+                    "workflow"
+                }
+                _ => "span",
+            };
+            if failed {
+                let error_type = text(span, "error.type")
+                    .or_else(|| exception_type(span))
+                    .unwrap_or("error");
+                *self
+                    .errors
+                    .entry((error_type.to_string(), component))
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// The run's events. `hash` turns a user-chosen name into a salted hash; the
+    /// command's own outcome (`success`, `duration_ms`) comes from the wrapper.
+    pub fn events(
+        &self,
+        hash: &dyn Fn(&str) -> String,
+        duration_ms: u64,
+        success: bool,
+    ) -> Vec<RawEvent> {
+        let framework = match self.frameworks.len() {
+            0 if self.llm_calls + self.agent_spans + self.tools.len() as u64 > 0 => "unknown",
+            0 => "none",
+            // Several instrumentations in one run (an agent framework over an LLM client):
+            // the agent framework is the one the user chose.
+            _ => self
+                .frameworks
+                .iter()
+                .find(|f| AGENT_FRAMEWORKS.contains(f))
+                .or(self.frameworks.iter().next())
+                .copied()
+                .expect("not empty"),
+        };
+        let agent_type = if self.agent_spans > 0 {
+            "agent"
+        } else if self.llm_calls > 0 {
+            "llm_app"
+        } else {
+            "command"
+        };
+        let tool_calls: u64 = self.tools.values().map(|(n, _)| n).sum();
+        let mut run: Vec<(String, AttrValue)> = vec![
+            ("agent.type".into(), agent_type.into()),
+            ("agent.framework".into(), framework.into()),
+            ("span.count".into(), self.spans.into()),
+            ("llm.count".into(), self.llm_calls.into()),
+            ("tool.count".into(), tool_calls.into()),
+            ("duration_ms".into(), duration_ms.into()),
+            ("success".into(), success.into()),
+        ];
+        if let Some(name) = self.agent_names.iter().next() {
+            run.push(("agent.hash".into(), hash(name).into()));
+        }
+        let mut events: Vec<RawEvent> = self
+            .frameworks
+            .iter()
+            .map(|f| {
+                (
+                    EventType::FrameworkSelected,
+                    vec![("framework.name".into(), (*f).into())],
+                )
+            })
+            .collect();
+        events.push((EventType::AgentRun, run));
+        for (tool_type, (calls, failed)) in &self.tools {
+            events.push((
+                EventType::ToolExecuted,
+                vec![
+                    ("tool.type".into(), tool_type.as_str().into()),
+                    ("tool.count".into(), (*calls).into()),
+                    ("agent.framework".into(), framework.into()),
+                    ("success".into(), (*failed == 0).into()),
+                ],
+            ));
+        }
+        for (error_type, component) in self.errors.keys() {
+            events.push((
+                EventType::AgentError,
+                vec![
+                    ("error.type".into(), error_type.as_str().into()),
+                    ("component".into(), (*component).into()),
+                    ("agent.framework".into(), framework.into()),
+                ],
+            ));
+        }
+        for (ms, ok) in &self.workflows {
+            let kind: AttrValue = framework.into();
+            events.push((
+                EventType::WorkflowStarted,
+                vec![("workflow.type".into(), kind.clone())],
+            ));
+            events.push((
+                EventType::WorkflowCompleted,
+                vec![
+                    ("workflow.type".into(), kind),
+                    ("duration_ms".into(), (*ms).into()),
+                    ("success".into(), (*ok).into()),
+                ],
+            ));
+        }
+        events
+    }
+}
+
+/// Frameworks an agent author picks (as opposed to the LLM client libraries under them).
+const AGENT_FRAMEWORKS: [&str; 3] = ["pydantic-ai", "agno", "langchain"];
+
+/// The framework that made the span, from its instrumentation scope or GenAI attributes.
+fn framework_of(span: &Span) -> Option<&'static str> {
+    let scope = span.scope.name.to_ascii_lowercase();
+    let known = [
+        ("pydantic-ai", "pydantic-ai"),
+        ("pydantic_ai", "pydantic-ai"),
+        ("agno", "agno"),
+        ("langchain", "langchain"),
+        ("langgraph", "langchain"),
+        ("openai", "openai"),
+        ("anthropic", "anthropic"),
+    ];
+    if let Some((_, name)) = known.iter().find(|(needle, _)| scope.contains(needle)) {
+        return Some(name);
+    }
+    text(span, "gen_ai.operation.name")?;
+    let provider = text(span, "gen_ai.provider.name")
+        .or_else(|| text(span, "gen_ai.system"))?
+        .to_ascii_lowercase();
+    known
+        .iter()
+        .find(|(needle, _)| provider.contains(needle))
+        .map(|(_, name)| *name)
+        .or(Some("unknown"))
+}
+
+fn text<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
+    match span.attribute(key)? {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn exception_type(span: &Span) -> Option<&str> {
+    span.events
+        .iter()
+        .filter(|e| e.name == "exception")
+        .flat_map(|e| &e.attributes)
+        .find(|a| a.key == "exception.type")
+        .and_then(|a| match &a.value {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::{Resource, Scope};
+    use std::sync::Arc;
+
+    fn span(scope: &str, attrs: &[(&str, &str)]) -> Span {
+        let scope = Arc::new(Scope {
+            name: scope.into(),
+            ..Default::default()
+        });
+        let mut s = Span::start("x", None, Arc::new(Resource::service("t")), scope);
+        for (k, v) in attrs {
+            s.set(k, *v);
+        }
+        s.end();
+        s
+    }
+
+    #[test]
+    fn a_pydantic_ai_run_names_its_framework_counts_and_hashes_the_agent() {
+        let mut observer = RunObserver::default();
+        let mut failed_tool = span("pydantic-ai", &[("gen_ai.operation.name", "execute_tool")]);
+        failed_tool.status.code = StatusCode::Error;
+        failed_tool.set("error.type", "ValueError");
+        observer.observe(&[
+            span(
+                "pydantic-ai",
+                &[
+                    ("gen_ai.operation.name", "invoke_agent"),
+                    ("gen_ai.agent.name", "secret-agent"),
+                ],
+            ),
+            span("pydantic-ai", &[("gen_ai.operation.name", "chat")]),
+            span("openai", &[("gen_ai.operation.name", "chat")]),
+            failed_tool,
+        ]);
+        let events = observer.events(&|v| format!("h:{}", v.len()), 42, true);
+        let run = events
+            .iter()
+            .find(|(t, _)| *t == EventType::AgentRun)
+            .unwrap();
+        let get = |key: &str| run.1.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        assert_eq!(get("agent.framework"), Some("pydantic-ai".into()));
+        assert_eq!(get("agent.type"), Some("agent".into()));
+        assert_eq!(get("llm.count"), Some(2u64.into()));
+        assert_eq!(get("tool.count"), Some(1u64.into()));
+        assert_eq!(get("agent.hash"), Some("h:12".into()));
+        let text = format!("{events:?}");
+        assert!(!text.contains("secret-agent"), "{text}");
+        assert!(events.iter().any(|(t, a)| *t == EventType::AgentError
+            && a.contains(&("error.type".into(), "ValueError".into()))));
+        assert_eq!(
+            events
+                .iter()
+                .filter(|(t, _)| *t == EventType::FrameworkSelected)
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_plain_command_is_a_command_run_with_no_framework() {
+        let mut observer = RunObserver::default();
+        observer.observe(&[span("my-script", &[])]);
+        let events = observer.events(&|v| v.into(), 5, false);
+        assert_eq!(events.len(), 1);
+        assert!(
+            events[0]
+                .1
+                .contains(&("agent.framework".into(), "none".into()))
+        );
+        assert!(
+            events[0]
+                .1
+                .contains(&("agent.type".into(), "command".into()))
+        );
+    }
+
+    #[test]
+    fn workflows_come_from_invoke_workflow_spans() {
+        let mut observer = RunObserver::default();
+        observer.observe(&[span(
+            "agno",
+            &[("gen_ai.operation.name", "invoke_workflow")],
+        )]);
+        let events = observer.events(&|v| v.into(), 5, true);
+        assert!(events.iter().any(|(t, _)| *t == EventType::WorkflowStarted));
+        assert!(
+            events
+                .iter()
+                .any(|(t, _)| *t == EventType::WorkflowCompleted)
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The outbox: recorded telemetry events waiting for the background sender, one JSON line
+//! each in `telemetry/events.jsonl` under the data dir. Small and capped (1,000 events or
+//! 1 MiB; the oldest go first). Every read or write holds the file's lock for a moment
+//! only, so a command appending never waits on a sender that is sending.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
+
+use super::events::Event;
+use crate::error::{Error, Result};
+
+pub const MAX_EVENTS: usize = 1_000;
+pub const MAX_BYTES: usize = 1024 * 1024;
+
+pub fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("telemetry")
+}
+
+pub fn path(data_dir: &Path) -> PathBuf {
+    dir(data_dir).join("events.jsonl")
+}
+
+/// Appends events, then drops the oldest while over the caps.
+pub fn append(data_dir: &Path, events: &[Event]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for event in events {
+        lines.extend(serde_json::to_vec(event).expect("events serialise"));
+        lines.push(b'\n');
+    }
+    let dir = dir(data_dir);
+    fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create directory", &dir, e))?;
+    let path = path(data_dir);
+    let mut file = open_locked(&path)?;
+    file.seek(SeekFrom::End(0))
+        .and_then(|_| file.write_all(&lines))
+        .map_err(|e| Error::io("cannot write", &path, e))?;
+    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    if size > MAX_BYTES || size / 64 > MAX_EVENTS {
+        let kept = read_from(&mut file, &path)?;
+        write_capped(&mut file, &path, kept)?;
+    }
+    Ok(())
+}
+
+/// Every pending event, oldest first; lines that do not parse are skipped.
+pub fn read(data_dir: &Path) -> Result<Vec<Event>> {
+    let path = path(data_dir);
+    match OpenOptions::new().read(true).write(true).open(&path) {
+        Ok(mut file) => {
+            file.lock()
+                .map_err(|e| Error::io("cannot lock", &path, e))?;
+            read_from(&mut file, &path)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(Error::io("cannot open", &path, e)),
+    }
+}
+
+/// How many events are pending, without locking or creating anything (for `status`).
+pub fn count(data_dir: &Path) -> usize {
+    fs::read_to_string(path(data_dir)).map_or(0, |text| text.lines().count())
+}
+
+/// Removes the events with these ids (they were delivered).
+pub fn remove(data_dir: &Path, ids: &HashSet<String>) -> Result<()> {
+    let path = path(data_dir);
+    let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("cannot open", &path, e)),
+    };
+    file.lock()
+        .map_err(|e| Error::io("cannot lock", &path, e))?;
+    let kept: Vec<Event> = read_from(&mut file, &path)?
+        .into_iter()
+        .filter(|e| !ids.contains(&e.id))
+        .collect();
+    write_capped(&mut file, &path, kept)
+}
+
+/// Forgets every pending event (a new anonymous ID must not be sent beside the old one).
+pub fn clear(data_dir: &Path) -> Result<()> {
+    match fs::remove_file(path(data_dir)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::io("cannot delete", &path(data_dir), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn open_locked(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("cannot open", path, e))?;
+    file.lock().map_err(|e| Error::io("cannot lock", path, e))?;
+    Ok(file)
+}
+
+fn read_from(file: &mut File, path: &Path) -> Result<Vec<Event>> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0))
+        .and_then(|_| file.read_to_string(&mut text))
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    Ok(text
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect())
+}
+
+/// Rewrites the file in place (under its lock) with the newest events that fit the caps.
+fn write_capped(file: &mut File, path: &Path, mut events: Vec<Event>) -> Result<()> {
+    if events.len() > MAX_EVENTS {
+        events.drain(..events.len() - MAX_EVENTS);
+    }
+    let mut lines: Vec<Vec<u8>> = events
+        .iter()
+        .map(|e| {
+            let mut line = serde_json::to_vec(e).expect("events serialise");
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    while lines.iter().map(Vec::len).sum::<usize>() > MAX_BYTES {
+        lines.remove(0);
+    }
+    let bytes = lines.concat();
+    file.set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)))
+        .and_then(|_| file.write_all(&bytes))
+        .map_err(|e| Error::io("cannot write", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::events::EventType;
+
+    fn event(n: usize) -> Event {
+        Event {
+            id: format!("id-{n}"),
+            event_type: EventType::FeatureUsed,
+            time_unix_nanos: n as u64,
+            anonymous_id: "a".into(),
+            session_id: "s".into(),
+            attributes: Default::default(),
+        }
+    }
+
+    #[test]
+    fn appended_events_read_back_and_delivered_ones_go() {
+        let dir = tempfile::tempdir().unwrap();
+        append(dir.path(), &[event(1), event(2)]).unwrap();
+        append(dir.path(), &[event(3)]).unwrap();
+        assert_eq!(read(dir.path()).unwrap().len(), 3);
+        remove(dir.path(), &["id-1".to_string(), "id-3".to_string()].into()).unwrap();
+        let left = read(dir.path()).unwrap();
+        assert_eq!(left, vec![event(2)]);
+    }
+
+    #[test]
+    fn the_oldest_go_past_a_thousand_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let events: Vec<Event> = (0..1_200).map(event).collect();
+        append(dir.path(), &events).unwrap();
+        let kept = read(dir.path()).unwrap();
+        assert_eq!(kept.len(), MAX_EVENTS);
+        assert_eq!(kept[0].id, "id-200");
+    }
+
+    #[test]
+    fn nothing_pending_reads_as_empty_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read(dir.path()).unwrap().is_empty());
+        assert!(!path(dir.path()).exists());
+    }
+}

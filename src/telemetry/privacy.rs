@@ -1,0 +1,144 @@
+//! The privacy filter every telemetry attribute passes: the event type's exact allowlist of
+//! keys, then string values scrubbed (anything that looks like an email, IP address, card
+//! number, SSN, API key, URL or path becomes `[REDACTED]`; control characters go), then
+//! capped at 50 characters. And the salted hash for values that must be countable but not
+//! readable (an agent's name).
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::events::{AttrValue, EventType};
+use crate::mask::patterns;
+
+/// The longest string value sent, in characters.
+pub const MAX_VALUE_CHARS: usize = 50;
+/// What a value that looked personal or secret becomes.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// The attributes of `raw` this event type may carry, each value scrubbed and capped.
+pub fn filter<K: AsRef<str>>(
+    event_type: EventType,
+    raw: impl IntoIterator<Item = (K, AttrValue)>,
+) -> BTreeMap<String, AttrValue> {
+    let allowed = event_type.allowed_keys();
+    raw.into_iter()
+        .filter(|(key, _)| allowed.contains(&key.as_ref()))
+        .map(|(key, value)| {
+            let value = match value {
+                AttrValue::Str(text) => AttrValue::Str(scrub(&text)),
+                other => other,
+            };
+            (key.as_ref().to_string(), value)
+        })
+        .collect()
+}
+
+/// A string value fit to send: control characters removed, `[REDACTED]` when it holds
+/// anything personal or secret, at most [`MAX_VALUE_CHARS`] characters.
+pub fn scrub(text: &str) -> String {
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    if looks_sensitive(&clean) {
+        return REDACTED.to_string();
+    }
+    let capped: String = clean.chars().take(MAX_VALUE_CHARS).collect();
+    // Cutting cannot create a match in practice; checking again costs nothing.
+    if looks_sensitive(&capped) {
+        return REDACTED.to_string();
+    }
+    capped
+}
+
+pub(crate) fn looks_sensitive(text: &str) -> bool {
+    !patterns::find(text.as_bytes()).is_empty() || has_url(text) || has_path(text)
+}
+
+/// `scheme://` anywhere, or a `www.` host.
+fn has_url(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("://") || lower.contains("www.")
+}
+
+/// A home-directory or absolute path: `~/`, `/home/`, `/Users/`, `/root`, `C:\`, or any
+/// string with two or more path separators (`a/b/c`), which names files, not features.
+fn has_path(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with('~')
+        || lower.contains("/home/")
+        || lower.contains("/users/")
+        || lower.contains("/root")
+        || lower.contains(":\\")
+    {
+        return true;
+    }
+    text.matches(['/', '\\']).count() >= 2
+}
+
+/// `h:` and the first 16 hex digits of `sha256(salt + value)`: the same value gives the
+/// same hash on this install, and nobody without the salt can tell what it was.
+pub fn hash(salt: &[u8], value: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(value.as_bytes());
+    let digest = hasher.finalize();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("h:{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plans_case_keeps_the_agent_type_and_drops_the_rest() {
+        let kept = filter(
+            EventType::AgentRun,
+            [
+                ("agent.type", AttrValue::from("simple")),
+                ("user_message", "My SSN is 123-45-6789".into()),
+                ("api_key", "sk-secret".into()),
+            ],
+        );
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept["agent.type"], AttrValue::from("simple"));
+    }
+
+    #[test]
+    fn allowed_keys_still_lose_personal_values() {
+        for hostile in [
+            "mail me: jane.doe@example.com",
+            "key sk-proj-abcdefghijklmnopqrstuvwxyz123456",
+            "0123456789abcdef0123456789abcdef01",
+            "card 4111 1111 1111 1111",
+            "ssn 123-45-6789",
+            "from 192.168.1.20",
+            "see https://internal.example.com/x",
+            "/home/jane/projects/secret-agent",
+            "~/agents/mine.py",
+            "C:\\Users\\jane\\agent.py",
+        ] {
+            let kept = filter(
+                EventType::AgentError,
+                [("error.type", AttrValue::from(hostile))],
+            );
+            assert_eq!(kept["error.type"], AttrValue::from(REDACTED), "{hostile}");
+        }
+    }
+
+    #[test]
+    fn long_values_are_capped_and_control_characters_removed() {
+        let long = "TimeoutError".repeat(10);
+        assert_eq!(scrub(&long).chars().count(), MAX_VALUE_CHARS);
+        assert_eq!(scrub("Value\u{0}Error\n"), "ValueError");
+        assert_eq!(scrub("ünïcødé_error").chars().count(), 13);
+    }
+
+    #[test]
+    fn hashes_are_stable_per_salt_and_differ_across_salts() {
+        let a = hash(b"salt-1", "my-agent");
+        assert_eq!(a, hash(b"salt-1", "my-agent"));
+        assert_ne!(a, hash(b"salt-2", "my-agent"));
+        assert_eq!(a.len(), 18);
+        assert!(a.starts_with("h:"));
+    }
+}

@@ -1,0 +1,112 @@
+//! Sending telemetry without slowing anything: a command only appends its events to the
+//! outbox and starts a detached sender (the hidden `telemetry-send` subcommand) that posts
+//! them as OTLP spans with a 2 s deadline and exits; what it could not send stays for the
+//! next one. Rust agents using the library call [`send_pending`] themselves.
+
+use std::collections::HashSet;
+use std::fs::OpenOptions;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::outbox;
+use crate::error::{Error, Result};
+use crate::export::Exporter as _;
+use crate::export::otlp_http::OtlpHttp;
+use crate::span::{Resource, Scope, into_request};
+
+/// The first argument of the binary that makes it the sender (not a user subcommand: it
+/// is kept out of `--help`, completions and man pages).
+pub const SENDER_ARG: &str = "telemetry-send";
+/// How long a sender may take, connection included.
+pub const SEND_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Starts the sender in the background and returns at once: no stdio (a pipe held open
+/// would keep a caller waiting), its own process group (a Ctrl-C meant for the command does
+/// not reach it), never waited on.
+pub fn spawn_detached(exe: &Path, data_dir: &Path, endpoint: &str) -> std::io::Result<()> {
+    let mut command = Command::new(exe);
+    command
+        .arg(SENDER_ARG)
+        .arg("--outbox-dir")
+        .arg(data_dir)
+        .arg("--endpoint")
+        .arg(endpoint)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    command.spawn().map(drop)
+}
+
+/// What one send did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    pub delivered: usize,
+    /// Left in the outbox for the next sender.
+    pub kept: usize,
+    /// Another sender was already at work; this one did nothing.
+    pub busy: bool,
+}
+
+/// Posts every pending event to `endpoint` as one OTLP request, within `deadline`, and
+/// removes what was delivered.
+pub fn send_pending(data_dir: &Path, endpoint: &str, deadline: Duration) -> Result<Sent> {
+    let dir = outbox::dir(data_dir);
+    let lock_path = dir.join("sender.lock");
+    let events = outbox::read(data_dir)?;
+    if events.is_empty() {
+        return Ok(Sent::default());
+    }
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io("cannot open", &lock_path, e))?;
+    if lock.try_lock().is_err() {
+        return Ok(Sent {
+            busy: true,
+            ..Default::default()
+        });
+    }
+    let resource = Arc::new(Resource::service("automagik-tracing"));
+    let scope = Arc::new(Scope {
+        name: "automagik-tracing.telemetry".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        ..Default::default()
+    });
+    let request = into_request(
+        events
+            .iter()
+            .map(|e| e.to_span(&resource, &scope))
+            .collect(),
+    );
+    let exporter = OtlpHttp::to_url("telemetry", endpoint)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::failed(format!("cannot start the telemetry sender: {e}")))?;
+    let delivered = runtime.block_on(async {
+        tokio::time::timeout(deadline, exporter.export(&request))
+            .await
+            .is_ok_and(|outcome| outcome.is_delivered())
+    });
+    if !delivered {
+        return Ok(Sent {
+            kept: events.len(),
+            ..Default::default()
+        });
+    }
+    let ids: HashSet<String> = events.iter().map(|e| e.id.clone()).collect();
+    outbox::remove(data_dir, &ids)?;
+    Ok(Sent {
+        delivered: events.len(),
+        ..Default::default()
+    })
+}
