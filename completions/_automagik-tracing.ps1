@@ -146,7 +146,7 @@ Register-ArgumentCompleter -Native -CommandName 'automagik-tracing' -ScriptBlock
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from this file instead of `.env` in the working directory')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]')
-            [CompletionResult]::new('--reset', '--reset', [CompletionResultType]::ParameterName, 'Replace the ID with a new random one')
+            [CompletionResult]::new('--reset', '--reset', [CompletionResultType]::ParameterName, 'Replace the ID with a new random one (events not yet sent under the old one are dropped)')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (NO_COLOR=1 does the same)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only, no warnings or notes')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only, no warnings or notes')

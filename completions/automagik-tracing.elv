@@ -137,7 +137,7 @@ set edit:completion:arg-completer[automagik-tracing] = {|@words|
             cand --env-file 'Read variables from this file instead of `.env` in the working directory'
             cand --config-dir 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]'
             cand --data-dir 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]'
-            cand --reset 'Replace the ID with a new random one'
+            cand --reset 'Replace the ID with a new random one (events not yet sent under the old one are dropped)'
             cand --no-color 'Never colour the output (NO_COLOR=1 does the same)'
             cand -q 'Print errors only, no warnings or notes'
             cand --quiet 'Print errors only, no warnings or notes'

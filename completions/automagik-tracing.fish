@@ -128,7 +128,7 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
-complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l reset -d 'Replace the ID with a new random one'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l reset -d 'Replace the ID with a new random one (events not yet sent under the old one are dropped)'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -s q -l quiet -d 'Print errors only, no warnings or notes'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'

@@ -365,7 +365,7 @@ Examples:
   automagik-tracing id
   automagik-tracing id --reset     forget the old ID and make a new one")]
 pub struct IdArgs {
-    /// Replace the ID with a new random one
+    /// Replace the ID with a new random one (events not yet sent under the old one are dropped)
     #[arg(long)]
     pub reset: bool,
 }

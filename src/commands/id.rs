@@ -1,15 +1,18 @@
-//! `id`: print the anonymous telemetry ID, creating it on first use; `--reset` replaces it.
+//! `id`: print the anonymous telemetry ID, creating it on first use; `--reset` replaces it
+//! (and forgets the events not yet sent under the old one).
 
 use crate::cli::IdArgs;
 use crate::commands::Context;
 use crate::error::{EXIT_OK, Result};
-use crate::telemetry::identity;
+use crate::telemetry::{identity, outbox};
 
 pub fn run(args: &IdArgs, ctx: &Context) -> Result<u8> {
     let config = ctx.load()?;
     let dir = &config.paths.config_dir.value;
     let id = if args.reset {
         let id = identity::reset(dir)?;
+        // Events recorded under the old ID are not sent with it any more.
+        outbox::clear(&config.paths.data_dir.value)?;
         ctx.ui
             .note("made a new anonymous ID; the old one is forgotten");
         id

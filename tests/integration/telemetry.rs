@@ -87,7 +87,12 @@ fn a_command_sends_its_events_with_a_stable_anonymous_id() {
             .all(|e| attr(e, "user.anonymous_id") == Some(&id))
     );
 
+    // A pending event under the old ID is dropped by the reset, not sent with the new one.
+    let outbox = env.home.join(".local/share/automagik/telemetry/events.jsonl");
+    std::fs::create_dir_all(outbox.parent().unwrap()).unwrap();
+    std::fs::write(&outbox, "{}\n").unwrap();
     env.cmd().args(["id", "--reset"]).assert().success();
+    assert!(!outbox.exists());
     let count = sink.requests().len();
     env.cmd()
         .args(["test-export", "--provider", "local"])
