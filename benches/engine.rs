@@ -3,8 +3,8 @@
 //! rate and CPU per million spans at a sustained 10,000 spans/s, peak memory with a dead
 //! provider, and the cost of content masking (throughput of spans carrying prompts with
 //! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
-//! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=masking` runs only the
-//! masking figures.
+//! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=throughput` runs only the
+//! plain end-to-end figure, `BENCH_ONLY=masking` only the masking figures.
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -180,6 +180,15 @@ fn main() {
     let (url, _bytes) = discarding_sink();
     if std::env::var("BENCH_ONLY").as_deref() == Ok("masking") {
         masking(&url);
+        return;
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("throughput") {
+        let n = 1_000_000;
+        let (exported, secs) = throughput(&url, false, MaskMode::None, spans(n));
+        println!(
+            "end-to-end plain: {:.0} spans/s ({exported} of {n})",
+            exported as f64 / secs
+        );
         return;
     }
 

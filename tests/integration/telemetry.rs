@@ -88,7 +88,9 @@ fn a_command_sends_its_events_with_a_stable_anonymous_id() {
     );
 
     // A pending event under the old ID is dropped by the reset, not sent with the new one.
-    let outbox = env.home.join(".local/share/automagik/telemetry/events.jsonl");
+    let outbox = env
+        .home
+        .join(".local/share/automagik/telemetry/events.jsonl");
     std::fs::create_dir_all(outbox.parent().unwrap()).unwrap();
     std::fs::write(&outbox, "{}\n").unwrap();
     env.cmd().args(["id", "--reset"]).assert().success();
