@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use automagik_tracing::engine::flush::flush_spool;
 use automagik_tracing::engine::spool::{self, SpoolWriter};
 use automagik_tracing::export;
+use automagik_tracing::mask::{MaskMode, Masker};
 use automagik_tracing::span::{Resource, Scope, into_request};
 use automagik_tracing::{Config, LoadOptions};
 use common::{discarding_sink, genai_span};
@@ -65,6 +66,7 @@ fn bench(records: usize, spans_per_record: usize) {
         &spool::provider_dir(&data_dir, "otlp"),
         &data_dir,
         exporter.as_ref(),
+        &Masker::new(MaskMode::None, &[]),
         Instant::now() + Duration::from_secs(600),
         &mut |_| {},
     ));

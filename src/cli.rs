@@ -119,6 +119,20 @@ struct SenderCli {
     args: TelemetrySendArgs,
 }
 
+/// A number of seconds for a timeout: more than 0, at most a day.
+fn seconds(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 {
+        Ok(secs)
+    } else {
+        Err(format!(
+            "`{text}` is out of range: give more than 0 and at most 86400 seconds"
+        ))
+    }
+}
+
 /// Every provider name, the local store included.
 const PROVIDER_NAMES: [&str; 7] = [
     "langfuse",
@@ -258,7 +272,7 @@ pub struct TestExportArgs {
     pub json: bool,
 
     /// Seconds to wait for each provider
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = seconds)]
     pub timeout: f64,
 }
 
@@ -288,7 +302,7 @@ pub struct FlushArgs {
     pub json: bool,
 
     /// Give up after this many seconds in all; what is left stays in the spool
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = seconds)]
     pub timeout: f64,
 }
 
@@ -343,7 +357,7 @@ pub struct RunArgs {
     pub no_adopt: bool,
 
     /// Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
     pub flush_timeout: Option<f64>,
 
     /// The command and its arguments

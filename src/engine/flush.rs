@@ -1,16 +1,22 @@
 //! Delivering a provider's spool: records oldest first through the provider's exporter,
 //! one at a time, stopping at the first failure (the provider is down or refuses; the rest
-//! would fail the same way). A segment is deleted once each of its readable records got a
-//! 2xx; a partly delivered one is rewritten with what is left, so it is not sent twice.
+//! would fail the same way). Each record is masked as the provider's mask mode says *now*
+//! (a mode made stricter since the record was spooled applies), and a 413 is answered by
+//! splitting as the workers do. A segment is deleted once each of its readable records got
+//! a 2xx; a partly delivered one is rewritten with what is left, so it is not sent twice.
 //! Damaged records are copied to the quarantine folder and never sent.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use super::spool::{self, Claim, Entry};
-use crate::export::{Cause, Exporter, Outcome};
+use super::oversize::{Oversize, after_413};
+use super::spool::{self, Claim, Entry, Segment, Taken};
+use crate::export::{BoxFuture, Cause, Exporter, Outcome};
+use crate::mask::{MaskMode, Masker};
+use crate::span::{into_request, into_spans};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
 /// What happened to one record, as it happens (for a progress bar).
 #[derive(Debug, Clone, PartialEq)]
@@ -21,9 +27,9 @@ pub enum Step {
     Failed,
     /// Not attempted: after a failure, past the deadline, or held by another process.
     Skipped,
-    /// Damaged bytes, copied to this file (`None` when even the copy failed: then they
-    /// stay in the segment).
-    Quarantined(Option<PathBuf>),
+    /// Damaged bytes, copied to the quarantine folder (or left in place when even the
+    /// copy failed).
+    Quarantined,
     /// Something the user should read, naming the file.
     Warning(String),
 }
@@ -38,6 +44,8 @@ pub struct FlushReport {
     pub failed_records: u64,
     pub skipped_records: u64,
     pub quarantined_records: u64,
+    /// Spans left out of delivered records: too large even alone, or not maskable.
+    pub dropped_spans: u64,
     /// Segments another process held (a run still writing, another flush).
     pub busy_segments: u64,
     /// The failure that stopped this provider, if one did.
@@ -46,28 +54,55 @@ pub struct FlushReport {
     pub warnings: Vec<String>,
 }
 
-impl FlushReport {
-    /// Every readable record was delivered.
-    pub fn complete(&self) -> bool {
-        self.failed_records == 0 && self.skipped_records == 0 && self.busy_segments == 0
-    }
-}
-
-/// Flushes the spool in `dir` through `exporter`, giving up at `deadline` (what is left
-/// stays). Damaged records go to `quarantine` (a provider's quarantine dir).
+/// Flushes the spool in `dir` through `exporter`, each record masked by `masker`, giving
+/// up at `deadline` (what is left stays). Damaged records go to the provider's quarantine
+/// folder under `data_dir`.
 pub async fn flush_spool(
     dir: &Path,
     data_dir: &Path,
     exporter: &dyn Exporter,
+    masker: &Masker,
     deadline: Instant,
     on_step: &mut dyn FnMut(&Step),
 ) -> FlushReport {
-    let mut report = FlushReport {
-        provider: exporter.name().to_string(),
-        endpoint: exporter.endpoint().to_string(),
-        ..Default::default()
+    let mut flush = Flush {
+        report: FlushReport {
+            provider: exporter.name().to_string(),
+            endpoint: exporter.endpoint().to_string(),
+            ..Default::default()
+        },
+        exporter,
+        masker,
+        data_dir,
+        deadline,
+        stopped: false,
+        on_step,
     };
-    let mut step = |report: &mut FlushReport, step: Step| {
+    match spool::segments(dir) {
+        Ok(segments) => {
+            for segment in &segments {
+                flush.segment(segment).await;
+            }
+        }
+        Err(err) => flush.step(Step::Warning(err.one_line())),
+    }
+    flush.report
+}
+
+struct Flush<'a> {
+    report: FlushReport,
+    exporter: &'a dyn Exporter,
+    masker: &'a Masker,
+    data_dir: &'a Path,
+    deadline: Instant,
+    /// A record failed: the rest of this provider's spool waits for the next flush.
+    stopped: bool,
+    on_step: &'a mut dyn FnMut(&Step),
+}
+
+impl Flush<'_> {
+    fn step(&mut self, step: Step) {
+        let report = &mut self.report;
         match &step {
             Step::Delivered { spans } => {
                 report.delivered_records += 1;
@@ -75,104 +110,168 @@ pub async fn flush_spool(
             }
             Step::Failed => report.failed_records += 1,
             Step::Skipped => report.skipped_records += 1,
-            Step::Quarantined(_) => report.quarantined_records += 1,
+            Step::Quarantined => report.quarantined_records += 1,
             Step::Warning(text) => report.warnings.push(text.clone()),
         }
-        on_step(&step);
-    };
-    let segments = match spool::segments(dir) {
-        Ok(segments) => segments,
-        Err(err) => {
-            step(&mut report, Step::Warning(err.one_line()));
-            return report;
+        (self.on_step)(&step);
+    }
+
+    fn skip_all(&mut self, segment: &Segment) {
+        for _ in 0..spool::pending_in(&segment.path).records {
+            self.step(Step::Skipped);
         }
-    };
-    let mut stopped = false;
-    for segment in segments {
-        let Some(mut claim) = Claim::take(&segment) else {
-            report.busy_segments += 1;
-            let records = spool::pending_in(&segment.path).records;
-            for _ in 0..records {
-                step(&mut report, Step::Skipped);
+    }
+
+    async fn segment(&mut self, segment: &Segment) {
+        let mut claim = match Claim::take(segment) {
+            Ok(Taken::Mine(claim)) => claim,
+            Ok(Taken::Gone) => return,
+            Ok(Taken::Busy) => {
+                self.report.busy_segments += 1;
+                return self.skip_all(segment);
             }
-            continue;
+            Err(err) => {
+                self.step(Step::Warning(err.one_line()));
+                return self.skip_all(segment);
+            }
         };
         let entries = match claim.read() {
             Ok(entries) => entries,
             Err(err) => {
-                step(&mut report, Step::Warning(err.one_line()));
-                for _ in 0..spool::pending_in(&segment.path).records {
-                    step(&mut report, Step::Skipped);
-                }
-                continue;
+                self.step(Step::Warning(err.one_line()));
+                return self.skip_all(segment);
             }
         };
-        let mut keep: Vec<&[u8]> = Vec::new();
-        for entry in &entries {
+        let total = entries.len();
+        let mut keep: Vec<Vec<u8>> = Vec::new();
+        for entry in entries {
             match entry {
                 Entry::Damaged { offset, bytes } => {
-                    let copied =
-                        spool::quarantine(data_dir, &report.provider, claim.path(), *offset, bytes);
-                    let warning = match &copied {
-                        Ok(copy) => format!(
-                            "`{}`: a damaged record at byte {offset} was skipped and copied to `{}`",
-                            claim.path().display(),
-                            copy.display()
-                        ),
-                        Err(err) => {
-                            keep.push(bytes);
-                            format!(
-                                "`{}`: a damaged record at byte {offset} was skipped and left in place ({})",
-                                claim.path().display(),
-                                err.one_line()
-                            )
-                        }
-                    };
-                    step(&mut report, Step::Warning(warning));
-                    step(&mut report, Step::Quarantined(copied.ok()));
+                    if !self.quarantine(claim.path(), offset, &bytes) {
+                        keep.push(bytes);
+                    }
                 }
                 Entry::Record {
                     spans,
                     request,
                     raw,
                 } => {
-                    if stopped || Instant::now() >= deadline {
+                    if !self.record(spans, request).await {
                         keep.push(raw);
-                        step(&mut report, Step::Skipped);
-                        continue;
-                    }
-                    let outcome =
-                        match tokio::time::timeout_at(deadline.into(), exporter.export(request))
-                            .await
-                        {
-                            Ok(outcome) => outcome,
-                            Err(_) => Outcome::Retryable {
-                                cause: Cause::Timeout,
-                                retry_after: None,
-                                message: "the flush timeout ran out".into(),
-                            },
-                        };
-                    if outcome.is_delivered() {
-                        step(&mut report, Step::Delivered { spans: *spans });
-                    } else {
-                        keep.push(raw);
-                        stopped = true;
-                        report.failure = Some(outcome);
-                        step(&mut report, Step::Failed);
                     }
                 }
             }
         }
-        let outcome = if keep.is_empty() {
+        let kept: Vec<&[u8]> = keep.iter().map(Vec::as_slice).collect();
+        let done = if kept.is_empty() {
             claim.remove()
-        } else if keep.len() < entries.len() {
-            claim.keep_only(&keep)
+        } else if kept.len() < total {
+            claim.keep_only(&kept)
         } else {
             Ok(())
         };
-        if let Err(err) = outcome {
-            step(&mut report, Step::Warning(err.one_line()));
+        if let Err(err) = done {
+            self.step(Step::Warning(err.one_line()));
         }
     }
-    report
+
+    /// Copies damaged bytes aside; false when even that failed (they stay in place).
+    fn quarantine(&mut self, segment: &Path, offset: u64, bytes: &[u8]) -> bool {
+        let provider = self.report.provider.clone();
+        let (warning, copied) = match spool::quarantine(
+            self.data_dir,
+            &provider,
+            segment,
+            offset,
+            bytes,
+        ) {
+            Ok(copy) => (
+                format!(
+                    "`{}`: a damaged record at byte {offset} was skipped and copied to `{}`",
+                    segment.display(),
+                    copy.display()
+                ),
+                true,
+            ),
+            Err(err) => (
+                format!(
+                    "`{}`: a damaged record at byte {offset} was skipped and left in place ({})",
+                    segment.display(),
+                    err.one_line()
+                ),
+                false,
+            ),
+        };
+        self.step(Step::Warning(warning));
+        self.step(Step::Quarantined);
+        copied
+    }
+
+    /// Sends one record; true when it was delivered (and may leave the spool).
+    async fn record(&mut self, spans: u64, request: Request) -> bool {
+        if self.stopped || Instant::now() >= self.deadline {
+            self.step(Step::Skipped);
+            return false;
+        }
+        let (request, unmaskable) = self.masked(request);
+        match deliver(self.exporter, self.deadline, request, false).await {
+            Ok(too_large) => {
+                self.report.dropped_spans += too_large + unmaskable;
+                self.step(Step::Delivered { spans });
+                true
+            }
+            Err(outcome) => {
+                self.stopped = true;
+                self.report.failure = Some(outcome);
+                self.step(Step::Failed);
+                false
+            }
+        }
+    }
+
+    /// The request as the provider's current mask mode says, and how many spans could
+    /// not be masked (they are left out: masking fails closed).
+    fn masked(&self, request: Request) -> (Request, u64) {
+        if self.masker.mode() == MaskMode::None {
+            return (request, 0);
+        }
+        let (mut spans, _) = into_spans(request);
+        let failed = self.masker.mask_batch(&mut spans) as u64;
+        (into_request(spans), failed)
+    }
+}
+
+/// Delivers the request, splitting on a 413; returns the spans dropped as too large, or
+/// the outcome that stopped it.
+fn deliver(
+    exporter: &dyn Exporter,
+    deadline: Instant,
+    request: Request,
+    shrunk: bool,
+) -> BoxFuture<'_, Result<u64, Outcome>> {
+    Box::pin(async move {
+        let attempt = exporter.export(&request);
+        let outcome = tokio::time::timeout_at(deadline.into(), attempt)
+            .await
+            .unwrap_or_else(|_| Outcome::Retryable {
+                cause: Cause::Timeout,
+                retry_after: None,
+                message: "the flush timeout ran out".into(),
+            });
+        match outcome {
+            Outcome::Delivered { .. } => Ok(0),
+            Outcome::Permanent {
+                cause: Cause::Http(413),
+                ..
+            } => match after_413(&request, shrunk) {
+                Oversize::Halves(left, right) => {
+                    let dropped = deliver(exporter, deadline, left, shrunk).await?;
+                    Ok(dropped + deliver(exporter, deadline, right, shrunk).await?)
+                }
+                Oversize::Shrunk(smaller) => deliver(exporter, deadline, smaller, true).await,
+                Oversize::Drop => Ok(1),
+            },
+            other => Err(other),
+        }
+    })
 }

@@ -27,13 +27,15 @@ pub mod flush;
 pub mod intake;
 mod masking;
 pub mod metrics;
+mod oversize;
 mod retry;
 pub mod spool;
+mod spooler;
 mod worker;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -50,7 +52,8 @@ use crate::span::Span;
 use metrics::{ExporterMetrics, reason};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 use spool::SpoolWriter;
-use worker::{Phase, keep_for_flush};
+use spooler::{SpoolQueue, Spooler};
+use worker::Phase;
 
 /// Spans per batch at most.
 pub const BATCH_MAX_SPANS: usize = 512;
@@ -284,22 +287,26 @@ impl Background {
         else {
             return;
         };
-        runtime.block_on(async move {
+        let writers = self
+            .exporters
+            .iter()
+            .map(|exporter| {
+                let root = self.options.spool_dir.as_ref()?;
+                Some(SpoolWriter::new(
+                    root.join(exporter.name()),
+                    self.options.spool_max_bytes,
+                ))
+            })
+            .collect();
+        let spooler = Spooler::start(writers, self.metrics.clone());
+        let spool = spooler.queue();
+        let deadline = runtime.block_on(async move {
             let (phase_tx, phase_rx) = watch::channel(Phase::Running);
             let mut queues = Vec::new();
             let mut workers = tokio::task::JoinSet::new();
             for (index, exporter) in self.exporters.iter().enumerate() {
                 let (tx, rx) = mpsc::channel(EXPORTER_QUEUE_BATCHES);
-                let spool = self.options.spool_dir.as_ref().map(|root| {
-                    Arc::new(Mutex::new(SpoolWriter::new(
-                        root.join(exporter.name()),
-                        self.options.spool_max_bytes,
-                    )))
-                });
-                queues.push(Queue {
-                    tx,
-                    spool: spool.clone(),
-                });
+                queues.push(tx);
                 let worker = worker::Worker {
                     exporter: exporter.clone(),
                     metrics: self.metrics.clone(),
@@ -307,10 +314,14 @@ impl Background {
                     retry: self.options.retry,
                     phase: phase_rx.clone(),
                     breaker: Default::default(),
-                    spool,
+                    spool: spool.clone(),
                 };
                 workers.spawn(worker.run(rx));
             }
+            let fan_out = FanOut {
+                queues,
+                spool,
+            };
             let mut batch = Batch::default();
             let deadline = loop {
                 let flush_at = batch.first_at.map(|t| t + self.options.batch_timeout);
@@ -321,28 +332,33 @@ impl Background {
                         let _ = phase_tx.send(Phase::Stopping { deadline });
                         spans.close();
                         while let Ok(item) = spans.try_recv() {
-                            self.add(&mut batch, item, &queues);
+                            self.add(&mut batch, item, &fan_out);
                         }
                         break deadline;
                     }
                     item = spans.recv() => match item {
-                        Some(item) => self.add(&mut batch, item, &queues),
+                        Some(item) => self.add(&mut batch, item, &fan_out),
                         None => break Instant::now() + Duration::from_secs(1),
                     },
-                    _ = sleep_until(flush_at), if flush_at.is_some() => self.dispatch(&mut batch, &queues),
+                    _ = sleep_until(flush_at), if flush_at.is_some() => self.dispatch(&mut batch, &fan_out),
                 }
             };
-            self.dispatch(&mut batch, &queues);
-            drop(queues);
+            self.dispatch(&mut batch, &fan_out);
+            drop(fan_out);
             // At the deadline the workers spool what they hold and what is queued.
             let _ = phase_tx.send(Phase::Stopping { deadline });
             let wait_all = async { while workers.join_next().await.is_some() {} };
             let _ = tokio::time::timeout_at((deadline + SPOOL_GRACE).into(), wait_all).await;
             workers.abort_all();
+            deadline
         });
+        // Nothing may outlive the deadline: not a DNS lookup on the blocking pool, not a
+        // spool write that cannot finish.
+        runtime.shutdown_background();
+        spooler.finish(deadline + SPOOL_GRACE);
     }
 
-    fn add(&self, batch: &mut Batch, item: Queued, queues: &[Queue]) {
+    fn add(&self, batch: &mut Batch, item: Queued, fan_out: &FanOut) {
         self.queued_bytes.fetch_sub(item.size, Relaxed);
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
@@ -350,7 +366,7 @@ impl Background {
         if batch.spans.len() >= self.options.batch_max_spans
             || batch.bytes >= self.options.batch_max_bytes
         {
-            self.dispatch(batch, queues);
+            self.dispatch(batch, fan_out);
         }
     }
 
@@ -358,7 +374,7 @@ impl Background {
     /// behind), the batch goes to its spool instead. The batch is masked and converted
     /// once per mask mode (moving, not copying, for the last) and shared by the exporters
     /// of that mode.
-    fn dispatch(&self, batch: &mut Batch, queues: &[Queue]) {
+    fn dispatch(&self, batch: &mut Batch, fan_out: &FanOut) {
         if batch.spans.is_empty() {
             return;
         }
@@ -367,29 +383,27 @@ impl Background {
         *batch = Batch::default();
         for group in self.masks.convert(spans) {
             for &index in group.exporters {
-                let (queue, stats) = (&queues[index], &self.metrics.exporters[index]);
+                let (queue, stats) = (&fan_out.queues[index], &self.metrics.exporters[index]);
                 stats.pending.fetch_add(count, Relaxed);
                 if group.failed > 0 {
                     stats.drop_spans(group.failed, reason::MASK_FAILED);
                 }
                 let left = count - group.failed;
-                if left > 0 && queue.tx.try_send(group.request.clone()).is_err() {
-                    keep_for_flush(
-                        queue.spool.as_deref(),
-                        stats,
-                        &group.request,
-                        reason::EXPORTER_QUEUE_FULL,
-                    );
+                if left > 0 && queue.try_send(group.request.clone()).is_err() {
+                    let request = group.request.clone();
+                    fan_out
+                        .spool
+                        .keep(index, request, reason::EXPORTER_QUEUE_FULL);
                 }
             }
         }
     }
 }
 
-/// One exporter's side of the fan-out.
-struct Queue {
-    tx: mpsc::Sender<Arc<Request>>,
-    spool: Option<Arc<Mutex<SpoolWriter>>>,
+/// Where batches go: one queue per exporter, and the spool for the ones behind.
+struct FanOut {
+    queues: Vec<mpsc::Sender<Arc<Request>>>,
+    spool: SpoolQueue,
 }
 
 #[derive(Default)]

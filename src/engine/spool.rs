@@ -99,7 +99,8 @@ impl SpoolWriter {
         SpoolWriter {
             dir,
             max_bytes,
-            segment_target: SEGMENT_TARGET_BYTES,
+            // A writer cannot evict the segment it holds: keep that well under the cap.
+            segment_target: SEGMENT_TARGET_BYTES.min(max_bytes / 4).max(1),
             open: None,
         }
     }
@@ -119,35 +120,65 @@ impl SpoolWriter {
     /// failure nothing half-written stays behind. Then deletes the oldest segments while
     /// the spool is over its cap.
     pub fn append(&mut self, request: &Request) -> Result<Appended> {
-        let spans = span_count(request) as u64;
-        let record = encode_record(request, spans as u32);
-        let needs_new = self.open.as_ref().is_none_or(|open| {
-            open.size > SEGMENT_HEADER_LEN && open.size + record.len() as u64 > self.segment_target
+        self.append_all(&[request])
+    }
+
+    /// [`append`](Self::append) for several requests with one sync for all (a group
+    /// commit): none counts as spooled before all are on disk.
+    pub fn append_all(&mut self, requests: &[&Request]) -> Result<Appended> {
+        let mut appended = Appended {
+            spans: 0,
+            evicted_spans: 0,
+        };
+        for request in requests {
+            let spans = span_count(request) as u64;
+            let record = encode_record(request, spans as u32);
+            let open = self.segment_for(record.len() as u64)?;
+            if let Err(e) = open.file.write_all(&record) {
+                return Err(self.undo_partial(e));
+            }
+            open.size += record.len() as u64;
+            appended.spans += spans;
+        }
+        if let Some(open) = self.open.as_mut()
+            && let Err(e) = open.file.sync_data()
+        {
+            return Err(self.undo_partial(e));
+        }
+        appended.evicted_spans = self.enforce_cap();
+        Ok(appended)
+    }
+
+    /// The segment to write a record of `len` bytes to: the open one while it has room,
+    /// else the newest one on disk that has room, else a new one. (Rotating syncs the one
+    /// left behind, so a group commit never leaves a record unsynced.)
+    fn segment_for(&mut self, len: u64) -> Result<&mut OpenSegment> {
+        let full = self.open.as_ref().is_some_and(|open| {
+            open.size > SEGMENT_HEADER_LEN && open.size + len > self.segment_target
         });
-        if needs_new {
-            let reusable = self.open.is_none().then(|| self.adopt_newest()).flatten();
-            self.open = Some(match reusable {
+        if full && let Some(old) = self.open.take() {
+            old.file
+                .sync_data()
+                .map_err(|e| Error::io("cannot sync a spool segment in", &self.dir, e))?;
+        }
+        if self.open.is_none() {
+            let segment = match self.adopt_newest() {
                 Some(open) => open,
                 None => self.create_segment()?,
-            });
+            };
+            self.open = Some(segment);
         }
-        let open = self.open.as_mut().expect("just opened");
-        let written = open
-            .file
-            .write_all(&record)
-            .and_then(|()| open.file.sync_data());
-        if let Err(e) = written {
-            // Cut the partial record off, and start a fresh segment next time.
+        Ok(self.open.as_mut().expect("just opened"))
+    }
+
+    /// After a failed write: cuts what this batch wrote off the segment (its size is
+    /// only counted after a record is whole) and starts a fresh segment next time.
+    fn undo_partial(&mut self, e: std::io::Error) -> Error {
+        if let Some(open) = self.open.take() {
             let _ = open.file.set_len(open.size);
-            self.open = None;
-            return Err(Error::io("cannot write the spool segment in", &self.dir, e));
         }
-        open.size += record.len() as u64;
-        let evicted_spans = self.enforce_cap();
-        Ok(Appended {
-            spans,
-            evicted_spans,
-        })
+        Error::io("cannot write the spool segment in", &self.dir, e)
+            .with_hint("free some disk space, or set AUTOMAGIK_DATA_DIR to a writable directory")
     }
 
     /// The newest segment, when it has room and nobody holds it: appending there costs one
@@ -158,7 +189,14 @@ impl SpoolWriter {
         if newest.size >= self.segment_target {
             return None;
         }
-        let mut claim = Claim::take(&newest)?;
+        let Ok(Taken::Mine(mut claim)) = Claim::take(&newest) else {
+            return None;
+        };
+        // Only a segment whose records run cleanly to its end: appending after a torn
+        // record (a writer killed mid-write) would hide what follows from the counts.
+        if scan(&newest.path).ok()?.clean_end != claim.file.metadata().ok()?.len() {
+            return None;
+        }
         let mut header = [0u8; SEGMENT_HEADER_LEN as usize];
         claim.file.read_exact(&mut header).ok()?;
         if &header[..7] != MAGIC || header[7] != FORMAT_VERSION {
@@ -173,17 +211,20 @@ impl SpoolWriter {
 
     /// A new segment, locked before it gets its visible name.
     fn create_segment(&self) -> Result<OpenSegment> {
-        fs::create_dir_all(&self.dir)
-            .map_err(|e| Error::io("cannot create directory", &self.dir, e))?;
+        private_dir(&self.dir).map_err(|e| {
+            Error::io("cannot create directory", &self.dir, e)
+                .with_hint("set AUTOMAGIK_DATA_DIR to a writable directory")
+        })?;
         let name = segment_name();
         let temp = self.dir.join(format!(".{name}.tmp"));
         let path = self.dir.join(&name);
         let create = || -> std::io::Result<File> {
-            let mut file = OpenOptions::new()
-                .create_new(true)
-                .read(true)
-                .write(true)
-                .open(&temp)?;
+            let mut options = OpenOptions::new();
+            options.create_new(true).read(true).write(true);
+            // Segments hold prompts and completions: this user's only.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&temp)?;
             file.lock()?;
             file.write_all(MAGIC)?;
             file.write_all(&[FORMAT_VERSION])?;
@@ -198,7 +239,11 @@ impl SpoolWriter {
             }),
             Err(e) => {
                 let _ = fs::remove_file(&temp);
-                Err(Error::io("cannot create a spool segment in", &self.dir, e))
+                Err(
+                    Error::io("cannot create a spool segment in", &self.dir, e).with_hint(
+                        "free some disk space, or set AUTOMAGIK_DATA_DIR to a writable directory",
+                    ),
+                )
             }
         }
     }
@@ -216,7 +261,7 @@ impl SpoolWriter {
                 break;
             }
             // Our own open segment is locked by us, so claiming it fails and it stays.
-            if let Some(claim) = Claim::take(segment) {
+            if let Ok(Taken::Mine(claim)) = Claim::take(segment) {
                 evicted += scan(&segment.path).map_or(0, |p| p.spans);
                 if claim.remove().is_ok() {
                     total -= segment.size;
@@ -225,6 +270,15 @@ impl SpoolWriter {
         }
         evicted
     }
+}
+
+/// Creates `dir` (and its parents) readable by this user only.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// `<millis>-<pid>-<seq>.seg`: sorts by creation time, unique across processes.
@@ -303,6 +357,9 @@ pub struct Pending {
     pub bytes: u64,
     /// When the oldest segment was created, in milliseconds since the Unix epoch.
     pub oldest_ms: Option<u64>,
+    /// Where the last whole record of a scanned segment ends.
+    #[serde(skip)]
+    clean_end: u64,
 }
 
 impl Pending {
@@ -358,7 +415,8 @@ fn scan(path: &Path) -> std::io::Result<Pending> {
         if header[..4] != RECORD_MARK || at + RECORD_HEADER_LEN as u64 + length > size {
             // Damage: `flush` will sort it out; count what was readable so far.
             found.records += 1;
-            break;
+            found.clean_end = at;
+            return Ok(found);
         }
         found.records += 1;
         found.spans += u64::from(u32::from_le_bytes(
@@ -366,6 +424,11 @@ fn scan(path: &Path) -> std::io::Result<Pending> {
         ));
         at += RECORD_HEADER_LEN as u64 + length;
     }
+    if at < size {
+        // A few stray bytes at the end: a record cut short.
+        found.records += 1;
+    }
+    found.clean_end = at.min(size);
     Ok(found)
 }
 
@@ -388,25 +451,44 @@ pub struct Claim {
     file: File,
 }
 
+/// What trying to claim a segment came to.
+pub enum Taken {
+    Mine(Claim),
+    /// Another process holds it: a writer still appending, or another flush.
+    Busy,
+    /// It is gone (another flush delivered it) or was replaced since it was listed.
+    Gone,
+}
+
 impl Claim {
-    /// Locks the segment without waiting. `None` when another process holds it (a writer
-    /// still appending, another flush) or it is gone.
-    pub fn take(segment: &Segment) -> Option<Claim> {
-        let file = OpenOptions::new()
+    /// Locks the segment without waiting. An error is a segment that exists and cannot be
+    /// opened (its permissions, say).
+    pub fn take(segment: &Segment) -> Result<Taken> {
+        let file = match OpenOptions::new()
             .read(true)
             .write(true)
             .open(&segment.path)
-            .ok()?;
-        file.try_lock().ok()?;
+        {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Taken::Gone),
+            Err(e) => {
+                return Err(Error::io("cannot open", &segment.path, e).with_hint(
+                    "it may belong to another user: flush as that user, or fix its owner",
+                ));
+            }
+        };
+        if file.try_lock().is_err() {
+            return Ok(Taken::Busy);
+        }
         // A flush that deleted or rewrote it between our open and our lock leaves us
         // holding a file that is no longer this path.
         if !crate::config::files::same_file(&file, &segment.path) {
-            return None;
+            return Ok(Taken::Gone);
         }
-        Some(Claim {
+        Ok(Taken::Mine(Claim {
             segment: segment.clone(),
             file,
-        })
+        }))
     }
 
     pub fn path(&self) -> &Path {
@@ -546,6 +628,19 @@ mod tests {
         crate::span::into_request(spans)
     }
 
+    fn mine(segment: &Segment) -> Claim {
+        match Claim::take(segment).unwrap() {
+            Taken::Mine(claim) => claim,
+            Taken::Busy => panic!("busy"),
+            Taken::Gone => panic!("gone"),
+        }
+    }
+
+    fn claim_is_gone_once_removed(claim: Claim, segment: &Segment) {
+        claim.remove().unwrap();
+        assert!(matches!(Claim::take(segment).unwrap(), Taken::Gone));
+    }
+
     fn records(entries: &[Entry]) -> usize {
         entries
             .iter()
@@ -568,7 +663,7 @@ mod tests {
             (1, 2, 8)
         );
         let segment = &segments(&dir.path().join("otlp")).unwrap()[0];
-        let entries = Claim::take(segment).unwrap().read().unwrap();
+        let entries = mine(segment).read().unwrap();
         match &entries[..] {
             [
                 Entry::Record { request: a, .. },
@@ -587,11 +682,14 @@ mod tests {
         let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
         writer.append(&request(1)).unwrap();
         let segment = &segments(dir.path()).unwrap()[0];
-        assert!(Claim::take(segment).is_none());
+        assert!(matches!(Claim::take(segment).unwrap(), Taken::Busy));
         drop(writer);
-        let claim = Claim::take(segment).unwrap();
-        assert!(Claim::take(segment).is_none(), "a second claim must fail");
-        drop(claim);
+        let claim = mine(segment);
+        assert!(
+            matches!(Claim::take(segment).unwrap(), Taken::Busy),
+            "a second claim must fail"
+        );
+        claim_is_gone_once_removed(claim, segment);
     }
 
     #[test]
@@ -607,7 +705,7 @@ mod tests {
         let record_len = (bytes.len() - 8) / 3;
         bytes[8 + record_len + 30] ^= 0xFF; // inside the second record's payload
         fs::write(&segment.path, &bytes).unwrap();
-        let entries = Claim::take(segment).unwrap().read().unwrap();
+        let entries = mine(segment).read().unwrap();
         assert_eq!(records(&entries), 2);
         assert!(
             matches!(&entries[1], Entry::Damaged { offset, bytes } if *offset == 8 + record_len as u64 && bytes.len() == record_len)
@@ -626,7 +724,7 @@ mod tests {
         let mut bytes = fs::read(&segment.path).unwrap();
         bytes[8 + 5] ^= 0x40; // the first record's length
         fs::write(&segment.path, &bytes).unwrap();
-        let entries = Claim::take(segment).unwrap().read().unwrap();
+        let entries = mine(segment).read().unwrap();
         assert!(matches!(entries[0], Entry::Damaged { offset: 8, .. }));
         assert_eq!(records(&entries), 2);
     }
@@ -641,7 +739,7 @@ mod tests {
         let segment = &segments(dir.path()).unwrap()[0];
         let file = OpenOptions::new().write(true).open(&segment.path).unwrap();
         file.set_len(segment.size - 10).unwrap();
-        let entries = Claim::take(segment).unwrap().read().unwrap();
+        let entries = mine(segment).read().unwrap();
         assert_eq!(records(&entries), 1);
         assert!(matches!(entries.last(), Some(Entry::Damaged { .. })));
     }
@@ -652,13 +750,13 @@ mod tests {
         let big = request(200);
         let record = encode_record(&big, 200).len() as u64;
         // Room for about three records; one record a segment.
+        let mut evicted = 0;
         for _ in 0..5 {
             let mut writer = SpoolWriter::new(dir.path().to_path_buf(), 3 * (record + 8))
                 .with_segment_target(record);
-            let appended = writer.append(&big).unwrap();
-            drop(writer);
-            assert!(appended.evicted_spans.is_multiple_of(200));
+            evicted += writer.append(&big).unwrap().evicted_spans;
         }
+        assert_eq!(evicted, 400, "the two oldest segments went, counted");
         let pending = pending(dir.path()).unwrap();
         assert!(pending.bytes <= 3 * (record + 8), "{pending:?}");
         assert_eq!(pending.spans, 600);
@@ -681,6 +779,56 @@ mod tests {
     }
 
     #[test]
+    fn a_torn_segment_is_not_appended_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
+        writer.append(&request(2)).unwrap();
+        drop(writer);
+        let segment = &segments(dir.path()).unwrap()[0];
+        // A writer killed mid-record leaves a cut-off tail.
+        OpenOptions::new()
+            .write(true)
+            .open(&segment.path)
+            .unwrap()
+            .set_len(segment.size - 5)
+            .unwrap();
+        let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
+        writer.append(&request(3)).unwrap();
+        drop(writer);
+        assert_eq!(segments(dir.path()).unwrap().len(), 2, "a new segment");
+        assert_eq!(
+            pending(dir.path()).unwrap().spans,
+            3,
+            "the torn record counts no spans"
+        );
+    }
+
+    #[test]
+    fn a_group_commit_writes_every_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
+        let (a, b) = (request(2), request(5));
+        assert_eq!(writer.append_all(&[&a, &b]).unwrap().spans, 7);
+        drop(writer);
+        assert_eq!(pending(dir.path()).unwrap().records, 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn segments_are_this_users_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let spool = dir.path().join("spool/otlp");
+        SpoolWriter::new(spool.clone(), u64::MAX)
+            .append(&request(1))
+            .unwrap();
+        let segment = &segments(&spool).unwrap()[0];
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&segment.path), 0o600);
+        assert_eq!(mode(&spool), 0o700);
+    }
+
+    #[test]
     fn keep_only_rewrites_the_segment_with_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
@@ -688,7 +836,7 @@ mod tests {
         writer.append(&request(4)).unwrap();
         drop(writer);
         let segment = &segments(dir.path()).unwrap()[0];
-        let mut claim = Claim::take(segment).unwrap();
+        let mut claim = mine(segment);
         let entries = claim.read().unwrap();
         let Entry::Record { raw, .. } = &entries[1] else {
             panic!("a record")
@@ -703,7 +851,7 @@ mod tests {
         let path = dir.path().join("0000000000001-1-0000.seg");
         fs::write(&path, b"AMSPOOL\x09rest").unwrap();
         let segment = &segments(dir.path()).unwrap()[0];
-        let err = Claim::take(segment).unwrap().read().unwrap_err();
+        let err = mine(segment).read().unwrap_err();
         assert!(err.to_string().contains("spool format 9"), "{err}");
         assert!(path.exists());
     }

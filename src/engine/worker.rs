@@ -4,22 +4,20 @@
 //! is not delivered by the deadline goes to the spool, as do batches whose retries ran
 //! out, that were refused for good, or that met an open breaker.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
 
 use super::breaker::Breaker;
 use super::metrics::{ExporterMetrics, reason};
+use super::oversize::{Oversize, after_413};
 use super::retry;
-use super::spool::SpoolWriter;
+use super::spooler::SpoolQueue;
 use crate::export::{BoxFuture, Cause, Exporter, Outcome};
-use crate::span::{shrink_values, span_count, split_request};
+use crate::span::span_count;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
-
-/// The largest a string value may stay in a span that is too large on its own.
-const OVERSIZED_SPAN_VALUE_LIMIT: usize = 4 * 1024;
 
 /// Where the engine is in its life; the workers watch it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,33 +36,9 @@ pub struct Worker {
     pub retry: bool,
     pub phase: watch::Receiver<Phase>,
     pub breaker: Breaker,
-    /// `None` when nothing is kept for later (telemetry, `test-export`).
-    pub spool: Option<Arc<Mutex<SpoolWriter>>>,
-}
-
-/// Writes an undelivered request to the spool, or, without one or when it cannot be
-/// written, counts its spans as dropped.
-pub fn keep_for_flush(
-    spool: Option<&Mutex<SpoolWriter>>,
-    stats: &ExporterMetrics,
-    request: &Request,
-    why: &'static str,
-) {
-    let count = span_count(request) as u64;
-    let Some(spool) = spool else {
-        return stats.drop_spans(count, why);
-    };
-    let appended = spool.lock().unwrap().append(request);
-    match appended {
-        Ok(appended) => {
-            stats.spool_spans(count);
-            stats.count_dropped(appended.evicted_spans, reason::SPOOL_FULL);
-        }
-        Err(err) => {
-            stats.spool_failed(&err);
-            stats.drop_spans(count, reason::SPOOL_FAILED);
-        }
-    }
+    /// Where undelivered batches go (dropped, with their reason, when this exporter has
+    /// no spool: telemetry, `test-export`).
+    pub spool: SpoolQueue,
 }
 
 /// Resolves once the engine is stopping and its deadline has passed.
@@ -93,20 +67,21 @@ impl Worker {
         matches!(*self.phase.borrow(), Phase::Stopping { deadline } if Instant::now() >= deadline)
     }
 
-    fn keep(&self, request: &Request, why: &'static str) {
-        keep_for_flush(self.spool.as_deref(), self.stats(), request, why);
+    fn keep(&self, request: &Arc<Request>, why: &'static str) {
+        self.spool.keep(self.index, request.clone(), why);
     }
 
     pub async fn run(mut self, mut batches: mpsc::Receiver<Arc<Request>>) {
         while let Some(batch) = batches.recv().await {
-            self.deliver(&batch, false).await;
+            self.deliver(batch, false).await;
         }
     }
 
     /// Delivers the request's spans, or keeps them for `flush` (or drops them) with a
     /// counted reason.
-    fn deliver<'a>(&'a mut self, request: &'a Request, truncated: bool) -> BoxFuture<'a, ()> {
+    fn deliver(&mut self, request: Arc<Request>, truncated: bool) -> BoxFuture<'_, ()> {
         Box::pin(async move {
+            let request = &request;
             let count = span_count(request) as u64;
             if self.past_deadline() {
                 return self.keep(request, reason::SHUTDOWN);
@@ -120,7 +95,7 @@ impl Worker {
                 let sent_at = Instant::now();
                 let deadline = deadline_passed(self.phase.clone());
                 let outcome = tokio::select! {
-                    outcome = self.exporter.export(request) => outcome,
+                    outcome = self.exporter.export(request.as_ref()) => outcome,
                     () = deadline => return self.keep(request, reason::SHUTDOWN),
                 };
                 self.stats().attempt(&outcome, sent_at.elapsed());
@@ -177,16 +152,13 @@ impl Worker {
     /// A 413: halves are sent on their own; one span alone has its long values cut and
     /// is sent once more, then dropped with a count. One huge span never sinks a batch.
     async fn split(&mut self, request: &Request, truncated: bool) {
-        if span_count(request) > 1 {
-            let (left, right) = split_request(request);
-            self.deliver(&left, truncated).await;
-            self.deliver(&right, truncated).await;
-        } else if truncated {
-            self.stats().drop_spans(1, reason::TOO_LARGE);
-        } else {
-            let mut smaller = request.clone();
-            shrink_values(&mut smaller, OVERSIZED_SPAN_VALUE_LIMIT);
-            self.deliver(&smaller, true).await;
+        match after_413(request, truncated) {
+            Oversize::Halves(left, right) => {
+                self.deliver(Arc::new(left), truncated).await;
+                self.deliver(Arc::new(right), truncated).await;
+            }
+            Oversize::Shrunk(smaller) => self.deliver(Arc::new(smaller), true).await,
+            Oversize::Drop => self.stats().drop_spans(1, reason::TOO_LARGE),
         }
     }
 }
