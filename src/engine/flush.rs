@@ -6,8 +6,9 @@
 //! a 2xx; a partly delivered one is rewritten with what is left, so it is not sent twice.
 //! Damaged records are copied to the quarantine folder and never sent.
 
+use std::fs::{File, OpenOptions};
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -17,6 +18,9 @@ use crate::export::{BoxFuture, Cause, Exporter, Outcome};
 use crate::mask::{MaskMode, Masker};
 use crate::span::{into_request, into_spans};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
+
+/// The lock file in a provider's spool directory that one flush at a time holds.
+const FLUSH_LOCK: &str = "flush.lock";
 
 /// What happened to one record, as it happens (for a progress bar).
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +82,18 @@ pub async fn flush_spool(
         stopped: false,
         on_step,
     };
+    // One flush of a provider at a time: a second one waits its turn (and then finds
+    // what the first delivered gone), so both can tell what is really left.
+    let _turn = match wait_for_turn(dir, deadline).await {
+        Ok(lock) => lock,
+        Err(why) => {
+            flush.step(Step::Warning(why));
+            for segment in spool::segments(dir).unwrap_or_default() {
+                flush.skip_all(&segment);
+            }
+            return flush.report;
+        }
+    };
     match spool::segments(dir) {
         Ok(segments) => {
             for segment in &segments {
@@ -87,6 +103,29 @@ pub async fn flush_spool(
         Err(err) => flush.step(Step::Warning(err.one_line())),
     }
     flush.report
+}
+
+/// The provider's flush lock, waited for until `deadline`.
+async fn wait_for_turn(dir: &Path, deadline: Instant) -> Result<File, String> {
+    let path = dir.join(FLUSH_LOCK);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| crate::Error::io("cannot open", &path, e).one_line())?;
+    loop {
+        if file.try_lock().is_ok() {
+            return Ok(file);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "another flush of `{}` is still running: its records were left to it",
+                dir.display()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 struct Flush<'a> {

@@ -201,6 +201,11 @@ fn two_flushes_at_once_deliver_each_record_once() {
         first.wait_with_output().unwrap(),
         second.wait_with_output().unwrap(),
     ];
+    for out in &outputs {
+        // Nothing is left, whoever delivered it.
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{report}");
+    }
     let mut counts: HashMap<String, u32> = HashMap::new();
     for id in received_ids(&sink) {
         *counts.entry(id).or_default() += 1;
@@ -309,4 +314,71 @@ fn an_unwritable_data_dir_is_a_clear_warning_and_the_childs_code_stands() {
             "the spool for otlp could not be written",
         ))
         .stderr(predicate::str::contains("not-a-dir"));
+}
+
+#[test]
+fn a_record_too_large_for_the_provider_is_split_at_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let mut batch = spans(64);
+    batch[10].set("prompt", "x".repeat(200 * 1024));
+    let want: HashSet<String> = batch.iter().map(|s| s.span_id.to_hex()).collect();
+    SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX)
+        .append(&into_request(batch))
+        .unwrap();
+    let sink = Sink::start();
+    sink.reject_over(16 * 1024);
+    env_for(&data_dir, &sink.url())
+        .cmd()
+        .arg("flush")
+        .assert()
+        .success();
+    let got: HashSet<String> = received_ids(&sink).into_iter().collect();
+    assert_eq!(got, want, "every span, the huge one cut down");
+    assert_eq!(pending_spans(&data_dir), 0);
+}
+
+#[test]
+fn flush_masks_as_the_providers_mode_says_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let mut batch = spans(2);
+    batch[0].set("prompt", "the launch code is SWORDFISH-42");
+    SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX)
+        .append(&into_request(batch))
+        .unwrap();
+    let sink = Sink::start();
+    env_for(&data_dir, &sink.url())
+        .var("AUTOMAGIK_MASK_OTLP", "content")
+        .cmd()
+        .arg("flush")
+        .assert()
+        .success();
+    let body: Vec<u8> = sink
+        .requests()
+        .iter()
+        .flat_map(|r| r.body.clone())
+        .collect();
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        !text.contains("SWORDFISH"),
+        "spooled content went out unmasked"
+    );
+    assert!(
+        text.contains("[MASKED len="),
+        "the value was masked, not lost"
+    );
+}
+
+#[test]
+fn a_timeout_that_is_not_a_duration_is_a_usage_error() {
+    for bad in ["inf", "-1", "0", "1e20", "soon"] {
+        TestEnv::new()
+            .cmd()
+            .arg("flush")
+            .arg(format!("--timeout={bad}"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("seconds"));
+    }
 }
