@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::telemetry::sender::SENDER_ARG as TELEMETRY_SENDER;
+
 const ABOUT: &str = "Tracing and usage telemetry for AI agents";
 
 const LONG_ABOUT: &str = "\
@@ -109,8 +111,6 @@ pub fn parse() -> Invocation {
     }
     Invocation::User(Cli::parse())
 }
-
-use crate::telemetry::sender::SENDER_ARG as TELEMETRY_SENDER;
 
 #[derive(Debug, Parser)]
 #[command(name = TELEMETRY_SENDER)]

@@ -134,9 +134,7 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
         collector.track_error(error_type(err), name);
     }
     if let Some(observer) = ctx.derived.run.lock().unwrap().take() {
-        for (event_type, attributes) in
-            observer.events(&|v| collector.hash(v), duration_ms, success)
-        {
+        for (event_type, attributes) in observer.events(duration_ms, success) {
             collector.track_event(event_type, attributes);
         }
     }

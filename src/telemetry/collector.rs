@@ -24,6 +24,9 @@ use crate::config::Settings;
 use crate::error::Result;
 use crate::span::now_unix_nanos;
 
+/// The key whose value the collector hashes before anything else sees it.
+const HASHED_KEY: &str = "agent.hash";
+
 /// A filtered event waiting for [`Collector::finish`].
 type Tracked = (
     EventType,
@@ -38,7 +41,7 @@ pub struct Collector {
     data_dir: PathBuf,
     session_id: String,
     tracked: Mutex<Vec<Tracked>>,
-    salt: OnceLock<Vec<u8>>,
+    salt: OnceLock<Option<Vec<u8>>>,
 }
 
 /// What [`Collector::finish`] did.
@@ -69,7 +72,8 @@ impl Collector {
     }
 
     /// Records an event; attributes outside the type's allowlist are dropped, string
-    /// values scrubbed and capped.
+    /// values scrubbed and capped. `agent.hash` takes the agent's *name*: it is hashed
+    /// here, with the install's salt, and never stored or sent as it was given.
     pub fn track_event<K: AsRef<str>>(
         &self,
         event_type: EventType,
@@ -78,7 +82,16 @@ impl Collector {
         if !self.enabled {
             return;
         }
-        let filtered = privacy::filter(event_type, attributes);
+        let hashed = attributes.into_iter().filter_map(|(key, value)| {
+            if key.as_ref() != HASHED_KEY {
+                return Some((key.as_ref().to_string(), value));
+            }
+            match value {
+                AttrValue::Str(name) => Some((HASHED_KEY.to_string(), self.hash(&name)?.into())),
+                _ => None,
+            }
+        });
+        let filtered = privacy::filter(event_type, hashed);
         self.tracked
             .lock()
             .unwrap()
@@ -124,12 +137,13 @@ impl Collector {
     }
 
     /// A value that must be countable but not readable (an agent's name), as
-    /// `h:` + 16 hex digits of a salted SHA-256. The salt never leaves this machine.
-    pub fn hash(&self, value: &str) -> String {
+    /// `h:` + 16 hex digits of a salted SHA-256. The salt never leaves this machine;
+    /// without one (an unwritable config dir) there is no hash, and the value is left out.
+    pub fn hash(&self, value: &str) -> Option<String> {
         let salt = self
             .salt
-            .get_or_init(|| identity::salt(&self.config_dir).unwrap_or_default());
-        privacy::hash(salt, value)
+            .get_or_init(|| identity::salt(&self.config_dir).ok());
+        salt.as_deref().map(|salt| privacy::hash(salt, value))
     }
 
     /// Stamps the tracked events with the anonymous ID (created now if there is none) and

@@ -13,6 +13,10 @@ use crate::span::{Span, StatusCode, Value};
 const MAX_AGENT_NAMES: usize = 16;
 /// Workflow events per run at most.
 const MAX_WORKFLOW_EVENTS: usize = 20;
+/// Distinct error kinds per run at most (the rest count as `other`).
+const MAX_ERROR_KINDS: usize = 8;
+/// The tool types of the GenAI conventions; anything else is `other`.
+const TOOL_TYPES: [&str; 3] = ["function", "extension", "datastore"];
 
 /// An event before the privacy filter: its type and raw attributes.
 pub type RawEvent = (EventType, Vec<(String, AttrValue)>);
@@ -49,7 +53,10 @@ impl RunObserver {
                     "llm"
                 }
                 Some("execute_tool") => {
-                    let tool_type = text(span, "gen_ai.tool.type").unwrap_or("function");
+                    let tool_type = match text(span, "gen_ai.tool.type") {
+                        None => "function",
+                        Some(t) => TOOL_TYPES.into_iter().find(|k| *k == t).unwrap_or("other"),
+                    };
                     let entry = self.tools.entry(tool_type.to_string()).or_default();
                     entry.0 += 1;
                     entry.1 += u64::from(failed);
@@ -74,25 +81,22 @@ impl RunObserver {
                 _ => "span",
             };
             if failed {
-                let error_type = text(span, "error.type")
-                    .or_else(|| exception_type(span))
-                    .unwrap_or("error");
-                *self
-                    .errors
-                    .entry((error_type.to_string(), component))
-                    .or_default() += 1;
+                let named = text(span, "error.type").or_else(|| exception_type(span));
+                let mut kind = named.map_or("error", error_kind).to_string();
+                if !self.errors.contains_key(&(kind.clone(), component))
+                    && self.errors.len() >= MAX_ERROR_KINDS
+                {
+                    kind = "other".into();
+                }
+                *self.errors.entry((kind, component)).or_default() += 1;
             }
         }
     }
 
-    /// The run's events. `hash` turns a user-chosen name into a salted hash; the
-    /// command's own outcome (`success`, `duration_ms`) comes from the wrapper.
-    pub fn events(
-        &self,
-        hash: &dyn Fn(&str) -> String,
-        duration_ms: u64,
-        success: bool,
-    ) -> Vec<RawEvent> {
+    /// The run's events; the command's own outcome (`success`, `duration_ms`) comes from
+    /// the wrapper. `agent.hash` carries the agent's name: the collector hashes it with the
+    /// install's salt before anything is kept.
+    pub fn events(&self, duration_ms: u64, success: bool) -> Vec<RawEvent> {
         let framework = match self.frameworks.len() {
             0 if self.llm_calls + self.agent_spans + self.tools.len() as u64 > 0 => "unknown",
             0 => "none",
@@ -124,7 +128,7 @@ impl RunObserver {
             ("success".into(), success.into()),
         ];
         if let Some(name) = self.agent_names.iter().next() {
-            run.push(("agent.hash".into(), hash(name).into()));
+            run.push(("agent.hash".into(), name.as_str().into()));
         }
         let mut events: Vec<RawEvent> = self
             .frameworks
@@ -206,6 +210,17 @@ fn framework_of(span: &Span) -> Option<&'static str> {
         .or(Some("unknown"))
 }
 
+/// An error type as a class name (`ValueError`, `openai.RateLimitError`, `timeout`);
+/// free text that is not one (a message put where a type belongs) is `other`.
+fn error_kind(name: &str) -> &str {
+    let identifier = name.len() <= 50
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':'));
+    if identifier { name } else { "other" }
+}
+
 fn text<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
     match span.attribute(key)? {
         Value::Str(s) => Some(s),
@@ -262,7 +277,7 @@ mod tests {
             span("openai", &[("gen_ai.operation.name", "chat")]),
             failed_tool,
         ]);
-        let events = observer.events(&|v| format!("h:{}", v.len()), 42, true);
+        let events = observer.events(42, true);
         let run = events
             .iter()
             .find(|(t, _)| *t == EventType::AgentRun)
@@ -272,9 +287,11 @@ mod tests {
         assert_eq!(get("agent.type"), Some("agent".into()));
         assert_eq!(get("llm.count"), Some(2u64.into()));
         assert_eq!(get("tool.count"), Some(1u64.into()));
-        assert_eq!(get("agent.hash"), Some("h:12".into()));
-        let text = format!("{events:?}");
-        assert!(!text.contains("secret-agent"), "{text}");
+        assert_eq!(
+            get("agent.hash"),
+            Some("secret-agent".into()),
+            "for the collector to hash"
+        );
         assert!(events.iter().any(|(t, a)| *t == EventType::AgentError
             && a.contains(&("error.type".into(), "ValueError".into()))));
         assert_eq!(
@@ -290,7 +307,7 @@ mod tests {
     fn a_plain_command_is_a_command_run_with_no_framework() {
         let mut observer = RunObserver::default();
         observer.observe(&[span("my-script", &[])]);
-        let events = observer.events(&|v| v.into(), 5, false);
+        let events = observer.events(5, false);
         assert_eq!(events.len(), 1);
         assert!(
             events[0]
@@ -305,13 +322,47 @@ mod tests {
     }
 
     #[test]
+    fn error_and_tool_types_are_kinds_not_free_text() {
+        let mut observer = RunObserver::default();
+        let mut spans = Vec::new();
+        for i in 0..30 {
+            let mut s = span(
+                "x",
+                &[
+                    ("gen_ai.operation.name", "execute_tool"),
+                    ("gen_ai.tool.type", "my tool"),
+                ],
+            );
+            s.status.code = StatusCode::Error;
+            s.set("error.type", format!("timeout for customer {i}"));
+            spans.push(s);
+        }
+        let mut typed = span("x", &[("gen_ai.operation.name", "chat")]);
+        typed.status.code = StatusCode::Error;
+        typed.set("error.type", "openai.RateLimitError");
+        spans.push(typed);
+        observer.observe(&spans);
+        let events = observer.events(5, false);
+        let errors: Vec<_> = events
+            .iter()
+            .filter(|(t, _)| *t == EventType::AgentError)
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        let text = format!("{events:?}");
+        assert!(!text.contains("customer"), "{text}");
+        assert!(text.contains("openai.RateLimitError"));
+        assert!(text.contains("\"other\""));
+        assert!(!text.contains("my tool"));
+    }
+
+    #[test]
     fn workflows_come_from_invoke_workflow_spans() {
         let mut observer = RunObserver::default();
         observer.observe(&[span(
             "agno",
             &[("gen_ai.operation.name", "invoke_workflow")],
         )]);
-        let events = observer.events(&|v| v.into(), 5, true);
+        let events = observer.events(5, true);
         assert!(events.iter().any(|(t, _)| *t == EventType::WorkflowStarted));
         assert!(
             events

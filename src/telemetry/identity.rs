@@ -83,25 +83,34 @@ pub fn ensure(config_dir: &Path) -> Result<Ensured> {
 /// The file of the install's salt.
 pub const SALT_FILE_NAME: &str = "telemetry_salt";
 
-/// The install's random salt (32 bytes), created on first use, readable by this user
-/// only. Never sent: it is what makes hashed values unreadable.
+/// The install's random salt (32 random bytes as hex), created on first use, readable by
+/// this user only. Never sent: it is what makes hashed values unreadable. A damaged salt
+/// file is replaced.
 pub fn salt(config_dir: &Path) -> Result<Vec<u8>> {
     let path = config_dir.join(SALT_FILE_NAME);
     let read = || {
         fs::read_to_string(&path)
             .ok()
             .map(|t| t.trim().as_bytes().to_vec())
+            .filter(|s| s.len() >= 64)
     };
-    if let Some(salt) = read().filter(|s| s.len() >= 32) {
+    if let Some(salt) = read() {
         return Ok(salt);
     }
-    let fresh: String = (0..32)
-        .map(|_| format!("{:02x}", fastrand::u8(..)))
-        .collect();
-    create_if_absent(config_dir, &path, &format!("{fresh}\n"), 0o600)?;
-    read()
-        .filter(|s| s.len() >= 32)
-        .ok_or_else(|| Error::failed(format!("`{}` does not hold a salt", path.display())))
+    let fresh = format!("{}\n", new_salt());
+    if !create_if_absent(config_dir, &path, &fresh, 0o600)? && read().is_none() {
+        write_atomically(config_dir, &path, fresh.as_bytes(), 0o600)?;
+    }
+    read().ok_or_else(|| Error::failed(format!("`{}` does not hold a salt", path.display())))
+}
+
+/// 32 bytes from the operating system's random source (two UUID v4s' worth), as hex.
+fn new_salt() -> String {
+    let ids = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()];
+    ids.iter()
+        .flat_map(|u| u.as_bytes().iter())
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Creates `path` holding `text`, whole, only if it does not exist (a hard link of a
@@ -127,7 +136,8 @@ fn create_if_absent(dir: &Path, path: &Path, text: &str, mode: u32) -> Result<bo
     }
 }
 
-/// Replaces the ID with a new random one.
+/// Replaces the ID with a new random one, and the salt with it: hashes made with the old
+/// salt would otherwise tie the new ID to the old one.
 pub fn reset(config_dir: &Path) -> Result<String> {
     let id = new_id();
     fs::create_dir_all(config_dir)
@@ -137,6 +147,13 @@ pub fn reset(config_dir: &Path) -> Result<String> {
         &id_path(config_dir),
         format!("{id}\n").as_bytes(),
         0o644,
+    )?;
+    let salt_path = config_dir.join(SALT_FILE_NAME);
+    write_atomically(
+        config_dir,
+        &salt_path,
+        format!("{}\n", new_salt()).as_bytes(),
+        0o600,
     )?;
     Ok(id)
 }
@@ -194,6 +211,22 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn a_reset_makes_a_new_salt_and_a_damaged_one_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = salt(dir.path()).unwrap();
+        reset(dir.path()).unwrap();
+        let second = salt(dir.path()).unwrap();
+        assert_ne!(
+            first, second,
+            "hashes after a reset cannot be tied to the old ID"
+        );
+        fs::write(dir.path().join(SALT_FILE_NAME), "short\n").unwrap();
+        let third = salt(dir.path()).unwrap();
+        assert_eq!(third.len(), 64);
+        assert_ne!(third, second);
     }
 
     #[test]

@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 
 pub const MAX_EVENTS: usize = 1_000;
 pub const MAX_BYTES: usize = 1024 * 1024;
+/// Fewer bytes than any event's line takes (its ids alone are longer).
+const MIN_LINE: usize = 128;
 
 pub fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("telemetry")
@@ -40,9 +42,13 @@ pub fn append(data_dir: &Path, events: &[Event]) -> Result<()> {
         .and_then(|_| file.write_all(&lines))
         .map_err(|e| Error::io("cannot write", &path, e))?;
     let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    if size > MAX_BYTES || size / 64 > MAX_EVENTS {
+    // An event's line is well over MIN_LINE bytes: below that size the count cap cannot
+    // be reached, and the file is not read back.
+    if size > MAX_BYTES || size > MIN_LINE * MAX_EVENTS {
         let kept = read_from(&mut file, &path)?;
-        write_capped(&mut file, &path, kept)?;
+        if size > MAX_BYTES || kept.len() > MAX_EVENTS {
+            write_capped(&mut file, &path, kept)?;
+        }
     }
     Ok(())
 }
@@ -93,16 +99,22 @@ pub fn clear(data_dir: &Path) -> Result<()> {
     }
 }
 
+/// Opens (creating) and locks the outbox, again when it was deleted (`id --reset`) between
+/// the open and the lock, so nothing is appended to a file nobody will read.
 fn open_locked(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|e| Error::io("cannot open", path, e))?;
-    file.lock().map_err(|e| Error::io("cannot lock", path, e))?;
-    Ok(file)
+    loop {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io("cannot open", path, e))?;
+        file.lock().map_err(|e| Error::io("cannot lock", path, e))?;
+        if crate::config::files::same_file(&file, path) {
+            return Ok(file);
+        }
+    }
 }
 
 fn read_from(file: &mut File, path: &Path) -> Result<Vec<Event>> {

@@ -1,8 +1,8 @@
 //! The privacy filter every telemetry attribute passes: the event type's exact allowlist of
 //! keys, then string values scrubbed (anything that looks like an email, IP address, card
-//! number, SSN, API key, URL or path becomes `[REDACTED]`; control characters go), then
-//! capped at 50 characters. And the salted hash for values that must be countable but not
-//! readable (an agent's name).
+//! number, SSN, API key, URL, path or long number becomes `[REDACTED]`; control
+//! characters go), then capped at 50 characters. And the salted hash for values that must
+//! be countable but not readable (an agent's name).
 
 use std::collections::BTreeMap;
 
@@ -24,14 +24,27 @@ pub fn filter<K: AsRef<str>>(
     let allowed = event_type.allowed_keys();
     raw.into_iter()
         .filter(|(key, _)| allowed.contains(&key.as_ref()))
-        .map(|(key, value)| {
+        .filter_map(|(key, value)| {
             let value = match value {
+                // Only what `hash` makes: `h:` and 16 hex digits.
+                AttrValue::Str(text) if key.as_ref() == "agent.hash" => {
+                    if !is_hash(&text) {
+                        return None;
+                    }
+                    AttrValue::Str(text)
+                }
                 AttrValue::Str(text) => AttrValue::Str(scrub(&text)),
                 other => other,
             };
-            (key.as_ref().to_string(), value)
+            Some((key.as_ref().to_string(), value))
         })
         .collect()
+}
+
+/// The shape of [`hash`]'s output.
+fn is_hash(text: &str) -> bool {
+    text.strip_prefix("h:")
+        .is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A string value fit to send: control characters removed, `[REDACTED]` when it holds
@@ -50,7 +63,16 @@ pub fn scrub(text: &str) -> String {
 }
 
 pub(crate) fn looks_sensitive(text: &str) -> bool {
-    !patterns::find(text.as_bytes()).is_empty() || has_url(text) || has_path(text)
+    !patterns::find(text.as_bytes()).is_empty()
+        || has_url(text)
+        || has_path(text)
+        || long_number(text)
+}
+
+/// Eight digits or more: an account, phone or card number in any layout. Telemetry's
+/// values are kinds and names of features; they never need one.
+fn long_number(text: &str) -> bool {
+    text.bytes().filter(u8::is_ascii_digit).count() >= 8
 }
 
 /// `scheme://` anywhere, or a `www.` host.
@@ -122,6 +144,21 @@ mod tests {
                 [("error.type", AttrValue::from(hostile))],
             );
             assert_eq!(kept["error.type"], AttrValue::from(REDACTED), "{hostile}");
+        }
+    }
+
+    #[test]
+    fn agent_hash_carries_only_a_hash() {
+        for (given, kept) in [
+            ("h:0123456789abcdef", true),
+            ("my-secret-agent", false),
+            ("h:4111 1111 1111 1111", false),
+        ] {
+            let out = filter(
+                EventType::AgentRun,
+                [("agent.hash", AttrValue::from(given))],
+            );
+            assert_eq!(out.contains_key("agent.hash"), kept, "{given}");
         }
     }
 

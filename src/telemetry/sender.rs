@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::outbox;
+use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::export::Exporter as _;
 use crate::export::otlp_http::OtlpHttp;
@@ -54,13 +55,28 @@ pub struct Sent {
     pub busy: bool,
 }
 
-/// Posts every pending event to `endpoint` as one OTLP request, within `deadline`, and
-/// removes what was delivered.
-pub fn send_pending(data_dir: &Path, endpoint: &str, deadline: Duration) -> Result<Sent> {
+/// For Rust agents using the library: posts the pending events when telemetry is on (and
+/// not in debug mode), within [`SEND_DEADLINE`]. Blocks the calling thread for at most
+/// that long; safe to call from async code (it sends from a thread of its own).
+pub fn send_pending(settings: &Settings) -> Result<Sent> {
+    let telemetry = &settings.telemetry;
+    if !telemetry.switch.enabled || telemetry.debug.value {
+        return Ok(Sent::default());
+    }
+    let data_dir = settings.paths.data_dir.value.clone();
+    let endpoint = telemetry.endpoint.value.clone();
+    std::thread::spawn(move || send_outbox(&data_dir, &endpoint, SEND_DEADLINE))
+        .join()
+        .unwrap_or_else(|_| Err(Error::failed("the telemetry sender stopped unexpectedly")))
+}
+
+/// Posts every pending event of the outbox in `data_dir` to `endpoint` as one OTLP
+/// request, within `deadline`, and removes what was delivered. A sender already at work
+/// makes this one return at once. (The switches were checked by whoever started it.)
+pub fn send_outbox(data_dir: &Path, endpoint: &str, deadline: Duration) -> Result<Sent> {
     let dir = outbox::dir(data_dir);
     let lock_path = dir.join("sender.lock");
-    let events = outbox::read(data_dir)?;
-    if events.is_empty() {
+    if !outbox::path(data_dir).exists() {
         return Ok(Sent::default());
     }
     let lock = OpenOptions::new()
@@ -74,6 +90,11 @@ pub fn send_pending(data_dir: &Path, endpoint: &str, deadline: Duration) -> Resu
             busy: true,
             ..Default::default()
         });
+    }
+    // Read under the lock: what an earlier sender delivered is gone by now.
+    let events = outbox::read(data_dir)?;
+    if events.is_empty() {
+        return Ok(Sent::default());
     }
     let resource = Arc::new(Resource::service("automagik-tracing"));
     let scope = Arc::new(Scope {
@@ -97,6 +118,8 @@ pub fn send_pending(data_dir: &Path, endpoint: &str, deadline: Duration) -> Resu
             .await
             .is_ok_and(|outcome| outcome.is_delivered())
     });
+    // A DNS lookup still running on the blocking pool must not outlive the deadline.
+    runtime.shutdown_background();
     if !delivered {
         return Ok(Sent {
             kept: events.len(),

@@ -248,29 +248,51 @@ fn cards(text: &[u8], out: &mut Found) {
             i += 1;
             continue;
         }
-        let start = i;
-        let (mut digits, mut count) = ([0u8; 19], 0);
-        let mut end = i;
-        while i < text.len() {
-            match text[i] {
-                b'0'..=b'9' => {
-                    if let Some(slot) = digits.get_mut(count) {
-                        *slot = text[i] - b'0';
-                    }
-                    count += 1;
-                    i += 1;
-                    end = i;
-                }
-                b' ' | b'-' if text.get(i + 1).is_some_and(u8::is_ascii_digit) && end == i => {
-                    i += 1
+        // The run of digit groups joined by single spaces or dashes.
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        let mut at = i;
+        loop {
+            let end = run_end(text, at, |b| b.is_ascii_digit());
+            groups.push((at, end));
+            match text.get(end) {
+                Some(b' ' | b'-') if text.get(end + 1).is_some_and(u8::is_ascii_digit) => {
+                    at = end + 1
                 }
                 _ => break,
             }
         }
-        if (13..=19).contains(&count) && !alnum(text, end) && luhn(&digits[..count]) {
-            out.push((start, end, Secret::Card));
+        let run_end = groups.last().expect("one group at least").1;
+        if !alnum(text, run_end) {
+            card_groups(text, &groups, out);
         }
-        i = end.max(start + 1);
+        i = run_end.max(i + 1);
+    }
+}
+
+/// The card numbers among consecutive digit groups: the whole run, or (when it is longer
+/// than a card, two cards side by side, say) each span of whole groups of 13 to 19
+/// digits that passes the checksum.
+fn card_groups(text: &[u8], groups: &[(usize, usize)], out: &mut Found) {
+    let mut first = 0;
+    while first < groups.len() {
+        let mut digits: Vec<u8> = Vec::with_capacity(19);
+        let mut found = None;
+        for (last, &(start, end)) in groups.iter().enumerate().skip(first) {
+            digits.extend(text[start..end].iter().map(|b| b - b'0'));
+            if digits.len() > 19 {
+                break;
+            }
+            if digits.len() >= 13 && luhn(&digits) {
+                found = Some(last);
+            }
+        }
+        match found {
+            Some(last) => {
+                out.push((groups[first].0, groups[last].1, Secret::Card));
+                first = last + 1;
+            }
+            None => first += 1,
+        }
     }
 }
 

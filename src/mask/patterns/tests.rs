@@ -56,6 +56,11 @@ fn card_numbers_need_a_valid_checksum() {
     );
     assert_eq!(r("4111-1111-1111-1111"), "[REDACTED:card]");
     assert_eq!(r("5500005555555559"), "[REDACTED:card]");
+    assert_eq!(
+        r("4111 1111 1111 1111 4111 1111 1111 1111"),
+        "[REDACTED:card] [REDACTED:card]",
+        "two cards side by side"
+    );
     assert_eq!(r("order 4111111111111112"), "order 4111111111111112");
     assert_eq!(r("id 12345"), "id 12345");
 }
