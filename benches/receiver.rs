@@ -1,7 +1,8 @@
 //! Receiver throughput: spans/s accepted over loopback from one load generator posting
 //! 512-span protobuf requests, the receiver (inside `run --wrap`) pinned to core 0 and the
-//! generator to core 1 — beside `rotel` (the Rust OTLP collector from PyPI, its
-//! `blackhole` exporter) under the same load. Also the wrapper's memory while the load
+//! generator to core 1 — beside `rotel` (the Rust OTLP collector from PyPI) under the same
+//! load, forwarding to the same discarding sink (like for like) and with its `blackhole`
+//! exporter (decode and drop). Also the wrapper's memory while the load
 //! runs. Prints figures; asserts nothing. `BENCH_SECS` sets each run's length (default 10).
 //! Needs `taskset` (util-linux) and the Python peers (`scripts/python-peers`).
 
@@ -185,24 +186,49 @@ fn main() {
         .output()
         .unwrap();
     let agent = String::from_utf8(agent.stdout).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let grpc = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Like for like: rotel forwarding to the same discarding sink over OTLP/HTTP, as we do
+    // (decode, batch, encode, send). Its blackhole exporter only decodes and drops.
+    let forward = [
+        "--exporter",
+        "otlp",
+        "--otlp-exporter-protocol",
+        "http",
+        "--otlp-exporter-compression",
+        "none",
+        "--otlp-exporter-endpoint",
+        &sink,
+    ];
+    for (label, exporter) in [
+        ("rotel 0.0.1a15 (otlp exporter, to the same sink)", &forward[..]),
+        ("rotel 0.0.1a15 (blackhole exporter)", &["--exporter", "blackhole"][..]),
+    ] {
+        let (requests, memory) = run_rotel(agent.trim(), exporter, &body, secs, home.path());
+        report(label, requests, secs, &memory);
+    }
+}
+
+/// Runs rotel pinned to core 0 with these exporter arguments under the same load.
+fn run_rotel(
+    agent: &str,
+    exporter: &[&str],
+    body: &Arc<Vec<u8>>,
+    secs: u64,
+    home: &std::path::Path,
+) -> (u64, Vec<f64>) {
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (port, grpc) = (free(), free());
     let rotel = Command::new("taskset")
-        .args(["-c", "0", agent.trim(), "start", "--exporter", "blackhole"])
+        .args(["-c", "0", agent, "start"])
+        .args(exporter)
         .args(["--otlp-http-endpoint", &format!("127.0.0.1:{port}")])
         .args(["--otlp-grpc-endpoint", &format!("127.0.0.1:{grpc}")])
-        .args([
-            "--pid-file",
-            &home.path().join("rotel.pid").display().to_string(),
-        ])
+        .args(["--pid-file", &home.join("rotel.pid").display().to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -210,17 +236,12 @@ fn main() {
     let pid = rotel.id();
     let rotel = Killed(rotel);
     wait_listening(&format!("127.0.0.1:{port}"));
-    let (requests, memory) = load(
+    let measured = load(
         &format!("http://127.0.0.1:{port}/v1/traces"),
-        body,
+        body.clone(),
         secs,
         pid,
     );
-    report(
-        "rotel 0.0.1a15 (blackhole exporter)",
-        requests,
-        secs,
-        &memory,
-    );
     drop(rotel);
+    measured
 }
