@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod span;
 pub mod telemetry;
+pub mod traces;
 pub mod ui;
 pub mod wrap;
 
