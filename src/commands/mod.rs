@@ -7,6 +7,7 @@ mod man;
 mod run;
 mod status;
 mod test_export;
+mod traces;
 
 use crate::cli::{Cli, Command};
 use crate::config::{LoadOptions, Override, keys};
@@ -70,6 +71,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Configure(args) => configure::run(args, &ctx),
         Command::TestExport(args) => test_export::run(args, &ctx),
         Command::Run(args) => run::run(args, &ctx),
+        Command::Traces(args) => traces::run(args, &ctx),
         Command::Id(args) => id::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
         Command::Man(args) => man::run(args, &ctx),
