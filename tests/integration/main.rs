@@ -11,5 +11,6 @@ mod sink;
 mod status;
 mod test_export;
 mod testenv;
+mod traces;
 mod wizard;
 mod wrap;

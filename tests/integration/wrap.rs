@@ -174,6 +174,12 @@ fn an_inherited_traceparent_makes_the_run_its_child() {
 fn wrapped_python_agent(name: &str, extra: &[&str]) -> (String, Vec<Span>) {
     let sink = Sink::start();
     let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    (run_python_agent(&env, name, extra), delivered(&sink))
+}
+
+/// Runs an example Python agent (`examples/python/NAME`) under `run --wrap` in `env`,
+/// asserts that it succeeded, and returns its stdout.
+pub fn run_python_agent(env: &TestEnv, name: &str, extra: &[&str]) -> String {
     let agent = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/python")
         .join(name);
@@ -190,7 +196,7 @@ fn wrapped_python_agent(name: &str, extra: &[&str]) -> (String, Vec<Span>) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (String::from_utf8(out.stdout).unwrap(), delivered(&sink))
+    String::from_utf8(out.stdout).unwrap()
 }
 
 fn check_one_trace(spans: &[Span]) {

@@ -18,7 +18,7 @@ struct ListJson {
 }
 
 pub fn run(args: &TracesListArgs, ctx: &Context, dir: &Path) -> Result<u8> {
-    let Some(store) = super::open(ctx, dir, false)? else {
+    let Some(store) = super::open(ctx, dir, args.json)? else {
         if args.json {
             ctx.ui.out("{\n  \"traces\": []\n}\n")?;
         }

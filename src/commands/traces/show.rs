@@ -89,7 +89,7 @@ fn render(trace: &Trace, ui: &Ui) -> String {
     let summary = Summary::of(trace);
     let labels: Vec<String> = rows.iter().map(|r| label(r, &spans[r.index])).collect();
     let longest = labels.iter().map(|l| console::measure_text_width(l)).max();
-    let bar = (ui.width / 4).clamp(10, 50);
+    let bar = (ui.width / 7).clamp(10, 40);
     let name = longest
         .unwrap_or(0)
         .clamp(10, (ui.width * 35 / 100).max(10));
@@ -175,10 +175,10 @@ fn bar(span: &Span, d: &Details, layout: &Layout, ui: &Ui) -> String {
     let width = layout.bar as u128;
     let total = u128::from(layout.total.max(1));
     let at = |t: u64| u128::from(t.saturating_sub(layout.start).min(layout.total));
-    let from = (at(span.start_unix_nanos) * width / total).min(width - 1);
-    let to = (at(span.end_unix_nanos) * width)
-        .div_ceil(total)
-        .clamp(from + 1, width);
+    // The cell nearest to each end, rounded.
+    let cell = |t: u64| (at(t) * width + total / 2) / total;
+    let from = cell(span.start_unix_nanos).min(width - 1);
+    let to = cell(span.end_unix_nanos).clamp(from + 1, width);
     let style = if d.error.is_some() {
         Style::new().red()
     } else if d.model.is_some() {
