@@ -1,6 +1,6 @@
 //! The store's lines: read backwards from the end of a file in large chunks (so the tail
-//! of a big file costs only its tail), decoded into spans, and located by line number only
-//! when a warning needs one.
+//! of a big file costs only its tail), newest file first; or searched forward for a text;
+//! decoded into spans, and located by line number only when a warning needs one.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
+use super::pool::Job;
+use crate::error::{Error, Result};
 use crate::span::{Span, into_spans};
 
 /// How much is read at a time, from the end backwards.
@@ -25,6 +27,8 @@ pub struct ReverseLines {
     end: usize,
     /// The line yielded last, within `buf`.
     line: Range<usize>,
+    /// The buffer the next chunk is read into.
+    spare: Vec<u8>,
     /// The file does not end with a newline: its last line may be half written.
     pub unterminated: bool,
 }
@@ -47,6 +51,7 @@ impl ReverseLines {
             buf: Vec::new(),
             end: 0,
             line: 0..0,
+            spare: Vec::new(),
             unterminated,
         })
     }
@@ -82,18 +87,63 @@ impl ReverseLines {
         &self.buf[self.line.clone()]
     }
 
-    /// Prepends the chunk before `pos` to what is left of the buffer.
+    /// Prepends the chunk before `pos` to what is left of the buffer (read into the spare
+    /// buffer, so that neither is allocated or zeroed again).
     fn read_chunk_before(&mut self) -> io::Result<()> {
         let n = CHUNK.min(self.pos as usize);
         let start = self.pos - n as u64;
-        let mut chunk = vec![0; n + self.end];
+        self.spare.clear();
         self.file.seek(SeekFrom::Start(start))?;
-        self.file.read_exact(&mut chunk[..n])?;
-        chunk[n..].copy_from_slice(&self.buf[..self.end]);
-        self.buf = chunk;
+        (&self.file).take(n as u64).read_to_end(&mut self.spare)?;
+        if self.spare.len() != n {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        self.spare.extend_from_slice(&self.buf[..self.end]);
+        std::mem::swap(&mut self.buf, &mut self.spare);
         self.end += n;
         self.pos = start;
         Ok(())
+    }
+}
+
+/// Calls `visit(offset, line, maybe_partial)` for each line of `path` that holds `needle`,
+/// first to last (`maybe_partial`: the file's last line, with no newline after it). Reads
+/// the file forward in chunks and searches each chunk whole: only the lines around a hit
+/// are looked at.
+pub fn lines_holding(
+    path: &Path,
+    needle: &memchr::memmem::Finder<'_>,
+    visit: &mut dyn FnMut(u64, &[u8], bool),
+) -> io::Result<()> {
+    let mut file = File::open(path)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+    // The file offset of buf[0]; buf starts with the unfinished line of the last chunk.
+    let mut base = 0u64;
+    loop {
+        let carried = buf.len();
+        let read = (&mut file).take(CHUNK as u64).read_to_end(&mut buf)?;
+        let eof = read == 0;
+        let complete = match memchr::memrchr(b'\n', &buf[carried..]) {
+            Some(i) => carried + i + 1,
+            None if eof => buf.len(),
+            None => continue,
+        };
+        let mut at = 0;
+        while let Some(hit) = needle.find(&buf[at..complete]) {
+            let hit = at + hit;
+            let start = memchr::memrchr(b'\n', &buf[..hit]).map_or(0, |i| i + 1);
+            let (end, partial) = match memchr::memchr(b'\n', &buf[hit..complete]) {
+                Some(i) => (hit + i, false),
+                None => (complete, true),
+            };
+            visit(base + start as u64, &buf[start..end], partial);
+            at = (end + 1).min(complete);
+        }
+        if eof {
+            return Ok(());
+        }
+        buf.drain(..complete);
+        base += complete as u64;
     }
 }
 
@@ -124,6 +174,117 @@ pub fn location(path: &Path, offset: u64) -> String {
     match line_number(path, offset) {
         Ok(line) => format!("{}:{line}", path.display()),
         Err(_) => path.display().to_string(),
+    }
+}
+
+/// Every line of the store, newest file first, each file from its end.
+pub struct StoreLines<'a> {
+    /// Files not opened yet, oldest first (the next is popped from the end).
+    files: &'a [PathBuf],
+    current: Option<ReverseLines>,
+    /// The first line of `current` is yet to come.
+    at_file_end: bool,
+}
+
+/// One line, where it is, and whether it may be a half-written last line.
+pub struct Line<'a> {
+    /// Index of its file in the store's files.
+    file: usize,
+    offset: u64,
+    text: &'a [u8],
+    maybe_partial: bool,
+}
+
+impl<'a> StoreLines<'a> {
+    pub fn new(files: &'a [PathBuf]) -> StoreLines<'a> {
+        StoreLines {
+            files,
+            current: None,
+            at_file_end: false,
+        }
+    }
+
+    pub fn next_line(&mut self) -> Result<Option<Line<'_>>> {
+        loop {
+            if self.current.is_none() && !self.open_next()? {
+                return Ok(None);
+            }
+            let lines = self.current.as_mut().expect("a file is open");
+            let at_file_end = std::mem::take(&mut self.at_file_end);
+            match lines.next_line() {
+                Err(e) => return Err(Error::io("cannot read", lines.path(), e)),
+                Ok(None) => self.current = None,
+                Ok(Some(offset)) => {
+                    let lines = self.current.as_ref().expect("a file is open");
+                    return Ok(Some(Line {
+                        file: self.files.len(),
+                        offset,
+                        text: lines.line(),
+                        maybe_partial: at_file_end && lines.unterminated,
+                    }));
+                }
+            }
+        }
+    }
+
+    /// Opens the next older file; false when there is none.
+    fn open_next(&mut self) -> Result<bool> {
+        while let Some((path, rest)) = self.files.split_last() {
+            self.files = rest;
+            match ReverseLines::open(path) {
+                Ok(lines) => {
+                    self.current = Some(lines);
+                    self.at_file_end = true;
+                    return Ok(true);
+                }
+                // Deleted by the size or age cap since the store was opened.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io("cannot read", path, e)),
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl Line<'_> {
+    /// The line, to be decoded by the pool.
+    pub fn job(&self) -> Job {
+        Job {
+            file: self.file,
+            offset: self.offset,
+            text: self.text.to_vec(),
+            maybe_partial: self.maybe_partial,
+        }
+    }
+}
+
+/// The spans of a decoded line; a line that could not be decoded is reported with its file
+/// and line number, unless it may be a last line still being written.
+pub fn report(
+    path: &Path,
+    offset: u64,
+    maybe_partial: bool,
+    decoded: std::result::Result<(Vec<Span>, usize), String>,
+    warn: &mut dyn FnMut(String),
+) -> Option<Vec<Span>> {
+    match decoded {
+        Ok((spans, invalid)) => {
+            if invalid > 0 {
+                warn(format!(
+                    "skipped {invalid} span(s) with an invalid id at {}",
+                    location(path, offset)
+                ));
+            }
+            Some(spans)
+        }
+        Err(_) if maybe_partial => None,
+        Err(e) => {
+            warn(format!(
+                "skipped a corrupt line at {}: {e}",
+                location(path, offset)
+            ));
+            None
+        }
     }
 }
 
@@ -165,6 +326,28 @@ mod tests {
         assert_eq!(lines[1].1.len(), long.len());
         assert_eq!(lines[2], (0, "a".into()));
         assert!(ReverseLines::open(&path).unwrap().unterminated);
+    }
+
+    #[test]
+    fn lines_holding_a_needle_are_found_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let long = "x".repeat(CHUNK - 3);
+        std::fs::write(&path, format!("a1\n{long}\nb2 needle\nc\nneedle d")).unwrap();
+        let finder = memchr::memmem::Finder::new("needle");
+        let mut found = Vec::new();
+        lines_holding(&path, &finder, &mut |offset, line, partial| {
+            found.push((offset, String::from_utf8(line.to_vec()).unwrap(), partial))
+        })
+        .unwrap();
+        let at = long.len() as u64 + 4;
+        assert_eq!(
+            found,
+            [
+                (at, "b2 needle".into(), false),
+                (at + 12, "needle d".into(), true)
+            ]
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 mod follow;
 mod json;
 mod lines;
+mod pool;
 mod scan;
 mod summary;
 mod time;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::lines::{ReverseLines, decode, location};
-use super::{MAX_WRITE_DELAY_NANOS, Trace};
+use super::lines::{StoreLines, lines_holding, report};
+use super::{MAX_WRITE_DELAY_NANOS, Trace, pool};
 use crate::error::{Error, Result};
 use crate::export::local;
 use crate::span::{Span, TraceId};
@@ -60,30 +60,33 @@ impl Store {
         let mut pending: HashMap<TraceId, Trace> = HashMap::new();
         let mut whole: Vec<Trace> = Vec::new();
         let mut lines = StoreLines::new(&self.files);
-        while whole.len() < limit {
-            let Some(line) = lines.next_line()? else {
-                whole.extend(pending.into_values());
-                break;
-            };
-            let Some(spans) = line.decode(warn) else {
-                continue;
-            };
-            let Some(newest_end) = spans.iter().map(|s| s.end_unix_nanos).max() else {
-                continue;
-            };
-            add_all(&mut pending, spans);
-            // This line, and every line before it, was written by `written_by`: a trace
-            // that started later has no span further back.
-            let written_by = newest_end.saturating_add(MAX_WRITE_DELAY_NANOS);
-            let done: Vec<TraceId> = pending
-                .values()
-                .filter(|t| t.start_unix_nanos() > written_by)
-                .map(|t| t.trace_id)
-                .collect();
-            for id in done {
-                whole.extend(pending.remove(&id));
+        // A few lines at a time are decoded on worker threads, then taken in order.
+        let batch = 2 * pool::workers();
+        pool::with_decoders(&|_| true, |decoders| -> Result<()> {
+            let mut more = true;
+            while more && whole.len() < limit {
+                for _ in 0..batch {
+                    let Some(line) = lines.next_line()? else {
+                        more = false;
+                        break;
+                    };
+                    decoders.send(line.job());
+                }
+                for d in decoders.wait() {
+                    if whole.len() >= limit {
+                        return Ok(());
+                    }
+                    let path = &self.files[d.file];
+                    if let Some(spans) = report(path, d.offset, d.maybe_partial, d.result, warn) {
+                        take_line(spans, &mut pending, &mut whole);
+                    }
+                }
             }
-        }
+            if whole.len() < limit {
+                whole.extend(pending.into_values());
+            }
+            Ok(())
+        })?;
         newest_first(&mut whole);
         whole.truncate(limit);
         Ok(whole)
@@ -96,28 +99,37 @@ impl Store {
     pub fn find(&self, prefix: &str, warn: &mut dyn FnMut(String)) -> Result<Lookup> {
         let finder = memchr::memmem::Finder::new(prefix.as_bytes());
         let full = prefix.len() == 32;
+        let keep = |s: &Span| hex_starts_with(&s.trace_id.0, prefix);
         let mut found: HashMap<TraceId, Trace> = HashMap::new();
-        let mut lines = StoreLines::new(&self.files);
-        while let Some(line) = lines.next_line()? {
-            if finder.find(line.text).is_none() {
-                continue;
+        // Lines are decoded on worker threads while the files are read.
+        pool::with_decoders(&keep, |decoders| -> Result<()> {
+            for (index, path) in self.files.iter().enumerate().rev() {
+                if full {
+                    absorb(&self.files, decoders.wait(), &mut found, warn);
+                    if let Some(trace) = found.values().next()
+                        && before_trace(path, trace)
+                    {
+                        break;
+                    }
+                }
+                let mut visit = |offset, text: &[u8], maybe_partial| {
+                    decoders.send(pool::Job {
+                        file: index,
+                        offset,
+                        text: text.to_vec(),
+                        maybe_partial,
+                    })
+                };
+                match lines_holding(path, &finder, &mut visit) {
+                    Ok(()) => {}
+                    // Deleted by the size or age cap since the store was opened.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io("cannot read", path, e)),
+                }
             }
-            let Some(spans) = line.decode(warn) else {
-                continue;
-            };
-            let matching = spans
-                .into_iter()
-                .filter(|s| s.trace_id.to_hex().starts_with(prefix));
-            add_all(&mut found, matching);
-            if full && let Some(trace) = found.values().next() {
-                let earliest = trace
-                    .start_unix_nanos()
-                    .saturating_sub(MAX_WRITE_DELAY_NANOS);
-                lines.stop_before = Some(local::file_name(
-                    UNIX_EPOCH + Duration::from_nanos(earliest),
-                ));
-            }
-        }
+            absorb(&self.files, decoders.wait(), &mut found, warn);
+            Ok(())
+        })?;
         let mut traces: Vec<Trace> = found.into_values().collect();
         Ok(match traces.len() {
             0 => Lookup::NotFound,
@@ -128,6 +140,51 @@ impl Store {
             }
         })
     }
+}
+
+/// Adds the spans of decoded lines (lines of `files`), and reports those that could not be
+/// decoded.
+fn absorb(
+    files: &[PathBuf],
+    decoded: Vec<pool::Decoded>,
+    found: &mut HashMap<TraceId, Trace>,
+    warn: &mut dyn FnMut(String),
+) {
+    for d in decoded {
+        let path = &files[d.file];
+        if let Some(spans) = report(path, d.offset, d.maybe_partial, d.result, warn) {
+            add_all(found, spans);
+        }
+    }
+}
+
+/// Adds a line's spans to the traces they belong to; moves the traces that the line shows
+/// to be whole from `pending` to `whole`.
+fn take_line(spans: Vec<Span>, pending: &mut HashMap<TraceId, Trace>, whole: &mut Vec<Trace>) {
+    let Some(newest_end) = spans.iter().map(|s| s.end_unix_nanos).max() else {
+        return;
+    };
+    add_all(pending, spans);
+    // This line, and every line before it, was written by `written_by`: a trace that
+    // started later has no span further back.
+    let written_by = newest_end.saturating_add(MAX_WRITE_DELAY_NANOS);
+    let done: Vec<TraceId> = pending
+        .values()
+        .filter(|t| t.start_unix_nanos() > written_by)
+        .map(|t| t.trace_id)
+        .collect();
+    for id in done {
+        whole.extend(pending.remove(&id));
+    }
+}
+
+/// Whether `path` is the file of a day before `trace` started (so it holds none of it).
+fn before_trace(path: &Path, trace: &Trace) -> bool {
+    let earliest = trace
+        .start_unix_nanos()
+        .saturating_sub(MAX_WRITE_DELAY_NANOS);
+    let first_day = local::file_name(UNIX_EPOCH + Duration::from_nanos(earliest));
+    *path.file_name().unwrap_or_default().to_string_lossy() < *first_day
 }
 
 /// A trace id or id prefix as the user typed it, checked and lowercased.
@@ -145,6 +202,18 @@ pub fn id_prefix(text: &str) -> Result<String> {
     Ok(prefix)
 }
 
+/// Whether the lowercase hex of `id` starts with `prefix` (lowercase hex), without
+/// writing the hex out.
+fn hex_starts_with(id: &[u8], prefix: &str) -> bool {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    prefix.len() <= id.len() * 2
+        && prefix.bytes().enumerate().all(|(i, digit)| {
+            let byte = id[i / 2];
+            let nibble = if i % 2 == 0 { byte >> 4 } else { byte & 0xf };
+            DIGITS[usize::from(nibble)] == digit
+        })
+}
+
 fn add_all(traces: &mut HashMap<TraceId, Trace>, spans: impl IntoIterator<Item = Span>) {
     for span in spans {
         traces
@@ -160,112 +229,6 @@ fn newest_first(traces: &mut [Trace]) {
             .cmp(&a.start_unix_nanos())
             .then(a.trace_id.0.cmp(&b.trace_id.0))
     });
-}
-
-/// Every line of the store, newest file first, each file from its end.
-struct StoreLines<'a> {
-    /// Files not opened yet, oldest first (the next is popped from the end).
-    files: &'a [PathBuf],
-    current: Option<ReverseLines>,
-    /// The first line of `current` is yet to come.
-    at_file_end: bool,
-    /// Open no file whose name sorts before this one.
-    stop_before: Option<String>,
-}
-
-/// One line, where it is, and whether it may be a half-written last line.
-struct Line<'a> {
-    path: &'a Path,
-    offset: u64,
-    text: &'a [u8],
-    maybe_partial: bool,
-}
-
-impl<'a> StoreLines<'a> {
-    fn new(files: &'a [PathBuf]) -> StoreLines<'a> {
-        StoreLines {
-            files,
-            current: None,
-            at_file_end: false,
-            stop_before: None,
-        }
-    }
-
-    fn next_line(&mut self) -> Result<Option<Line<'_>>> {
-        loop {
-            if self.current.is_none() && !self.open_next()? {
-                return Ok(None);
-            }
-            let lines = self.current.as_mut().expect("a file is open");
-            let at_file_end = std::mem::take(&mut self.at_file_end);
-            match lines.next_line() {
-                Err(e) => return Err(Error::io("cannot read", lines.path(), e)),
-                Ok(None) => self.current = None,
-                Ok(Some(offset)) => {
-                    let lines = self.current.as_ref().expect("a file is open");
-                    return Ok(Some(Line {
-                        path: lines.path(),
-                        offset,
-                        text: lines.line(),
-                        maybe_partial: at_file_end && lines.unterminated,
-                    }));
-                }
-            }
-        }
-    }
-
-    /// Opens the next older file; false when there is none (or none to read).
-    fn open_next(&mut self) -> Result<bool> {
-        while let Some((path, rest)) = self.files.split_last() {
-            self.files = rest;
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            if self
-                .stop_before
-                .as_deref()
-                .is_some_and(|stop| *name < *stop)
-            {
-                self.files = &[];
-                return Ok(false);
-            }
-            match ReverseLines::open(path) {
-                Ok(lines) => {
-                    self.current = Some(lines);
-                    self.at_file_end = true;
-                    return Ok(true);
-                }
-                // Deleted by the size or age cap since the store was opened.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(Error::io("cannot read", path, e)),
-            }
-        }
-        Ok(false)
-    }
-}
-
-impl Line<'_> {
-    /// The line's spans; `None` for a corrupt line (reported, unless it is a last line
-    /// still being written).
-    fn decode(&self, warn: &mut dyn FnMut(String)) -> Option<Vec<Span>> {
-        match decode(self.text) {
-            Ok((spans, invalid)) => {
-                if invalid > 0 {
-                    warn(format!(
-                        "skipped {invalid} span(s) with an invalid id at {}",
-                        location(self.path, self.offset)
-                    ));
-                }
-                Some(spans)
-            }
-            Err(_) if self.maybe_partial => None,
-            Err(e) => {
-                warn(format!(
-                    "skipped a corrupt line at {}: {e}",
-                    location(self.path, self.offset)
-                ));
-                None
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -399,6 +362,15 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
         store.find("aaaa", &mut |w| warnings.push(w)).unwrap();
         assert_eq!(warnings.len(), 1, "a prefix reads the whole store");
+    }
+
+    #[test]
+    fn hex_prefixes_match_without_writing_the_id_out() {
+        let id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+        assert!(hex_starts_with(&id.0, "4bf9"));
+        assert!(hex_starts_with(&id.0, "4bf92f3577b34da6a3ce929d0e0e4736"));
+        assert!(!hex_starts_with(&id.0, "4bf8"));
+        assert!(!hex_starts_with(&id.0, "4bf92f3577b34da6a3ce929d0e0e47360"));
     }
 
     #[test]

@@ -127,6 +127,12 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(trace: &Trace) -> Summary {
+        let details: Vec<Details> = trace.spans.iter().map(details).collect();
+        Summary::with_details(trace, &details)
+    }
+
+    /// Like [`Summary::of`], given the [`details`] of each span, in the trace's order.
+    pub fn with_details(trace: &Trace, details: &[Details]) -> Summary {
         let spans = &trace.spans;
         let ids: HashSet<SpanId> = spans.iter().map(|s| s.span_id).collect();
         let earliest = |filter: &dyn Fn(&Span) -> bool| {
@@ -136,7 +142,6 @@ impl Summary {
                 .min_by_key(|s| (s.start_unix_nanos, s.span_id.0))
         };
         let root = earliest(&|s| s.parent_span_id.is_none());
-        let details: Vec<Details> = spans.iter().map(details).collect();
         let counts_tokens = innermost(spans, |i| details[i].has_tokens());
         let counts_cost = innermost(spans, |i| details[i].cost.is_some());
         let mut models: BTreeMap<String, (i64, i64)> = BTreeMap::new();

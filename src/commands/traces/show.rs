@@ -86,7 +86,8 @@ struct Layout {
 fn render(trace: &Trace, ui: &Ui) -> String {
     let spans = &trace.spans;
     let rows = rows(spans);
-    let summary = Summary::of(trace);
+    let details: Vec<Details> = spans.iter().map(details).collect();
+    let summary = Summary::with_details(trace, &details);
     let labels: Vec<String> = rows.iter().map(|r| label(r, &spans[r.index])).collect();
     let longest = labels.iter().map(|l| console::measure_text_width(l)).max();
     let bar = (ui.width / 7).clamp(10, 40);
@@ -103,9 +104,10 @@ fn render(trace: &Trace, ui: &Ui) -> String {
     };
     let mut out = header(&summary, spans, ui);
     for (row, label) in rows.iter().zip(&labels) {
-        out.push_str(&line(&spans[row.index], label, &layout, ui));
+        let i = row.index;
+        out.push_str(&line(&spans[i], &details[i], label, &layout, ui));
     }
-    out.push_str(&footer(&summary, spans, ui));
+    out.push_str(&footer(&summary, spans, &details, ui));
     out
 }
 
@@ -147,8 +149,7 @@ fn label(row: &Row, span: &Span) -> String {
     label + &one_line(&span.name)
 }
 
-fn line(span: &Span, label: &str, layout: &Layout, ui: &Ui) -> String {
-    let d = details(span);
+fn line(span: &Span, d: &Details, label: &str, layout: &Layout, ui: &Ui) -> String {
     let mut name = fit(label, layout.name);
     if d.error.is_some() {
         name = ui.bad(&name);
@@ -156,9 +157,9 @@ fn line(span: &Span, label: &str, layout: &Layout, ui: &Ui) -> String {
     let mut out = format!(
         "{name}  {:>8}  {}",
         duration(span.end_unix_nanos.saturating_sub(span.start_unix_nanos)),
-        bar(span, &d, layout, ui)
+        bar(span, d, layout, ui)
     );
-    let text = text::details(ui, &d, MAX_INLINE_ERROR);
+    let text = text::details(ui, d, MAX_INLINE_ERROR);
     if !text.is_empty() {
         let text = match layout.details {
             0..10 => text,
@@ -197,7 +198,7 @@ fn bar(span: &Span, d: &Details, layout: &Layout, ui: &Ui) -> String {
     )
 }
 
-fn footer(summary: &Summary, spans: &[Span], ui: &Ui) -> String {
+fn footer(summary: &Summary, spans: &[Span], details: &[Details], ui: &Ui) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut figures = vec![
         duration(summary.duration_nanos()),
@@ -222,8 +223,11 @@ fn footer(summary: &Summary, spans: &[Span], ui: &Ui) -> String {
     if let Some(c) = summary.cost {
         let _ = writeln!(out, "{}     {}", ui.bold("cost"), cost(c));
     }
-    for span in spans.iter().filter(|s| details(s).error.is_some()) {
-        let message = details(span).error.unwrap_or_default();
+    for (span, message) in spans
+        .iter()
+        .zip(details)
+        .filter_map(|(s, d)| Some((s, d.error.as_ref()?)))
+    {
         let short = span.span_id.to_hex();
         let _ = writeln!(
             out,
@@ -234,7 +238,7 @@ fn footer(summary: &Summary, spans: &[Span], ui: &Ui) -> String {
             if message.is_empty() {
                 "no message".into()
             } else {
-                one_line(&message)
+                one_line(message)
             }
         );
     }
