@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
+use memchr::memmem::Finder;
+
 use super::lines::{StoreLines, lines_holding, report};
 use super::{MAX_WRITE_DELAY_NANOS, Trace, pool};
 use crate::error::{Error, Result};
@@ -97,34 +99,25 @@ impl Store {
     /// corrupt). A full id stops at the files written before the trace started; a shorter
     /// prefix reads the whole store, to be sure that no other trace shares it.
     pub fn find(&self, prefix: &str, warn: &mut dyn FnMut(String)) -> Result<Lookup> {
-        let finder = memchr::memmem::Finder::new(prefix.as_bytes());
+        let finder = Finder::new(prefix.as_bytes());
         let full = prefix.len() == 32;
         let keep = |s: &Span| hex_starts_with(&s.trace_id.0, prefix);
         let mut found: HashMap<TraceId, Trace> = HashMap::new();
-        // Lines are decoded on worker threads while the files are read.
+        let files: Vec<(usize, &PathBuf)> = self.files.iter().enumerate().rev().collect();
+        // A few files are searched at once, each on a thread of its own; the lines they
+        // find are decoded on worker threads while the next files are searched.
         pool::with_decoders(&keep, |decoders| -> Result<()> {
-            for (index, path) in self.files.iter().enumerate().rev() {
+            for wave in files.chunks(pool::workers()) {
                 if full {
                     absorb(&self.files, decoders.wait(), &mut found, warn);
                     if let Some(trace) = found.values().next()
-                        && before_trace(path, trace)
+                        && before_trace(wave[0].1, trace)
                     {
                         break;
                     }
                 }
-                let mut visit = |offset, text: &[u8], maybe_partial| {
-                    decoders.send(pool::Job {
-                        file: index,
-                        offset,
-                        text: text.to_vec(),
-                        maybe_partial,
-                    })
-                };
-                match lines_holding(path, &finder, &mut visit) {
-                    Ok(()) => {}
-                    // Deleted by the size or age cap since the store was opened.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(Error::io("cannot read", path, e)),
+                for jobs in search(wave, &finder) {
+                    jobs?.into_iter().for_each(|job| decoders.send(job));
                 }
             }
             absorb(&self.files, decoders.wait(), &mut found, warn);
@@ -140,6 +133,39 @@ impl Store {
             }
         })
     }
+}
+
+/// The lines holding `needle` in each of `files` (index, path), the files searched in
+/// parallel.
+fn search(files: &[(usize, &PathBuf)], needle: &Finder<'_>) -> Vec<Result<Vec<pool::Job>>> {
+    std::thread::scope(|scope| {
+        let searches: Vec<_> = files
+            .iter()
+            .map(|&(file, path)| {
+                scope.spawn(move || {
+                    let mut jobs = Vec::new();
+                    let mut visit = |offset, text: &[u8], maybe_partial| {
+                        jobs.push(pool::Job {
+                            file,
+                            offset,
+                            text: text.to_vec(),
+                            maybe_partial,
+                        })
+                    };
+                    match lines_holding(path, needle, &mut visit) {
+                        Ok(()) => Ok(jobs),
+                        // Deleted by the size or age cap since the store was opened.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+                        Err(e) => Err(Error::io("cannot read", path, e)),
+                    }
+                })
+            })
+            .collect();
+        searches
+            .into_iter()
+            .map(|s| s.join().expect("a search thread does not panic"))
+            .collect()
+    })
 }
 
 /// Adds the spans of decoded lines (lines of `files`), and reports those that could not be
