@@ -424,3 +424,24 @@ fn tail_prints_a_span_appended_after_it_started_and_stops_cleanly_on_ctrl_c() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "Ctrl-C ends tail with 0");
 }
+
+#[test]
+fn every_traces_command_teaches_with_examples() {
+    let env = TestEnv::new();
+    for args in [
+        &["traces"][..],
+        &["traces", "list"],
+        &["traces", "show"],
+        &["traces", "tail"],
+    ] {
+        env.cmd()
+            .args(args)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(predicates::str::contains(
+                "Examples:\n  automagik-tracing traces",
+            ));
+    }
+    assert!(files_below(&env.home).is_empty());
+}
