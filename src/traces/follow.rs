@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::lines::{decode, location};
+use super::lines::{decode, location, report};
 use crate::error::{Error, Result};
 use crate::export::local;
 use crate::span::Span;
@@ -117,13 +117,8 @@ impl Follower {
             if line.is_empty() {
                 continue;
             }
-            match decode(line) {
-                Ok((decoded, _)) => spans.extend(decoded),
-                Err(e) => warn(format!(
-                    "skipped a corrupt line at {}: {e}",
-                    location(path, line_offset)
-                )),
-            }
+            let decoded = decode(line).map_err(|e| e.to_string());
+            spans.extend(report(path, line_offset, false, decoded, warn).unwrap_or_default());
         }
         self.partial = buf[complete..].to_vec();
         Ok(())
