@@ -199,8 +199,14 @@ fn main() {
         &sink,
     ];
     for (label, exporter) in [
-        ("rotel 0.0.1a15 (otlp exporter, to the same sink)", &forward[..]),
-        ("rotel 0.0.1a15 (blackhole exporter)", &["--exporter", "blackhole"][..]),
+        (
+            "rotel 0.0.1a15 (otlp exporter, to the same sink)",
+            &forward[..],
+        ),
+        (
+            "rotel 0.0.1a15 (blackhole exporter)",
+            &["--exporter", "blackhole"][..],
+        ),
     ] {
         let (requests, memory) = run_rotel(agent.trim(), exporter, &body, secs, home.path());
         report(label, requests, secs, &memory);

@@ -40,6 +40,18 @@ _automagik__tracing() {
             automagik__tracing,test-export)
                 cmd="automagik__tracing__subcmd__test__subcmd__export"
                 ;;
+            automagik__tracing,traces)
+                cmd="automagik__tracing__subcmd__traces"
+                ;;
+            automagik__tracing__subcmd__traces,list)
+                cmd="automagik__tracing__subcmd__traces__subcmd__list"
+                ;;
+            automagik__tracing__subcmd__traces,show)
+                cmd="automagik__tracing__subcmd__traces__subcmd__show"
+                ;;
+            automagik__tracing__subcmd__traces,tail)
+                cmd="automagik__tracing__subcmd__traces__subcmd__tail"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +59,7 @@ _automagik__tracing() {
 
     case "${cmd}" in
         automagik__tracing)
-            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version status configure test-export flush run id completions man"
+            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version status configure test-export flush run traces id completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,6 +333,118 @@ _automagik__tracing() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        automagik__subcmd__tracing__subcmd__traces)
+            opts="-q -v -h -V --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version list show tail"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        automagik__subcmd__tracing__subcmd__traces__subcmd__list)
+            opts="-n -q -v -h -V --limit --json --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        automagik__subcmd__tracing__subcmd__traces__subcmd__show)
+            opts="-q -v -h -V --json --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        automagik__subcmd__tracing__subcmd__traces__subcmd__tail)
+            opts="-q -v -h -V --json --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

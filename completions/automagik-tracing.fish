@@ -37,6 +37,7 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a 
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "test-export" -d 'Send a small test trace to each active provider and report what happened'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "flush" -d 'Deliver what the spool holds: spans that could not be sent when they were recorded'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "run" -d 'Trace a command: a root span for its run, its own OpenTelemetry spans carried through'
+complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "traces" -d 'Look at the local trace store: recent traces, one trace as a tree, spans as they arrive'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "id" -d 'Show the anonymous telemetry ID, creating it on first use'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c automagik-tracing -n "__fish_automagik_tracing_needs_command" -f -a "man" -d 'Print a man page, or write all of them'
@@ -125,6 +126,45 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -f -a "list" -d 'The recent traces, newest first: start, id, root span, duration, spans, errors, tokens'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -f -a "show" -d 'One trace as a tree: each span with its duration, a timing bar and its GenAI details'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and not __fish_seen_subcommand_from list show tail" -f -a "tail" -d 'Follow the store and print spans as they are written, until Ctrl-C'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -s n -l limit -d 'How many traces to show' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON object (`{"traces": [...]}`) instead of the table'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -l json -d 'Print the trace as JSON (a summary and its spans in tree order)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -l json -d 'Print one JSON object a line for each span'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -s q -l quiet -d 'Print errors only, no warnings or notes'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand traces; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand id" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F

@@ -13,6 +13,7 @@ pub mod export;
 pub mod mask;
 pub mod span;
 pub mod telemetry;
+pub mod traces;
 pub mod ui;
 pub mod wrap;
 

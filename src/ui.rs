@@ -1,5 +1,6 @@
 //! Terminal output: colour only on a terminal (never with `NO_COLOR` or `--no-color`),
-//! warnings on stderr unless `--quiet`, and the styles the commands share.
+//! warnings on stderr unless `--quiet`, the width to lay text out in, and the styles the
+//! commands share.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -7,6 +8,9 @@ use std::io::{IsTerminal, Write};
 use console::Style;
 
 use crate::error::Result;
+
+/// The width laid out for when stdout is not a terminal and `COLUMNS` does not say.
+pub const DEFAULT_WIDTH: usize = 100;
 
 /// How to talk to the user, decided once at start.
 #[derive(Debug, Clone)]
@@ -17,6 +21,9 @@ pub struct Ui {
     pub verbose: u8,
     /// Both stdin and stdout are terminals: prompts are possible.
     pub interactive: bool,
+    /// Columns to lay text out in: the terminal's width, else `COLUMNS`, else
+    /// [`DEFAULT_WIDTH`].
+    pub width: usize,
 }
 
 impl Ui {
@@ -32,6 +39,7 @@ impl Ui {
             quiet,
             verbose,
             interactive: stdout_tty && std::io::stdin().is_terminal(),
+            width: width(stdout_tty, env),
         };
         console::set_colors_enabled(ui.color_stdout);
         console::set_colors_enabled_stderr(ui.color_stderr);
@@ -46,6 +54,7 @@ impl Ui {
             quiet: false,
             verbose: 0,
             interactive: false,
+            width: DEFAULT_WIDTH,
         }
     }
 
@@ -109,7 +118,8 @@ impl Ui {
         self.paint(Style::new().dim(), text)
     }
 
-    fn paint(&self, style: Style, text: &str) -> String {
+    /// `text` in `style` when stdout takes colour, else as is.
+    pub fn paint(&self, style: Style, text: &str) -> String {
         if self.color_stdout {
             style.force_styling(true).apply_to(text).to_string()
         } else {
@@ -124,4 +134,15 @@ impl Ui {
             text.to_string()
         }
     }
+}
+
+fn width(stdout_tty: bool, env: &HashMap<String, String>) -> usize {
+    let terminal = stdout_tty
+        .then(|| console::Term::stdout().size_checked())
+        .flatten()
+        .map(|(_, cols)| usize::from(cols));
+    terminal
+        .or_else(|| env.get("COLUMNS")?.trim().parse().ok())
+        .filter(|&w| w > 0)
+        .unwrap_or(DEFAULT_WIDTH)
 }

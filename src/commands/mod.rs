@@ -9,6 +9,7 @@ mod run;
 mod status;
 mod telemetry_send;
 mod test_export;
+mod traces;
 mod usage;
 
 use crate::cli::{Cli, Command, Invocation};
@@ -85,6 +86,7 @@ pub fn dispatch(invocation: Invocation) -> Result<u8> {
         Command::TestExport(args) => test_export::run(args, &ctx),
         Command::Flush(args) => flush::run(args, &ctx),
         Command::Run(args) => run::run(args, &ctx),
+        Command::Traces(args) => traces::run(args, &ctx),
         Command::Id(args) => id::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
         Command::Man(args) => man::run(args, &ctx),

@@ -18,7 +18,7 @@ pub struct Derived {
 }
 
 /// The command's name and the features it used; `None` for commands that record nothing
-/// (`status`, `id`, `completions`, `man`).
+/// (`status`, `traces`, `id`, `completions`, `man`).
 fn describe(command: &Command) -> Option<(&'static str, Vec<&'static str>)> {
     let flagged = |pairs: &[(bool, &'static str)]| -> Vec<&'static str> {
         pairs
@@ -44,7 +44,11 @@ fn describe(command: &Command) -> Option<(&'static str, Vec<&'static str>)> {
             ]),
         ),
         Command::Run(args) => ("run", run_features(args)),
-        Command::Status(_) | Command::Id(_) | Command::Completions(_) | Command::Man(_) => {
+        Command::Status(_)
+        | Command::Traces(_)
+        | Command::Id(_)
+        | Command::Completions(_)
+        | Command::Man(_) => {
             return None;
         }
     })

@@ -14,5 +14,6 @@ mod status;
 mod telemetry;
 mod test_export;
 mod testenv;
+mod traces;
 mod wizard;
 mod wrap;

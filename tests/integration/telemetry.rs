@@ -192,6 +192,7 @@ fn read_only_commands_record_nothing_and_create_no_file() {
         &["status"][..],
         &["status", "--json"][..],
         &["completions", "bash"][..],
+        &["traces", "list"][..],
         &["man"][..],
         &["--help"][..],
         &["--version"][..],

@@ -1,0 +1,117 @@
+//! The words and styles `traces list`, `show` and `tail` share: durations, short ids,
+//! tokens, cost, and a span's GenAI details on one line.
+
+use console::Style;
+
+use crate::traces::Details;
+use crate::ui::Ui;
+
+/// Hex digits of a trace id shown where the full id would not fit.
+pub const SHORT_ID: usize = 8;
+
+/// `850 ns`, `12 µs`, `3.4 ms`, `812 ms`, `1.52 s`, `2m 05s`, `1h 02m`.
+pub fn duration(nanos: u64) -> String {
+    let ms = nanos as f64 / 1e6;
+    let secs = nanos / 1_000_000_000;
+    match nanos {
+        0..1_000 => format!("{nanos} ns"),
+        1_000..1_000_000 => format!("{} µs", nanos / 1_000),
+        1_000_000..10_000_000 => format!("{ms:.1} ms"),
+        10_000_000..1_000_000_000 => format!("{ms:.0} ms"),
+        1_000_000_000..60_000_000_000 => format!("{:.2} s", ms / 1e3),
+        60_000_000_000..3_600_000_000_000 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+pub fn tokens(input: i64, output: i64) -> String {
+    format!("{input} in / {output} out")
+}
+
+pub fn cost(cost: f64) -> String {
+    format!("${cost:.4}")
+}
+
+/// The span's model, tokens, cost, tool and error, separated by two spaces; empty when it
+/// carries none. `max_error` caps the error message (in characters).
+pub fn details(ui: &Ui, d: &Details, max_error: usize) -> String {
+    let mut parts = Vec::new();
+    if let Some(model) = &d.model {
+        parts.push(ui.paint(Style::new().cyan(), model));
+    }
+    if d.input_tokens.is_some() || d.output_tokens.is_some() {
+        parts.push(tokens(
+            d.input_tokens.unwrap_or(0),
+            d.output_tokens.unwrap_or(0),
+        ));
+    }
+    if let Some(c) = d.cost {
+        parts.push(cost(c));
+    }
+    if let Some(tool) = &d.tool {
+        parts.push(format!("tool {}", ui.paint(Style::new().yellow(), tool)));
+    }
+    if let Some(message) = &d.error {
+        let text = match message.as_str() {
+            "" => "error".to_string(),
+            m => format!(
+                "error: {}",
+                console::truncate_str(&one_line(m), max_error, "…")
+            ),
+        };
+        parts.push(ui.bad(&text));
+    }
+    parts.join("  ")
+}
+
+/// A message on one line: line breaks and tabs become spaces.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` cut to `width` columns (with `…`) and padded to it.
+pub fn fit(text: &str, width: usize) -> String {
+    let cut = console::truncate_str(text, width, "…");
+    console::pad_str(&cut, width, console::Alignment::Left, None).into_owned()
+}
+
+/// The shortest length, from [`SHORT_ID`] up, at which the ids all differ.
+pub fn short_len(ids: &[String]) -> usize {
+    (SHORT_ID..32)
+        .find(|&n| {
+            let mut prefixes: Vec<&str> = ids.iter().map(|id| &id[..n]).collect();
+            prefixes.sort_unstable();
+            prefixes.windows(2).all(|w| w[0] != w[1])
+        })
+        .unwrap_or(32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_at_a_glance() {
+        assert_eq!(duration(850), "850 ns");
+        assert_eq!(duration(12_345), "12 µs");
+        assert_eq!(duration(3_400_000), "3.4 ms");
+        assert_eq!(duration(812_400_000), "812 ms");
+        assert_eq!(duration(1_520_000_000), "1.52 s");
+        assert_eq!(duration(125_000_000_000), "2m 05s");
+        assert_eq!(duration(3_720_000_000_000), "1h 02m");
+    }
+
+    #[test]
+    fn short_ids_grow_until_they_differ() {
+        let a = "4bf92f3577b34da6a3ce929d0e0e4736".to_string();
+        let b = "4bf92f3500000000a3ce929d0e0e4736".to_string();
+        assert_eq!(short_len(std::slice::from_ref(&a)), 8);
+        assert_eq!(short_len(&[a, b]), 9);
+    }
+
+    #[test]
+    fn fit_cuts_and_pads() {
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+    }
+}

@@ -1,0 +1,249 @@
+//! The JSON that `traces list --json`, `traces show --json` and `traces tail --json` print:
+//! a stable shape of our own (snake_case, ids in lowercase hex, times as RFC 3339 UTC text
+//! plus Unix nanoseconds as decimal strings, as OTLP JSON writes them, since they exceed
+//! what a JSON number holds exactly). The README documents it; fields are only ever added.
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use super::summary::{ModelTokens, Summary};
+use super::time::rfc3339;
+use super::tree::Row;
+use super::{Trace, rows};
+use crate::span::{Attribute, Span, SpanKind, StatusCode, Value};
+
+/// A trace in figures: a row of `traces list --json`, the head of `traces show --json`.
+#[derive(Debug, Serialize)]
+pub struct SummaryJson {
+    pub trace_id: String,
+    pub start_time: String,
+    pub start_unix_nanos: String,
+    pub duration_ms: f64,
+    /// The root span's name, `null` when the store holds no root for the trace.
+    pub root_name: Option<String>,
+    /// The root's name, else the earliest span's.
+    pub name: String,
+    pub span_count: usize,
+    pub errors: usize,
+    pub orphans: usize,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost: Option<f64>,
+    pub models: Vec<ModelJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelJson {
+    pub model: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}
+
+/// `traces show --json`: the summary's fields, then the spans in tree order.
+#[derive(Debug, Serialize)]
+pub struct TraceJson {
+    #[serde(flatten)]
+    pub summary: SummaryJson,
+    pub spans: Vec<SpanJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SpanJson {
+    pub trace_id: String,
+    pub span_id: String,
+    pub parent_span_id: Option<String>,
+    /// 0 at the top of the tree.
+    pub depth: usize,
+    /// Shown at the top because its parent is not in the store.
+    pub orphan: bool,
+    pub name: String,
+    /// `internal`, `server`, `client`, `producer` or `consumer`.
+    pub kind: &'static str,
+    pub start_time: String,
+    pub end_time: String,
+    pub start_unix_nanos: String,
+    pub end_unix_nanos: String,
+    pub duration_ms: f64,
+    pub status: StatusJson,
+    /// The resource's `service.name`, `null` when it has none.
+    pub service: Option<String>,
+    pub scope: ScopeJson,
+    pub attributes: Map<String, Json>,
+    pub events: Vec<EventJson>,
+    pub resource: Map<String, Json>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusJson {
+    /// `unset`, `ok` or `error`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScopeJson {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventJson {
+    pub name: String,
+    pub time: String,
+    pub attributes: Map<String, Json>,
+}
+
+impl SummaryJson {
+    pub fn new(summary: &Summary) -> SummaryJson {
+        SummaryJson {
+            trace_id: summary.trace_id.to_hex(),
+            start_time: rfc3339(summary.start_unix_nanos),
+            start_unix_nanos: summary.start_unix_nanos.to_string(),
+            duration_ms: millis(summary.duration_nanos()),
+            root_name: summary.root_name.clone(),
+            name: summary.name.clone(),
+            span_count: summary.spans,
+            errors: summary.errors,
+            orphans: summary.orphans,
+            input_tokens: summary.input_tokens,
+            output_tokens: summary.output_tokens,
+            cost: summary.cost,
+            models: summary.models.iter().map(ModelJson::new).collect(),
+        }
+    }
+}
+
+impl ModelJson {
+    fn new(m: &ModelTokens) -> ModelJson {
+        ModelJson {
+            model: m.model.clone(),
+            input_tokens: m.input_tokens,
+            output_tokens: m.output_tokens,
+        }
+    }
+}
+
+impl TraceJson {
+    pub fn new(trace: &Trace) -> TraceJson {
+        TraceJson {
+            summary: SummaryJson::new(&Summary::of(trace)),
+            spans: rows(&trace.spans)
+                .iter()
+                .map(|row| SpanJson::new(&trace.spans[row.index], Some(row)))
+                .collect(),
+        }
+    }
+}
+
+impl SpanJson {
+    /// One span; `row` places it in its trace's tree (`None`: depth 0, not an orphan).
+    pub fn new(span: &Span, row: Option<&Row>) -> SpanJson {
+        SpanJson {
+            trace_id: span.trace_id.to_hex(),
+            span_id: span.span_id.to_hex(),
+            parent_span_id: span.parent_span_id.map(|p| p.to_hex()),
+            depth: row.map_or(0, |r| r.depth),
+            orphan: row.is_some_and(|r| r.orphan),
+            name: span.name.clone(),
+            kind: match span.kind {
+                SpanKind::Internal => "internal",
+                SpanKind::Server => "server",
+                SpanKind::Client => "client",
+                SpanKind::Producer => "producer",
+                SpanKind::Consumer => "consumer",
+            },
+            start_time: rfc3339(span.start_unix_nanos),
+            end_time: rfc3339(span.end_unix_nanos),
+            start_unix_nanos: span.start_unix_nanos.to_string(),
+            end_unix_nanos: span.end_unix_nanos.to_string(),
+            duration_ms: millis(span.end_unix_nanos.saturating_sub(span.start_unix_nanos)),
+            status: StatusJson {
+                code: match span.status.code {
+                    StatusCode::Unset => "unset",
+                    StatusCode::Ok => "ok",
+                    StatusCode::Error => "error",
+                },
+                message: span.status.message.clone(),
+            },
+            service: span
+                .resource
+                .attributes
+                .iter()
+                .find(|a| a.key == "service.name")
+                .and_then(|a| match &a.value {
+                    Value::Str(s) => Some(s.clone()),
+                    _ => None,
+                }),
+            scope: ScopeJson {
+                name: span.scope.name.clone(),
+                version: span.scope.version.clone(),
+            },
+            attributes: attributes(&span.attributes),
+            events: span
+                .events
+                .iter()
+                .map(|e| EventJson {
+                    name: e.name.clone(),
+                    time: rfc3339(e.time_unix_nanos),
+                    attributes: attributes(&e.attributes),
+                })
+                .collect(),
+            resource: attributes(&span.resource.attributes),
+        }
+    }
+}
+
+fn millis(nanos: u64) -> f64 {
+    nanos as f64 / 1e6
+}
+
+fn attributes(attrs: &[Attribute]) -> Map<String, Json> {
+    attrs
+        .iter()
+        .map(|a| (a.key.clone(), value(&a.value)))
+        .collect()
+}
+
+/// An attribute value as plain JSON; bytes as base64, as OTLP JSON writes them.
+fn value(value: &Value) -> Json {
+    use base64::Engine as _;
+    match value {
+        Value::Str(s) => Json::from(s.as_str()),
+        Value::Bool(b) => Json::from(*b),
+        Value::Int(i) => Json::from(*i),
+        Value::Double(d) => Json::from(*d),
+        Value::Bytes(b) => Json::from(base64::engine::general_purpose::STANDARD.encode(b)),
+        Value::Array(items) => Json::Array(items.iter().map(self::value).collect()),
+        Value::Map(entries) => Json::Object(attributes(entries)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::{Resource, Scope};
+    use std::sync::Arc;
+
+    #[test]
+    fn values_are_plain_json_and_big_times_are_strings() {
+        let mut span = Span::start(
+            "s",
+            None,
+            Arc::new(Resource::service("svc")),
+            Arc::new(Scope::default()),
+        );
+        span.start_unix_nanos = 1_767_621_802_000_000_001;
+        span.end_unix_nanos = span.start_unix_nanos + 1_500_000;
+        span.set("n", 3i64)
+            .set("b", Value::Bytes(vec![1, 2]))
+            .set("l", Value::Array(vec!["a".into(), Value::Double(f64::NAN)]));
+        let json = serde_json::to_value(SpanJson::new(&span, None)).unwrap();
+        assert_eq!(json["start_unix_nanos"], "1767621802000000001");
+        assert_eq!(json["duration_ms"], 1.5);
+        assert_eq!(json["service"], "svc");
+        assert_eq!(json["attributes"]["n"], 3);
+        assert_eq!(json["attributes"]["b"], "AQI=");
+        assert_eq!(json["attributes"]["l"], serde_json::json!(["a", null]));
+        assert_eq!(json["parent_span_id"], Json::Null);
+    }
+}
