@@ -96,7 +96,9 @@ fn wait_exported(engine: &Engine, n: u64) {
     let start = Instant::now();
     loop {
         let m = engine.metrics();
-        let done = m.exporters[0].exported.load(Relaxed) + m.dropped_queue_full.load(Relaxed);
+        let done = m.exporters[0].exported.load(Relaxed)
+            + m.exporters[0].spooled.load(Relaxed)
+            + m.dropped_queue_full.load(Relaxed);
         let dropped: u64 = engine.metrics().exporters[0].dropped().values().sum();
         if done + dropped >= n || start.elapsed() > Duration::from_secs(120) {
             return;
