@@ -103,3 +103,42 @@ pub fn peak_rss_mib() -> f64 {
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
 }
+
+/// Settings whose only provider is `otlp` at `url` (gzip or not), with config and data
+/// dirs inside `dir`, and that provider's exporter.
+pub fn otlp_to(
+    dir: &std::path::Path,
+    url: &str,
+    gzip: bool,
+) -> (
+    automagik_tracing::Settings,
+    Arc<dyn automagik_tracing::export::Exporter>,
+) {
+    let mut options = automagik_tracing::LoadOptions {
+        cwd: dir.to_path_buf(),
+        ..Default::default()
+    };
+    for (k, v) in [
+        ("AUTOMAGIK_CONFIG_DIR", dir.join("c").display().to_string()),
+        ("AUTOMAGIK_DATA_DIR", dir.join("d").display().to_string()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", url.to_string()),
+        (
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+            if gzip { "gzip" } else { "none" }.to_string(),
+        ),
+    ] {
+        options.env.insert(k.into(), v);
+    }
+    let settings = automagik_tracing::Config::load(options)
+        .unwrap()
+        .settings()
+        .unwrap();
+    let otlp = settings
+        .observability
+        .providers
+        .iter()
+        .find(|p| p.name == "otlp")
+        .unwrap();
+    let exporter = automagik_tracing::export::build(&settings, otlp).unwrap();
+    (settings, exporter)
+}

@@ -16,11 +16,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use automagik_tracing::engine::{Engine, EngineOptions};
-use automagik_tracing::export;
 use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
 use automagik_tracing::span::{Resource, Scope, Span};
-use automagik_tracing::{Config, LoadOptions};
-use common::{cpu_seconds, discarding_sink, genai_span, peak_rss_mib};
+use common::{cpu_seconds, discarding_sink, genai_span, otlp_to, peak_rss_mib};
 
 fn engine(
     url: &str,
@@ -28,35 +26,7 @@ fn engine(
     tune: impl FnOnce(&mut EngineOptions),
 ) -> (Engine, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let mut options = LoadOptions {
-        cwd: dir.path().to_path_buf(),
-        ..Default::default()
-    };
-    for (k, v) in [
-        (
-            "AUTOMAGIK_CONFIG_DIR",
-            dir.path().join("c").display().to_string(),
-        ),
-        (
-            "AUTOMAGIK_DATA_DIR",
-            dir.path().join("d").display().to_string(),
-        ),
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", url.to_string()),
-        (
-            "OTEL_EXPORTER_OTLP_COMPRESSION",
-            if gzip { "gzip" } else { "none" }.to_string(),
-        ),
-    ] {
-        options.env.insert(k.into(), v);
-    }
-    let settings = Config::load(options).unwrap().settings().unwrap();
-    let otlp = settings
-        .observability
-        .providers
-        .iter()
-        .find(|p| p.name == "otlp")
-        .unwrap();
-    let exporter = export::build(&settings, otlp).unwrap();
+    let (settings, exporter) = otlp_to(dir.path(), url, gzip);
     let mut options = EngineOptions::from_settings(&settings);
     options.data_dir = None;
     tune(&mut options);

@@ -12,11 +12,9 @@ use std::time::{Duration, Instant};
 
 use automagik_tracing::engine::flush::flush_spool;
 use automagik_tracing::engine::spool::{self, SpoolWriter};
-use automagik_tracing::export;
 use automagik_tracing::mask::{MaskMode, Masker};
 use automagik_tracing::span::{Resource, Scope, into_request};
-use automagik_tracing::{Config, LoadOptions};
-use common::{discarding_sink, genai_span};
+use common::{discarding_sink, genai_span, otlp_to};
 
 fn main() {
     for (records, spans_per_record) in [(200, 512), (2_000, 1)] {
@@ -56,7 +54,7 @@ fn bench(records: usize, spans_per_record: usize) {
     );
 
     let (url, received) = discarding_sink();
-    let exporter = otlp_exporter(dir.path(), &url);
+    let (_, exporter) = otlp_to(dir.path(), &url, false);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -79,26 +77,4 @@ fn bench(records: usize, spans_per_record: usize) {
         mib / flush.as_secs_f64(),
         (records * spans_per_record) as f64 / flush.as_secs_f64()
     );
-}
-
-fn otlp_exporter(dir: &std::path::Path, url: &str) -> Arc<dyn export::Exporter> {
-    let mut options = LoadOptions {
-        cwd: dir.to_path_buf(),
-        ..Default::default()
-    };
-    options.env.insert(
-        "AUTOMAGIK_CONFIG_DIR".into(),
-        dir.join("c").display().to_string(),
-    );
-    options
-        .env
-        .insert("OTEL_EXPORTER_OTLP_ENDPOINT".into(), url.to_string());
-    let settings = Config::load(options).unwrap().settings().unwrap();
-    let otlp = settings
-        .observability
-        .providers
-        .iter()
-        .find(|p| p.name == "otlp")
-        .unwrap();
-    export::build(&settings, otlp).unwrap()
 }

@@ -98,6 +98,16 @@ pub enum Value {
     Map(Vec<Attribute>),
 }
 
+impl Value {
+    /// The text, when the value is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 impl From<&str> for Value {
     fn from(v: &str) -> Value {
         Value::Str(v.to_string())

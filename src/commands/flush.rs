@@ -120,7 +120,10 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
                 let failure = flush.failure.clone();
                 ProviderRow {
                     left: spool::pending(&dir)?,
-                    error: failure.as_ref().and_then(failure_message),
+                    error: failure
+                        .as_ref()
+                        .and_then(Outcome::message)
+                        .map(str::to_string),
                     status: failure.as_ref().and_then(Outcome::status),
                     hint: failure.as_ref().and_then(|f| export::hint(&provider, f)),
                     not_flushed: None,
@@ -168,15 +171,6 @@ fn exporter_for(
     }
     let exporter = export::build(settings, provider).map_err(|e| e.one_line())?;
     Ok((provider.clone(), exporter))
-}
-
-fn failure_message(outcome: &Outcome) -> Option<String> {
-    match outcome {
-        Outcome::Delivered { .. } => None,
-        Outcome::Retryable { message, .. } | Outcome::Permanent { message, .. } => {
-            Some(message.clone())
-        }
-    }
 }
 
 fn finish(args: &FlushArgs, ctx: &Context, rows: Vec<ProviderRow>, summary: &str) -> Result<u8> {

@@ -159,11 +159,12 @@ fn row(
     outcome: &Outcome,
     latency: Duration,
 ) -> ResultRow {
-    let (result, error) = match outcome {
-        Outcome::Delivered { .. } => ("delivered", None),
-        Outcome::Retryable { message, .. } => ("failed", Some(message.clone())),
-        Outcome::Permanent { message, .. } => ("refused", Some(message.clone())),
+    let result = match outcome {
+        Outcome::Delivered { .. } => "delivered",
+        Outcome::Retryable { .. } => "failed",
+        Outcome::Permanent { .. } => "refused",
     };
+    let error = outcome.message().map(str::to_string);
     ResultRow {
         provider: provider.name.to_string(),
         endpoint: endpoint.to_string(),

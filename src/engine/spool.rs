@@ -641,6 +641,18 @@ mod tests {
         assert!(matches!(Claim::take(segment).unwrap(), Taken::Gone));
     }
 
+    /// A segment of three 2-span records, and its bytes.
+    fn three_records(dir: &Path) -> (Segment, Vec<u8>) {
+        let mut writer = SpoolWriter::new(dir.to_path_buf(), u64::MAX);
+        for _ in 0..3 {
+            writer.append(&request(2)).unwrap();
+        }
+        drop(writer);
+        let segment = segments(dir).unwrap().remove(0);
+        let bytes = fs::read(&segment.path).unwrap();
+        (segment, bytes)
+    }
+
     fn records(entries: &[Entry]) -> usize {
         entries
             .iter()
@@ -695,13 +707,8 @@ mod tests {
     #[test]
     fn a_flipped_byte_costs_only_its_record() {
         let dir = tempfile::tempdir().unwrap();
-        let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
-        for _ in 0..3 {
-            writer.append(&request(2)).unwrap();
-        }
-        drop(writer);
-        let segment = &segments(dir.path()).unwrap()[0];
-        let mut bytes = fs::read(&segment.path).unwrap();
+        let (segment, mut bytes) = three_records(dir.path());
+        let segment = &segment;
         let record_len = (bytes.len() - 8) / 3;
         bytes[8 + record_len + 30] ^= 0xFF; // inside the second record's payload
         fs::write(&segment.path, &bytes).unwrap();
@@ -715,13 +722,8 @@ mod tests {
     #[test]
     fn a_damaged_length_is_skipped_to_the_next_record() {
         let dir = tempfile::tempdir().unwrap();
-        let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
-        for _ in 0..3 {
-            writer.append(&request(2)).unwrap();
-        }
-        drop(writer);
-        let segment = &segments(dir.path()).unwrap()[0];
-        let mut bytes = fs::read(&segment.path).unwrap();
+        let (segment, mut bytes) = three_records(dir.path());
+        let segment = &segment;
         bytes[8 + 5] ^= 0x40; // the first record's length
         fs::write(&segment.path, &bytes).unwrap();
         let entries = mine(segment).read().unwrap();

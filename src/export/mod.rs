@@ -73,6 +73,16 @@ impl Outcome {
         }
     }
 
+    /// What went wrong, in the exporter's words; `None` when delivered.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Outcome::Delivered { .. } => None,
+            Outcome::Retryable { message, .. } | Outcome::Permanent { message, .. } => {
+                Some(message)
+            }
+        }
+    }
+
     pub fn cause(&self) -> Option<Cause> {
         match self {
             Outcome::Delivered { .. } => None,

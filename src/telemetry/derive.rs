@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::events::{AttrValue, EventType};
-use crate::span::{Span, StatusCode, Value};
+use crate::span::{Span, StatusCode};
 
 /// Distinct agent names hashed per run at most (a run is one agent, or a few).
 const MAX_AGENT_NAMES: usize = 16;
@@ -222,10 +222,7 @@ fn error_kind(name: &str) -> &str {
 }
 
 fn text<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
-    match span.attribute(key)? {
-        Value::Str(s) => Some(s),
-        _ => None,
-    }
+    span.attribute(key)?.as_str()
 }
 
 fn exception_type(span: &Span) -> Option<&str> {
@@ -234,10 +231,7 @@ fn exception_type(span: &Span) -> Option<&str> {
         .filter(|e| e.name == "exception")
         .flat_map(|e| &e.attributes)
         .find(|a| a.key == "exception.type")
-        .and_then(|a| match &a.value {
-            Value::Str(s) => Some(s.as_str()),
-            _ => None,
-        })
+        .and_then(|a| a.value.as_str())
 }
 
 #[cfg(test)]

@@ -170,10 +170,7 @@ impl SpanJson {
                 .attributes
                 .iter()
                 .find(|a| a.key == "service.name")
-                .and_then(|a| match &a.value {
-                    Value::Str(s) => Some(s.clone()),
-                    _ => None,
-                }),
+                .and_then(|a| a.value.as_str().map(str::to_string)),
             scope: ScopeJson {
                 name: span.scope.name.clone(),
                 version: span.scope.version.clone(),
