@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::cli::{Command, ConfigureArgs, RunArgs};
+use crate::cli::Command;
 use crate::commands::Context;
 use crate::error::{Error, Result};
 use crate::telemetry::derive::RunObserver;
@@ -20,15 +20,24 @@ pub struct Derived {
 /// The command's name and the features it used; `None` for commands that record nothing
 /// (`status`, `traces`, `id`, `completions`, `man`).
 fn describe(command: &Command) -> Option<(&'static str, Vec<&'static str>)> {
-    let flagged = |pairs: &[(bool, &'static str)]| -> Vec<&'static str> {
-        pairs
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, f)| *f)
-            .collect()
-    };
     Some(match command {
-        Command::Configure(args) => ("configure", configure_features(args)),
+        Command::Configure(args) => (
+            "configure",
+            flagged(&[
+                (super::configure::runs_wizard(args), "configure.wizard"),
+                (args.provider.is_some(), "configure.provider"),
+                (!args.set.is_empty(), "configure.set"),
+                (!args.unset.is_empty(), "configure.unset"),
+                (args.telemetry, "configure.telemetry"),
+                (
+                    args.observability || args.no_observability,
+                    "configure.observability",
+                ),
+                (args.mask.is_some(), "configure.mask"),
+                (args.scope.is_some(), "configure.scope"),
+                (args.dry_run, "configure.dry_run"),
+            ]),
+        ),
         Command::TestExport(args) => (
             "test-export",
             flagged(&[
@@ -43,55 +52,32 @@ fn describe(command: &Command) -> Option<(&'static str, Vec<&'static str>)> {
                 (args.json, "flush.json"),
             ]),
         ),
-        Command::Run(args) => ("run", run_features(args)),
+        Command::Run(args) => (
+            "run",
+            flagged(&[
+                (!args.no_receiver, "run.receiver"),
+                (!args.no_receiver && !args.no_adopt, "run.adopt"),
+                (args.name.is_some(), "run.name"),
+                (!args.attrs.is_empty(), "run.attr"),
+                (args.service_name.is_some(), "run.service_name"),
+                (args.flush_timeout.is_some(), "run.flush_timeout"),
+            ]),
+        ),
         Command::Status(_)
         | Command::Traces(_)
         | Command::Id(_)
         | Command::Completions(_)
-        | Command::Man(_) => {
-            return None;
-        }
+        | Command::Man(_) => return None,
     })
 }
 
-fn configure_features(args: &ConfigureArgs) -> Vec<&'static str> {
-    let with_flags = args.telemetry
-        || args.no_telemetry
-        || args.observability
-        || args.no_observability
-        || args.provider.is_some()
-        || !args.set.is_empty()
-        || !args.unset.is_empty();
-    [
-        (!with_flags, "configure.wizard"),
-        (args.provider.is_some(), "configure.provider"),
-        (!args.set.is_empty(), "configure.set"),
-        (!args.unset.is_empty(), "configure.unset"),
-        (args.telemetry, "configure.telemetry"),
-        (
-            args.observability || args.no_observability,
-            "configure.observability",
-        ),
-        (args.scope.is_some(), "configure.scope"),
-        (args.dry_run, "configure.dry_run"),
-    ]
-    .into_iter()
-    .filter_map(|(on, f)| on.then_some(f))
-    .collect()
-}
-
-fn run_features(args: &RunArgs) -> Vec<&'static str> {
-    [
-        (!args.no_receiver, "run.receiver"),
-        (!args.no_receiver && !args.no_adopt, "run.adopt"),
-        (args.name.is_some(), "run.name"),
-        (!args.attrs.is_empty(), "run.attr"),
-        (args.service_name.is_some(), "run.service_name"),
-        (args.flush_timeout.is_some(), "run.flush_timeout"),
-    ]
-    .into_iter()
-    .filter_map(|(on, f)| on.then_some(f))
-    .collect()
+/// The names whose flag is on.
+fn flagged(pairs: &[(bool, &'static str)]) -> Vec<&'static str> {
+    pairs
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| *f)
+        .collect()
 }
 
 /// Records the command's events when telemetry is on. Never fails the command and never

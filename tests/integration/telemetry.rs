@@ -343,3 +343,27 @@ fn a_wrapped_pydantic_ai_run_becomes_framework_agent_and_tool_events_without_con
         assert!(!text.contains(secret), "`{secret}` leaked into telemetry");
     }
 }
+
+#[test]
+fn configure_features_come_from_its_flags() {
+    let env = TestEnv::new().var("AUTOMAGIK_TELEMETRY_DEBUG", "1");
+    let out = env
+        .cmd()
+        .args(["configure", "--mask", "content"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let features: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| e["feature.name"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        features.contains(&"configure.mask".to_string()),
+        "{features:?}"
+    );
+    assert!(
+        !features.contains(&"configure.wizard".to_string()),
+        "{features:?}"
+    );
+}

@@ -42,6 +42,11 @@ impl Change {
     }
 }
 
+/// Whether `configure` with these flags runs the wizard: no change is given as a flag.
+pub(super) fn runs_wizard(args: &ConfigureArgs) -> bool {
+    changes_from_flags(args).is_ok_and(|changes| changes.is_empty())
+}
+
 pub fn run(args: &ConfigureArgs, ctx: &Context) -> Result<u8> {
     let config = ctx.load_allowing_new_env_file()?;
     let changes = changes_from_flags(args)?;
