@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use automagik_tracing::span::{Resource, Scope, Span};
 
+/// The benches run with the binary's allocator (see `src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub fn genai_span(resource: &Arc<Resource>, scope: &Arc<Scope>, i: usize) -> Span {
     let mut span = Span::start(
         format!("chat gpt-4o #{i}"),

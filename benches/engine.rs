@@ -77,9 +77,32 @@ fn wait_exported(engine: &Engine, n: u64) {
     }
 }
 
-/// Records `batch` as fast as the producer can go and waits for it to be exported;
-/// returns (spans exported, seconds).
-fn throughput(url: &str, gzip: bool, mask: MaskMode, batch: Vec<Span>) -> (u64, f64) {
+struct Throughput {
+    exported: u64,
+    secs: f64,
+    /// CPU seconds per million spans, every thread of the process (the producer and the
+    /// in-process sink included).
+    cpu: f64,
+}
+
+impl Throughput {
+    fn cpu_per_million(cpu: f64, spans: usize) -> f64 {
+        cpu / (spans as f64 / 1e6)
+    }
+
+    fn line(&self, n: usize) -> String {
+        format!(
+            "{:.0} spans/s ({} of {n} exported in {:.2} s, {:.2} CPU s per million spans)",
+            self.exported as f64 / self.secs,
+            self.exported,
+            self.secs,
+            self.cpu
+        )
+    }
+}
+
+/// Records `batch` as fast as the producer can go and waits for it to be exported.
+fn throughput(url: &str, gzip: bool, mask: MaskMode, batch: Vec<Span>) -> Throughput {
     let n = batch.len();
     let (e, _d) = engine(url, gzip, |o| {
         o.queue_max_spans = n;
@@ -87,15 +110,21 @@ fn throughput(url: &str, gzip: bool, mask: MaskMode, batch: Vec<Span>) -> (u64, 
         o.mask = MaskPlan::all(mask);
     });
     let recorder = e.recorder();
+    let cpu_before = cpu_seconds();
     let start = Instant::now();
     for span in batch {
         recorder.record(span);
     }
     wait_exported(&e, n as u64);
     let secs = start.elapsed().as_secs_f64();
+    let cpu = Throughput::cpu_per_million(cpu_seconds() - cpu_before, n);
     let exported = e.metrics().exporters[0].exported.load(Relaxed);
     e.shutdown(Duration::from_secs(10));
-    (exported, secs)
+    Throughput {
+        exported,
+        secs,
+        cpu,
+    }
 }
 
 /// A GenAI span with content: a prompt (with an email and a key in it), a completion and
@@ -127,10 +156,10 @@ fn content_spans(n: usize) -> Vec<Span> {
 fn masking(url: &str) {
     let n = 200_000;
     for mode in [MaskMode::None, MaskMode::Patterns, MaskMode::Content] {
-        let (exported, secs) = throughput(url, false, mode, content_spans(n));
+        let run = throughput(url, false, mode, content_spans(n));
         println!(
-            "end-to-end plain, spans with ~1 KiB of content, mask {mode:<8}: {:.0} spans/s ({exported} of {n} exported in {secs:.2} s)",
-            exported as f64 / secs
+            "end-to-end plain, spans with ~1 KiB of content, mask {mode:<8}: {}",
+            run.line(n)
         );
     }
     for mode in [MaskMode::Patterns, MaskMode::Content] {
@@ -156,11 +185,8 @@ fn main() {
     }
     if std::env::var("BENCH_ONLY").as_deref() == Ok("throughput") {
         let n = 1_000_000;
-        let (exported, secs) = throughput(&url, false, MaskMode::None, spans(n));
-        println!(
-            "end-to-end plain: {:.0} spans/s ({exported} of {n})",
-            exported as f64 / secs
-        );
+        let run = throughput(&url, false, MaskMode::None, spans(n));
+        println!("end-to-end plain: {}", run.line(n));
         return;
     }
 
@@ -203,19 +229,16 @@ fn main() {
     // 2. End-to-end throughput, as fast as the producer can go.
     for gzip in [false, true] {
         let n = 1_000_000;
-        let (exported, secs) = throughput(&url, gzip, MaskMode::None, spans(n));
+        let run = throughput(&url, gzip, MaskMode::None, spans(n));
         println!(
-            "end-to-end {}: {:.0} spans/s ({exported} of {n} exported in {secs:.2} s)",
+            "end-to-end {}: {}",
             if gzip { "gzip " } else { "plain" },
-            exported as f64 / secs
+            run.line(n)
         );
     }
     let n = 1_000_000;
-    let (exported, secs) = throughput(&url, false, MaskMode::Content, spans(n));
-    println!(
-        "end-to-end plain, mask content: {:.0} spans/s ({exported} of {n} exported in {secs:.2} s)",
-        exported as f64 / secs
-    );
+    let run = throughput(&url, false, MaskMode::Content, spans(n));
+    println!("end-to-end plain, mask content: {}", run.line(n));
     masking(&url);
 
     // 3. Sustained 10,000 spans/s: drop rate and CPU per million spans.

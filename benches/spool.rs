@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use automagik_tracing::engine::flush::flush_spool;
 use automagik_tracing::engine::spool::{self, SpoolWriter};
+use automagik_tracing::export::Payload;
 use automagik_tracing::mask::{MaskMode, Masker};
 use automagik_tracing::span::{Resource, Scope, into_request};
 use common::{discarding_sink, genai_span, otlp_to};
@@ -27,20 +28,21 @@ fn bench(records: usize, spans_per_record: usize) {
     let data_dir = dir.path().join("data");
     let resource = Arc::new(Resource::service("bench"));
     let scope = Arc::new(Scope::default());
-    let requests: Vec<_> = (0..records)
+    // Encoded inside `append`, as a batch the engine spools for an exporter behind.
+    let payloads: Vec<Payload> = (0..records)
         .map(|r| {
-            into_request(
+            Payload::new(into_request(
                 (0..spans_per_record)
                     .map(|i| genai_span(&resource, &scope, r * spans_per_record + i))
                     .collect(),
-            )
+            ))
         })
         .collect();
 
     let mut writer = SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX);
     let start = Instant::now();
-    for request in &requests {
-        writer.append(request).unwrap();
+    for payload in &payloads {
+        writer.append(payload).unwrap();
     }
     let write = start.elapsed();
     drop(writer);

@@ -15,6 +15,7 @@ pub mod span;
 pub mod telemetry;
 pub mod traces;
 pub mod ui;
+pub mod wire;
 pub mod wrap;
 
 pub use config::{Config, LoadOptions, Settings};

@@ -1,6 +1,8 @@
 //! A circuit breaker per exporter: after 5 failures in a row it opens and the exporter is
 //! not called; after 60 s it lets one attempt through (half-open), which closes it again
-//! on success or reopens it on failure. Time is passed in, so tests need no clock.
+//! on success or reopens it on failure. Deliveries run side by side, so while that one
+//! attempt is out the others are still turned away. Time is passed in, so tests need no
+//! clock.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +12,10 @@ pub const OPEN_FOR: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     Closed,
-    Open { since: Instant },
+    Open {
+        since: Instant,
+    },
+    /// One attempt is out; its outcome closes or reopens the breaker.
     HalfOpen,
 }
 
@@ -38,10 +43,12 @@ impl Breaker {
         }
     }
 
-    /// May the exporter be called now? Moves an expired open breaker to half-open.
+    /// May the exporter be called now? Moves an expired open breaker to half-open and
+    /// lets that one attempt through.
     pub fn allow(&mut self, now: Instant) -> bool {
         match self.state {
-            State::Closed | State::HalfOpen => true,
+            State::Closed => true,
+            State::HalfOpen => false,
             State::Open { since } if now.duration_since(since) >= self.open_for => {
                 self.state = State::HalfOpen;
                 true
@@ -111,6 +118,10 @@ mod tests {
         let later = now + OPEN_FOR;
         assert!(breaker.allow(later));
         assert_eq!(breaker.state(), State::HalfOpen);
+        assert!(
+            !breaker.allow(later),
+            "one attempt at a time while half-open"
+        );
         breaker.failure(later);
         assert!(breaker.is_open(), "one failure while half-open reopens it");
         let much_later = later + OPEN_FOR;

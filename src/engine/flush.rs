@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::oversize::{Oversize, after_413};
 use super::spool::{self, Claim, Entry, Segment, Taken};
-use crate::export::{BoxFuture, Cause, Exporter, Outcome};
+use crate::export::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::mask::{MaskMode, Masker};
 use crate::span::{into_request, into_spans};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
@@ -289,7 +289,8 @@ fn deliver(
     shrunk: bool,
 ) -> BoxFuture<'_, Result<u64, Outcome>> {
     Box::pin(async move {
-        let attempt = exporter.export(&request);
+        let payload = Payload::new(request);
+        let attempt = exporter.export(&payload);
         let outcome = tokio::time::timeout_at(deadline.into(), attempt)
             .await
             .unwrap_or_else(|_| Outcome::Retryable {
@@ -302,7 +303,7 @@ fn deliver(
             Outcome::Permanent {
                 cause: Cause::Http(413),
                 ..
-            } => match after_413(&request, shrunk) {
+            } => match after_413(payload.request(), shrunk) {
                 Oversize::Halves(left, right) => {
                     let dropped = deliver(exporter, deadline, left, shrunk).await?;
                     Ok(dropped + deliver(exporter, deadline, right, shrunk).await?)

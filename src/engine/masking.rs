@@ -1,12 +1,13 @@
 //! The masking step of the fan-out: exporters are grouped by their mask mode, and each
-//! batch is masked and converted to a request once per group. With no masking there is
-//! one group and the batch is converted as before, without a copy.
+//! batch is masked and converted to a request once per group (and encoded once, by the
+//! first exporter that sends it). With no masking there is one group and the batch is
+//! converted without a copy.
 
 use std::sync::Arc;
 
+use crate::export::Payload;
 use crate::mask::{MaskMode, MaskPlan, Masker};
 use crate::span::{Span, into_request};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
 /// Exporters that receive the same masked request.
 struct Group {
@@ -17,8 +18,8 @@ struct Group {
 
 /// One group's share of a batch.
 pub struct Converted<'a> {
-    pub request: Arc<Request>,
-    /// Spans that could not be masked: not in `request`, counted as `mask_failed`.
+    pub payload: Arc<Payload>,
+    /// Spans that could not be masked: not in `payload`, counted as `mask_failed`.
     pub failed: u64,
     pub exporters: &'a [usize],
 }
@@ -61,7 +62,7 @@ impl MaskGroups {
                 };
                 let failed = group.masker.mask_batch(&mut mine) as u64;
                 Converted {
-                    request: Arc::new(into_request(mine)),
+                    payload: Arc::new(Payload::new(into_request(mine))),
                     failed,
                     exporters: &group.exporters,
                 }
@@ -87,7 +88,7 @@ mod tests {
     }
 
     fn prompt(converted: &Converted) -> Value {
-        from_request(&converted.request).0[0]
+        from_request(converted.payload.request()).0[0]
             .attribute("gen_ai.input.messages")
             .cloned()
             .unwrap()

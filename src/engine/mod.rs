@@ -23,6 +23,7 @@
 //! ```
 
 mod breaker;
+mod fanout;
 pub mod flush;
 pub mod intake;
 mod masking;
@@ -49,10 +50,10 @@ use crate::error::{Error, Result};
 use crate::export::{self, Exporter};
 use crate::mask::MaskPlan;
 use crate::span::Span;
+use fanout::FanOut;
 use metrics::{ExporterMetrics, reason};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 use spool::SpoolWriter;
-use spooler::{SpoolQueue, Spooler};
+use spooler::Spooler;
 use worker::Phase;
 
 /// Spans per batch at most.
@@ -61,9 +62,6 @@ pub const BATCH_MAX_SPANS: usize = 512;
 pub const BATCH_MAX_BYTES: usize = 4 * 1024 * 1024;
 /// A batch leaves this long after its first span at the latest.
 pub const BATCH_TIMEOUT: Duration = Duration::from_secs(1);
-/// Batches waiting per exporter before that exporter's newest are dropped. Small, so
-/// the memory a dead provider can hold stays close to the queue's byte cap.
-pub const EXPORTER_QUEUE_BATCHES: usize = 4;
 /// After the shutdown deadline, how long the workers get to write what is left to the
 /// spool before they are stopped (and what they held is counted as dropped).
 pub const SPOOL_GRACE: Duration = Duration::from_secs(2);
@@ -280,6 +278,8 @@ struct Background {
 }
 
 impl Background {
+    /// The batcher, on this thread; the exporters' deliveries on the export runtime's
+    /// threads, so converting one batch overlaps with encoding and sending others.
     fn run(self, mut spans: mpsc::Receiver<Queued>, mut stop: oneshot::Receiver<Instant>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -299,29 +299,33 @@ impl Background {
             })
             .collect();
         let spooler = Spooler::start(writers, self.metrics.clone());
-        let spool = spooler.queue();
-        let deadline = runtime.block_on(async move {
-            let (phase_tx, phase_rx) = watch::channel(Phase::Running);
-            let mut queues = Vec::new();
-            let mut workers = tokio::task::JoinSet::new();
-            for (index, exporter) in self.exporters.iter().enumerate() {
-                let (tx, rx) = mpsc::channel(EXPORTER_QUEUE_BATCHES);
-                queues.push(tx);
-                let worker = worker::Worker {
-                    exporter: exporter.clone(),
-                    metrics: self.metrics.clone(),
-                    index,
-                    retry: self.options.retry,
-                    phase: phase_rx.clone(),
-                    breaker: Default::default(),
-                    spool: spool.clone(),
-                };
-                workers.spawn(worker.run(rx));
+        let (phase_tx, phase_rx) = watch::channel(Phase::Running);
+        let (fan_out, lanes) = FanOut::new(self.exporters.len(), spooler.queue());
+        let exports = match worker::export_runtime() {
+            Ok(exports) => Some(exports),
+            Err(err) => {
+                // Without it the lanes close at once: every batch goes to the spool (or
+                // is counted as dropped without one).
+                eprintln!("automagik-tracing: cannot start the export threads: {err}");
+                None
             }
-            let fan_out = FanOut {
-                queues,
-                spool,
+        };
+        let mut running = tokio::task::JoinSet::new();
+        for ((index, exporter), lane) in self.exporters.iter().enumerate().zip(lanes) {
+            let worker = worker::Worker {
+                exporter: exporter.clone(),
+                metrics: self.metrics.clone(),
+                index,
+                retry: self.options.retry,
+                phase: phase_rx.clone(),
+                breaker: Default::default(),
+                spool: spooler.queue(),
             };
+            if let Some(exports) = &exports {
+                running.spawn_on(worker.run(lane), exports.handle());
+            }
+        }
+        let deadline = runtime.block_on(async move {
             let mut batch = Batch::default();
             let deadline = loop {
                 let flush_at = batch.first_at.map(|t| t + self.options.batch_timeout);
@@ -332,33 +336,48 @@ impl Background {
                         let _ = phase_tx.send(Phase::Stopping { deadline });
                         spans.close();
                         while let Ok(item) = spans.try_recv() {
-                            self.add(&mut batch, item, &fan_out);
+                            self.add(&mut batch, item, &fan_out, Some(deadline)).await;
                         }
                         break deadline;
                     }
                     item = spans.recv() => match item {
-                        Some(item) => self.add(&mut batch, item, &fan_out),
+                        Some(item) => self.add(&mut batch, item, &fan_out, None).await,
                         None => break Instant::now() + Duration::from_secs(1),
                     },
-                    _ = sleep_until(flush_at), if flush_at.is_some() => self.dispatch(&mut batch, &fan_out),
+                    _ = sleep_until(flush_at), if flush_at.is_some() => {
+                        self.dispatch(&mut batch, &fan_out, None).await;
+                    }
                 }
             };
-            self.dispatch(&mut batch, &fan_out);
-            drop(fan_out);
+            self.dispatch(&mut batch, &fan_out, Some(deadline)).await;
             // At the deadline the workers spool what they hold and what is queued.
             let _ = phase_tx.send(Phase::Stopping { deadline });
-            let wait_all = async { while workers.join_next().await.is_some() {} };
-            let _ = tokio::time::timeout_at((deadline + SPOOL_GRACE).into(), wait_all).await;
-            workers.abort_all();
             deadline
         });
-        // Nothing may outlive the deadline: not a DNS lookup on the blocking pool, not a
-        // spool write that cannot finish.
         runtime.shutdown_background();
+        if let Some(exports) = exports {
+            // Deliveries end when their lanes are closed and empty, or SPOOL_GRACE after
+            // the deadline; nothing outlives that, not a DNS lookup on the blocking pool.
+            exports.block_on(async {
+                let all_done = async { while running.join_next().await.is_some() {} };
+                tokio::select! {
+                    () = all_done => {}
+                    () = worker::deadline_passed(phase_rx, SPOOL_GRACE) => {}
+                }
+                running.abort_all();
+            });
+            exports.shutdown_background();
+        }
         spooler.finish(deadline + SPOOL_GRACE);
     }
 
-    fn add(&self, batch: &mut Batch, item: Queued, fan_out: &FanOut) {
+    async fn add(
+        &self,
+        batch: &mut Batch,
+        item: Queued,
+        fan_out: &FanOut,
+        deadline: Option<Instant>,
+    ) {
         self.queued_bytes.fetch_sub(item.size, Relaxed);
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
@@ -366,44 +385,40 @@ impl Background {
         if batch.spans.len() >= self.options.batch_max_spans
             || batch.bytes >= self.options.batch_max_bytes
         {
-            self.dispatch(batch, fan_out);
+            self.dispatch(batch, fan_out, deadline).await;
         }
     }
 
-    /// Hands the batch to every exporter's queue; when an exporter's queue is full (it is
-    /// behind), the batch goes to its spool instead. The batch is masked and converted
-    /// once per mask mode (moving, not copying, for the last) and shared by the exporters
-    /// of that mode.
-    fn dispatch(&self, batch: &mut Batch, fan_out: &FanOut) {
+    /// Hands the batch to every exporter's lane, waiting briefly (never past the
+    /// shutdown `deadline`) when all are full; an exporter whose lane stays full is
+    /// behind, and the batch goes to its spool instead. The batch is masked and
+    /// converted once per mask mode (moving, not copying, for the last) and shared by
+    /// the exporters of that mode.
+    async fn dispatch(&self, batch: &mut Batch, fan_out: &FanOut, deadline: Option<Instant>) {
         if batch.spans.is_empty() {
             return;
         }
         let spans = std::mem::take(&mut batch.spans);
         let count = spans.len() as u64;
         *batch = Batch::default();
-        for group in self.masks.convert(spans) {
+        let groups = self.masks.convert(spans);
+        let until = Instant::now() + fanout::ROOM_WAIT;
+        fan_out
+            .wait_for_room(deadline.map_or(until, |d| d.min(until)))
+            .await;
+        for group in groups {
             for &index in group.exporters {
-                let (queue, stats) = (&fan_out.queues[index], &self.metrics.exporters[index]);
+                let stats = &self.metrics.exporters[index];
                 stats.pending.fetch_add(count, Relaxed);
                 if group.failed > 0 {
                     stats.drop_spans(group.failed, reason::MASK_FAILED);
                 }
-                let left = count - group.failed;
-                if left > 0 && queue.try_send(group.request.clone()).is_err() {
-                    let request = group.request.clone();
-                    fan_out
-                        .spool
-                        .keep(index, request, reason::EXPORTER_QUEUE_FULL);
+                if count > group.failed {
+                    fan_out.send(index, &group.payload);
                 }
             }
         }
     }
-}
-
-/// Where batches go: one queue per exporter, and the spool for the ones behind.
-struct FanOut {
-    queues: Vec<mpsc::Sender<Arc<Request>>>,
-    spool: SpoolQueue,
 }
 
 #[derive(Default)]

@@ -23,7 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use prost::Message as _;
 
 use crate::error::{Error, Result};
-use crate::span::span_count;
+use crate::export::Payload;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
 /// The first bytes of every segment.
@@ -119,20 +119,20 @@ impl SpoolWriter {
     /// Writes the request as one record and syncs it to disk before returning; on a
     /// failure nothing half-written stays behind. Then deletes the oldest segments while
     /// the spool is over its cap.
-    pub fn append(&mut self, request: &Request) -> Result<Appended> {
-        self.append_all(&[request])
+    pub fn append(&mut self, payload: &Payload) -> Result<Appended> {
+        self.append_all(&[payload])
     }
 
     /// [`append`](Self::append) for several requests with one sync for all (a group
     /// commit): none counts as spooled before all are on disk.
-    pub fn append_all(&mut self, requests: &[&Request]) -> Result<Appended> {
+    pub fn append_all(&mut self, payloads: &[&Payload]) -> Result<Appended> {
         let mut appended = Appended {
             spans: 0,
             evicted_spans: 0,
         };
-        for request in requests {
-            let spans = span_count(request) as u64;
-            let record = encode_record(request, spans as u32);
+        for payload in payloads {
+            let spans = payload.span_count() as u64;
+            let record = encode_record(payload.protobuf(), spans as u32);
             let open = self.segment_for(record.len() as u64)?;
             if let Err(e) = open.file.write_all(&record) {
                 return Err(self.undo_partial(e));
@@ -294,14 +294,13 @@ fn segment_name() -> String {
     )
 }
 
-fn encode_record(request: &Request, spans: u32) -> Vec<u8> {
-    let payload = request.encode_to_vec();
+fn encode_record(payload: &[u8], spans: u32) -> Vec<u8> {
     let mut record = Vec::with_capacity(RECORD_HEADER_LEN + payload.len());
     record.extend_from_slice(&RECORD_MARK);
     record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     record.extend_from_slice(&[0; 4]);
     record.extend_from_slice(&spans.to_le_bytes());
-    record.extend_from_slice(&payload);
+    record.extend_from_slice(payload);
     let crc = record_crc(&record[4..8], &record[12..16], &record[16..]);
     record[8..12].copy_from_slice(&crc.to_le_bytes());
     record
@@ -645,7 +644,7 @@ mod tests {
     fn three_records(dir: &Path) -> (Segment, Vec<u8>) {
         let mut writer = SpoolWriter::new(dir.to_path_buf(), u64::MAX);
         for _ in 0..3 {
-            writer.append(&request(2)).unwrap();
+            writer.append(&request(2).into()).unwrap();
         }
         drop(writer);
         let segment = segments(dir).unwrap().remove(0);
@@ -666,8 +665,8 @@ mod tests {
         let mut writer = SpoolWriter::new(dir.path().join("otlp"), u64::MAX);
         let first = request(3);
         let second = request(5);
-        assert_eq!(writer.append(&first).unwrap().spans, 3);
-        writer.append(&second).unwrap();
+        assert_eq!(writer.append(&first.clone().into()).unwrap().spans, 3);
+        writer.append(&second.clone().into()).unwrap();
         drop(writer);
         let pending = pending(&dir.path().join("otlp")).unwrap();
         assert_eq!(
@@ -692,7 +691,7 @@ mod tests {
     fn a_segment_being_written_cannot_be_claimed() {
         let dir = tempfile::tempdir().unwrap();
         let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
-        writer.append(&request(1)).unwrap();
+        writer.append(&request(1).into()).unwrap();
         let segment = &segments(dir.path()).unwrap()[0];
         assert!(matches!(Claim::take(segment).unwrap(), Taken::Busy));
         drop(writer);
@@ -735,8 +734,8 @@ mod tests {
     fn a_cut_off_tail_is_damage_and_the_rest_is_kept() {
         let dir = tempfile::tempdir().unwrap();
         let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
-        writer.append(&request(2)).unwrap();
-        writer.append(&request(2)).unwrap();
+        writer.append(&request(2).into()).unwrap();
+        writer.append(&request(2).into()).unwrap();
         drop(writer);
         let segment = &segments(dir.path()).unwrap()[0];
         let file = OpenOptions::new().write(true).open(&segment.path).unwrap();
@@ -750,13 +749,13 @@ mod tests {
     fn the_oldest_segments_go_when_over_the_cap_and_are_counted() {
         let dir = tempfile::tempdir().unwrap();
         let big = request(200);
-        let record = encode_record(&big, 200).len() as u64;
+        let record = encode_record(&big.encode_to_vec(), 200).len() as u64;
         // Room for about three records; one record a segment.
         let mut evicted = 0;
         for _ in 0..5 {
             let mut writer = SpoolWriter::new(dir.path().to_path_buf(), 3 * (record + 8))
                 .with_segment_target(record);
-            evicted += writer.append(&big).unwrap().evicted_spans;
+            evicted += writer.append(&big.clone().into()).unwrap().evicted_spans;
         }
         assert_eq!(evicted, 400, "the two oldest segments went, counted");
         let pending = pending(dir.path()).unwrap();
@@ -769,14 +768,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for _ in 0..3 {
             let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
-            writer.append(&request(2)).unwrap();
+            writer.append(&request(2).into()).unwrap();
         }
         assert_eq!(segments(dir.path()).unwrap().len(), 1);
         assert_eq!(pending(dir.path()).unwrap().records, 3);
         // A full newest segment is left alone.
         let mut writer =
             SpoolWriter::new(dir.path().to_path_buf(), u64::MAX).with_segment_target(10);
-        writer.append(&request(2)).unwrap();
+        writer.append(&request(2).into()).unwrap();
         assert_eq!(segments(dir.path()).unwrap().len(), 2);
     }
 
@@ -784,7 +783,7 @@ mod tests {
     fn a_torn_segment_is_not_appended_to() {
         let dir = tempfile::tempdir().unwrap();
         let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
-        writer.append(&request(2)).unwrap();
+        writer.append(&request(2).into()).unwrap();
         drop(writer);
         let segment = &segments(dir.path()).unwrap()[0];
         // A writer killed mid-record leaves a cut-off tail.
@@ -795,7 +794,7 @@ mod tests {
             .set_len(segment.size - 5)
             .unwrap();
         let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
-        writer.append(&request(3)).unwrap();
+        writer.append(&request(3).into()).unwrap();
         drop(writer);
         assert_eq!(segments(dir.path()).unwrap().len(), 2, "a new segment");
         assert_eq!(
@@ -810,7 +809,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
         let (a, b) = (request(2), request(5));
-        assert_eq!(writer.append_all(&[&a, &b]).unwrap().spans, 7);
+        assert_eq!(
+            writer
+                .append_all(&[&a.clone().into(), &b.clone().into()])
+                .unwrap()
+                .spans,
+            7
+        );
         drop(writer);
         assert_eq!(pending(dir.path()).unwrap().records, 2);
     }
@@ -822,7 +827,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let spool = dir.path().join("spool/otlp");
         SpoolWriter::new(spool.clone(), u64::MAX)
-            .append(&request(1))
+            .append(&request(1).into())
             .unwrap();
         let segment = &segments(&spool).unwrap()[0];
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -834,8 +839,8 @@ mod tests {
     fn keep_only_rewrites_the_segment_with_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let mut writer = SpoolWriter::new(dir.path().to_path_buf(), u64::MAX);
-        writer.append(&request(1)).unwrap();
-        writer.append(&request(4)).unwrap();
+        writer.append(&request(1).into()).unwrap();
+        writer.append(&request(4).into()).unwrap();
         drop(writer);
         let segment = &segments(dir.path()).unwrap()[0];
         let mut claim = mine(segment);

@@ -11,15 +11,14 @@ use std::time::Instant;
 use super::Metrics;
 use super::metrics::reason;
 use super::spool::SpoolWriter;
-use crate::span::span_count;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
+use crate::export::Payload;
 
 /// Batches waiting for the spooler before those who hand over more wait for it.
 const QUEUE_BATCHES: usize = 64;
 
 struct Job {
     exporter: usize,
-    request: Arc<Request>,
+    payload: Arc<Payload>,
     why: &'static str,
 }
 
@@ -34,25 +33,25 @@ pub struct SpoolQueue {
 impl SpoolQueue {
     /// Keeps an undelivered batch for `flush`; without a spool for this exporter (or when
     /// the spooler is gone) its spans are counted as dropped, reason `why`.
-    pub fn keep(&self, exporter: usize, request: Arc<Request>, why: &'static str) {
+    pub fn keep(&self, exporter: usize, payload: Arc<Payload>, why: &'static str) {
         if self.has_spool[exporter]
             && let Some(tx) = &self.tx
         {
             match tx.send(Job {
                 exporter,
-                request,
+                payload,
                 why,
             }) {
                 Ok(()) => return,
                 Err(mpsc::SendError(job)) => return self.drop_job(&job),
             }
         }
-        let count = span_count(&request) as u64;
+        let count = payload.span_count() as u64;
         self.metrics.exporters[exporter].drop_spans(count, why);
     }
 
     fn drop_job(&self, job: &Job) {
-        let count = span_count(&job.request) as u64;
+        let count = job.payload.span_count() as u64;
         self.metrics.exporters[job.exporter].drop_spans(count, job.why);
     }
 }
@@ -129,15 +128,15 @@ fn write_jobs(rx: Receiver<Job>, mut writers: Vec<Option<SpoolWriter>>, metrics:
                 continue;
             };
             let stats = &metrics.exporters[exporter];
-            let requests: Vec<&Request> = mine.iter().map(|j| j.request.as_ref()).collect();
-            match writer.append_all(&requests) {
+            let payloads: Vec<&Payload> = mine.iter().map(|j| j.payload.as_ref()).collect();
+            match writer.append_all(&payloads) {
                 Ok(appended) => {
                     stats.spool_spans(appended.spans);
                     stats.count_dropped(appended.evicted_spans, reason::SPOOL_FULL);
                 }
                 Err(err) => {
                     stats.spool_failed(&err);
-                    let spans: u64 = requests.iter().map(|r| span_count(r) as u64).sum();
+                    let spans: u64 = payloads.iter().map(|p| p.span_count() as u64).sum();
                     stats.drop_spans(spans, reason::SPOOL_FAILED);
                 }
             }

@@ -4,20 +4,20 @@
 //! is not delivered by the deadline goes to the spool, as do batches whose retries ran
 //! out, that were refused for good, or that met an open breaker.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 
 use super::breaker::Breaker;
+use super::fanout::Lane;
 use super::metrics::{ExporterMetrics, reason};
 use super::oversize::{Oversize, after_413};
 use super::retry;
 use super::spooler::SpoolQueue;
-use crate::export::{BoxFuture, Cause, Exporter, Outcome};
-use crate::span::span_count;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
+use crate::export::{BoxFuture, Cause, Exporter, Outcome, Payload};
 
 /// Where the engine is in its life; the workers watch it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,20 +29,27 @@ pub enum Phase {
     },
 }
 
+/// Batches one exporter delivers at once: while one waits for the provider's answer,
+/// the others are encoded, on both export threads. (Three measured best on two cores:
+/// `benches/engine.rs`.)
+pub const IN_FLIGHT: usize = 3;
+/// Threads of the export runtime, shared by every exporter's deliveries.
+pub const EXPORT_THREADS: usize = 2;
+
 pub struct Worker {
     pub exporter: Arc<dyn Exporter>,
     pub metrics: Arc<super::Metrics>,
     pub index: usize,
     pub retry: bool,
     pub phase: watch::Receiver<Phase>,
-    pub breaker: Breaker,
+    pub breaker: Mutex<Breaker>,
     /// Where undelivered batches go (dropped, with their reason, when this exporter has
     /// no spool: telemetry, `test-export`).
     pub spool: SpoolQueue,
 }
 
-/// Resolves once the engine is stopping and its deadline has passed.
-async fn deadline_passed(mut phase: watch::Receiver<Phase>) {
+/// Resolves once the engine is stopping and `after` has passed since its deadline.
+pub async fn deadline_passed(mut phase: watch::Receiver<Phase>, after: Duration) {
     let deadline = loop {
         if let Phase::Stopping { deadline } = *phase.borrow_and_update() {
             break deadline;
@@ -51,12 +58,19 @@ async fn deadline_passed(mut phase: watch::Receiver<Phase>) {
             return std::future::pending().await;
         }
     };
-    tokio::time::sleep_until(deadline.into()).await;
+    tokio::time::sleep_until((deadline + after).into()).await;
 }
 
 impl Worker {
     fn stats(&self) -> &ExporterMetrics {
         &self.metrics.exporters[self.index]
+    }
+
+    fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
+        // A poisoned lock only means a delivery panicked; the breaker's state is plain data.
+        self.breaker
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn stopping(&self) -> bool {
@@ -67,41 +81,57 @@ impl Worker {
         matches!(*self.phase.borrow(), Phase::Stopping { deadline } if Instant::now() >= deadline)
     }
 
-    fn keep(&self, request: &Arc<Request>, why: &'static str) {
-        self.spool.keep(self.index, request.clone(), why);
+    fn keep(&self, payload: &Arc<Payload>, why: &'static str) {
+        self.spool.keep(self.index, payload.clone(), why);
     }
 
-    pub async fn run(mut self, mut batches: mpsc::Receiver<Arc<Request>>) {
-        while let Some(batch) = batches.recv().await {
-            self.deliver(batch, false).await;
+    /// Takes batches from the lane while fewer than [`IN_FLIGHT`] are being delivered,
+    /// each delivery a task of its own (so two batches are encoded on two threads).
+    pub async fn run(self, mut lane: Lane) {
+        let worker = Arc::new(self);
+        let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+        let mut deliveries = JoinSet::new();
+        loop {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let Some(batch) = lane.next().await else {
+                break;
+            };
+            let worker = worker.clone();
+            deliveries.spawn(async move {
+                worker.deliver(batch, false).await;
+                drop(slot);
+            });
+            while deliveries.try_join_next().is_some() {}
         }
+        while deliveries.join_next().await.is_some() {}
     }
 
-    /// Delivers the request's spans, or keeps them for `flush` (or drops them) with a
+    /// Delivers the payload's spans, or keeps them for `flush` (or drops them) with a
     /// counted reason.
-    fn deliver(&mut self, request: Arc<Request>, truncated: bool) -> BoxFuture<'_, ()> {
+    fn deliver(&self, payload: Arc<Payload>, truncated: bool) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            let request = &request;
-            let count = span_count(request) as u64;
+            let count = payload.span_count() as u64;
             if self.past_deadline() {
-                return self.keep(request, reason::SHUTDOWN);
+                return self.keep(&payload, reason::SHUTDOWN);
             }
-            if !self.breaker.allow(Instant::now()) {
-                return self.keep(request, reason::BREAKER_OPEN);
+            if !self.breaker().allow(Instant::now()) {
+                return self.keep(&payload, reason::BREAKER_OPEN);
             }
             let started = Instant::now();
             let mut attempt = 0;
             loop {
                 let sent_at = Instant::now();
-                let deadline = deadline_passed(self.phase.clone());
+                let deadline = deadline_passed(self.phase.clone(), Duration::ZERO);
                 let outcome = tokio::select! {
-                    outcome = self.exporter.export(request.as_ref()) => outcome,
-                    () = deadline => return self.keep(request, reason::SHUTDOWN),
+                    outcome = self.exporter.export(payload.as_ref()) => outcome,
+                    () = deadline => return self.keep(&payload, reason::SHUTDOWN),
                 };
                 self.stats().attempt(&outcome, sent_at.elapsed());
                 match outcome {
                     Outcome::Delivered { .. } => {
-                        self.breaker.success();
+                        self.breaker().success();
                         self.stats().delivered(count);
                         return;
                     }
@@ -109,22 +139,23 @@ impl Worker {
                         cause: Cause::Http(413),
                         ..
                     } => {
-                        // Not the provider's fault: the breaker is not told.
-                        return self.split(request, truncated).await;
+                        // The provider is up and answering: for the breaker, a success.
+                        self.breaker().success();
+                        return self.split(&payload, truncated).await;
                     }
                     Outcome::Permanent { .. } => {
                         // Kept: the user may fix a key and `flush`.
-                        self.breaker.failure(Instant::now());
-                        return self.keep(request, reason::REJECTED);
+                        self.breaker().failure(Instant::now());
+                        return self.keep(&payload, reason::REJECTED);
                     }
                     Outcome::Retryable { retry_after, .. } => {
-                        self.breaker.failure(Instant::now());
+                        self.breaker().failure(Instant::now());
                         attempt += 1;
                         let wait = retry::wait(attempt, retry_after);
                         let give_up = if self.stopping() {
                             Some(reason::SHUTDOWN)
                         } else if !self.retry
-                            || self.breaker.is_open()
+                            || self.breaker().is_open()
                             || started.elapsed() + wait > retry::TOTAL_DEADLINE
                         {
                             Some(reason::RETRIES_EXHAUSTED)
@@ -132,7 +163,7 @@ impl Worker {
                             None
                         };
                         if let Some(why) = give_up {
-                            return self.keep(request, why);
+                            return self.keep(&payload, why);
                         }
                         self.stats().retries.fetch_add(1, Relaxed);
                         let mut phase = self.phase.clone();
@@ -141,7 +172,7 @@ impl Worker {
                             _ = phase.wait_for(|p| *p != Phase::Running) => {}
                         }
                         if self.stopping() {
-                            return self.keep(request, reason::SHUTDOWN);
+                            return self.keep(&payload, reason::SHUTDOWN);
                         }
                     }
                 }
@@ -151,14 +182,24 @@ impl Worker {
 
     /// A 413: halves are sent on their own; one span alone has its long values cut and
     /// is sent once more, then dropped with a count. One huge span never sinks a batch.
-    async fn split(&mut self, request: &Request, truncated: bool) {
-        match after_413(request, truncated) {
+    async fn split(&self, payload: &Payload, truncated: bool) {
+        match after_413(payload.request(), truncated) {
             Oversize::Halves(left, right) => {
-                self.deliver(Arc::new(left), truncated).await;
-                self.deliver(Arc::new(right), truncated).await;
+                self.deliver(Arc::new(left.into()), truncated).await;
+                self.deliver(Arc::new(right.into()), truncated).await;
             }
-            Oversize::Shrunk(smaller) => self.deliver(Arc::new(smaller), true).await,
+            Oversize::Shrunk(smaller) => self.deliver(Arc::new(smaller.into()), true).await,
             Oversize::Drop => self.stats().drop_spans(1, reason::TOO_LARGE),
         }
     }
+}
+
+/// The runtime the deliveries run on: [`EXPORT_THREADS`] threads of its own, so
+/// encoding and sending never compete with the batcher's thread.
+pub fn export_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(EXPORT_THREADS)
+        .thread_name("automagik-export")
+        .enable_all()
+        .build()
 }

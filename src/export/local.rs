@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
-use super::{BoxFuture, Cause, Exporter, Outcome};
+use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::error::{Error, Result};
 
 const FILE_PREFIX: &str = "traces-";
@@ -86,9 +86,9 @@ impl Exporter for LocalStore {
         &self.endpoint
     }
 
-    fn export<'a>(&'a self, request: &'a ExportTraceServiceRequest) -> BoxFuture<'a, Outcome> {
+    fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            match self.append(request) {
+            match self.append(payload.request()) {
                 Ok(_) => Outcome::Delivered { status: None },
                 Err(err) => Outcome::Permanent {
                     cause: Cause::Storage,

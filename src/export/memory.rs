@@ -1,17 +1,23 @@
 //! An exporter that keeps what it is given, and answers what it is told to: the test double.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::Duration;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
-use super::{BoxFuture, Exporter, Outcome};
+use super::{BoxFuture, Exporter, Outcome, Payload};
 
-/// Records every request; answers with the scripted outcomes in order, then `Delivered`.
+/// Records every request; answers with the scripted outcomes in order, then `Delivered`,
+/// each after the delay it was given.
 #[derive(Default)]
 pub struct MemoryExporter {
     name: String,
     received: Mutex<Vec<ExportTraceServiceRequest>>,
     script: Mutex<Vec<Outcome>>,
+    delay: Duration,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
 }
 
 impl MemoryExporter {
@@ -28,6 +34,17 @@ impl MemoryExporter {
         self
     }
 
+    /// Answers each export only after `delay`, like a slow provider.
+    pub fn delaying(mut self, delay: Duration) -> MemoryExporter {
+        self.delay = delay;
+        self
+    }
+
+    /// The most exports that were under way at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.most_in_flight.load(SeqCst)
+    }
+
     pub fn received(&self) -> Vec<ExportTraceServiceRequest> {
         self.received.lock().unwrap().clone()
     }
@@ -42,9 +59,16 @@ impl Exporter for MemoryExporter {
         "memory"
     }
 
-    fn export<'a>(&'a self, request: &'a ExportTraceServiceRequest) -> BoxFuture<'a, Outcome> {
+    fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            self.received.lock().unwrap().push(request.clone());
+            let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+            self.most_in_flight.fetch_max(now, SeqCst);
+            if !self.delay.is_zero() {
+                tokio::time::sleep(self.delay).await;
+            }
+            self.in_flight.fetch_sub(1, SeqCst);
+            let request = payload.request().clone();
+            self.received.lock().unwrap().push(request);
             self.script
                 .lock()
                 .unwrap()

@@ -1,20 +1,22 @@
 //! Where spans go: one [`Exporter`] trait, the OTLP/HTTP exporter with a preset per
 //! provider, the local trace store, and an in-memory double for tests.
 //!
-//! An exporter takes one `ExportTraceServiceRequest` and returns a typed [`Outcome`]; it
-//! never retries (the engine decides that) and never panics on a bad answer.
+//! An exporter takes one [`Payload`] (a request and its protobuf body, encoded once for
+//! every exporter) and returns a typed [`Outcome`]; it never retries (the engine decides
+//! that) and never panics on a bad answer.
 
 pub mod local;
 pub mod memory;
 pub mod otlp_http;
+mod payload;
 pub mod presets;
+
+pub use payload::Payload;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use crate::config::{ProviderConfig, Settings};
 use crate::error::Result;
@@ -97,8 +99,8 @@ pub trait Exporter: Send + Sync {
     fn name(&self) -> &str;
     /// Where it sends, for messages: a URL or a directory. Never holds a secret.
     fn endpoint(&self) -> &str;
-    /// Sends one request. Must not panic; every failure is an [`Outcome`].
-    fn export<'a>(&'a self, request: &'a ExportTraceServiceRequest) -> BoxFuture<'a, Outcome>;
+    /// Sends one batch. Must not panic; every failure is an [`Outcome`].
+    fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome>;
 }
 
 /// The exporter for a provider of the settings.

@@ -7,11 +7,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::Engine as _;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use prost::Message;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::{BoxFuture, Cause, Exporter, Outcome, presets};
+use super::{BoxFuture, Cause, Exporter, Outcome, Payload, presets};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
 
@@ -77,8 +75,8 @@ impl OtlpHttp {
         })
     }
 
-    async fn send(&self, request: &ExportTraceServiceRequest) -> Outcome {
-        let mut body = request.encode_to_vec();
+    async fn send(&self, payload: &Payload) -> Outcome {
+        let mut body = payload.protobuf().clone();
         let mut builder = self
             .client
             .post(&self.url)
@@ -90,7 +88,7 @@ impl OtlpHttp {
             if encoder.write_all(&body).is_ok()
                 && let Ok(compressed) = encoder.finish()
             {
-                body = compressed;
+                body = compressed.into();
                 builder = builder.header("content-encoding", "gzip");
             }
         }
@@ -110,8 +108,8 @@ impl Exporter for OtlpHttp {
         &self.url
     }
 
-    fn export<'a>(&'a self, request: &'a ExportTraceServiceRequest) -> BoxFuture<'a, Outcome> {
-        Box::pin(self.send(request))
+    fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
+        Box::pin(self.send(payload))
     }
 }
 

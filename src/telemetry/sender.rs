@@ -13,8 +13,8 @@ use std::time::Duration;
 use super::outbox;
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::export::Exporter as _;
 use crate::export::otlp_http::OtlpHttp;
+use crate::export::{Exporter as _, Payload};
 use crate::span::{Resource, Scope, into_request};
 
 /// The first argument of the binary that makes it the sender (not a user subcommand: it
@@ -114,7 +114,7 @@ pub fn send_outbox(data_dir: &Path, endpoint: &str, deadline: Duration) -> Resul
         .build()
         .map_err(|e| Error::failed(format!("cannot start the telemetry sender: {e}")))?;
     let delivered = runtime.block_on(async {
-        tokio::time::timeout(deadline, exporter.export(&request))
+        tokio::time::timeout(deadline, exporter.export(&Payload::new(request)))
             .await
             .is_ok_and(|outcome| outcome.is_delivered())
     });

@@ -38,7 +38,7 @@ fn write_spool(
         for _ in 0..records {
             let batch: Vec<Span> = spans(spans_per_record);
             ids.extend(batch.iter().map(|s| s.span_id.to_hex()));
-            writer.append(&into_request(batch)).unwrap();
+            writer.append(&into_request(batch).into()).unwrap();
         }
     }
     ids
@@ -109,7 +109,7 @@ fn a_flipped_byte_is_quarantined_and_every_other_record_delivered() {
     let mut writer = SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX);
     let batches: Vec<Vec<Span>> = (0..3).map(|_| spans(5)).collect();
     for batch in &batches {
-        writer.append(&into_request(batch.clone())).unwrap();
+        writer.append(&into_request(batch.clone()).into()).unwrap();
     }
     drop(writer);
     let segment = segment_files(&data_dir).remove(0);
@@ -324,7 +324,7 @@ fn a_record_too_large_for_the_provider_is_split_at_flush() {
     batch[10].set("prompt", "x".repeat(200 * 1024));
     let want: HashSet<String> = batch.iter().map(|s| s.span_id.to_hex()).collect();
     SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX)
-        .append(&into_request(batch))
+        .append(&into_request(batch).into())
         .unwrap();
     let sink = Sink::start();
     sink.reject_over(16 * 1024);
@@ -345,7 +345,7 @@ fn flush_masks_as_the_providers_mode_says_now() {
     let mut batch = spans(2);
     batch[0].set("prompt", "the launch code is SWORDFISH-42");
     SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX)
-        .append(&into_request(batch))
+        .append(&into_request(batch).into())
         .unwrap();
     let sink = Sink::start();
     env_for(&data_dir, &sink.url())
