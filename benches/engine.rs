@@ -3,8 +3,8 @@
 //! rate and CPU per million spans at a sustained 10,000 spans/s, peak memory with a dead
 //! provider, and the cost of content masking (throughput of spans carrying prompts with
 //! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
-//! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=throughput` runs only the
-//! plain end-to-end figure, `BENCH_ONLY=masking` only the masking figures.
+//! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
+//! `throughput` (plain end-to-end), `masking` or `soak` runs that part alone.
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -177,20 +177,9 @@ fn masking(url: &str) {
     }
 }
 
-fn main() {
-    let (url, _bytes) = discarding_sink();
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("masking") {
-        masking(&url);
-        return;
-    }
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("throughput") {
-        let n = 1_000_000;
-        let run = throughput(&url, false, MaskMode::None, spans(n));
-        println!("end-to-end plain: {}", run.line(n));
-        return;
-    }
-
-    // 0. Peak memory with a blackholed provider (it accepts, never answers) and the queue at its byte cap.
+/// Peak memory with a blackholed provider (it accepts, never answers) while the queue is
+/// held at its byte cap.
+fn memory() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead_url = format!("http://{}", dead.local_addr().unwrap());
     let cap = 50u64 << 20;
@@ -213,9 +202,11 @@ fn main() {
     );
     e.shutdown(Duration::from_secs(1));
     drop(dead);
+}
 
-    // 1. Enqueue latency at 100,000 spans/s for 2 s.
-    let (e, _d) = engine(&url, false, |_| {});
+/// Enqueue latency at 100,000 spans/s for 2 s.
+fn latency(url: &str) {
+    let (e, _d) = engine(url, false, |_| {});
     let lat = paced(&e, spans(200_000), 100_000.0);
     println!(
         "enqueue latency at 100k spans/s: p50 {:.2} µs  p99 {:.2} µs  p999 {:.2} µs  max {:.1} µs",
@@ -225,28 +216,26 @@ fn main() {
         *lat.last().unwrap() as f64 / 1000.0
     );
     e.shutdown(Duration::from_secs(10));
+}
 
-    // 2. End-to-end throughput, as fast as the producer can go.
-    for gzip in [false, true] {
-        let n = 1_000_000;
-        let run = throughput(&url, gzip, MaskMode::None, spans(n));
-        println!(
-            "end-to-end {}: {}",
-            if gzip { "gzip " } else { "plain" },
-            run.line(n)
-        );
-    }
+/// End-to-end throughput of a million spans, as fast as the producer can go.
+fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
     let n = 1_000_000;
-    let run = throughput(&url, false, MaskMode::Content, spans(n));
-    println!("end-to-end plain, mask content: {}", run.line(n));
-    masking(&url);
+    let run = throughput(url, gzip, mask, spans(n));
+    let compression = if gzip { "gzip " } else { "plain" };
+    match mask {
+        MaskMode::None => println!("end-to-end {compression}: {}", run.line(n)),
+        mode => println!("end-to-end {compression}, mask {mode}: {}", run.line(n)),
+    }
+}
 
-    // 3. Sustained 10,000 spans/s: drop rate and CPU per million spans.
+/// Sustained 10,000 spans/s: drop rate and CPU per million spans.
+fn soak(url: &str) {
     let soak: u64 = std::env::var("BENCH_SOAK_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
-    let (e, _d) = engine(&url, false, |_| {});
+    let (e, _d) = engine(url, false, |_| {});
     let n = (10_000 * soak) as usize;
     let batch = spans(n);
     let cpu_before = cpu_seconds();
@@ -256,7 +245,7 @@ fn main() {
     let run = e.shutdown(Duration::from_secs(10));
     let cpu = cpu_seconds() - cpu_before;
     // The paced producer spins on a core while it produces; count it out. What is left is
-    // the engine's thread and the in-process sink's.
+    // the engine's threads and the in-process sink's.
     let engine_cpu = (cpu - producing).max(0.0);
     println!(
         "sustained 10k spans/s for {soak} s: drop rate {:.4} % ({} exported of {n}); engine CPU {:.2} s per million spans",
@@ -264,4 +253,24 @@ fn main() {
         run.exporters[0].exported,
         engine_cpu / (n as f64 / 1e6)
     );
+}
+
+fn main() {
+    let (url, _bytes) = discarding_sink();
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("memory") => memory(),
+        Ok("latency") => latency(&url),
+        Ok("throughput") => end_to_end(&url, false, MaskMode::None),
+        Ok("masking") => masking(&url),
+        Ok("soak") => soak(&url),
+        _ => {
+            memory();
+            latency(&url);
+            end_to_end(&url, false, MaskMode::None);
+            end_to_end(&url, true, MaskMode::None);
+            end_to_end(&url, false, MaskMode::Content);
+            masking(&url);
+            soak(&url);
+        }
+    }
 }

@@ -88,8 +88,9 @@ pub fn truncate_string(s: &mut String, limit: usize) {
     s.push_str(&format!("…[truncated {removed} bytes]"));
 }
 
-/// A cheap estimate of the memory a queued span holds (its struct, vectors and strings,
-/// with the allocator's overhead), for the queue's byte bound and batching.
+/// A cheap estimate of the memory a queued span holds (its struct, and its vectors and
+/// strings by capacity, not length, with the allocator's overhead), for the queue's byte
+/// bound and batching.
 pub fn approx_size(span: &Span) -> usize {
     use std::mem::size_of;
     /// What an allocator adds to each heap block, about.
@@ -99,34 +100,40 @@ pub fn approx_size(span: &Span) -> usize {
     }
     fn value_size(v: &Value) -> usize {
         match v {
-            Value::Str(s) => heap(s.len()),
-            Value::Bytes(b) => heap(b.len()),
+            Value::Str(s) => heap(s.capacity()),
+            Value::Bytes(b) => heap(b.capacity()),
             Value::Array(items) => {
-                heap(std::mem::size_of_val(items.as_slice()))
+                heap(items.capacity() * size_of::<Value>())
                     + items.iter().map(value_size).sum::<usize>()
             }
             Value::Map(entries) => attrs_size(entries),
             _ => 0,
         }
     }
-    fn attrs_size(attrs: &[Attribute]) -> usize {
-        heap(std::mem::size_of_val(attrs))
+    fn attrs_size(attrs: &Vec<Attribute>) -> usize {
+        heap(attrs.capacity() * size_of::<Attribute>())
             + attrs
                 .iter()
-                .map(|a| heap(a.key.len()) + value_size(&a.value))
+                .map(|a| heap(a.key.capacity()) + value_size(&a.value))
                 .sum::<usize>()
     }
     size_of::<Span>()
-        + heap(span.name.len())
+        + heap(span.name.capacity())
+        + heap(span.trace_state.capacity())
         + attrs_size(&span.attributes)
+        + heap(span.events.capacity() * size_of::<crate::span::Event>())
         + span
             .events
             .iter()
-            .map(|e| {
-                size_of::<crate::span::Event>() + heap(e.name.len()) + attrs_size(&e.attributes)
-            })
+            .map(|e| heap(e.name.capacity()) + attrs_size(&e.attributes))
             .sum::<usize>()
-        + heap(span.status.message.len())
+        + heap(span.links.capacity() * size_of::<crate::span::Link>())
+        + span
+            .links
+            .iter()
+            .map(|l| heap(l.trace_state.capacity()) + attrs_size(&l.attributes))
+            .sum::<usize>()
+        + heap(span.status.message.capacity())
 }
 
 #[cfg(test)]

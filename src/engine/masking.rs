@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::export::Payload;
+use crate::export::{Budget, Payload};
 use crate::mask::{MaskMode, MaskPlan, Masker};
 use crate::span::{Span, into_request};
 
@@ -47,14 +47,19 @@ impl MaskGroups {
         MaskGroups { groups }
     }
 
-    /// The batch masked and converted once per group. Every group but the last works on
-    /// a copy; the last takes the batch.
-    pub fn convert(&self, mut spans: Vec<Span>) -> Vec<Converted<'_>> {
+    /// The batch masked and converted once per group, each payload within the next of
+    /// `budgets`. Every group but the last works on a copy; the last takes the batch.
+    pub fn convert(
+        &self,
+        mut spans: Vec<Span>,
+        budgets: impl Iterator<Item = Budget>,
+    ) -> Vec<Converted<'_>> {
         let last = self.groups.len().saturating_sub(1);
         self.groups
             .iter()
             .enumerate()
-            .map(|(i, group)| {
+            .zip(budgets)
+            .map(|((i, group), budget)| {
                 let mut mine = if i == last {
                     std::mem::take(&mut spans)
                 } else {
@@ -62,7 +67,7 @@ impl MaskGroups {
                 };
                 let failed = group.masker.mask_batch(&mut mine) as u64;
                 Converted {
-                    payload: Arc::new(Payload::new(into_request(mine))),
+                    payload: Arc::new(Payload::new(into_request(mine)).within(budget)),
                     failed,
                     exporters: &group.exporters,
                 }
@@ -87,6 +92,11 @@ mod tests {
         vec![span]
     }
 
+    fn budgets() -> impl Iterator<Item = Budget> {
+        let total = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        std::iter::repeat_with(move || Budget::counting(total.clone(), 1))
+    }
+
     fn prompt(converted: &Converted) -> Value {
         from_request(converted.payload.request()).0[0]
             .attribute("gen_ai.input.messages")
@@ -105,7 +115,7 @@ mod tests {
             keep: Vec::new(),
         };
         let groups = MaskGroups::new(&plan, ["a", "full", "b", "redacted"]);
-        let converted = groups.convert(batch());
+        let converted = groups.convert(batch(), budgets());
         assert_eq!(converted.len(), 3);
         assert_eq!(converted[0].exporters, [0, 2]);
         assert_eq!(prompt(&converted[0]), Value::from("[MASKED len=21]"));
@@ -118,7 +128,7 @@ mod tests {
     #[test]
     fn no_masking_is_one_group_of_every_exporter() {
         let groups = MaskGroups::new(&MaskPlan::default(), ["a", "b"]);
-        let converted = groups.convert(batch());
+        let converted = groups.convert(batch(), budgets());
         assert_eq!(converted.len(), 1);
         assert_eq!(converted[0].exporters, [0, 1]);
         assert_eq!(converted[0].failed, 0);

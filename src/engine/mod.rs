@@ -1,9 +1,14 @@
 //! The engine: producers [`Recorder::record`] spans (never blocking, never failing); a
-//! background thread batches them and fans each batch out to one queue per exporter, so
-//! a slow or dead provider never delays another. What an exporter cannot deliver goes to
-//! its [`spool`] for `flush`. [`Engine::shutdown`] delivers what it can within a deadline,
-//! spools the rest, and accounts for every span: delivered, spooled, or dropped with a
-//! reason.
+//! background thread batches them, masks and converts each batch once per mask mode, and
+//! fans it out to one small queue per exporter (`fanout`), so a slow or dead provider
+//! never delays another. Each exporter's worker delivers up to three batches at once on
+//! the export runtime's two threads, where the batch is encoded once for every exporter
+//! that sends it. What an exporter cannot deliver goes to its [`spool`] for `flush`.
+//! [`Engine::shutdown`] delivers what it can within a deadline, spools the rest, and
+//! accounts for every span: delivered, spooled, or dropped with a reason.
+//!
+//! Spans are allocated where they are recorded and freed on the export threads; the
+//! binary uses mimalloc for that, and library users after throughput should too.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -47,7 +52,7 @@ pub use metrics::{ExporterRun, Metrics, RunMetrics};
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::export::{self, Exporter};
+use crate::export::{self, Budget, Exporter};
 use crate::mask::MaskPlan;
 use crate::span::Span;
 use fanout::FanOut;
@@ -62,6 +67,12 @@ pub const BATCH_MAX_SPANS: usize = 512;
 pub const BATCH_MAX_BYTES: usize = 4 * 1024 * 1024;
 /// A batch leaves this long after its first span at the latest.
 pub const BATCH_TIMEOUT: Duration = Duration::from_secs(1);
+/// Once it has taken every waiting span, the batcher lets more gather this long before
+/// it waits for the next one. While it waits, each `record` must wake it (a system call,
+/// microseconds on the caller's thread); lingering, it wakes a few hundred times a
+/// second instead of once per span. Nothing is late for it: a batch waits up to
+/// [`BATCH_TIMEOUT`] anyway.
+pub const INTAKE_LINGER: Duration = Duration::from_millis(5);
 /// After the shutdown deadline, how long the workers get to write what is left to the
 /// spool before they are stopped (and what they held is counted as dropped).
 pub const SPOOL_GRACE: Duration = Duration::from_secs(2);
@@ -198,7 +209,7 @@ impl Engine {
         let thread = std::thread::Builder::new()
             .name("automagik-engine".into())
             .spawn(move || background.run(rx, stop_rx))
-            .map_err(|e| Error::failed(format!("cannot start the export thread: {e}")))?;
+            .map_err(|e| Error::failed(format!("cannot start the engine's thread: {e}")))?;
         Ok(Engine {
             recorder: Recorder {
                 tx,
@@ -268,7 +279,7 @@ impl Drop for Engine {
     }
 }
 
-/// What runs on the export thread.
+/// What runs on the engine's thread: the batcher, and the export runtime's lifetime.
 struct Background {
     exporters: Vec<Arc<dyn Exporter>>,
     masks: masking::MaskGroups,
@@ -341,7 +352,7 @@ impl Background {
                         break deadline;
                     }
                     item = spans.recv() => match item {
-                        Some(item) => self.add(&mut batch, item, &fan_out, None).await,
+                        Some(item) => self.take_waiting(item, &mut spans, &mut batch, &fan_out).await,
                         None => break Instant::now() + Duration::from_secs(1),
                     },
                     _ = sleep_until(flush_at), if flush_at.is_some() => {
@@ -371,6 +382,27 @@ impl Background {
         spooler.finish(deadline + SPOOL_GRACE);
     }
 
+    /// Adds `first` and what else is waiting (a batch's worth at most, so a stop is
+    /// seen in time); once the queue is empty, lets spans gather for [`INTAKE_LINGER`].
+    async fn take_waiting(
+        &self,
+        first: Queued,
+        spans: &mut mpsc::Receiver<Queued>,
+        batch: &mut Batch,
+        fan_out: &FanOut,
+    ) {
+        self.add(batch, first, fan_out, None).await;
+        for _ in 1..self.options.batch_max_spans {
+            match spans.try_recv() {
+                Ok(item) => self.add(batch, item, fan_out, None).await,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    return tokio::time::sleep(INTAKE_LINGER).await;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => return,
+            }
+        }
+    }
+
     async fn add(
         &self,
         batch: &mut Batch,
@@ -378,7 +410,6 @@ impl Background {
         fan_out: &FanOut,
         deadline: Option<Instant>,
     ) {
-        self.queued_bytes.fetch_sub(item.size, Relaxed);
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
         batch.spans.push(item.span);
@@ -400,8 +431,19 @@ impl Background {
         }
         let spans = std::mem::take(&mut batch.spans);
         let count = spans.len() as u64;
+        let bytes = batch.bytes as u64;
         *batch = Batch::default();
-        let groups = self.masks.convert(spans);
+        // The spans' bytes stay counted until every payload made of them is gone; each
+        // masked copy (one per further mask mode) counts them again.
+        let budgets = (0..).map(|i| {
+            let total = self.queued_bytes.clone();
+            if i == 0 {
+                Budget::holding(total, bytes)
+            } else {
+                Budget::counting(total, bytes)
+            }
+        });
+        let groups = self.masks.convert(spans, budgets);
         let until = Instant::now() + fanout::ROOM_WAIT;
         fan_out
             .wait_for_room(deadline.map_or(until, |d| d.min(until)))

@@ -119,7 +119,8 @@ fn batches_close_at_the_byte_estimate() {
     let memory = Arc::new(MemoryExporter::new("m"));
     let mut one = span("s");
     one.set("v", "x".repeat(1000));
-    let size = intake::approx_size(&one);
+    // Measured on a clone, as recorded: a clone has no spare capacity.
+    let size = intake::approx_size(&one.clone());
     let engine = engine_with(
         &memory,
         EngineOptions {
@@ -382,4 +383,29 @@ fn a_stuck_exporter_is_spooled_for_while_the_other_gets_everything() {
     let stuck_run = &run.exporters[0];
     assert_eq!(stuck_run.exported, 0);
     assert_eq!(stuck_run.spooled, 1000, "{stuck_run:?}");
+}
+
+#[test]
+fn the_byte_cap_counts_what_the_exporters_hold() {
+    // Ten spans' worth of bytes, an exporter that never answers: the spans in its hands
+    // and in its lane stay counted, so the engine takes ten and drops the rest, however
+    // fast the batcher hands them on.
+    let stuck = Arc::new(MemoryExporter::new("stuck").delaying(Duration::from_secs(600)));
+    let size = intake::approx_size(&span("s00")) as u64;
+    let engine = engine_with(
+        &stuck,
+        EngineOptions {
+            batch_max_spans: 1,
+            queue_max_bytes: size * 10,
+            ..options()
+        },
+    );
+    for i in 0..30 {
+        engine.record(span(&format!("s{i:02}")));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let metrics = engine.metrics();
+    assert_eq!(metrics.queued.load(Relaxed), 10);
+    assert_eq!(metrics.dropped_queue_full.load(Relaxed), 20);
+    engine.shutdown(Duration::from_millis(100));
 }

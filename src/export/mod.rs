@@ -11,7 +11,7 @@ pub mod otlp_http;
 mod payload;
 pub mod presets;
 
-pub use payload::Payload;
+pub use payload::{Budget, Payload};
 
 use std::future::Future;
 use std::pin::Pin;

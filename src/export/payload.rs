@@ -2,8 +2,13 @@
 //! encoded once, on first use, for all of them. Every OTLP exporter of a batch sends the
 //! same bytes, the spool writes them, and a retry sends them again; the encoding runs on
 //! the export threads, in parallel, not on the engine's batching thread.
+//!
+//! In the engine a payload also carries a [`Budget`]: the bytes it holds stay counted
+//! against the queue's byte cap (`AUTOMAGIK_QUEUE_MAX_BYTES`) until the payload is
+//! gone, delivered or spooled, so the cap bounds everything the engine holds.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
@@ -15,6 +20,41 @@ pub struct Payload {
     spans: usize,
     request: Request,
     protobuf: OnceLock<Bytes>,
+    budget: Option<Budget>,
+}
+
+/// Bytes counted in a shared total (the engine's queued bytes) for as long as this lives.
+#[derive(Debug)]
+pub struct Budget {
+    total: Arc<AtomicU64>,
+    bytes: AtomicU64,
+}
+
+impl Budget {
+    /// Takes over `bytes` already counted in `total`.
+    pub fn holding(total: Arc<AtomicU64>, bytes: u64) -> Budget {
+        Budget {
+            total,
+            bytes: AtomicU64::new(bytes),
+        }
+    }
+
+    /// Counts `bytes` more in `total`, and takes them over.
+    pub fn counting(total: Arc<AtomicU64>, bytes: u64) -> Budget {
+        total.fetch_add(bytes, Relaxed);
+        Budget::holding(total, bytes)
+    }
+
+    fn add(&self, bytes: u64) {
+        self.total.fetch_add(bytes, Relaxed);
+        self.bytes.fetch_add(bytes, Relaxed);
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        self.total.fetch_sub(self.bytes.load(Relaxed), Relaxed);
+    }
 }
 
 impl Payload {
@@ -23,7 +63,14 @@ impl Payload {
             spans: span_count(&request),
             request,
             protobuf: OnceLock::new(),
+            budget: None,
         }
+    }
+
+    /// The same payload, its bytes (and its body's, once encoded) counted in `budget`.
+    pub fn within(mut self, budget: Budget) -> Payload {
+        self.budget = Some(budget);
+        self
     }
 
     pub fn span_count(&self) -> usize {
@@ -36,12 +83,17 @@ impl Payload {
 
     /// The request in protobuf, encoded by the first caller (others wait for it).
     pub fn protobuf(&self) -> &Bytes {
-        self.protobuf
-            .get_or_init(|| Bytes::from(crate::wire::encode(&self.request)))
+        self.protobuf.get_or_init(|| {
+            let body = Bytes::from(crate::wire::encode(&self.request));
+            if let Some(budget) = &self.budget {
+                budget.add(body.len() as u64);
+            }
+            body
+        })
     }
 
-    pub fn into_request(self) -> Request {
-        self.request
+    pub fn into_request(mut self) -> Request {
+        std::mem::take(&mut self.request)
     }
 }
 
@@ -74,5 +126,21 @@ mod tests {
             payload.protobuf().as_ptr(),
             "the same bytes, not encoded again"
         );
+    }
+
+    #[test]
+    fn a_budget_counts_the_body_too_and_is_released_with_the_payload() {
+        let total = Arc::new(AtomicU64::new(100));
+        let resource = Arc::new(Resource::service("t"));
+        let span = Span::start("s", None, resource, Arc::new(Scope::default()));
+        let payload = Payload::new(to_request(&[span])).within(Budget::holding(total.clone(), 100));
+        let body = payload.protobuf().len() as u64;
+        assert_eq!(total.load(Relaxed), 100 + body);
+        let other = Budget::counting(total.clone(), 7);
+        assert_eq!(total.load(Relaxed), 107 + body);
+        drop(payload);
+        assert_eq!(total.load(Relaxed), 7);
+        drop(other);
+        assert_eq!(total.load(Relaxed), 0);
     }
 }

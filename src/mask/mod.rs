@@ -4,7 +4,7 @@
 //! every string; [`MaskMode::Content`] keeps strings only under structural keys (an
 //! allowlist, so content under names nobody has seen yet is masked too) and replaces every
 //! other string with `[MASKED len=N]`, N being its length in bytes. The engine runs a
-//! [`Masker`] once per exporter queue, after sampling and before encoding; see MASKING.md.
+//! [`Masker`] once per mask mode in use, after sampling and before encoding; see MASKING.md.
 
 pub mod patterns;
 
