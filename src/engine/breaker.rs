@@ -15,8 +15,12 @@ pub enum State {
     Open {
         since: Instant,
     },
-    /// One attempt is out; its outcome closes or reopens the breaker.
-    HalfOpen,
+    /// One attempt is out (since then); its outcome closes or reopens the breaker. An
+    /// attempt that never reports back (its delivery ended at shutdown) is given up on
+    /// after another wait, and the next one goes out.
+    HalfOpen {
+        since: Instant,
+    },
 }
 
 #[derive(Debug)]
@@ -48,12 +52,13 @@ impl Breaker {
     pub fn allow(&mut self, now: Instant) -> bool {
         match self.state {
             State::Closed => true,
-            State::HalfOpen => false,
-            State::Open { since } if now.duration_since(since) >= self.open_for => {
-                self.state = State::HalfOpen;
+            State::Open { since } | State::HalfOpen { since }
+                if now.duration_since(since) >= self.open_for =>
+            {
+                self.state = State::HalfOpen { since: now };
                 true
             }
-            State::Open { .. } => false,
+            State::Open { .. } | State::HalfOpen { .. } => false,
         }
     }
 
@@ -71,10 +76,17 @@ impl Breaker {
         self.state = State::Closed;
     }
 
+    /// A failed attempt. One that was already out when the breaker opened does not
+    /// push the reopening further away.
     pub fn failure(&mut self, now: Instant) {
         self.consecutive_failures += 1;
-        if self.state == State::HalfOpen || self.consecutive_failures >= self.failures_to_open {
-            self.state = State::Open { since: now };
+        match self.state {
+            State::Open { .. } => {}
+            State::HalfOpen { .. } => self.state = State::Open { since: now },
+            State::Closed if self.consecutive_failures >= self.failures_to_open => {
+                self.state = State::Open { since: now }
+            }
+            State::Closed => {}
         }
     }
 }
@@ -117,7 +129,7 @@ mod tests {
         }
         let later = now + OPEN_FOR;
         assert!(breaker.allow(later));
-        assert_eq!(breaker.state(), State::HalfOpen);
+        assert_eq!(breaker.state(), State::HalfOpen { since: later });
         assert!(
             !breaker.allow(later),
             "one attempt at a time while half-open"
@@ -125,6 +137,12 @@ mod tests {
         breaker.failure(later);
         assert!(breaker.is_open(), "one failure while half-open reopens it");
         let much_later = later + OPEN_FOR;
+        breaker.failure(much_later);
+        assert_eq!(
+            breaker.state(),
+            State::Open { since: later },
+            "a late failure does not restart the wait"
+        );
         assert!(breaker.allow(much_later));
         breaker.success();
         assert_eq!(breaker.state(), State::Closed);

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 
 use super::metrics::reason;
 use super::spooler::SpoolQueue;
+use super::worker::Phase;
 use crate::export::Payload;
 
 /// Batches waiting per exporter (besides the one it is sending). Small, so the memory a
@@ -30,6 +31,8 @@ pub struct FanOut {
     lanes: Vec<LaneSender>,
     room: Arc<Notify>,
     spool: SpoolQueue,
+    /// A wait never runs past the shutdown deadline, set while it waits.
+    phase: watch::Receiver<Phase>,
 }
 
 struct LaneSender {
@@ -59,7 +62,11 @@ impl Lane {
 
 impl FanOut {
     /// A lane for each of `exporters`; what cannot be queued goes to `spool`.
-    pub fn new(exporters: usize, spool: SpoolQueue) -> (FanOut, Vec<Lane>) {
+    pub fn new(
+        exporters: usize,
+        spool: SpoolQueue,
+        phase: watch::Receiver<Phase>,
+    ) -> (FanOut, Vec<Lane>) {
         let room = Arc::new(Notify::new());
         let (lanes, receivers) = (0..exporters)
             .map(|_| {
@@ -78,26 +85,43 @@ impl FanOut {
                 (sender, lane)
             })
             .unzip();
-        (FanOut { lanes, room, spool }, receivers)
+        let fan_out = FanOut {
+            lanes,
+            room,
+            spool,
+            phase,
+        };
+        (fan_out, receivers)
     }
 
-    /// Waits, at most until `until`, while every lane is full and one of them belongs
-    /// to an exporter not known to be behind. Lanes still full when the wait runs out
-    /// are marked behind.
-    pub async fn wait_for_room(&self, until: Instant) {
+    /// Waits, at most until `until` (or the shutdown deadline, if sooner), while every
+    /// lane is full and one of them belongs to an exporter not known to be behind.
+    /// Lanes still full when the wait runs out are marked behind.
+    pub async fn wait_for_room(&self, mut until: Instant) {
+        let mut phase = self.phase.clone();
         loop {
+            let stopping = match *phase.borrow_and_update() {
+                Phase::Stopping { deadline } => {
+                    until = until.min(deadline);
+                    true
+                }
+                Phase::Running => false,
+            };
             let full = |lane: &&LaneSender| lane.tx.capacity() == 0;
             if self.lanes.iter().filter(full).count() < self.lanes.len()
                 || self.lanes.iter().all(|lane| lane.is_behind())
             {
                 return;
             }
-            let woken = tokio::time::timeout_at(until.into(), self.room.notified()).await;
-            if woken.is_err() {
-                for lane in self.lanes.iter().filter(full) {
-                    lane.behind_at.set(Some(lane.taken.load(Relaxed)));
+            tokio::select! {
+                () = self.room.notified() => {}
+                _ = phase.changed(), if !stopping => {}
+                () = tokio::time::sleep_until(until.into()) => {
+                    for lane in self.lanes.iter().filter(full) {
+                        lane.behind_at.set(Some(lane.taken.load(Relaxed)));
+                    }
+                    return;
                 }
-                return;
             }
         }
     }

@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 pub use intake::Intake;
 pub use metrics::{ExporterRun, Metrics, RunMetrics};
@@ -120,7 +120,8 @@ impl EngineOptions {
     }
 }
 
-/// A queued span and its estimated size (released from the byte bound when dequeued).
+/// A queued span and its estimated size (counted in the byte bound until every payload
+/// made of it is gone).
 struct Queued {
     span: Span,
     size: u64,
@@ -169,7 +170,8 @@ impl Recorder {
 /// The engine; owns the background thread and its shutdown.
 pub struct Engine {
     recorder: Recorder,
-    stop: Option<oneshot::Sender<Instant>>,
+    /// Running until shutdown sets the deadline; the batcher and every worker watch it.
+    phase: Arc<watch::Sender<Phase>>,
     thread: Option<JoinHandle<()>>,
     metrics: Arc<Metrics>,
     started: Instant,
@@ -198,17 +200,18 @@ impl Engine {
         });
         let (tx, rx) = mpsc::channel(options.queue_max_spans.max(1));
         let queued_bytes = Arc::new(AtomicU64::new(0));
-        let (stop_tx, stop_rx) = oneshot::channel();
+        let phase = Arc::new(watch::channel(Phase::Running).0);
         let background = Background {
             masks: masking::MaskGroups::new(&options.mask, exporters.iter().map(|e| e.name())),
             exporters,
             options: options.clone(),
             metrics: metrics.clone(),
             queued_bytes: queued_bytes.clone(),
+            phase: phase.clone(),
         };
         let thread = std::thread::Builder::new()
             .name("automagik-engine".into())
-            .spawn(move || background.run(rx, stop_rx))
+            .spawn(move || background.run(rx))
             .map_err(|e| Error::failed(format!("cannot start the engine's thread: {e}")))?;
         Ok(Engine {
             recorder: Recorder {
@@ -218,7 +221,7 @@ impl Engine {
                 intake: Arc::new(options.intake),
                 metrics: metrics.clone(),
             },
-            stop: Some(stop_tx),
+            phase,
             thread: Some(thread),
             metrics,
             started: Instant::now(),
@@ -257,9 +260,7 @@ impl Engine {
     }
 
     fn stop_and_join(&mut self, deadline: Duration) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(Instant::now() + deadline);
-        }
+        begin_stopping(&self.phase, Instant::now() + deadline);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -286,12 +287,29 @@ struct Background {
     options: EngineOptions,
     metrics: Arc<Metrics>,
     queued_bytes: Arc<AtomicU64>,
+    phase: Arc<watch::Sender<Phase>>,
+}
+
+/// Moves a running engine to stopping with this deadline (a second call changes nothing)
+/// and returns the deadline in force.
+fn begin_stopping(phase: &watch::Sender<Phase>, deadline: Instant) -> Instant {
+    phase.send_if_modified(|now| {
+        let running = *now == Phase::Running;
+        if running {
+            *now = Phase::Stopping { deadline };
+        }
+        running
+    });
+    match *phase.borrow() {
+        Phase::Stopping { deadline } => deadline,
+        Phase::Running => deadline,
+    }
 }
 
 impl Background {
     /// The batcher, on this thread; the exporters' deliveries on the export runtime's
     /// threads, so converting one batch overlaps with encoding and sending others.
-    fn run(self, mut spans: mpsc::Receiver<Queued>, mut stop: oneshot::Receiver<Instant>) {
+    fn run(self, mut spans: mpsc::Receiver<Queued>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -310,8 +328,8 @@ impl Background {
             })
             .collect();
         let spooler = Spooler::start(writers, self.metrics.clone());
-        let (phase_tx, phase_rx) = watch::channel(Phase::Running);
-        let (fan_out, lanes) = FanOut::new(self.exporters.len(), spooler.queue());
+        let phase_rx = self.phase.subscribe();
+        let (fan_out, lanes) = FanOut::new(self.exporters.len(), spooler.queue(), phase_rx.clone());
         let exports = match worker::export_runtime() {
             Ok(exports) => Some(exports),
             Err(err) => {
@@ -336,33 +354,35 @@ impl Background {
                 running.spawn_on(worker.run(lane), exports.handle());
             }
         }
+        let mut stop = phase_rx.clone();
         let deadline = runtime.block_on(async move {
             let mut batch = Batch::default();
             let deadline = loop {
                 let flush_at = batch.first_at.map(|t| t + self.options.batch_timeout);
                 tokio::select! {
                     biased;
-                    at = &mut stop => {
-                        let deadline = at.unwrap_or_else(|_| Instant::now());
-                        let _ = phase_tx.send(Phase::Stopping { deadline });
+                    phase = stop.wait_for(|p| *p != Phase::Running) => {
+                        let deadline = match phase.map(|p| *p) {
+                            Ok(Phase::Stopping { deadline }) => deadline,
+                            _ => Instant::now(),
+                        };
                         spans.close();
                         while let Ok(item) = spans.try_recv() {
-                            self.add(&mut batch, item, &fan_out, Some(deadline)).await;
+                            self.add(&mut batch, item, &fan_out).await;
                         }
                         break deadline;
                     }
                     item = spans.recv() => match item {
                         Some(item) => self.take_waiting(item, &mut spans, &mut batch, &fan_out).await,
-                        None => break Instant::now() + Duration::from_secs(1),
+                        None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
                     },
                     _ = sleep_until(flush_at), if flush_at.is_some() => {
-                        self.dispatch(&mut batch, &fan_out, None).await;
+                        self.dispatch(&mut batch, &fan_out).await;
                     }
                 }
             };
-            self.dispatch(&mut batch, &fan_out, Some(deadline)).await;
             // At the deadline the workers spool what they hold and what is queued.
-            let _ = phase_tx.send(Phase::Stopping { deadline });
+            self.dispatch(&mut batch, &fan_out).await;
             deadline
         });
         runtime.shutdown_background();
@@ -391,10 +411,10 @@ impl Background {
         batch: &mut Batch,
         fan_out: &FanOut,
     ) {
-        self.add(batch, first, fan_out, None).await;
+        self.add(batch, first, fan_out).await;
         for _ in 1..self.options.batch_max_spans {
             match spans.try_recv() {
-                Ok(item) => self.add(batch, item, fan_out, None).await,
+                Ok(item) => self.add(batch, item, fan_out).await,
                 Err(mpsc::error::TryRecvError::Empty) => {
                     return tokio::time::sleep(INTAKE_LINGER).await;
                 }
@@ -403,29 +423,23 @@ impl Background {
         }
     }
 
-    async fn add(
-        &self,
-        batch: &mut Batch,
-        item: Queued,
-        fan_out: &FanOut,
-        deadline: Option<Instant>,
-    ) {
+    async fn add(&self, batch: &mut Batch, item: Queued, fan_out: &FanOut) {
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
         batch.spans.push(item.span);
         if batch.spans.len() >= self.options.batch_max_spans
             || batch.bytes >= self.options.batch_max_bytes
         {
-            self.dispatch(batch, fan_out, deadline).await;
+            self.dispatch(batch, fan_out).await;
         }
     }
 
     /// Hands the batch to every exporter's lane, waiting briefly (never past the
-    /// shutdown `deadline`) when all are full; an exporter whose lane stays full is
+    /// shutdown deadline) when all are full; an exporter whose lane stays full is
     /// behind, and the batch goes to its spool instead. The batch is masked and
     /// converted once per mask mode (moving, not copying, for the last) and shared by
     /// the exporters of that mode.
-    async fn dispatch(&self, batch: &mut Batch, fan_out: &FanOut, deadline: Option<Instant>) {
+    async fn dispatch(&self, batch: &mut Batch, fan_out: &FanOut) {
         if batch.spans.is_empty() {
             return;
         }
@@ -435,18 +449,14 @@ impl Background {
         *batch = Batch::default();
         // The spans' bytes stay counted until every payload made of them is gone; each
         // masked copy (one per further mask mode) counts them again.
-        let budgets = (0..).map(|i| {
-            let total = self.queued_bytes.clone();
-            if i == 0 {
-                Budget::holding(total, bytes)
-            } else {
-                Budget::counting(total, bytes)
-            }
-        });
+        // (The first is made here so that with no exporter at all it is still released.)
+        let total = &self.queued_bytes;
+        let budgets = std::iter::once(Budget::holding(total.clone(), bytes)).chain(
+            std::iter::repeat_with(|| Budget::counting(total.clone(), bytes)),
+        );
         let groups = self.masks.convert(spans, budgets);
-        let until = Instant::now() + fanout::ROOM_WAIT;
         fan_out
-            .wait_for_room(deadline.map_or(until, |d| d.min(until)))
+            .wait_for_room(Instant::now() + fanout::ROOM_WAIT)
             .await;
         for group in groups {
             for &index in group.exporters {

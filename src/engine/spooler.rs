@@ -1,6 +1,5 @@
 //! The spooler: a thread of its own that writes what the exporters could not deliver to
-//! their spools, so a disk sync never stalls the engine's thread (which drains the intake
-//! and drives every exporter). It takes everything waiting at once and syncs each spool
+//! their spools, so a disk sync never stalls the batcher or the export threads. It takes everything waiting at once and syncs each spool
 //! once for all of it (a group commit); spans count as spooled only after that sync.
 
 use std::sync::Arc;

@@ -409,3 +409,25 @@ fn the_byte_cap_counts_what_the_exporters_hold() {
     assert_eq!(metrics.dropped_queue_full.load(Relaxed), 20);
     engine.shutdown(Duration::from_millis(100));
 }
+
+#[test]
+fn with_no_exporter_batches_give_their_bytes_back() {
+    let size = intake::approx_size(&span("s00")) as u64;
+    let engine = Engine::start_with(
+        Vec::new(),
+        EngineOptions {
+            batch_max_spans: 1,
+            queue_max_bytes: size * 20,
+            ..options()
+        },
+    )
+    .unwrap();
+    for i in 0..100 {
+        engine.record(span(&format!("s{i:02}")));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Had the batches kept their bytes, every span after the 20th would be dropped.
+    let dropped = engine.metrics().dropped_queue_full.load(Relaxed);
+    assert!(dropped < 50, "{dropped} dropped");
+    engine.shutdown(Duration::from_millis(100));
+}

@@ -174,6 +174,10 @@ impl Worker {
                         if self.stopping() {
                             return self.keep(&payload, reason::SHUTDOWN);
                         }
+                        // Another delivery may have opened it while this one waited.
+                        if self.breaker().is_open() {
+                            return self.keep(&payload, reason::BREAKER_OPEN);
+                        }
                     }
                 }
             }

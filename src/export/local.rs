@@ -4,6 +4,7 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -19,6 +20,7 @@ pub struct LocalStore {
     endpoint: String,
     max_bytes: u64,
     max_age_days: u64,
+    appending: Mutex<()>,
 }
 
 impl LocalStore {
@@ -28,17 +30,24 @@ impl LocalStore {
             dir,
             max_bytes,
             max_age_days,
+            appending: Mutex::new(()),
         }
     }
 
-    /// Appends the request as one JSON line to today's file, then enforces the caps.
+    /// Appends the request as one JSON line to today's file, then enforces the caps. One
+    /// append at a time: the engine delivers batches side by side, and a line must
+    /// neither interleave with another nor land in a file the caps are deleting.
     pub fn append(&self, request: &ExportTraceServiceRequest) -> Result<PathBuf> {
-        fs::create_dir_all(&self.dir)
-            .map_err(|e| Error::io("cannot create directory", &self.dir, e))?;
-        let path = self.dir.join(file_name(SystemTime::now()));
         let mut line = serde_json::to_vec(request)
             .map_err(|e| Error::failed(format!("cannot encode spans as JSON: {e}")))?;
         line.push(b'\n');
+        let _one_at_a_time = self
+            .appending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::io("cannot create directory", &self.dir, e))?;
+        let path = self.dir.join(file_name(SystemTime::now()));
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)

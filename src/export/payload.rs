@@ -1,7 +1,8 @@
 //! One batch as exporters and the spool take it: the request, and its protobuf body
 //! encoded once, on first use, for all of them. Every OTLP exporter of a batch sends the
-//! same bytes, the spool writes them, and a retry sends them again; the encoding runs on
-//! the export threads, in parallel, not on the engine's batching thread.
+//! same bytes, the spool writes them, and a retry sends them again; the encoding runs
+//! where the body is first needed (an export thread, or the spooler for a batch spooled
+//! before any attempt), never on the engine's batching thread.
 //!
 //! In the engine a payload also carries a [`Budget`]: the bytes it holds stay counted
 //! against the queue's byte cap (`AUTOMAGIK_QUEUE_MAX_BYTES`) until the payload is
