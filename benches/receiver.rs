@@ -159,6 +159,8 @@ fn main() {
         .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &sink)
+        // Usage telemetry is not what is measured here (and must not leave the machine).
+        .env("DO_NOT_TRACK", "1")
         .stdout(Stdio::piped())
         .spawn()
         .expect("taskset runs (util-linux)");
