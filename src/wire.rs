@@ -45,11 +45,7 @@ struct ScopeSpansBody {
 
 /// The protobuf encoding of `request`, the same bytes as `request.encode_to_vec()`.
 pub fn encode(request: &Request) -> Vec<u8> {
-    let mut scratch = BytesMut::new();
-    let mut encoded = |message: &dyn Fn(&mut BytesMut)| {
-        message(&mut scratch);
-        scratch.split().freeze()
-    };
+    let scratch = &mut BytesMut::new();
     let body = RequestBody {
         resource_spans: request
             .resource_spans
@@ -58,7 +54,7 @@ pub fn encode(request: &Request) -> Vec<u8> {
                 resource: resource_spans
                     .resource
                     .as_ref()
-                    .map(|r| encoded(&|buf| r.encode(buf).expect(GROWS))),
+                    .map(|resource| encoded(scratch, resource)),
                 scope_spans: resource_spans
                     .scope_spans
                     .iter()
@@ -66,11 +62,11 @@ pub fn encode(request: &Request) -> Vec<u8> {
                         scope: scope_spans
                             .scope
                             .as_ref()
-                            .map(|s| encoded(&|buf| s.encode(buf).expect(GROWS))),
+                            .map(|scope| encoded(scratch, scope)),
                         spans: scope_spans
                             .spans
                             .iter()
-                            .map(|span| encoded(&|buf| span.encode(buf).expect(GROWS)))
+                            .map(|span| encoded(scratch, span))
                             .collect(),
                         schema_url: scope_spans.schema_url.clone(),
                     })
@@ -82,8 +78,13 @@ pub fn encode(request: &Request) -> Vec<u8> {
     body.encode_to_vec()
 }
 
-/// Why `encode` into a `BytesMut` cannot fail: it grows as needed.
-const GROWS: &str = "a BytesMut grows to fit";
+/// `message` encoded on its own, in the scratch buffer's next bytes.
+fn encoded(scratch: &mut BytesMut, message: &impl Message) -> Bytes {
+    message
+        .encode(scratch)
+        .expect("a BytesMut grows to fit, so encoding cannot run out of room");
+    scratch.split().freeze()
+}
 
 #[cfg(test)]
 mod tests {

@@ -301,7 +301,7 @@ fn begin_stopping(phase: &watch::Sender<Phase>, deadline: Instant) -> Instant {
         running
     });
     match *phase.borrow() {
-        Phase::Stopping { deadline } => deadline,
+        Phase::Stopping { deadline: in_force } => in_force,
         Phase::Running => deadline,
     }
 }
