@@ -137,12 +137,7 @@ pub fn otlp_to(
         .unwrap()
         .settings()
         .unwrap();
-    let otlp = settings
-        .observability
-        .providers
-        .iter()
-        .find(|p| p.name == "otlp")
-        .unwrap();
+    let otlp = settings.observability.provider("otlp").unwrap();
     let exporter = automagik_tracing::export::build(&settings, otlp).unwrap();
     (settings, exporter)
 }

@@ -158,12 +158,7 @@ fn exporter_for(
     ),
     String,
 > {
-    let Some(provider) = settings
-        .observability
-        .providers
-        .iter()
-        .find(|p| p.name == name)
-    else {
+    let Some(provider) = settings.observability.provider(name) else {
         return Err(format!("`{name}` is not a provider this version knows"));
     };
     if !provider.configured {

@@ -98,9 +98,7 @@ fn chosen(settings: &Settings, name: Option<&str>) -> Result<Vec<ProviderConfig>
     if let Some(name) = name {
         let provider = settings
             .observability
-            .providers
-            .iter()
-            .find(|p| p.name == name)
+            .provider(name)
             .expect("clap only accepts provider names");
         if !provider.configured {
             return Err(

@@ -71,6 +71,11 @@ impl Observability {
         self.providers.iter().filter(|p| p.active)
     }
 
+    /// The provider of that name (`otlp`, `langfuse`, ...), configured or not.
+    pub fn provider(&self, name: &str) -> Option<&ProviderConfig> {
+        self.providers.iter().find(|p| p.name == name)
+    }
+
     /// Which mask mode each provider's exporter gets, for the engine.
     pub fn mask_plan(&self) -> MaskPlan {
         MaskPlan {

@@ -43,12 +43,7 @@ pub fn engine_to(
     let mut keep = None;
     for url in urls {
         let (settings, dir) = settings(&[("OTEL_EXPORTER_OTLP_ENDPOINT", url)]);
-        let otlp = settings
-            .observability
-            .providers
-            .iter()
-            .find(|p| p.name == "otlp")
-            .unwrap();
+        let otlp = settings.observability.provider("otlp").unwrap();
         exporters.push(export::build(&settings, otlp).unwrap());
         keep = Some((settings, dir));
     }

@@ -354,11 +354,7 @@ fn flush_masks_as_the_providers_mode_says_now() {
         .arg("flush")
         .assert()
         .success();
-    let body: Vec<u8> = sink
-        .requests()
-        .iter()
-        .flat_map(|r| r.body.clone())
-        .collect();
+    let body = sink.bodies();
     let text = String::from_utf8_lossy(&body);
     assert!(
         !text.contains("SWORDFISH"),

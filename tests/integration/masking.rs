@@ -20,11 +20,10 @@ const AGENT_CONTENT: &[&str] = &[
     "Sunny in",
 ];
 
-/// Every request body the sink received, concatenated (gzip already undone).
+/// Every request body the sink received, concatenated; there must be some.
 fn all_bytes(sink: &Sink) -> Vec<u8> {
-    let requests = sink.requests();
-    assert!(!requests.is_empty(), "the sink received nothing");
-    requests.iter().flat_map(|r| r.body.clone()).collect()
+    assert!(!sink.requests().is_empty(), "the sink received nothing");
+    sink.bodies()
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

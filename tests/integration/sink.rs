@@ -175,6 +175,16 @@ impl Sink {
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
     }
+
+    /// Every request body received, concatenated (gzip already undone).
+    pub fn bodies(&self) -> Vec<u8> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.body.iter().copied())
+            .collect()
+    }
 }
 
 async fn handle(

@@ -325,11 +325,7 @@ fn a_wrapped_pydantic_ai_run_becomes_framework_agent_and_tool_events_without_con
         && attr(e, "framework.name") == Some(&Value::from("pydantic-ai"))));
     assert!(all.iter().any(|e| e.0 == "tool.executed"));
     // Nothing the agent said, was asked, or was called with.
-    let body: Vec<u8> = sink
-        .requests()
-        .iter()
-        .flat_map(|r| r.body.clone())
-        .collect();
+    let body = sink.bodies();
     let text = String::from_utf8_lossy(&body);
     for secret in [
         "weather",
