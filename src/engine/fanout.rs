@@ -1,8 +1,11 @@
 //! The hand-over from the batcher to the exporters: one small queue (a lane) per
-//! exporter. The batcher waits briefly when every lane is full, so a burst is paced by
-//! the exporters instead of spilling to disk; an exporter that stays full longer than
-//! [`ROOM_WAIT`] is behind, and its batches go to its spool until it takes one again.
-//! One exporter never waits on another: the wait ends as soon as any lane has room.
+//! exporter. The batcher waits briefly when a healthy exporter's lane is full, so a burst
+//! is paced by the exporters instead of spilling to disk; an exporter that stays full
+//! longer than [`ROOM_WAIT`] is behind, and its batches go to its spool until it takes
+//! one again. Pacing lasts only while the engine has memory to spare: once the spans it
+//! holds pass half its byte cap, the batcher waits only when every lane is full, so a
+//! slow exporter's batches go to its spool rather than the producers' spans being
+//! dropped for everyone.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -33,6 +36,20 @@ pub struct FanOut {
     spool: SpoolQueue,
     /// A wait never runs past the shutdown deadline, set while it waits.
     phase: watch::Receiver<Phase>,
+    pressure: Pressure,
+}
+
+/// The bytes the engine holds against its cap: past half of it, the batcher stops
+/// pacing itself by exporters that are merely slower than the others.
+pub struct Pressure {
+    pub held: Arc<AtomicU64>,
+    pub max: u64,
+}
+
+impl Pressure {
+    fn high(&self) -> bool {
+        self.held.load(Relaxed) > self.max / 2
+    }
 }
 
 struct LaneSender {
@@ -66,6 +83,7 @@ impl FanOut {
         exporters: usize,
         spool: SpoolQueue,
         phase: watch::Receiver<Phase>,
+        pressure: Pressure,
     ) -> (FanOut, Vec<Lane>) {
         let room = Arc::new(Notify::new());
         let (lanes, receivers) = (0..exporters)
@@ -90,13 +108,15 @@ impl FanOut {
             room,
             spool,
             phase,
+            pressure,
         };
         (fan_out, receivers)
     }
 
-    /// Waits, at most until `until` (or the shutdown deadline, if sooner), while every
-    /// lane is full and one of them belongs to an exporter not known to be behind.
-    /// Lanes still full when the wait runs out are marked behind.
+    /// Waits, at most until `until` (or the shutdown deadline, if sooner), while a full
+    /// lane belongs to an exporter not known to be behind (under memory pressure: while
+    /// every lane is full and one of them is not behind). Lanes still full when the wait
+    /// runs out are marked behind.
     pub async fn wait_for_room(&self, mut until: Instant) {
         let mut phase = self.phase.clone();
         loop {
@@ -108,9 +128,14 @@ impl FanOut {
                 Phase::Running => false,
             };
             let full = |lane: &&LaneSender| lane.tx.capacity() == 0;
-            if self.lanes.iter().filter(full).count() < self.lanes.len()
-                || self.lanes.iter().all(|lane| lane.is_behind())
-            {
+            let waiting_for = |lane: &LaneSender| lane.tx.capacity() == 0 && !lane.is_behind();
+            let pace = if self.pressure.high() {
+                self.lanes.iter().all(|lane| lane.tx.capacity() == 0)
+                    && self.lanes.iter().any(waiting_for)
+            } else {
+                self.lanes.iter().any(waiting_for)
+            };
+            if !pace {
                 return;
             }
             tokio::select! {

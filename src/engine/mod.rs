@@ -329,7 +329,16 @@ impl Background {
             .collect();
         let spooler = Spooler::start(writers, self.metrics.clone());
         let phase_rx = self.phase.subscribe();
-        let (fan_out, lanes) = FanOut::new(self.exporters.len(), spooler.queue(), phase_rx.clone());
+        let pressure = fanout::Pressure {
+            held: self.queued_bytes.clone(),
+            max: self.options.queue_max_bytes,
+        };
+        let (fan_out, lanes) = FanOut::new(
+            self.exporters.len(),
+            spooler.queue(),
+            phase_rx.clone(),
+            pressure,
+        );
         let exports = match worker::export_runtime() {
             Ok(exports) => Some(exports),
             Err(err) => {
@@ -435,7 +444,7 @@ impl Background {
     }
 
     /// Hands the batch to every exporter's lane, waiting briefly (never past the
-    /// shutdown deadline) when all are full; an exporter whose lane stays full is
+    /// shutdown deadline) when one is full ([`FanOut::wait_for_room`]); an exporter whose lane stays full is
     /// behind, and the batch goes to its spool instead. The batch is masked and
     /// converted once per mask mode (moving, not copying, for the last) and shared by
     /// the exporters of that mode.

@@ -326,6 +326,35 @@ fn a_burst_waits_for_a_slow_exporter_instead_of_spilling_to_the_spool() {
 }
 
 #[test]
+fn a_slower_exporter_beside_a_fast_one_paces_the_burst_instead_of_spilling() {
+    // The same burst for a fast exporter and one that takes 20 ms a batch: the fast
+    // one's free lane must not make the batcher spool the slower one's batches while
+    // the engine has memory to spare.
+    let spool = tempfile::tempdir().unwrap();
+    let slow = Arc::new(MemoryExporter::new("slow").delaying(Duration::from_millis(20)));
+    let fast = Arc::new(MemoryExporter::new("fast"));
+    let exporters: Vec<Arc<dyn Exporter>> = vec![slow.clone(), fast.clone()];
+    let engine = Engine::start_with(
+        exporters,
+        EngineOptions {
+            batch_max_spans: 10,
+            spool_dir: Some(spool.path().to_path_buf()),
+            spool_max_bytes: 1 << 30,
+            ..options()
+        },
+    )
+    .unwrap();
+    for i in 0..400 {
+        engine.record(span(&format!("s{i}")));
+    }
+    let run = engine.shutdown(Duration::from_secs(30));
+    for exporter in &run.exporters {
+        assert_eq!(exporter.exported, 400, "{run:?}");
+        assert_eq!(exporter.spooled, 0, "{run:?}");
+    }
+}
+
+#[test]
 fn an_exporter_sends_several_batches_at_once() {
     let memory = Arc::new(MemoryExporter::new("m").delaying(Duration::from_millis(100)));
     let engine = engine_with(
