@@ -1,10 +1,18 @@
 //! automagik-tracing: tracing and anonymous usage telemetry for AI agents.
 //!
 //! The library face: [`config::Settings`] (resolved from flags, environment, `.env`,
-//! `tracing.toml` and defaults, each value with its source) and [`run`], the entry point
-//! of the `automagik-tracing` binary.
+//! `tracing.toml` and defaults, each value with its source), [`engine::Engine`] (record
+//! spans; it batches, masks, exports, spools) and [`span::Span`].
+//!
+//! Cargo features: `cli` (default) adds the command line (`cli`, `ui` and `run`, the
+//! entry point of the `automagik-tracing` binary) and what only it needs: clap, the
+//! wizard, progress bars, colours and mimalloc. A library user who records spans builds
+//! with `default-features = false`. `testing` adds the in-memory exporter double
+//! (`export::memory`).
 
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
 mod commands;
 pub mod config;
 pub mod engine;
@@ -14,6 +22,7 @@ pub mod mask;
 pub mod span;
 pub mod telemetry;
 pub mod traces;
+#[cfg(feature = "cli")]
 pub mod ui;
 pub mod wire;
 pub mod wrap;
@@ -22,6 +31,7 @@ pub use config::{Config, LoadOptions, Settings};
 pub use error::{Error, Result};
 
 /// Runs the command line; returns the exit code for success, or the error to report.
+#[cfg(feature = "cli")]
 pub fn run(invocation: cli::Invocation) -> Result<u8> {
     commands::dispatch(invocation)
 }

@@ -6,6 +6,7 @@
 //! that) and never panics on a bad answer.
 
 pub mod local;
+#[cfg(any(test, feature = "testing"))]
 pub mod memory;
 pub mod otlp_http;
 mod payload;
