@@ -8,7 +8,9 @@
 //! entry point of the `automagik-tracing` binary) and what only it needs: clap, the
 //! wizard, progress bars, colours and mimalloc. A library user who records spans builds
 //! with `default-features = false`. `testing` adds the in-memory exporter double
-//! (`export::memory`).
+//! (`export::memory`). `otel-sdk` adds `otel_sdk::EngineExporter`, the OpenTelemetry
+//! Rust SDK's `SpanExporter` on top of the engine, for agents instrumented with
+//! `opentelemetry` or `tracing` + `tracing-opentelemetry`.
 
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -19,6 +21,8 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod mask;
+#[cfg(feature = "otel-sdk")]
+pub mod otel_sdk;
 pub mod span;
 pub mod telemetry;
 pub mod traces;

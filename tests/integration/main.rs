@@ -8,6 +8,8 @@ mod flush;
 mod id;
 mod interop;
 mod masking;
+#[cfg(feature = "otel-sdk")]
+mod rust_sdk;
 mod settings;
 mod sink;
 mod status;
