@@ -1,0 +1,354 @@
+//! The conversion between [`Span`]s and OTLP's protobuf types: a batch becomes one
+//! `ExportTraceServiceRequest`, spans grouped by resource and scope, and a request (from
+//! the receiver, the spool, a test) becomes spans again. Nothing here encodes bytes by
+//! hand: prost does protobuf, opentelemetry-proto's serde support does OTLP JSON.
+
+use std::sync::Arc;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1 as pb_common;
+use opentelemetry_proto::tonic::resource::v1::Resource as PbResource;
+use opentelemetry_proto::tonic::trace::v1 as pb;
+
+use super::*;
+
+fn same<T: PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
+/// One request holding `spans`, grouped by resource then scope, in first-seen order.
+pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
+    into_request(spans.to_vec())
+}
+
+/// Like [`to_request`], moving the spans' strings instead of copying them (the engine's
+/// path: a batch is converted once, without a copy).
+pub fn into_request(spans: Vec<Span>) -> ExportTraceServiceRequest {
+    type ScopeGroup = (Arc<Scope>, Vec<pb::Span>);
+    let mut groups: Vec<(Arc<Resource>, Vec<ScopeGroup>)> = Vec::new();
+    for span in spans {
+        let index = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
+            Some(i) => i,
+            None => {
+                groups.push((span.resource.clone(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let scopes = &mut groups[index].1;
+        let scope_index = match scopes.iter().position(|(s, _)| same(s, &span.scope)) {
+            Some(i) => i,
+            None => {
+                scopes.push((span.scope.clone(), Vec::new()));
+                scopes.len() - 1
+            }
+        };
+        scopes[scope_index].1.push(span_into_pb(span));
+    }
+    ExportTraceServiceRequest {
+        resource_spans: groups
+            .into_iter()
+            .map(|(resource, scopes)| pb::ResourceSpans {
+                resource: Some(PbResource {
+                    attributes: attrs_into_pb(resource.attributes.clone()),
+                    ..Default::default()
+                }),
+                scope_spans: scopes
+                    .into_iter()
+                    .map(|(scope, spans)| pb::ScopeSpans {
+                        scope: Some(pb_common::InstrumentationScope {
+                            name: scope.name.clone(),
+                            version: scope.version.clone(),
+                            attributes: attrs_into_pb(scope.attributes.clone()),
+                            dropped_attributes_count: 0,
+                        }),
+                        spans,
+                        schema_url: scope.schema_url.clone(),
+                    })
+                    .collect(),
+                schema_url: resource.schema_url.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// How many spans a request holds.
+pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .map(|ss| ss.spans.len())
+        .sum()
+}
+
+/// The spans of a request. Spans with an invalid id are skipped and counted.
+pub fn from_request(request: &ExportTraceServiceRequest) -> (Vec<Span>, usize) {
+    into_spans(request.clone())
+}
+
+/// Like [`from_request`], moving the request's strings instead of copying them (the
+/// receiver's path).
+pub fn into_spans(request: ExportTraceServiceRequest) -> (Vec<Span>, usize) {
+    let mut spans = Vec::new();
+    let mut invalid = 0;
+    for rs in request.resource_spans {
+        let resource = Arc::new(Resource {
+            attributes: rs
+                .resource
+                .map(|r| attrs_from_pb(r.attributes))
+                .unwrap_or_default(),
+            schema_url: rs.schema_url,
+        });
+        for ss in rs.scope_spans {
+            let scope = Arc::new(match ss.scope {
+                Some(s) => Scope {
+                    name: s.name,
+                    version: s.version,
+                    attributes: attrs_from_pb(s.attributes),
+                    schema_url: ss.schema_url,
+                },
+                None => Scope {
+                    schema_url: ss.schema_url,
+                    ..Default::default()
+                },
+            });
+            for span in ss.spans {
+                match span_from_pb(span, &resource, &scope) {
+                    Some(s) => spans.push(s),
+                    None => invalid += 1,
+                }
+            }
+        }
+    }
+    (spans, invalid)
+}
+
+fn span_into_pb(span: Span) -> pb::Span {
+    pb::Span {
+        trace_id: span.trace_id.0.to_vec(),
+        span_id: span.span_id.0.to_vec(),
+        trace_state: span.trace_state,
+        parent_span_id: span
+            .parent_span_id
+            .map(|p| p.0.to_vec())
+            .unwrap_or_default(),
+        flags: span.flags,
+        name: span.name,
+        kind: match span.kind {
+            SpanKind::Internal => pb::span::SpanKind::Internal,
+            SpanKind::Server => pb::span::SpanKind::Server,
+            SpanKind::Client => pb::span::SpanKind::Client,
+            SpanKind::Producer => pb::span::SpanKind::Producer,
+            SpanKind::Consumer => pb::span::SpanKind::Consumer,
+        } as i32,
+        start_time_unix_nano: span.start_unix_nanos,
+        end_time_unix_nano: span.end_unix_nanos,
+        attributes: attrs_into_pb(span.attributes),
+        dropped_attributes_count: 0,
+        events: span
+            .events
+            .into_iter()
+            .map(|e| pb::span::Event {
+                time_unix_nano: e.time_unix_nanos,
+                name: e.name,
+                attributes: attrs_into_pb(e.attributes),
+                dropped_attributes_count: 0,
+            })
+            .collect(),
+        dropped_events_count: 0,
+        links: span
+            .links
+            .into_iter()
+            .map(|l| pb::span::Link {
+                trace_id: l.trace_id.0.to_vec(),
+                span_id: l.span_id.0.to_vec(),
+                trace_state: l.trace_state,
+                attributes: attrs_into_pb(l.attributes),
+                dropped_attributes_count: 0,
+                flags: 0,
+            })
+            .collect(),
+        dropped_links_count: 0,
+        status: match span.status.code {
+            StatusCode::Unset if span.status.message.is_empty() => None,
+            code => Some(pb::Status {
+                message: span.status.message,
+                code: match code {
+                    StatusCode::Unset => pb::status::StatusCode::Unset,
+                    StatusCode::Ok => pb::status::StatusCode::Ok,
+                    StatusCode::Error => pb::status::StatusCode::Error,
+                } as i32,
+            }),
+        },
+    }
+}
+
+fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) -> Option<Span> {
+    let trace_id = TraceId(span.trace_id.as_slice().try_into().ok()?);
+    let span_id = SpanId(span.span_id.as_slice().try_into().ok()?);
+    if trace_id.0 == [0; 16] || span_id.0 == [0; 8] {
+        return None;
+    }
+    let parent_span_id = match span.parent_span_id.len() {
+        0 => None,
+        _ => {
+            Some(SpanId(span.parent_span_id.as_slice().try_into().ok()?)).filter(|p| p.0 != [0; 8])
+        }
+    };
+    Some(Span {
+        trace_id,
+        span_id,
+        parent_span_id,
+        trace_state: span.trace_state,
+        flags: span.flags,
+        name: span.name,
+        kind: match pb::span::SpanKind::try_from(span.kind) {
+            Ok(pb::span::SpanKind::Server) => SpanKind::Server,
+            Ok(pb::span::SpanKind::Client) => SpanKind::Client,
+            Ok(pb::span::SpanKind::Producer) => SpanKind::Producer,
+            Ok(pb::span::SpanKind::Consumer) => SpanKind::Consumer,
+            _ => SpanKind::Internal,
+        },
+        start_unix_nanos: span.start_time_unix_nano,
+        end_unix_nanos: span.end_time_unix_nano,
+        attributes: attrs_from_pb(span.attributes),
+        events: span
+            .events
+            .into_iter()
+            .map(|e| Event {
+                name: e.name,
+                time_unix_nanos: e.time_unix_nano,
+                attributes: attrs_from_pb(e.attributes),
+            })
+            .collect(),
+        links: span
+            .links
+            .into_iter()
+            .filter_map(|l| {
+                Some(Link {
+                    trace_id: TraceId(l.trace_id.as_slice().try_into().ok()?),
+                    span_id: SpanId(l.span_id.as_slice().try_into().ok()?),
+                    trace_state: l.trace_state,
+                    attributes: attrs_from_pb(l.attributes),
+                })
+            })
+            .collect(),
+        status: span
+            .status
+            .map(|s| Status {
+                code: match pb::status::StatusCode::try_from(s.code) {
+                    Ok(pb::status::StatusCode::Ok) => StatusCode::Ok,
+                    Ok(pb::status::StatusCode::Error) => StatusCode::Error,
+                    _ => StatusCode::Unset,
+                },
+                message: s.message,
+            })
+            .unwrap_or_default(),
+        resource: resource.clone(),
+        scope: scope.clone(),
+    })
+}
+
+fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
+    attrs
+        .into_iter()
+        .map(|a| pb_common::KeyValue {
+            key: a.key,
+            value: Some(value_into_pb(a.value)),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn value_into_pb(value: Value) -> pb_common::AnyValue {
+    use pb_common::any_value::Value as V;
+    let v = match value {
+        Value::Str(s) => V::StringValue(s),
+        Value::Bool(b) => V::BoolValue(b),
+        Value::Int(i) => V::IntValue(i),
+        Value::Double(d) => V::DoubleValue(d),
+        Value::Bytes(b) => V::BytesValue(b),
+        Value::Array(items) => V::ArrayValue(pb_common::ArrayValue {
+            values: items.into_iter().map(value_into_pb).collect(),
+        }),
+        Value::Map(entries) => V::KvlistValue(pb_common::KeyValueList {
+            values: attrs_into_pb(entries),
+        }),
+    };
+    pb_common::AnyValue { value: Some(v) }
+}
+
+fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
+    attrs
+        .into_iter()
+        .filter_map(|kv| {
+            Some(Attribute {
+                key: kv.key,
+                value: value_from_pb(kv.value?)?,
+            })
+        })
+        .collect()
+}
+
+fn value_from_pb(value: pb_common::AnyValue) -> Option<Value> {
+    use pb_common::any_value::Value as V;
+    Some(match value.value? {
+        V::StringValue(s) => Value::Str(s),
+        V::BoolValue(b) => Value::Bool(b),
+        V::IntValue(i) => Value::Int(i),
+        V::DoubleValue(d) => Value::Double(d),
+        V::BytesValue(b) => Value::Bytes(b),
+        V::ArrayValue(a) => Value::Array(a.values.into_iter().filter_map(value_from_pb).collect()),
+        V::KvlistValue(kv) => Value::Map(attrs_from_pb(kv.values)),
+        V::StringValueStrindex(_) => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::fixtures::sample;
+    use prost::Message;
+
+    #[test]
+    fn spans_survive_protobuf_round_trip() {
+        let spans = sample();
+        let request = to_request(&spans);
+        let bytes = request.encode_to_vec();
+        let decoded = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
+        let (back, invalid) = from_request(&decoded);
+        assert_eq!(invalid, 0);
+        assert_eq!(back, spans);
+    }
+
+    #[test]
+    fn spans_are_grouped_by_resource_and_scope() {
+        let request = to_request(&sample());
+        assert_eq!(request.resource_spans.len(), 1);
+        let scopes = &request.resource_spans[0].scope_spans;
+        assert_eq!(scopes.len(), 2);
+        assert_eq!(scopes[0].spans.len(), 2);
+        assert_eq!(scopes[1].scope.as_ref().unwrap().name, "other");
+    }
+
+    #[test]
+    fn otlp_json_uses_hex_ids() {
+        let spans = sample();
+        let json = serde_json::to_string(&to_request(&spans)).unwrap();
+        assert!(
+            json.contains(&format!("\"traceId\":\"{}\"", spans[0].trace_id.to_hex())),
+            "{json}"
+        );
+        let back: ExportTraceServiceRequest = serde_json::from_str(&json).unwrap();
+        assert_eq!(from_request(&back).0, spans);
+    }
+
+    #[test]
+    fn invalid_ids_are_skipped_and_counted() {
+        let mut request = to_request(&sample());
+        request.resource_spans[0].scope_spans[0].spans[0].trace_id = vec![0; 16];
+        request.resource_spans[0].scope_spans[0].spans[1].span_id = vec![1, 2];
+        let (spans, invalid) = from_request(&request);
+        assert_eq!((spans.len(), invalid), (1, 2));
+    }
+}
