@@ -2,20 +2,34 @@
 
 use std::fs;
 
-use crate::testenv::{BIN, TestEnv, mode};
+use crate::testenv::{BIN, TestEnv, mode, wait_for};
 
 const PUBLIC: &str = "pk-lf-wizard-0123456789";
 const SECRET: &str = "sk-lf-wizard-abcdefghijkl";
 
-/// Types into the terminal once the prompt has switched it to raw mode: keys typed
-/// before that are flushed by the terminal and lost.
+/// Types into the terminal once the prompt has switched it out of line mode (raw, or
+/// echo off for a secret): keys typed before that are flushed by the terminal and lost.
 fn send(
     session: &mut rexpect::session::PtySession,
     keys: &str,
 ) -> Result<(), rexpect::error::Error> {
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    let terminal = session.process().get_file_handle()?;
+    wait_for("the prompt to read keys", || reading_keys(&terminal));
     session.send(keys)?;
     session.flush()
+}
+
+/// Whether the program on the other side of the pseudo-terminal has left cooked mode (the
+/// master reports the terminal's settings).
+fn reading_keys(terminal: &fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: tcgetattr writes a termios for a valid descriptor, which `terminal` holds
+    // for the duration of the call; the zeroed struct is a valid initial value.
+    let mut mode: libc::termios = unsafe { std::mem::zeroed() };
+    if unsafe { libc::tcgetattr(terminal.as_raw_fd(), &mut mode) } != 0 {
+        return false;
+    }
+    mode.c_lflag & (libc::ICANON | libc::ECHO) != (libc::ICANON | libc::ECHO)
 }
 
 #[test]
