@@ -1,0 +1,87 @@
+//! Cost in US dollars: the one a span carries, else the price of its tokens from the
+//! `genai-prices` crate (Pydantic's maintained price data, bundled, offline), counting
+//! cache reads and writes and reasoning tokens as the provider prices them. An unknown
+//! model has no cost (shown as `–`, never as $0).
+
+use genai_prices::{Calculator, PriceRequest, Usage, UsageKey};
+
+use super::Meaning;
+
+/// A span's cost and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Priced {
+    pub dollars: f64,
+    /// The span carried it (`gen_ai.usage.cost`, `operation.cost`, Langfuse's cost
+    /// details...) rather than it being computed from the tokens.
+    pub carried: bool,
+}
+
+/// The cost of one span, if it has one or its model and tokens can be priced.
+/// `at_unix_nanos` is when the call was made: prices change, and the data knows when.
+pub fn price(meaning: &Meaning, at_unix_nanos: u64) -> Option<Priced> {
+    if let Some(dollars) = meaning.cost {
+        return Some(Priced {
+            dollars,
+            carried: true,
+        });
+    }
+    let model = meaning.model()?;
+    let tokens = &meaning.tokens;
+    let mut usage = Usage::new();
+    let mut put = |key: UsageKey, count: Option<u64>| {
+        if let Some(count) = count {
+            usage.insert(key, count as f64);
+        }
+    };
+    put(UsageKey::INPUT_TOKENS, tokens.input);
+    put(UsageKey::OUTPUT_TOKENS, tokens.output);
+    put(UsageKey::CACHE_READ_TOKENS, tokens.cache_read);
+    put(UsageKey::CACHE_WRITE_TOKENS, tokens.cache_write);
+    put(UsageKey::OUTPUT_REASONING_TOKENS, tokens.reasoning);
+    if usage.is_empty() {
+        return None;
+    }
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(at_unix_nanos);
+    let calculator = Calculator::bundled();
+    let request = PriceRequest::new(model, &usage).with_timestamp(at);
+    // The provider narrows an ambiguous model name; one the data does not know (a proxy,
+    // a name of the span's own) is left out rather than losing the price.
+    let priced = meaning
+        .provider
+        .as_deref()
+        .and_then(provider_id)
+        .and_then(|id| {
+            calculator
+                .calculate(&request.clone().with_provider_id(id))
+                .ok()
+        })
+        .or_else(|| calculator.calculate(&request).ok())?;
+    priced.total_price.is_finite().then_some(Priced {
+        dollars: priced.total_price,
+        carried: false,
+    })
+}
+
+/// genai-prices' provider id for a provider as spans name it (`gen_ai.provider.name`,
+/// `gen_ai.system`, `llm.provider`).
+fn provider_id(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    Some(match name.as_str() {
+        "openai" => "openai",
+        "azure.ai.openai" | "azure.ai.inference" | "azure" => "azure",
+        "anthropic" => "anthropic",
+        "aws.bedrock" | "bedrock" | "aws" => "aws",
+        "gcp.gemini" | "gcp.vertex_ai" | "gcp.gen_ai" | "google" | "gemini" | "vertex_ai"
+        | "google-gla" | "google-vertex" => "google",
+        "mistral_ai" | "mistral" | "mistralai" => "mistral",
+        "x_ai" | "xai" | "x-ai" | "grok" => "x-ai",
+        "groq" => "groq",
+        "deepseek" => "deepseek",
+        "cohere" => "cohere",
+        "perplexity" => "perplexity",
+        "openrouter" => "openrouter",
+        "together" | "together_ai" => "together",
+        "fireworks" | "fireworks_ai" => "fireworks",
+        _ => return None,
+    })
+}

@@ -1,0 +1,123 @@
+//! What a span means, whichever library made it: its kind (agent, LLM call, tool...), the
+//! model and provider, the tokens (input, output, cache reads and writes, reasoning), a
+//! cost it carries, the tool, and the session and user it belongs to.
+//!
+//! Agents speak several attribute dialects: OpenTelemetry GenAI (current names and the
+//! deprecated ones still emitted), OpenInference, OpenLLMetry / Traceloop, the Langfuse
+//! SDK, the Vercel AI SDK and Logfire. [`read`] understands all of them in one pass over
+//! the span's attributes (`dialects`); everything that shows or counts GenAI figures
+//! (`traces`, `status`, telemetry's derived events, the backend profiles) asks this module
+//! and reads no attribute name itself. Pure functions; no I/O.
+
+mod cost;
+mod dialects;
+#[cfg(test)]
+mod tests;
+
+pub use cost::{Priced, price};
+
+use crate::span::Span;
+
+/// What a span is, as backends classify spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// An agent run (`invoke_agent`, OpenInference `AGENT`, ...).
+    Agent,
+    /// A call to a model that generates (chat, completion).
+    Llm,
+    /// A tool call.
+    Tool,
+    /// A step that groups others (a workflow, a chain, a task).
+    Chain,
+    Embedding,
+    /// Retrieval or reranking.
+    Retriever,
+    /// Anything else: an HTTP call, a database query, a span of the program.
+    #[default]
+    Other,
+}
+
+impl Kind {
+    /// The lowercase name used in JSON and in text (`llm`, `tool`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Agent => "agent",
+            Kind::Llm => "llm",
+            Kind::Tool => "tool",
+            Kind::Chain => "chain",
+            Kind::Embedding => "embedding",
+            Kind::Retriever => "retriever",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// Token counts as the model reported them. `input` includes the cache reads and writes
+/// and `output` includes the reasoning tokens (the OpenTelemetry GenAI and OpenInference
+/// convention, and genai-prices'); a dialect that counts them apart is added up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tokens {
+    pub input: Option<u64>,
+    pub output: Option<u64>,
+    pub cache_read: Option<u64>,
+    pub cache_write: Option<u64>,
+    pub reasoning: Option<u64>,
+}
+
+impl Tokens {
+    /// Whether any count is known.
+    pub fn any(&self) -> bool {
+        self.input.is_some()
+            || self.output.is_some()
+            || self.cache_read.is_some()
+            || self.cache_write.is_some()
+            || self.reasoning.is_some()
+    }
+
+    /// Adds `other` field by field (a field known on either side is known), saturating.
+    pub fn add(&mut self, other: &Tokens) {
+        fn sum(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.saturating_add(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        self.input = sum(self.input, other.input);
+        self.output = sum(self.output, other.output);
+        self.cache_read = sum(self.cache_read, other.cache_read);
+        self.cache_write = sum(self.cache_write, other.cache_write);
+        self.reasoning = sum(self.reasoning, other.reasoning);
+    }
+}
+
+/// Everything the GenAI attributes of one span say.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Meaning {
+    pub kind: Kind,
+    pub request_model: Option<String>,
+    pub response_model: Option<String>,
+    /// The model's provider as the span names it (`openai`, `anthropic`, `gcp.gemini`).
+    pub provider: Option<String>,
+    pub tokens: Tokens,
+    /// A cost in US dollars the span carries itself (it wins over a computed price).
+    pub cost: Option<f64>,
+    pub tool: Option<String>,
+    pub session: Option<String>,
+    pub user: Option<String>,
+    /// The agent's name, when the span names one.
+    pub agent: Option<String>,
+}
+
+impl Meaning {
+    /// The model that answered, else the one asked for.
+    pub fn model(&self) -> Option<&str> {
+        self.response_model
+            .as_deref()
+            .or(self.request_model.as_deref())
+    }
+}
+
+/// Reads what `span` means from its attributes (one pass) and its name.
+pub fn read(span: &Span) -> Meaning {
+    dialects::read(&span.name, &span.attributes)
+}
