@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use super::summary::{ModelTokens, Summary};
+use super::summary::{Details, ModelTokens, Summary, details};
 use super::time::rfc3339;
 use super::tree::Row;
 use super::{Trace, rows};
@@ -26,8 +26,12 @@ pub struct SummaryJson {
     pub span_count: usize,
     pub errors: usize,
     pub orphans: usize,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub reasoning_tokens: u64,
+    /// US dollars; `null` when no span has a cost.
     pub cost: Option<f64>,
     pub models: Vec<ModelJson>,
 }
@@ -35,8 +39,31 @@ pub struct SummaryJson {
 #[derive(Debug, Serialize)]
 pub struct ModelJson {
     pub model: String,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub reasoning_tokens: u64,
+    /// `null` when none of its spans could be priced.
+    pub cost: Option<f64>,
+}
+
+/// What the semantic layer reads in a span, whichever instrumentation made it.
+#[derive(Debug, Serialize)]
+pub struct GenAiJson {
+    /// `agent`, `llm`, `tool`, `chain`, `embedding`, `retriever` or `other`.
+    pub kind: &'static str,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub cache_read_tokens: Option<u64>,
+    pub cache_write_tokens: Option<u64>,
+    pub reasoning_tokens: Option<u64>,
+    pub cost: Option<f64>,
+    pub tool: Option<String>,
+    pub session: Option<String>,
+    pub user: Option<String>,
 }
 
 /// `traces show --json`: the summary's fields, then the spans in tree order.
@@ -71,6 +98,7 @@ pub struct SpanJson {
     pub attributes: Map<String, Json>,
     pub events: Vec<EventJson>,
     pub resource: Map<String, Json>,
+    pub gen_ai: GenAiJson,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,8 +133,11 @@ impl SummaryJson {
             span_count: summary.spans,
             errors: summary.errors,
             orphans: summary.orphans,
-            input_tokens: summary.input_tokens,
-            output_tokens: summary.output_tokens,
+            input_tokens: summary.tokens.input.unwrap_or(0),
+            output_tokens: summary.tokens.output.unwrap_or(0),
+            cache_read_tokens: summary.tokens.cache_read.unwrap_or(0),
+            cache_write_tokens: summary.tokens.cache_write.unwrap_or(0),
+            reasoning_tokens: summary.tokens.reasoning.unwrap_or(0),
             cost: summary.cost,
             models: summary.models.iter().map(ModelJson::new).collect(),
         }
@@ -117,19 +148,27 @@ impl ModelJson {
     fn new(m: &ModelTokens) -> ModelJson {
         ModelJson {
             model: m.model.clone(),
-            input_tokens: m.input_tokens,
-            output_tokens: m.output_tokens,
+            input_tokens: m.tokens.input.unwrap_or(0),
+            output_tokens: m.tokens.output.unwrap_or(0),
+            cache_read_tokens: m.tokens.cache_read.unwrap_or(0),
+            cache_write_tokens: m.tokens.cache_write.unwrap_or(0),
+            reasoning_tokens: m.tokens.reasoning.unwrap_or(0),
+            cost: m.cost,
         }
     }
 }
 
 impl TraceJson {
     pub fn new(trace: &Trace) -> TraceJson {
+        let details: Vec<Details> = trace.spans.iter().map(details).collect();
         TraceJson {
-            summary: SummaryJson::new(&Summary::of(trace)),
+            summary: SummaryJson::new(&Summary::with_details(trace, &details)),
             spans: rows(&trace.spans)
                 .iter()
-                .map(|row| SpanJson::new(&trace.spans[row.index], Some(row)))
+                .map(|row| {
+                    let i = row.index;
+                    SpanJson::with_details(&trace.spans[i], Some(row), &details[i])
+                })
                 .collect(),
         }
     }
@@ -138,6 +177,11 @@ impl TraceJson {
 impl SpanJson {
     /// One span; `row` places it in its trace's tree (`None`: depth 0, not an orphan).
     pub fn new(span: &Span, row: Option<&Row>) -> SpanJson {
+        SpanJson::with_details(span, row, &details(span))
+    }
+
+    /// Like [`SpanJson::new`], with the span's [`details`] already read.
+    pub fn with_details(span: &Span, row: Option<&Row>, d: &Details) -> SpanJson {
         SpanJson {
             trace_id: span.trace_id.to_hex(),
             span_id: span.span_id.to_hex(),
@@ -186,6 +230,26 @@ impl SpanJson {
                 })
                 .collect(),
             resource: attributes(&span.resource.attributes),
+            gen_ai: GenAiJson::new(d),
+        }
+    }
+}
+
+impl GenAiJson {
+    fn new(d: &Details) -> GenAiJson {
+        GenAiJson {
+            kind: d.kind.as_str(),
+            model: d.model.clone(),
+            provider: d.provider.clone(),
+            input_tokens: d.tokens.input,
+            output_tokens: d.tokens.output,
+            cache_read_tokens: d.tokens.cache_read,
+            cache_write_tokens: d.tokens.cache_write,
+            reasoning_tokens: d.tokens.reasoning,
+            cost: d.cost,
+            tool: d.tool.clone(),
+            session: d.session.clone(),
+            user: d.user.clone(),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The GenAI figures of a span (model, tokens, cost, tool, error) and of a whole trace
-//! (its root, duration, span and error counts, tokens by model).
+//! The GenAI figures of a span (kind, model, tokens, cost, tool, error; read by
+//! [`crate::semantic`]) and of a whole trace (its root, duration, span and error counts,
+//! tokens and cost by model).
 //!
 //! Tokens and cost are counted once: a span's figures count only when none of its
 //! descendants carries figures of its own, so an agent span that sums its LLM calls (as
@@ -8,46 +9,43 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::Trace;
+use crate::semantic::{self, Kind, Tokens};
 use crate::span::{Span, SpanId, StatusCode, TraceId, Value};
 
-pub const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
-pub const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
-pub const COST: &str = "gen_ai.usage.cost";
 /// The model name used for tokens of a span that names none.
 pub const NO_MODEL: &str = "(no model)";
 
-/// The GenAI figures of one span, as `traces show` puts them inline.
+/// The GenAI figures of one span, as `traces show` puts them inline: what the semantic
+/// layer reads in it, whichever instrumentation made it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Details {
-    /// `gen_ai.response.model`, else `gen_ai.request.model`.
+    pub kind: Kind,
+    /// The model that answered, else the one asked for.
     pub model: Option<String>,
-    pub input_tokens: Option<i64>,
-    pub output_tokens: Option<i64>,
+    pub tokens: Tokens,
+    /// In US dollars: the span's own, else its tokens priced (genai-prices); `None` for a
+    /// model the price data does not know.
     pub cost: Option<f64>,
-    /// `gen_ai.tool.name`.
     pub tool: Option<String>,
+    pub provider: Option<String>,
+    pub session: Option<String>,
+    pub user: Option<String>,
     /// Set when the status is ERROR: its message, else the exception event's
     /// `exception.message`, else `error.type` (empty when none is known).
     pub error: Option<String>,
 }
 
-impl Details {
-    fn has_tokens(&self) -> bool {
-        self.input_tokens.is_some() || self.output_tokens.is_some()
-    }
-}
-
 pub fn details(span: &Span) -> Details {
-    let text = |key| match span.attribute(key) {
-        Some(Value::Str(s)) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    };
+    let meaning = semantic::read(span);
     Details {
-        model: text("gen_ai.response.model").or_else(|| text("gen_ai.request.model")),
-        input_tokens: span.attribute(INPUT_TOKENS).and_then(integer),
-        output_tokens: span.attribute(OUTPUT_TOKENS).and_then(integer),
-        cost: span.attribute(COST).and_then(number),
-        tool: text("gen_ai.tool.name"),
+        kind: meaning.kind,
+        model: meaning.model().map(str::to_string),
+        tokens: meaning.tokens,
+        cost: semantic::price(&meaning, span.start_unix_nanos).map(|p| p.dollars),
+        tool: meaning.tool,
+        provider: meaning.provider,
+        session: meaning.session,
+        user: meaning.user,
         error: (span.status.code == StatusCode::Error).then(|| error_message(span)),
     }
 }
@@ -76,30 +74,13 @@ fn value_text(value: &Value) -> String {
     }
 }
 
-fn integer(value: &Value) -> Option<i64> {
-    match value {
-        Value::Int(i) => Some(*i),
-        Value::Double(d) if d.is_finite() => Some(*d as i64),
-        Value::Str(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Int(i) => Some(*i as f64),
-        Value::Double(d) if d.is_finite() => Some(*d),
-        Value::Str(s) => s.trim().parse().ok().filter(|d: &f64| d.is_finite()),
-        _ => None,
-    }
-}
-
-/// Tokens used with one model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Tokens used with one model, and what they cost.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelTokens {
     pub model: String,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
+    pub tokens: Tokens,
+    /// `None` when none of its spans could be priced.
+    pub cost: Option<f64>,
 }
 
 /// One trace in figures: what `traces list` shows in a row.
@@ -117,9 +98,9 @@ pub struct Summary {
     pub errors: usize,
     /// Spans whose parent is not in the store.
     pub orphans: usize,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    /// `None` when no span carries a cost.
+    /// Every model's tokens added up (saturating).
+    pub tokens: Tokens,
+    /// `None` when no span has a cost.
     pub cost: Option<f64>,
     /// By model name, sorted.
     pub models: Vec<ModelTokens>,
@@ -142,29 +123,32 @@ impl Summary {
                 .min_by_key(|s| (s.start_unix_nanos, s.span_id.0))
         };
         let root = earliest(&|s| s.parent_span_id.is_none());
-        let counts_tokens = innermost(spans, |i| details[i].has_tokens());
+        let counts_tokens = innermost(spans, |i| details[i].tokens.any());
         let counts_cost = innermost(spans, |i| details[i].cost.is_some());
-        let mut models: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        let mut models: BTreeMap<String, ModelTokens> = BTreeMap::new();
         let mut cost = None;
         for (i, d) in details.iter().enumerate() {
-            if counts_tokens[i] {
-                let model = d.model.clone().unwrap_or_else(|| NO_MODEL.to_string());
-                let entry = models.entry(model).or_default();
-                entry.0 += d.input_tokens.unwrap_or(0);
-                entry.1 += d.output_tokens.unwrap_or(0);
+            let model = d.model.clone().unwrap_or_else(|| NO_MODEL.to_string());
+            if counts_tokens[i] || (counts_cost[i] && d.model.is_some()) {
+                let entry = models.entry(model.clone()).or_insert_with(|| ModelTokens {
+                    model,
+                    tokens: Tokens::default(),
+                    cost: None,
+                });
+                if counts_tokens[i] {
+                    entry.tokens.add(&d.tokens);
+                }
+                if counts_cost[i] {
+                    entry.cost = Some(entry.cost.unwrap_or(0.0) + d.cost.unwrap_or(0.0));
+                }
             }
             if counts_cost[i] {
                 cost = Some(cost.unwrap_or(0.0) + d.cost.unwrap_or(0.0));
             }
         }
-        let models: Vec<ModelTokens> = models
-            .into_iter()
-            .map(|(model, (input_tokens, output_tokens))| ModelTokens {
-                model,
-                input_tokens,
-                output_tokens,
-            })
-            .collect();
+        let models: Vec<ModelTokens> = models.into_values().collect();
+        let mut tokens = Tokens::default();
+        models.iter().for_each(|m| tokens.add(&m.tokens));
         Summary {
             trace_id: trace.trace_id,
             start_unix_nanos: trace.start_unix_nanos(),
@@ -180,8 +164,7 @@ impl Summary {
                 .iter()
                 .filter(|s| s.parent_span_id.is_some_and(|p| !ids.contains(&p)))
                 .count(),
-            input_tokens: models.iter().map(|m| m.input_tokens).sum(),
-            output_tokens: models.iter().map(|m| m.output_tokens).sum(),
+            tokens,
             cost,
             models,
         }
@@ -223,6 +206,9 @@ mod tests {
     use crate::span::{Event, Resource, Scope, Status};
     use std::sync::Arc;
 
+    const INPUT: &str = "gen_ai.usage.input_tokens";
+    const OUTPUT: &str = "gen_ai.usage.output_tokens";
+
     fn span(name: &str, parent: Option<&Span>) -> Span {
         let resource = Arc::new(Resource::service("t"));
         let scope = Arc::new(Scope::default());
@@ -247,22 +233,53 @@ mod tests {
     #[test]
     fn tokens_count_once_where_an_agent_sums_its_calls() {
         let mut agent = span("agent", None);
-        agent.set(INPUT_TOKENS, 30i64).set(OUTPUT_TOKENS, 3i64);
+        agent.set(INPUT, 30i64).set(OUTPUT, 3i64);
         let mut a = span("chat a", Some(&agent));
-        a.set(INPUT_TOKENS, 10i64)
-            .set(OUTPUT_TOKENS, 1i64)
+        a.set(INPUT, 10i64)
+            .set(OUTPUT, 1i64)
             .set("gen_ai.request.model", "m1")
-            .set(COST, 0.5);
+            .set("gen_ai.usage.cost", 0.5);
         let mut b = span("chat b", Some(&agent));
-        b.set(INPUT_TOKENS, "20")
-            .set(OUTPUT_TOKENS, 2.0)
+        b.set(INPUT, "20")
+            .set(OUTPUT, 2.0)
             .set("gen_ai.request.model", "m2")
             .set("gen_ai.response.model", "m2-2024");
         let summary = Summary::of(&trace(vec![agent, a, b]));
-        assert_eq!((summary.input_tokens, summary.output_tokens), (30, 3));
-        assert_eq!(summary.cost, Some(0.5));
+        assert_eq!(
+            (summary.tokens.input, summary.tokens.output),
+            (Some(30), Some(3))
+        );
+        assert_eq!(summary.cost, Some(0.5), "m2 is not in the price data");
+        assert_eq!(summary.models[0].cost, Some(0.5));
+        assert_eq!(summary.models[1].cost, None);
         let models: Vec<_> = summary.models.iter().map(|m| m.model.as_str()).collect();
         assert_eq!(models, ["m1", "m2-2024"]);
+    }
+
+    #[test]
+    fn any_instrumentation_counts_and_totals_saturate() {
+        let mut agent = span("agent", None);
+        agent.set("openinference.span.kind", "AGENT");
+        let mut a = span("ChatCompletion", Some(&agent));
+        a.set("openinference.span.kind", "LLM")
+            .set("llm.model_name", "m1")
+            .set("llm.token_count.prompt", i64::MAX)
+            .set("llm.token_count.completion", 1i64);
+        let mut b = span("generation", Some(&agent));
+        b.set("langfuse.observation.type", "generation")
+            .set("langfuse.observation.model.name", "m1")
+            .set(
+                "langfuse.observation.usage_details",
+                r#"{"input": 9223372036854775807}"#,
+            );
+        let summary = Summary::of(&trace(vec![agent, a, b]));
+        assert_eq!(summary.models.len(), 1);
+        assert_eq!(
+            summary.tokens.input,
+            Some(u64::MAX),
+            "saturates, never negative"
+        );
+        assert_eq!(summary.tokens.output, Some(1));
     }
 
     #[test]

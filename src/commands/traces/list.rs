@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::text::{duration, fit, short_len};
+use super::text::{cost, duration, fit, short_len};
 use crate::cli::TracesListArgs;
 use crate::commands::Context;
 use crate::error::{EXIT_OK, Result};
@@ -39,7 +39,7 @@ pub fn run(args: &TracesListArgs, ctx: &Context, dir: &Path) -> Result<u8> {
 }
 
 /// Columns other than the root's name, with the two spaces before each.
-const FIXED: usize = 19 + 2 + 2 + 8 + 2 + 5 + 2 + 6 + 2 + 9 + 2 + 10;
+const FIXED: usize = 19 + 2 + 2 + 8 + 2 + 5 + 2 + 6 + 2 + 9 + 2 + 10 + 2 + 9;
 const MIN_NAME: usize = 12;
 
 fn table(summaries: &[Summary], ui: &Ui) -> String {
@@ -60,7 +60,7 @@ fn table(summaries: &[Summary], ui: &Ui) -> String {
         .min(longest.unwrap_or(0).max(4));
     let mut out = String::new();
     let header = format!(
-        "{:<19}  {:<id_len$}  {}  {:>8}  {:>5}  {:>6}  {:>9}  {:>10}",
+        "{:<19}  {:<id_len$}  {}  {:>8}  {:>5}  {:>6}  {:>9}  {:>10}  {:>9}",
         "START (UTC)",
         "TRACE",
         fit("ROOT", name_width),
@@ -68,7 +68,8 @@ fn table(summaries: &[Summary], ui: &Ui) -> String {
         "SPANS",
         "ERRORS",
         "IN TOKENS",
-        "OUT TOKENS"
+        "OUT TOKENS",
+        "COST"
     );
     let _ = writeln!(out, "{}", ui.bold(&header));
     for ((s, id), name) in summaries.iter().zip(&ids).zip(&names) {
@@ -80,14 +81,15 @@ fn table(summaries: &[Summary], ui: &Ui) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<19}  {}  {}  {:>8}  {:>5}  {errors}  {:>9}  {:>10}",
+            "{:<19}  {}  {}  {:>8}  {:>5}  {errors}  {:>9}  {:>10}  {:>9}",
             utc_date_time(s.start_unix_nanos),
             ui.dim(&id[..id_len]),
             fit(name, name_width),
             duration(s.duration_nanos()),
             s.spans,
-            s.input_tokens,
-            s.output_tokens,
+            s.tokens.input.unwrap_or(0),
+            s.tokens.output.unwrap_or(0),
+            cost(s.cost),
         );
     }
     if summaries.iter().any(|s| s.root_name.is_none()) {

@@ -219,12 +219,15 @@ fn footer(summary: &Summary, spans: &[Span], details: &[Details], ui: &Ui) -> St
         let models: Vec<String> = summary
             .models
             .iter()
-            .map(|m| format!("{} {}", m.model, tokens(m.input_tokens, m.output_tokens)))
+            .map(|m| match m.cost {
+                Some(_) => format!("{} {} {}", m.model, tokens(&m.tokens), cost(m.cost)),
+                None => format!("{} {}", m.model, tokens(&m.tokens)),
+            })
             .collect();
         let _ = writeln!(out, "{}   {}", ui.bold("tokens"), models.join(" · "));
     }
-    if let Some(c) = summary.cost {
-        let _ = writeln!(out, "{}     {}", ui.bold("cost"), cost(c));
+    if summary.cost.is_some() {
+        let _ = writeln!(out, "{}     {}", ui.bold("cost"), cost(summary.cost));
     }
     for (span, message) in spans
         .iter()

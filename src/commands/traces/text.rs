@@ -3,6 +3,7 @@
 
 use console::Style;
 
+use crate::semantic::Tokens;
 use crate::traces::Details;
 use crate::ui::Ui;
 
@@ -24,12 +25,32 @@ pub fn duration(nanos: u64) -> String {
     }
 }
 
-pub fn tokens(input: i64, output: i64) -> String {
-    format!("{input} in / {output} out")
+/// `1200 in / 80 out`, with the cache and reasoning tokens when there are any:
+/// `1200 in (1000 cached, 50 written) / 80 out (30 reasoning)`.
+pub fn tokens(t: &Tokens) -> String {
+    let cache: Vec<String> = [(t.cache_read, "cached"), (t.cache_write, "written")]
+        .iter()
+        .filter_map(|(n, what)| n.filter(|n| *n > 0).map(|n| format!("{n} {what}")))
+        .collect();
+    let mut text = format!("{} in", t.input.unwrap_or(0));
+    if !cache.is_empty() {
+        text = format!("{text} ({})", cache.join(", "));
+    }
+    text = format!("{text} / {} out", t.output.unwrap_or(0));
+    if let Some(reasoning) = t.reasoning.filter(|n| *n > 0) {
+        text = format!("{text} ({reasoning} reasoning)");
+    }
+    text
 }
 
-pub fn cost(cost: f64) -> String {
-    format!("${cost:.4}")
+/// `$0.0123`; small amounts keep their first significant digits (`$0.000042`); no
+/// cost is `–`, never `$0`.
+pub fn cost(cost: Option<f64>) -> String {
+    match cost {
+        None => "–".to_string(),
+        Some(c) if c > 0.0 && c < 0.0001 => format!("${c:.6}"),
+        Some(c) => format!("${c:.4}"),
+    }
 }
 
 /// The span's model, tokens, cost, tool and error, separated by two spaces; empty when it
@@ -39,14 +60,11 @@ pub fn details(ui: &Ui, d: &Details, max_error: usize) -> String {
     if let Some(model) = &d.model {
         parts.push(ui.paint(Style::new().cyan(), model));
     }
-    if d.input_tokens.is_some() || d.output_tokens.is_some() {
-        parts.push(tokens(
-            d.input_tokens.unwrap_or(0),
-            d.output_tokens.unwrap_or(0),
-        ));
+    if d.tokens.any() {
+        parts.push(tokens(&d.tokens));
     }
-    if let Some(c) = d.cost {
-        parts.push(cost(c));
+    if d.cost.is_some() {
+        parts.push(cost(d.cost));
     }
     if let Some(tool) = &d.tool {
         parts.push(format!("tool {}", ui.paint(Style::new().yellow(), tool)));
@@ -107,6 +125,30 @@ mod tests {
         let b = "4bf92f3500000000a3ce929d0e0e4736".to_string();
         assert_eq!(short_len(std::slice::from_ref(&a)), 8);
         assert_eq!(short_len(&[a, b]), 9);
+    }
+
+    #[test]
+    fn tokens_show_cache_and_reasoning_only_when_there_are_some() {
+        let plain = Tokens {
+            input: Some(12),
+            output: Some(3),
+            ..Tokens::default()
+        };
+        assert_eq!(tokens(&plain), "12 in / 3 out");
+        let all = Tokens {
+            cache_read: Some(10),
+            cache_write: Some(0),
+            reasoning: Some(2),
+            ..plain
+        };
+        assert_eq!(tokens(&all), "12 in (10 cached) / 3 out (2 reasoning)");
+    }
+
+    #[test]
+    fn no_cost_is_a_dash_never_zero_dollars() {
+        assert_eq!(cost(None), "–");
+        assert_eq!(cost(Some(0.0123)), "$0.0123");
+        assert_eq!(cost(Some(0.0000421)), "$0.000042");
     }
 
     #[test]
