@@ -272,7 +272,9 @@ mod tests {
                 "langfuse.observation.usage_details",
                 r#"{"input": 9223372036854775807}"#,
             );
-        let summary = Summary::of(&trace(vec![agent, a, b]));
+        let mut c = b.clone();
+        c.span_id = crate::span::SpanId::random();
+        let summary = Summary::of(&trace(vec![agent, a, b, c]));
         assert_eq!(summary.models.len(), 1);
         assert_eq!(
             summary.tokens.input,
