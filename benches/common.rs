@@ -7,6 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use automagik_tracing::span::{Resource, Scope, Span};
 
+/// One figure for `scripts/bench`'s table, beside the bench's own words:
+/// `figure<TAB>NAME<TAB>VALUE<TAB>UNIT`. The script knows each figure's target and peer.
+pub fn figure(name: &str, value: f64, unit: &str) {
+    println!("figure\t{name}\t{value}\t{unit}");
+}
+
 /// The benches run with the binary's allocator (see `src/main.rs`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

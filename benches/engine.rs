@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use automagik_tracing::engine::{Engine, EngineOptions};
 use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
 use automagik_tracing::span::{Resource, Scope, Span};
-use common::{cpu_seconds, discarding_sink, genai_span, otlp_to, peak_rss_mib};
+use common::{cpu_seconds, discarding_sink, figure, genai_span, otlp_to, peak_rss_mib};
 
 fn engine(
     url: &str,
@@ -88,6 +88,10 @@ struct Throughput {
 impl Throughput {
     fn cpu_per_million(cpu: f64, spans: usize) -> f64 {
         cpu / (spans as f64 / 1e6)
+    }
+
+    fn spans_per_second(&self) -> f64 {
+        self.exported as f64 / self.secs
     }
 
     fn line(&self, n: usize) -> String {
@@ -161,6 +165,11 @@ fn masking(url: &str) {
             "end-to-end plain, spans with ~1 KiB of content, mask {mode:<8}: {}",
             run.line(n)
         );
+        figure(
+            &format!("engine.content_spans.mask_{mode}"),
+            run.spans_per_second(),
+            "spans/s",
+        );
     }
     for mode in [MaskMode::Patterns, MaskMode::Content] {
         let mut batch = content_spans(n);
@@ -193,6 +202,7 @@ fn memory() {
         s.set("prompt", "p".repeat(512));
         recorder.record(s);
     }
+    figure("engine.blackholed.peak_rss", peak_rss_mib(), "MiB");
     println!(
         "blackholed provider, queue cap {} MiB: peak RSS {:.1} MiB (was {:.1} MiB before), {} spans dropped as the queue was full",
         cap >> 20,
@@ -215,6 +225,7 @@ fn latency(url: &str) {
         percentile(&lat, 0.999),
         *lat.last().unwrap() as f64 / 1000.0
     );
+    figure("engine.enqueue.p99", percentile(&lat, 0.99), "µs");
     e.shutdown(Duration::from_secs(10));
 }
 
@@ -223,6 +234,9 @@ fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
     let n = 1_000_000;
     let run = throughput(url, gzip, mask, spans(n));
     let compression = if gzip { "gzip " } else { "plain" };
+    let name = format!("engine.e2e.{}.mask_{mask}", compression.trim());
+    figure(&name, run.spans_per_second(), "spans/s");
+    figure(&format!("{name}.cpu"), run.cpu, "CPU s/M spans");
     match mask {
         MaskMode::None => println!("end-to-end {compression}: {}", run.line(n)),
         mode => println!("end-to-end {compression}, mask {mode}: {}", run.line(n)),
@@ -247,6 +261,12 @@ fn soak(url: &str) {
     // The paced producer spins on a core while it produces; count it out. What is left is
     // the engine's threads and the in-process sink's.
     let engine_cpu = (cpu - producing).max(0.0);
+    figure("engine.soak.drop_rate", run.drop_rate * 100.0, "%");
+    figure(
+        "engine.soak.cpu",
+        engine_cpu / (n as f64 / 1e6),
+        "CPU s/M spans",
+    );
     println!(
         "sustained 10k spans/s for {soak} s: drop rate {:.4} % ({} exported of {n}); engine CPU {:.2} s per million spans",
         run.drop_rate * 100.0,

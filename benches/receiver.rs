@@ -113,6 +113,14 @@ fn wait_listening(addr: &str) {
 }
 
 fn report(what: &str, requests: u64, secs: u64, memory: &[f64]) {
+    let name = match what {
+        w if w.starts_with("automagik") => "receiver.ours",
+        w if w.contains("blackhole") => "receiver.rotel_blackhole",
+        _ => "receiver.rotel_forwarding",
+    };
+    common::figure(name, (requests * 512) as f64 / secs as f64, "spans/s");
+    let max_rss = memory.iter().copied().fold(0.0, f64::max);
+    common::figure(&format!("{name}.rss"), max_rss, "MiB");
     let spans = requests * 512;
     let (first, max, last) = (
         memory.first().copied().unwrap_or(0.0),

@@ -48,6 +48,11 @@ fn bench(records: usize, spans_per_record: usize) {
     drop(writer);
     let pending = spool::pending(&spool::provider_dir(&data_dir, "otlp")).unwrap();
     let mib = pending.bytes as f64 / (1024.0 * 1024.0);
+    common::figure(
+        "spool.write",
+        (records * spans_per_record) as f64 / write.as_secs_f64(),
+        "spans/s",
+    );
     println!(
         "spool write, {records} records of {spans_per_record} spans ({mib:.1} MiB, fsync each): {:.0} records/s, {:.1} MiB/s, {:.0} spans/s",
         records as f64 / write.as_secs_f64(),
@@ -72,6 +77,11 @@ fn bench(records: usize, spans_per_record: usize) {
     ));
     let flush = start.elapsed();
     assert_eq!(report.delivered_records, records as u64, "{report:?}");
+    common::figure(
+        "spool.flush",
+        (records * spans_per_record) as f64 / flush.as_secs_f64(),
+        "spans/s",
+    );
     println!(
         "flush to a loopback sink ({:.1} MiB on the wire): {:.0} records/s, {:.1} MiB/s of spool, {:.0} spans/s",
         received.load(std::sync::atomic::Ordering::Relaxed) as f64 / (1024.0 * 1024.0),

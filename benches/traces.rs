@@ -103,6 +103,7 @@ fn main() {
     for (what, args, target) in cases {
         let times = time(&data, &args, runs);
         let median = times[times.len() / 2];
+        common::figure(&format!("traces.{what}"), median, "ms");
         println!(
             "traces {what:<38} median {median:>7.1} ms  min {:>7.1} ms  max {:>7.1} ms  (target < {target:.0} ms{})",
             times[0],
