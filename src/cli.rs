@@ -136,16 +136,10 @@ fn seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Every provider name, the local store included.
-const PROVIDER_NAMES: [&str; 7] = [
-    "langfuse",
-    "langwatch",
-    "langsmith",
-    "honeycomb",
-    "logfire",
-    "otlp",
-    "local",
-];
+/// Every provider name, the local store included (from the provider table).
+fn provider_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::presets::provider_names())
+}
 
 /// Show what is on, where traces go, and where each setting came from
 ///
@@ -224,7 +218,7 @@ pub struct ConfigureArgs {
     pub no_observability: bool,
 
     /// The provider whose keys --set and --unset name, or whose mode --mask sets
-    #[arg(long, value_name = "NAME", value_parser = ["langfuse", "langwatch", "langsmith", "honeycomb", "logfire", "otlp", "local"])]
+    #[arg(long, value_name = "NAME", value_parser = provider_names())]
     pub provider: Option<String>,
 
     /// What of the spans' content leaves the machine: none, patterns or content
@@ -267,7 +261,7 @@ Examples:
   automagik-tracing test-export --json | jq '.results[] | select(.ok | not)'")]
 pub struct TestExportArgs {
     /// Test only this provider (even if AUTOMAGIK_OBSERVABILITY_PROVIDERS leaves it out)
-    #[arg(long, value_name = "NAME", value_parser = PROVIDER_NAMES)]
+    #[arg(long, value_name = "NAME", value_parser = provider_names())]
     pub provider: Option<String>,
 
     /// Print one JSON object instead of the table
@@ -297,7 +291,7 @@ Examples:
   automagik-tracing flush --json | jq '.providers[] | {provider, delivered_records}'")]
 pub struct FlushArgs {
     /// Flush only this provider's spool
-    #[arg(long, value_name = "NAME", value_parser = PROVIDER_NAMES)]
+    #[arg(long, value_name = "NAME", value_parser = provider_names())]
     pub provider: Option<String>,
 
     /// Print one JSON object instead of text

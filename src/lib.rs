@@ -23,6 +23,7 @@ pub mod export;
 pub mod mask;
 #[cfg(feature = "otel-sdk")]
 pub mod otel_sdk;
+pub mod presets;
 pub mod semantic;
 pub mod span;
 pub mod telemetry;

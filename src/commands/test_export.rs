@@ -11,7 +11,8 @@ use crate::commands::Context;
 use crate::config::{ProviderConfig, Settings};
 use crate::engine::{Engine, EngineOptions, Intake};
 use crate::error::{EXIT_FAILED, EXIT_OK, Error, Result};
-use crate::export::{self, Outcome, presets};
+use crate::export::{self, Outcome};
+use crate::presets;
 use crate::span::{Resource, Scope, Span, SpanKind};
 
 #[derive(Debug, Serialize)]

@@ -1,7 +1,9 @@
 //! The names of every setting: its environment variable, its `tracing.toml` key and the
 //! kind of value it holds. One table, read by the loader, `configure` and the docs tests.
 
-use crate::export::presets::{KeySpec, PRESETS, Preset};
+use std::sync::LazyLock;
+
+use crate::presets::{self, KeySpec, PRESETS, Preset};
 
 /// What a setting's value is, for parsing and for writing it typed into TOML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +17,7 @@ pub enum Kind {
 }
 
 /// A setting of the tool itself (provider keys are in the preset table).
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct SettingKey {
     pub var: &'static str,
     /// Dotted `tracing.toml` key, `None` for settings that only the environment can set.
@@ -70,28 +72,17 @@ pub const ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMI
 pub const MASK: &str = "AUTOMAGIK_MASK";
 pub const MASK_KEEP: &str = "AUTOMAGIK_MASK_KEEP";
 
-/// `AUTOMAGIK_MASK_<PROVIDER>` of every provider, `local` included, by provider name.
-pub const PROVIDER_MASKS: &[(&str, &str)] = &[
-    ("langfuse", "AUTOMAGIK_MASK_LANGFUSE"),
-    ("langwatch", "AUTOMAGIK_MASK_LANGWATCH"),
-    ("langsmith", "AUTOMAGIK_MASK_LANGSMITH"),
-    ("honeycomb", "AUTOMAGIK_MASK_HONEYCOMB"),
-    ("logfire", "AUTOMAGIK_MASK_LOGFIRE"),
-    ("otlp", "AUTOMAGIK_MASK_OTLP"),
-    ("local", "AUTOMAGIK_MASK_LOCAL"),
-];
-
-/// The variable that sets this provider's mask mode.
+/// The variable that sets this provider's mask mode (`AUTOMAGIK_MASK_<PROVIDER>`, from
+/// the provider table).
 pub fn provider_mask_var(provider: &str) -> Option<&'static str> {
-    PROVIDER_MASKS
-        .iter()
-        .find(|(name, _)| *name == provider)
-        .map(|(_, var)| *var)
+    presets::mask_vars()
+        .find(|(name, _, _)| *name == provider)
+        .map(|(_, var, _)| var)
 }
 
 /// Whether `var` holds a mask mode (`none`, `patterns` or `content`).
 pub fn is_mask_mode(var: &str) -> bool {
-    var == MASK || PROVIDER_MASKS.iter().any(|(_, v)| *v == var)
+    var == MASK || presets::mask_vars().any(|(_, v, _)| v == var)
 }
 
 const fn provider_mask(var: &'static str, toml: &'static str) -> SettingKey {
@@ -103,8 +94,18 @@ const fn provider_mask(var: &'static str, toml: &'static str) -> SettingKey {
     )
 }
 
-/// The tool's own settings, in the order `status` and `.env.example` present them.
-pub const SETTINGS: &[SettingKey] = &[
+/// The tool's own settings, in the order `status` and `.env.example` present them: the
+/// general ones, each provider's mask mode (from the provider table), then the rest.
+pub static SETTINGS: LazyLock<Vec<SettingKey>> = LazyLock::new(|| {
+    GENERAL
+        .iter()
+        .copied()
+        .chain(presets::mask_vars().map(|(_, var, toml)| provider_mask(var, toml)))
+        .chain(REST.iter().copied())
+        .collect()
+});
+
+const GENERAL: &[SettingKey] = &[
     setting(
         DISABLE_ALL,
         "general.disable_all_tracing",
@@ -153,13 +154,9 @@ pub const SETTINGS: &[SettingKey] = &[
         Kind::List,
         "keys whose strings `content` keeps besides the structural ones (prefix.* too)",
     ),
-    provider_mask("AUTOMAGIK_MASK_LANGFUSE", "providers.langfuse.mask"),
-    provider_mask("AUTOMAGIK_MASK_LANGWATCH", "providers.langwatch.mask"),
-    provider_mask("AUTOMAGIK_MASK_LANGSMITH", "providers.langsmith.mask"),
-    provider_mask("AUTOMAGIK_MASK_HONEYCOMB", "providers.honeycomb.mask"),
-    provider_mask("AUTOMAGIK_MASK_LOGFIRE", "providers.logfire.mask"),
-    provider_mask("AUTOMAGIK_MASK_OTLP", "providers.otlp.mask"),
-    provider_mask("AUTOMAGIK_MASK_LOCAL", "providers.local.mask"),
+];
+
+const REST: &[SettingKey] = &[
     setting(
         TELEMETRY_ENABLED,
         "telemetry.enabled",
@@ -337,7 +334,7 @@ mod tests {
 
     #[test]
     fn toml_keys_and_vars_map_both_ways() {
-        for s in SETTINGS {
+        for s in SETTINGS.iter() {
             assert_eq!(Known::by_var(s.var).unwrap().var(), s.var);
             if let Some(key) = s.toml {
                 assert_eq!(Known::by_toml_key(key).unwrap().var(), s.var);
@@ -351,8 +348,8 @@ mod tests {
 
     #[test]
     fn every_provider_has_a_mask_setting_with_a_toml_key() {
-        let names = crate::export::presets::provider_names();
-        assert_eq!(PROVIDER_MASKS.len(), names.len());
+        let names = crate::presets::provider_names();
+        assert_eq!(presets::mask_vars().count(), names.len());
         for name in names {
             let var = provider_mask_var(name).unwrap_or_else(|| panic!("{name}"));
             assert!(is_mask_mode(var));

@@ -10,8 +10,8 @@ use super::values::{
     setting_text,
 };
 use crate::error::Result;
-use crate::export::presets::{self, KeySpec, PRESETS, Preset};
 use crate::mask::{MaskMode, MaskPlan};
+use crate::presets::{self, KeySpec, PRESETS, Preset};
 
 /// Variables whose presence means "running in CI" (`CI=false` means not).
 pub const CI_VARS: &[&str] = &[

@@ -3,8 +3,8 @@
 
 use super::source::{Raw, Source};
 use crate::error::{Error, Result};
-use crate::export::presets;
 use crate::mask::MaskMode;
+use crate::presets;
 
 /// The words a boolean accepts, in any case.
 pub const BOOL_WORDS: &str = "1/0, true/false, yes/no, on/off";

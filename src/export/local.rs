@@ -88,7 +88,7 @@ impl LocalStore {
 
 impl Exporter for LocalStore {
     fn name(&self) -> &str {
-        super::presets::LOCAL
+        crate::presets::LOCAL
     }
 
     fn endpoint(&self) -> &str {

@@ -10,7 +10,6 @@ pub mod local;
 pub mod memory;
 pub mod otlp_http;
 mod payload;
-pub mod presets;
 
 pub use payload::{Budget, Payload};
 
@@ -21,6 +20,7 @@ use std::time::Duration;
 
 use crate::config::{ProviderConfig, Settings};
 use crate::error::Result;
+use crate::presets;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -119,6 +119,7 @@ pub fn build(settings: &Settings, provider: &ProviderConfig) -> Result<Arc<dyn E
 /// What to check after a failure, naming the provider's variables.
 pub fn hint(provider: &ProviderConfig, outcome: &Outcome) -> Option<String> {
     let preset = presets::preset(provider.name);
+    let otlp = provider.name == "otlp";
     let vars = |pred: &dyn Fn(&presets::KeySpec) -> bool| -> String {
         preset
             .map(|p| {
@@ -132,32 +133,38 @@ pub fn hint(provider: &ProviderConfig, outcome: &Outcome) -> Option<String> {
             .unwrap_or_default()
     };
     let url_var = preset
-        .map(|p| {
-            if p.name == "otlp" {
-                "OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)".to_string()
-            } else {
-                p.key(p.base_key)
-                    .map_or_else(String::new, |k| k.var.to_string())
-            }
+        .map(|p| match p.endpoint_hint {
+            Some(hint) => hint.to_string(),
+            None => p
+                .key(p.base_key)
+                .map_or_else(String::new, |k| k.var.to_string()),
         })
         .unwrap_or_default();
+    let certificate_var = preset.and_then(|p| p.certificate_var);
     let hint = match outcome.cause()? {
-        Cause::Http(401 | 403) if provider.name == "otlp" => {
-            "the endpoint refused the credentials: check OTEL_EXPORTER_OTLP_HEADERS".to_string()
-        }
-        Cause::Http(401 | 403) => format!("the provider refused the credentials: check {}", vars(&|k| k.secret)),
+        Cause::Http(401 | 403) => format!(
+            "the {} refused the credentials: check {}",
+            if otlp { "endpoint" } else { "provider" },
+            vars(&|k| k.secret)
+        ),
         Cause::Http(404) => format!("nothing receives traces at that URL: check {url_var}"),
         Cause::Http(413) => "the batch was too large for the provider".to_string(),
         Cause::Http(429) => "the provider is rate-limiting: try again later".to_string(),
         Cause::Http(s) if s >= 500 => "the provider had an error: try again later".to_string(),
         Cause::Http(_) => format!("the provider rejected the request: check {url_var}"),
-        Cause::Timeout => format!("no answer in time: check {url_var} and the network, or raise --timeout"),
+        Cause::Timeout => {
+            format!("no answer in time: check {url_var} and the network, or raise --timeout")
+        }
         Cause::Refused => format!("nothing listens at that address: check {url_var}"),
         Cause::Dns => format!("the host name does not resolve: check {url_var}"),
-        Cause::Tls if provider.name == "otlp" => {
-            "the server's certificate is not trusted: set OTEL_EXPORTER_OTLP_CERTIFICATE to the CA file that signed it".to_string()
-        }
-        Cause::Tls => format!("the server's certificate is not trusted: check {url_var} (a hosted provider's certificate should be; a proxy or a self-hosted one may need the `otlp` provider with OTEL_EXPORTER_OTLP_CERTIFICATE)"),
+        Cause::Tls => match certificate_var {
+            Some(var) => format!(
+                "the server's certificate is not trusted: set {var} to the CA file that signed it"
+            ),
+            None => format!(
+                "the server's certificate is not trusted: check {url_var} (a hosted provider's certificate should be; a proxy or a self-hosted one may need the `otlp` provider with OTEL_EXPORTER_OTLP_CERTIFICATE)"
+            ),
+        },
         Cause::Storage => "check that the data dir is writable (AUTOMAGIK_DATA_DIR)".to_string(),
         Cause::Other => format!("check {url_var}"),
     };

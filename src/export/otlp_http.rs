@@ -9,9 +9,10 @@ use std::time::Duration;
 use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::{BoxFuture, Cause, Exporter, Outcome, Payload, presets};
+use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
+use crate::presets::{self, Header};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -170,35 +171,28 @@ fn client_with_ca(path: &std::path::Path) -> Result<reqwest::Client> {
 pub fn headers(provider: &ProviderConfig) -> Result<HeaderMap> {
     let value = |short: &str| provider.value(short).unwrap_or("").trim().to_string();
     let mut pairs: Vec<(String, String)> = Vec::new();
-    match provider.name {
-        "langfuse" => {
-            let token = base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                value("public_key"),
-                value("secret_key")
-            ));
-            pairs.push(("authorization".into(), format!("Basic {token}")));
-            pairs.push(("x-langfuse-ingestion-version".into(), "4".into()));
-        }
-        "langwatch" => pairs.push((
-            "authorization".into(),
-            format!("Bearer {}", value("api_key")),
-        )),
-        "langsmith" => {
-            pairs.push(("x-api-key".into(), value("api_key")));
-            if !value("project").is_empty() {
-                pairs.push(("langsmith-project".into(), value("project")));
+    let specs = presets::preset(provider.name).map_or(&[][..], |p| p.headers);
+    for spec in specs {
+        let (name, text) = match *spec {
+            Header::Key(name, key) => (name, value(key)),
+            Header::Bearer(name, key) => (name, format!("Bearer {}", value(key))),
+            Header::Basic(name, user, password) => {
+                let pair = format!("{}:{}", value(user), value(password));
+                let token = base64::engine::general_purpose::STANDARD.encode(pair);
+                (name, format!("Basic {token}"))
             }
-        }
-        "honeycomb" => {
-            pairs.push(("x-honeycomb-team".into(), value("api_key")));
-            if !value("dataset").is_empty() {
-                pairs.push(("x-honeycomb-dataset".into(), value("dataset")));
+            Header::Fixed(name, text) => (name, text.to_string()),
+            Header::List(key) => {
+                pairs.extend(parse_otlp_headers(&value(key))?);
+                continue;
             }
+        };
+        // An optional key left empty sends no header (required ones are never empty
+        // here: the provider is not active without them).
+        if matches!(spec, Header::Key(..)) && text.is_empty() {
+            continue;
         }
-        "logfire" => pairs.push(("authorization".into(), value("token"))),
-        "otlp" => pairs.extend(parse_otlp_headers(&value("headers"))?),
-        _ => {}
+        pairs.push((name.to_string(), text));
     }
     let mut map = HeaderMap::new();
     for (name, value) in pairs {

@@ -96,7 +96,7 @@ fn help_teaches_with_examples() {
 #[test]
 fn every_variable_is_documented_in_env_example_and_readme() {
     use automagik_tracing::config::keys::SETTINGS;
-    use automagik_tracing::export::presets::PRESETS;
+    use automagik_tracing::presets::PRESETS;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let example = fs::read_to_string(root.join(".env.example")).unwrap();
     let readme = fs::read_to_string(root.join("README.md")).unwrap();

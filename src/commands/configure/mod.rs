@@ -17,7 +17,7 @@ use crate::config::values::{
 };
 use crate::config::{Config, Raw, Source};
 use crate::error::{EXIT_OK, EXIT_USAGE, Error, Result};
-use crate::export::presets;
+use crate::presets;
 
 /// One setting to write (`Some`) or remove (`None`), and where.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::config::keys::{self, Known, mask};
 use crate::config::values::parse_bool_text;
 use crate::error::{Error, Result};
-use crate::export::presets::{KeySpec, PRESETS, Preset};
+use crate::presets::{KeySpec, PRESETS, Preset};
 
 /// Asks the questions; `None` when the user declined to write.
 pub fn run(config: &Config, ctx: &Context) -> Result<Option<Vec<Change>>> {

@@ -1,8 +1,11 @@
-//! The provider table of DESIGN.md: which variables configure each provider, and where
-//! its traces go.
+//! The provider table of DESIGN.md, one row per provider: the variables that configure
+//! it, where its traces go, how its keys travel (headers), the variable of its mask mode,
+//! the signals it accepts, and what the hints after a failure name. Everything else that
+//! knows about providers (the loader, the OTLP exporter, the hints, `configure`, the
+//! command line's value lists, `status`) reads this table: adding a provider is one row.
 //!
-//! This is data plus endpoint resolution only; the HTTP exporter that uses it lives beside
-//! it. Provider keys are the providers' own variable names, so an existing `.env` works.
+//! A leaf: it imports nothing of the crate, so `config` and `export` both use it.
+//! Provider keys are the providers' own variable names, so an existing `.env` works.
 
 /// One variable of a provider, with the short name `configure --set` and `tracing.toml` use.
 #[derive(Debug)]
@@ -21,7 +24,7 @@ pub struct KeySpec {
     pub help: &'static str,
 }
 
-/// A provider preset: its keys and the path appended to its base URL.
+/// A provider preset: one row of the table.
 #[derive(Debug)]
 pub struct Preset {
     pub name: &'static str,
@@ -33,7 +36,53 @@ pub struct Preset {
     pub traces_path: &'static str,
     /// Request bodies are gzip-compressed (for `otlp`, `OTEL_EXPORTER_OTLP_COMPRESSION` decides).
     pub gzip: bool,
+    /// The headers every request carries, made from the keys.
+    pub headers: &'static [Header],
+    /// `AUTOMAGIK_MASK_<PROVIDER>`: its mask mode, over `AUTOMAGIK_MASK`.
+    pub mask_var: &'static str,
+    /// The same in `tracing.toml`.
+    pub mask_toml: &'static str,
+    /// What it accepts besides traces.
+    pub signals: Signals,
+    /// What a hint names for "where it sends", when that is more than the base key.
+    pub endpoint_hint: Option<&'static str>,
+    /// The variable naming a CA file to trust, when the provider has one.
+    pub certificate_var: Option<&'static str>,
 }
+
+/// One header of a provider's requests. A header whose key is empty is not sent.
+#[derive(Debug)]
+pub enum Header {
+    /// `name: <key>`.
+    Key(&'static str, &'static str),
+    /// `name: Bearer <key>`.
+    Bearer(&'static str, &'static str),
+    /// `name: Basic base64(<user key>:<password key>)`.
+    Basic(&'static str, &'static str, &'static str),
+    /// `name: value`, always.
+    Fixed(&'static str, &'static str),
+    /// The key holds `k=v,k2=v2` (URL-encoded values), as `OTEL_EXPORTER_OTLP_HEADERS`.
+    List(&'static str),
+}
+
+/// The OTLP signals a provider accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signals {
+    pub traces: bool,
+    pub logs: bool,
+    pub metrics: bool,
+}
+
+const TRACES_ONLY: Signals = Signals {
+    traces: true,
+    logs: false,
+    metrics: false,
+};
+const ALL_SIGNALS: Signals = Signals {
+    traces: true,
+    logs: true,
+    metrics: true,
+};
 
 const fn key(
     short: &'static str,
@@ -99,6 +148,15 @@ pub const PRESETS: &[Preset] = &[
         base_key: "host",
         traces_path: "/api/public/otel/v1/traces",
         gzip: false,
+        headers: &[
+            Header::Basic("authorization", "public_key", "secret_key"),
+            Header::Fixed("x-langfuse-ingestion-version", "4"),
+        ],
+        mask_var: "AUTOMAGIK_MASK_LANGFUSE",
+        mask_toml: "providers.langfuse.mask",
+        signals: TRACES_ONLY,
+        endpoint_hint: None,
+        certificate_var: None,
     },
     Preset {
         name: "langwatch",
@@ -115,6 +173,12 @@ pub const PRESETS: &[Preset] = &[
         base_key: "endpoint",
         traces_path: "/api/otel/v1/traces",
         gzip: false,
+        headers: &[Header::Bearer("authorization", "api_key")],
+        mask_var: "AUTOMAGIK_MASK_LANGWATCH",
+        mask_toml: "providers.langwatch.mask",
+        signals: TRACES_ONLY,
+        endpoint_hint: None,
+        certificate_var: None,
     },
     Preset {
         name: "langsmith",
@@ -132,6 +196,15 @@ pub const PRESETS: &[Preset] = &[
         base_key: "endpoint",
         traces_path: "/otel/v1/traces",
         gzip: false,
+        headers: &[
+            Header::Key("x-api-key", "api_key"),
+            Header::Key("langsmith-project", "project"),
+        ],
+        mask_var: "AUTOMAGIK_MASK_LANGSMITH",
+        mask_toml: "providers.langsmith.mask",
+        signals: TRACES_ONLY,
+        endpoint_hint: None,
+        certificate_var: None,
     },
     Preset {
         name: "honeycomb",
@@ -155,6 +228,15 @@ pub const PRESETS: &[Preset] = &[
         base_key: "endpoint",
         traces_path: "/v1/traces",
         gzip: true,
+        headers: &[
+            Header::Key("x-honeycomb-team", "api_key"),
+            Header::Key("x-honeycomb-dataset", "dataset"),
+        ],
+        mask_var: "AUTOMAGIK_MASK_HONEYCOMB",
+        mask_toml: "providers.honeycomb.mask",
+        signals: ALL_SIGNALS,
+        endpoint_hint: None,
+        certificate_var: None,
     },
     Preset {
         name: "logfire",
@@ -171,6 +253,12 @@ pub const PRESETS: &[Preset] = &[
         base_key: "base_url",
         traces_path: "/v1/traces",
         gzip: true,
+        headers: &[Header::Key("authorization", "token")],
+        mask_var: "AUTOMAGIK_MASK_LOGFIRE",
+        mask_toml: "providers.logfire.mask",
+        signals: ALL_SIGNALS,
+        endpoint_hint: None,
+        certificate_var: None,
     },
     Preset {
         name: "otlp",
@@ -215,15 +303,42 @@ pub const PRESETS: &[Preset] = &[
         base_key: "endpoint",
         traces_path: "/v1/traces",
         gzip: false,
+        headers: &[Header::List("headers")],
+        mask_var: "AUTOMAGIK_MASK_OTLP",
+        mask_toml: "providers.otlp.mask",
+        signals: ALL_SIGNALS,
+        endpoint_hint: Some("OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)"),
+        certificate_var: Some("OTEL_EXPORTER_OTLP_CERTIFICATE"),
     },
 ];
 
 /// The name of the always-available local store provider.
 pub const LOCAL: &str = "local";
+/// The local store's mask mode variable and `tracing.toml` key.
+pub const LOCAL_MASK_VAR: &str = "AUTOMAGIK_MASK_LOCAL";
+pub const LOCAL_MASK_TOML: &str = "providers.local.mask";
+/// The local store keeps every signal.
+pub const LOCAL_SIGNALS: Signals = ALL_SIGNALS;
 
 /// Every provider name, `local` included, for messages and completions.
 pub fn provider_names() -> Vec<&'static str> {
     PRESETS.iter().map(|p| p.name).chain([LOCAL]).collect()
+}
+
+/// Each provider's mask variable, `local` included: (provider, variable, `tracing.toml` key).
+pub fn mask_vars() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    PRESETS
+        .iter()
+        .map(|p| (p.name, p.mask_var, p.mask_toml))
+        .chain([(LOCAL, LOCAL_MASK_VAR, LOCAL_MASK_TOML)])
+}
+
+/// The signals a provider accepts (`local` keeps all of them).
+pub fn signals(name: &str) -> Option<Signals> {
+    match name {
+        LOCAL => Some(LOCAL_SIGNALS),
+        _ => preset(name).map(|p| p.signals),
+    }
 }
 
 pub fn preset(name: &str) -> Option<&'static Preset> {
@@ -335,5 +450,38 @@ mod tests {
             preset("langfuse").unwrap().primary_key().var,
             "LANGFUSE_PUBLIC_KEY"
         );
+    }
+
+    #[test]
+    fn every_row_is_consistent() {
+        for preset in PRESETS {
+            let name = preset.name;
+            for header in preset.headers {
+                let keys: &[&str] = match header {
+                    Header::Key(_, k) | Header::Bearer(_, k) | Header::List(k) => &[*k][..],
+                    Header::Basic(_, user, password) => &[*user, *password][..],
+                    Header::Fixed(..) => &[],
+                };
+                for key in keys {
+                    assert!(preset.key(key).is_some(), "{name}: header key {key}");
+                }
+            }
+            assert_eq!(
+                preset.mask_var,
+                format!("AUTOMAGIK_MASK_{}", name.to_ascii_uppercase()),
+            );
+            assert_eq!(preset.mask_toml, format!("providers.{name}.mask"));
+            assert!(preset.signals.traces, "{name}");
+            let secret_keys = preset.keys.iter().filter(|k| k.secret).count();
+            assert!(
+                secret_keys > 0,
+                "{name}: a hint after 401 names its secret keys"
+            );
+        }
+        let names = provider_names();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(names.len(), unique.len(), "{names:?}");
     }
 }
