@@ -122,7 +122,7 @@ _automagik__tracing() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp local" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp phoenix mlflow local" -- "${cur}"))
                     return 0
                     ;;
                 --mask)
@@ -168,7 +168,7 @@ _automagik__tracing() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp local" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp phoenix mlflow local" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -326,7 +326,7 @@ _automagik__tracing() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp local" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "langfuse langwatch langsmith honeycomb logfire otlp phoenix mlflow local" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

@@ -56,6 +56,8 @@ langsmith\t''
 honeycomb\t''
 logfire\t''
 otlp\t''
+phoenix\t''
+mlflow\t''
 local\t''"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand configure" -l mask -d 'What of the spans\' content leaves the machine: none, patterns or content' -r -f -a "none\t''
 patterns\t''
@@ -83,6 +85,8 @@ langsmith\t''
 honeycomb\t''
 logfire\t''
 otlp\t''
+phoenix\t''
+mlflow\t''
 local\t''"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l timeout -d 'Seconds to wait for each provider' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand test-export" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
@@ -100,6 +104,8 @@ langsmith\t''
 honeycomb\t''
 logfire\t''
 otlp\t''
+phoenix\t''
+mlflow\t''
 local\t''"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l timeout -d 'Give up after this many seconds in all; what is left stays in the spool' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F

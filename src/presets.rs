@@ -48,6 +48,10 @@ pub struct Preset {
     pub endpoint_hint: Option<&'static str>,
     /// The variable naming a CA file to trust, when the provider has one.
     pub certificate_var: Option<&'static str>,
+    /// The base URL variable is the provider's own SDK's too, and may hold what is no
+    /// HTTP URL there (`MLFLOW_TRACKING_URI=databricks`, `file:./mlruns`): such a value
+    /// leaves this provider off with a warning instead of failing every command.
+    pub shared_base: bool,
 }
 
 /// One header of a provider's requests. A header whose key is empty is not sent.
@@ -157,6 +161,7 @@ pub const PRESETS: &[Preset] = &[
         signals: TRACES_ONLY,
         endpoint_hint: None,
         certificate_var: None,
+        shared_base: false,
     },
     Preset {
         name: "langwatch",
@@ -179,6 +184,7 @@ pub const PRESETS: &[Preset] = &[
         signals: TRACES_ONLY,
         endpoint_hint: None,
         certificate_var: None,
+        shared_base: false,
     },
     Preset {
         name: "langsmith",
@@ -205,6 +211,7 @@ pub const PRESETS: &[Preset] = &[
         signals: TRACES_ONLY,
         endpoint_hint: None,
         certificate_var: None,
+        shared_base: false,
     },
     Preset {
         name: "honeycomb",
@@ -237,6 +244,7 @@ pub const PRESETS: &[Preset] = &[
         signals: ALL_SIGNALS,
         endpoint_hint: None,
         certificate_var: None,
+        shared_base: false,
     },
     Preset {
         name: "logfire",
@@ -259,6 +267,7 @@ pub const PRESETS: &[Preset] = &[
         signals: ALL_SIGNALS,
         endpoint_hint: None,
         certificate_var: None,
+        shared_base: false,
     },
     Preset {
         name: "otlp",
@@ -309,6 +318,77 @@ pub const PRESETS: &[Preset] = &[
         signals: ALL_SIGNALS,
         endpoint_hint: Some("OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)"),
         certificate_var: Some("OTEL_EXPORTER_OTLP_CERTIFICATE"),
+        shared_base: false,
+    },
+    Preset {
+        name: "phoenix",
+        title: "Arize Phoenix",
+        keys: &[
+            key(
+                "collector_endpoint",
+                "PHOENIX_COLLECTOR_ENDPOINT",
+                false,
+                false,
+                "base URL of your Phoenix, e.g. http://localhost:6006",
+            ),
+            key(
+                "api_key",
+                "PHOENIX_API_KEY",
+                true,
+                false,
+                "API key (Phoenix Cloud, or a Phoenix with authentication on)",
+            ),
+        ],
+        base_key: "collector_endpoint",
+        traces_path: "/v1/traces",
+        gzip: true,
+        headers: &[Header::Bearer("authorization", "api_key")],
+        mask_var: "AUTOMAGIK_MASK_PHOENIX",
+        mask_toml: "providers.phoenix.mask",
+        signals: TRACES_ONLY,
+        endpoint_hint: None,
+        certificate_var: None,
+        shared_base: false,
+    },
+    Preset {
+        name: "mlflow",
+        title: "MLflow",
+        keys: &[
+            key(
+                "tracking_uri",
+                "MLFLOW_TRACKING_URI",
+                false,
+                true,
+                "base URL of your MLflow server, e.g. http://localhost:5000",
+            ),
+            key(
+                "experiment_id",
+                "MLFLOW_EXPERIMENT_ID",
+                false,
+                true,
+                "experiment the traces go to (0 is the default experiment)",
+            ),
+            key(
+                "tracking_token",
+                "MLFLOW_TRACKING_TOKEN",
+                true,
+                false,
+                "token, when the server asks for one",
+            ),
+        ],
+        base_key: "tracking_uri",
+        traces_path: "/v1/traces",
+        gzip: false,
+        headers: &[
+            Header::Key("x-mlflow-experiment-id", "experiment_id"),
+            Header::Bearer("authorization", "tracking_token"),
+        ],
+        mask_var: "AUTOMAGIK_MASK_MLFLOW",
+        mask_toml: "providers.mlflow.mask",
+        signals: TRACES_ONLY,
+        endpoint_hint: None,
+        certificate_var: None,
+        shared_base: true,
     },
 ];
 

@@ -362,7 +362,13 @@ fn resolve_providers(
             ),
             (false, _, _) => {
                 let what = if missing.is_empty() {
-                    "OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT".to_string()
+                    match preset.endpoint_hint {
+                        Some(hint) => hint.to_string(),
+                        None => preset
+                            .key(preset.base_key)
+                            .map_or("", |k| k.var)
+                            .to_string(),
+                    }
                 } else {
                     missing.join(", ")
                 };
@@ -436,6 +442,11 @@ fn local_provider(
     }
 }
 
+fn is_http(value: &str) -> bool {
+    let value = value.trim().to_ascii_lowercase();
+    value.starts_with("http://") || value.starts_with("https://")
+}
+
 /// The traces URL of a preset, `None` when it cannot have one (otlp without endpoint).
 fn endpoint(
     preset: &Preset,
@@ -457,6 +468,16 @@ fn endpoint(
             None => return Ok(None),
         },
     };
+    if preset.shared_base && !is_http(&value) {
+        if let Some(raw) = &raw {
+            warnings.push(format!(
+                "{} is not an http(s) URL, so the {} provider is off; set it to your server's URL (e.g. http://localhost:5000) to send traces there",
+                raw.describe(),
+                preset.name
+            ));
+        }
+        return Ok(None);
+    }
     let base = presets::normalize_base_url(&value).map_err(|why| {
         let name = raw
             .as_ref()

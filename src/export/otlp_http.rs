@@ -189,7 +189,11 @@ pub fn headers(provider: &ProviderConfig) -> Result<HeaderMap> {
         };
         // An optional key left empty sends no header (required ones are never empty
         // here: the provider is not active without them).
-        if matches!(spec, Header::Key(..)) && text.is_empty() {
+        let key_empty = match *spec {
+            Header::Key(_, key) | Header::Bearer(_, key) => value(key).is_empty(),
+            _ => false,
+        };
+        if key_empty {
             continue;
         }
         pairs.push((name.to_string(), text));

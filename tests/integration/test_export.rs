@@ -89,7 +89,7 @@ fn langfuse_gets_its_path_basic_auth_and_ingestion_version() {
 fn every_other_preset_gets_its_path_and_headers() {
     type Vars = &'static [(&'static str, &'static str)];
     // (variables, expected path, expected headers, gzip)
-    let cases: [(Vars, &str, Vars, bool); 5] = [
+    let cases: [(Vars, &str, Vars, bool); 7] = [
         (
             &[("LANGWATCH_API_KEY", "lw-key")],
             "/api/otel/v1/traces",
@@ -129,6 +129,18 @@ fn every_other_preset_gets_its_path_and_headers() {
             &[("api-key", "a b"), ("x-team", "t1")],
             true,
         ),
+        (
+            &[("PHOENIX_API_KEY", "px-key")],
+            "/v1/traces",
+            &[("authorization", "Bearer px-key")],
+            true,
+        ),
+        (
+            &[("MLFLOW_EXPERIMENT_ID", "7")],
+            "/v1/traces",
+            &[("x-mlflow-experiment-id", "7")],
+            false,
+        ),
     ];
     let base_vars = [
         "LANGWATCH_ENDPOINT",
@@ -136,6 +148,8 @@ fn every_other_preset_gets_its_path_and_headers() {
         "HONEYCOMB_API_ENDPOINT",
         "LOGFIRE_BASE_URL",
         "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "PHOENIX_COLLECTOR_ENDPOINT",
+        "MLFLOW_TRACKING_URI",
     ];
     for ((vars, path, headers, gzip), base_var) in cases.iter().zip(base_vars) {
         let sink = Sink::start();
@@ -157,6 +171,24 @@ fn every_other_preset_gets_its_path_and_headers() {
             2,
             "{base_var}"
         );
+    }
+}
+
+#[test]
+fn an_mlflow_tracking_uri_that_is_no_url_leaves_mlflow_off_and_nothing_broken() {
+    // MLflow's own SDK takes `databricks` or `file:./mlruns` here: that is no error of
+    // ours, only no OTLP destination.
+    for uri in ["databricks", "file:./mlruns"] {
+        let env = TestEnv::new()
+            .var("MLFLOW_TRACKING_URI", uri)
+            .var("MLFLOW_EXPERIMENT_ID", "1");
+        let status = env.status_json(&[]);
+        let text = status.to_string();
+        assert!(text.contains("MLFLOW_TRACKING_URI"), "{text}");
+        let providers = status["observability"]["providers"].as_array().unwrap();
+        let mlflow = providers.iter().find(|p| p["name"] == "mlflow").unwrap();
+        assert_eq!(mlflow["active"], false, "{mlflow}");
+        env.cmd().arg("test-export").assert().success();
     }
 }
 
