@@ -265,3 +265,44 @@ fn configure_mask_writes_the_mode_for_all_or_one_provider() {
             "--provider local goes with --mask",
         ));
 }
+
+#[test]
+fn the_wrapped_commands_arguments_reach_the_provider_with_their_secrets_redacted() {
+    let sink = Sink::start();
+    let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    env.cmd()
+        .args(["run", "--wrap", "--", "sh", "-c", "exit 0", "curl"])
+        .args(["-H", "Authorization: Bearer tok-abc-123"])
+        .arg("https://alice:hunter2@h.example/x?token=t0ken-xyz&page=2")
+        .args(["DB_PASSWORD=pw-9", "--password=pw-8", "-u", "bob:pw-7"])
+        .arg("--cfg=ghp_abcdefghijklmnop1234")
+        .assert()
+        .success();
+    let bytes = all_bytes(&sink);
+    for secret in [
+        "tok-abc-123",
+        "hunter2",
+        "t0ken-xyz",
+        "pw-9",
+        "pw-8",
+        "pw-7",
+        "ghp_abcdefghijklmnop1234",
+    ] {
+        assert!(!contains(&bytes, secret), "`{secret}` left the machine");
+    }
+    let spans = delivered(&sink);
+    let Some(Value::Array(args)) = spans[0].attribute("process.command_args") else {
+        panic!("no process.command_args: {:?}", spans[0]);
+    };
+    let args: Vec<&str> = args.iter().filter_map(Value::as_str).collect();
+    for kept in [
+        "Authorization: Bearer [REDACTED]",
+        "https://[REDACTED]@h.example/x?token=[REDACTED]&page=2",
+        "DB_PASSWORD=[REDACTED]",
+        "--password=[REDACTED]",
+        "bob:[REDACTED]",
+        "--cfg=[REDACTED]",
+    ] {
+        assert!(args.contains(&kept), "no `{kept}` in {args:?}");
+    }
+}
