@@ -306,3 +306,38 @@ fn the_wrapped_commands_arguments_reach_the_provider_with_their_secrets_redacted
         assert!(args.contains(&kept), "no `{kept}` in {args:?}");
     }
 }
+
+#[test]
+fn content_masking_keeps_openinference_kinds_and_models_and_none_of_the_prompt() {
+    let sink = Sink::start();
+    let env = TestEnv::new()
+        .var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url())
+        .var("AUTOMAGIK_MASK", "content");
+    run_python_example(&env, "pydantic_agent.py", &["--openinference"]);
+
+    let bytes = all_bytes(&sink);
+    for text in AGENT_CONTENT {
+        assert!(!contains(&bytes, text), "`{text}` left the machine");
+    }
+    let spans = delivered(&sink);
+    let kind = |span: &Span| span.attribute("openinference.span.kind").cloned();
+    let agent = find(&spans, "invoke_agent weather");
+    assert_eq!(kind(agent), Some(Value::from("AGENT")));
+    let chats: Vec<&Span> = spans.iter().filter(|s| s.name == "chat test").collect();
+    assert_eq!(chats.len(), 2);
+    for chat in chats {
+        assert_eq!(kind(chat), Some(Value::from("LLM")));
+        assert_eq!(chat.attribute("llm.model_name"), Some(&Value::from("test")));
+        assert_eq!(chat.attribute("llm.provider"), Some(&Value::from("test")));
+        assert!(matches!(
+            chat.attribute("input.value"),
+            Some(Value::Str(s)) if s.starts_with("[MASKED len=")
+        ));
+    }
+    let tool = find(&spans, "execute_tool get_forecast");
+    assert_eq!(kind(tool), Some(Value::from("TOOL")));
+    assert_eq!(
+        tool.attribute("tool.name"),
+        Some(&Value::from("get_forecast"))
+    );
+}
