@@ -1,19 +1,33 @@
 //! The local trace store: OTLP-JSON lines in daily files (`traces-YYYY-MM-DD.jsonl`) in
 //! the data dir, capped by total size and by age. What `traces` reads.
+//!
+//! Whole lines or nothing: a write that fails or falls short (a full disk) is cut back to
+//! where its line began, and a line left unfinished by a process that died mid-write is
+//! closed before the next is appended, so one bad write never glues itself onto the next
+//! run's line. What is written is what the reader can read: attribute values nested
+//! deeper than [`MAX_VALUE_DEPTH`] are cut there.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write as _;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 
 use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::error::{Error, Result};
 
 const FILE_PREFIX: &str = "traces-";
 const FILE_SUFFIX: &str = ".jsonl";
+
+/// How deeply an attribute value may nest (arrays and maps inside each other) in a stored
+/// line; deeper levels are replaced by a note. Far beyond what instrumentations write
+/// (and than an OTLP request decodes to), and shallow enough that the line stays within
+/// what the reader follows ([`crate::traces`]' `MAX_JSON_DEPTH`).
+pub const MAX_VALUE_DEPTH: usize = 200;
 
 pub struct LocalStore {
     dir: PathBuf,
@@ -38,7 +52,8 @@ impl LocalStore {
     /// append at a time: the engine delivers batches side by side, and a line must
     /// neither interleave with another nor land in a file the caps are deleting.
     pub fn append(&self, request: &ExportTraceServiceRequest) -> Result<PathBuf> {
-        let mut line = serde_json::to_vec(request)
+        let cut = cut_too_deep(request);
+        let mut line = serde_json::to_vec(cut.as_ref().unwrap_or(request))
             .map_err(|e| Error::failed(format!("cannot encode spans as JSON: {e}")))?;
         line.push(b'\n');
         let _one_at_a_time = self
@@ -51,10 +66,15 @@ impl LocalStore {
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
+            .read(true)
             .open(&path)
             .map_err(|e| Error::io("cannot open", &path, e))?;
-        file.write_all(&line)
-            .map_err(|e| Error::io("cannot write", &path, e))?;
+        // Another process (a second wrapped run) may append to the same file: one line at
+        // a time across processes too, so cutting back a failed line never cuts theirs.
+        file.lock()
+            .map_err(|e| Error::io("cannot lock", &path, e))?;
+        append_whole_line(&mut file, &line).map_err(|e| Error::io("cannot write", &path, e))?;
+        drop(file);
         self.enforce_caps(&path)?;
         Ok(path)
     }
@@ -105,6 +125,157 @@ impl Exporter for LocalStore {
                 },
             }
         })
+    }
+}
+
+/// A file a line is appended to: the store's file, or a test's stand-in.
+trait LineFile: Write {
+    fn size(&self) -> io::Result<u64>;
+    fn byte_at(&self, offset: u64) -> io::Result<u8>;
+    fn cut_to(&self, size: u64) -> io::Result<()>;
+}
+
+impl LineFile for File {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+
+    fn byte_at(&self, offset: u64) -> io::Result<u8> {
+        let mut byte = [0u8];
+        self.read_exact_at(&mut byte, offset)?;
+        Ok(byte[0])
+    }
+
+    fn cut_to(&self, size: u64) -> io::Result<()> {
+        self.set_len(size)
+    }
+}
+
+/// Appends `line` (ending in a newline) whole, or leaves the file as it was: after a
+/// failed or short write the file is cut back to where the line began. A last line left
+/// unfinished by an earlier writer is ended first, so it stays one unreadable line of
+/// its own instead of spoiling this one.
+fn append_whole_line(file: &mut impl LineFile, line: &[u8]) -> io::Result<()> {
+    let start = file.size()?;
+    let unfinished = start > 0 && file.byte_at(start - 1)? != b'\n';
+    let written = if unfinished {
+        file.write_all(b"\n").and_then(|()| file.write_all(line))
+    } else {
+        file.write_all(line)
+    };
+    let written = written.and_then(|()| file.flush());
+    if let Err(e) = written {
+        // Best effort: if even this fails, the reader still skips the partial line by name.
+        let _ = file.cut_to(start);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// A copy of `request` with attribute values nested deeper than [`MAX_VALUE_DEPTH`] cut
+/// there; `None` when none is (the usual case: nothing is copied).
+fn cut_too_deep(request: &ExportTraceServiceRequest) -> Option<ExportTraceServiceRequest> {
+    let too_deep = attribute_lists(request)
+        .flatten()
+        .any(|a| deeper_than(a.value.as_ref(), MAX_VALUE_DEPTH));
+    if !too_deep {
+        return None;
+    }
+    let mut request = request.clone();
+    for_each_attribute_list(&mut request, &mut |attrs| {
+        for value in attrs.iter_mut().filter_map(|a| a.value.as_mut()) {
+            cut_at(value, MAX_VALUE_DEPTH);
+        }
+    });
+    Some(request)
+}
+
+/// Every attribute list of the request: resources', scopes', spans', events' and links'.
+fn attribute_lists(request: &ExportTraceServiceRequest) -> impl Iterator<Item = &Vec<KeyValue>> {
+    request.resource_spans.iter().flat_map(|rs| {
+        let scopes = rs.scope_spans.iter().flat_map(|ss| {
+            let spans = ss.spans.iter().flat_map(|span| {
+                std::iter::once(&span.attributes)
+                    .chain(span.events.iter().map(|e| &e.attributes))
+                    .chain(span.links.iter().map(|l| &l.attributes))
+            });
+            ss.scope.iter().map(|s| &s.attributes).chain(spans)
+        });
+        rs.resource.iter().map(|r| &r.attributes).chain(scopes)
+    })
+}
+
+/// Calls `visit` with each list [`attribute_lists`] yields, to change it.
+fn for_each_attribute_list(
+    request: &mut ExportTraceServiceRequest,
+    visit: &mut dyn FnMut(&mut Vec<KeyValue>),
+) {
+    for rs in &mut request.resource_spans {
+        if let Some(resource) = &mut rs.resource {
+            visit(&mut resource.attributes);
+        }
+        for ss in &mut rs.scope_spans {
+            if let Some(scope) = &mut ss.scope {
+                visit(&mut scope.attributes);
+            }
+            for span in &mut ss.spans {
+                visit(&mut span.attributes);
+                for event in &mut span.events {
+                    visit(&mut event.attributes);
+                }
+                for link in &mut span.links {
+                    visit(&mut link.attributes);
+                }
+            }
+        }
+    }
+}
+
+/// The value holds more than `levels` arrays or maps inside each other.
+fn deeper_than(value: Option<&AnyValue>, levels: usize) -> bool {
+    match value.and_then(|v| v.value.as_ref()) {
+        Some(any_value::Value::ArrayValue(array)) => {
+            levels == 0
+                || array
+                    .values
+                    .iter()
+                    .any(|v| deeper_than(Some(v), levels - 1))
+        }
+        Some(any_value::Value::KvlistValue(list)) => {
+            levels == 0
+                || list
+                    .values
+                    .iter()
+                    .any(|kv| deeper_than(kv.value.as_ref(), levels - 1))
+        }
+        _ => false,
+    }
+}
+
+/// Replaces the arrays and maps below `levels` of them by a note saying so.
+fn cut_at(value: &mut AnyValue, levels: usize) {
+    let nested = matches!(
+        value.value,
+        Some(any_value::Value::ArrayValue(_) | any_value::Value::KvlistValue(_))
+    );
+    if nested && levels == 0 {
+        value.value = Some(any_value::Value::StringValue(format!(
+            "[nested deeper than {MAX_VALUE_DEPTH} levels: cut]"
+        )));
+        return;
+    }
+    match &mut value.value {
+        Some(any_value::Value::ArrayValue(array)) => {
+            for v in &mut array.values {
+                cut_at(v, levels - 1);
+            }
+        }
+        Some(any_value::Value::KvlistValue(list)) => {
+            for v in list.values.iter_mut().filter_map(|kv| kv.value.as_mut()) {
+                cut_at(v, levels - 1);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -168,6 +339,110 @@ mod tests {
         assert_eq!(
             file_name(UNIX_EPOCH + Duration::from_secs(86_400 * 365)),
             "traces-1971-01-01.jsonl"
+        );
+    }
+
+    /// The real file on a disk with room for `room` more bytes: a write beyond it falls
+    /// short, the next fails, as on a full disk.
+    struct Filling(File, usize);
+
+    impl Write for Filling {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.1 == 0 {
+                return Err(io::ErrorKind::StorageFull.into());
+            }
+            let n = self.0.write(&buf[..buf.len().min(self.1).min(7)])?;
+            self.1 -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.0.flush()
+        }
+    }
+
+    impl LineFile for Filling {
+        fn size(&self) -> io::Result<u64> {
+            self.0.size()
+        }
+
+        fn byte_at(&self, offset: u64) -> io::Result<u8> {
+            self.0.byte_at(offset)
+        }
+
+        fn cut_to(&self, size: u64) -> io::Result<()> {
+            self.0.cut_to(size)
+        }
+    }
+
+    #[test]
+    fn a_write_that_fails_midway_leaves_the_file_at_the_line_boundary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.jsonl");
+        fs::write(&path, "{\"first\":1}\n").unwrap();
+        // The disk fills up 20 bytes into the 100-byte line.
+        let file = OpenOptions::new()
+            .append(true)
+            .read(true)
+            .open(&path)
+            .unwrap();
+        let mut filling = Filling(file, 20);
+        let err = append_whole_line(&mut filling, &[b'x'; 100]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "{\"first\":1}\n");
+
+        let mut roomy = Filling(filling.0, usize::MAX);
+        append_whole_line(&mut roomy, b"{\"next\":2}\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "{\"first\":1}\n{\"next\":2}\n"
+        );
+    }
+
+    #[test]
+    fn a_line_left_unfinished_by_an_earlier_writer_is_ended_before_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.jsonl");
+        fs::write(&path, "{\"half\":").unwrap();
+        let mut file = OpenOptions::new()
+            .append(true)
+            .read(true)
+            .open(&path)
+            .unwrap();
+        append_whole_line(&mut file, b"{\"next\":2}\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "{\"half\":\n{\"next\":2}\n"
+        );
+    }
+
+    #[test]
+    fn values_nested_deeper_than_the_limit_are_cut_and_the_rest_kept() {
+        use crate::span::Value;
+        let mut value = Value::from("bottom");
+        for _ in 0..MAX_VALUE_DEPTH + 5 {
+            value = Value::Array(vec![value]);
+        }
+        let mut span = Span::start(
+            "s",
+            None,
+            Arc::new(Resource::service("t")),
+            Arc::new(Scope::default()),
+        );
+        span.set("deep", value).set("flat", "kept");
+        let request = to_request(&[span]);
+        assert!(cut_too_deep(&to_request(&[])).is_none());
+        let cut = cut_too_deep(&request).expect("too deep");
+        let attrs = &cut.resource_spans[0].scope_spans[0].spans[0].attributes;
+        assert!(!deeper_than(attrs[0].value.as_ref(), MAX_VALUE_DEPTH));
+        assert!(
+            serde_json::to_string(&cut)
+                .unwrap()
+                .contains("levels: cut]")
+        );
+        assert_eq!(
+            attrs[1].value,
+            request.resource_spans[0].scope_spans[0].spans[0].attributes[1].value
         );
     }
 

@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use automagik_tracing::span::{
-    Attribute, Event, Resource, Scope, Span, SpanId, SpanKind, Status, StatusCode, TraceId,
+    Attribute, Event, Resource, Scope, Span, SpanId, SpanKind, Status, StatusCode, TraceId, Value,
     to_request,
 };
 use serde_json::Value as Json;
@@ -472,4 +472,27 @@ fn escape_sequences_in_a_childs_span_never_reach_the_terminal() {
             assert!(!out.contains(c), "{args:?} printed {c:?}: {out:?}");
         }
     }
+}
+
+#[test]
+fn a_batch_with_an_attribute_nested_30_levels_deep_is_shown_whole() {
+    let (env, store) = env();
+    let mut b = Builder::new(AGENT_TRACE, "deep");
+    let run = b.span("run agent", None, 0, 100);
+    let mut child = b.span("deep child", Some(&run), 10, 90);
+    let mut value = Value::from("bottom-of-the-well");
+    for _ in 0..30 {
+        value = Value::Map(vec![Attribute::new("k", value)]);
+    }
+    child.set("nested", value);
+    let writer = automagik_tracing::export::local::LocalStore::new(store.clone(), 1 << 30, 30);
+    writer.append(&to_request(&[run, child])).unwrap();
+
+    let shown = stdout_of(&env, &["traces", "show", "last"]);
+    assert!(
+        shown.contains("run agent") && shown.contains("deep child"),
+        "{shown}"
+    );
+    let json = stdout_of(&env, &["traces", "show", "last", "--json"]);
+    assert!(json.contains("bottom-of-the-well"), "{json}");
 }
