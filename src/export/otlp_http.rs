@@ -22,6 +22,9 @@ const ERROR_BODY_CHARS: usize = 300;
 pub struct OtlpHttp {
     name: String,
     url: String,
+    /// The URL as messages, `status`, `flush` and `test-export` show it (userinfo and
+    /// query values masked).
+    shown_url: String,
     headers: HeaderMap,
     gzip: bool,
     client: reqwest::Client,
@@ -51,6 +54,7 @@ impl OtlpHttp {
         };
         Ok(OtlpHttp {
             name: provider.name.to_string(),
+            shown_url: crate::mask::url::display(&url),
             url,
             headers,
             gzip,
@@ -69,6 +73,7 @@ impl OtlpHttp {
         Ok(OtlpHttp {
             name: name.to_string(),
             url: url.to_string(),
+            shown_url: crate::mask::url::display(url),
             headers: HeaderMap::new(),
             gzip: false,
             client: shared_client(transport)?,
@@ -105,7 +110,7 @@ impl Exporter for OtlpHttp {
     }
 
     fn endpoint(&self) -> &str {
-        &self.url
+        &self.shown_url
     }
 
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
@@ -323,7 +328,8 @@ fn error_chain(err: &reqwest::Error) -> String {
         }
         source = s.source();
     }
-    parts.join(": ")
+    // reqwest names the request's URL in its errors.
+    crate::mask::url::display_in(&parts.join(": ")).into_owned()
 }
 
 #[cfg(test)]

@@ -257,9 +257,11 @@ pub struct BaseUrl {
 /// since the preset appends its own path. `Err` says what is wrong with the value.
 pub fn normalize_base_url(value: &str) -> Result<BaseUrl, String> {
     let value = value.trim();
+    // What an error may show of the value: a token in its query or userinfo never.
+    let shown = crate::mask::url::display(value);
     let Some((scheme, rest)) = value.split_once("://") else {
         return Err(format!(
-            "`{value}` is not a URL (expected http:// or https://)"
+            "`{shown}` is not a URL (expected http:// or https://)"
         ));
     };
     let scheme = scheme.to_ascii_lowercase();
@@ -269,14 +271,14 @@ pub fn normalize_base_url(value: &str) -> Result<BaseUrl, String> {
         return Err("the URL carries credentials (user:password@): put them in OTEL_EXPORTER_OTLP_HEADERS or the provider's key variables instead".into());
     }
     if scheme != "http" && scheme != "https" {
-        return Err(format!("`{value}` must start with http:// or https://"));
+        return Err(format!("`{shown}` must start with http:// or https://"));
     }
     if authority.is_empty() {
-        return Err(format!("`{value}` has no host"));
+        return Err(format!("`{shown}` has no host"));
     }
     if value.contains(char::is_whitespace) || value.contains(['?', '#']) {
         return Err(format!(
-            "`{value}` must be a base URL without spaces, a query (?) or a fragment (#)"
+            "`{shown}` must be a base URL without spaces, a query (?) or a fragment (#)"
         ));
     }
     let path = path.trim_end_matches('/');
@@ -323,6 +325,11 @@ mod tests {
         );
         let err = normalize_base_url("https://user:hunter2@host").unwrap_err();
         assert!(!err.contains("hunter2"), "{err}");
+        let err = normalize_base_url("https://h/?token=sk-hunter2#x").unwrap_err();
+        assert!(
+            err.contains("`https://h/?token=[REDACTED]#[REDACTED]`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -33,6 +33,11 @@ pub fn parse(text: &str) -> Option<Parts<'_>> {
     if !scheme_ok {
         return None;
     }
+    Some(parse_rest(scheme, rest))
+}
+
+/// What follows `scheme://`, cut into its parts.
+fn parse_rest<'a>(scheme: &'a str, rest: &'a str) -> Parts<'a> {
     let (rest, fragment) = match rest.split_once('#') {
         Some((rest, fragment)) => (rest, Some(fragment)),
         None => (rest, None),
@@ -47,21 +52,25 @@ pub fn parse(text: &str) -> Option<Parts<'_>> {
         Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
         None => (None, authority),
     };
-    Some(Parts {
+    Parts {
         scheme,
         userinfo,
         host,
         path,
         query,
         fragment,
-    })
+    }
 }
 
 impl Parts<'_> {
     /// Reassembles the URL, the userinfo replaced when present, each query value passed
     /// through `value(name, value)`, and a fragment replaced when present.
     fn rebuild(&self, hide_userinfo: bool, value: impl Fn(&str, &str) -> bool) -> String {
-        let mut out = format!("{}://", self.scheme);
+        let mut out = String::with_capacity(self.host.len() + self.path.len() + 32);
+        if !self.scheme.is_empty() {
+            out.push_str(self.scheme);
+            out.push_str("://");
+        }
         if let Some(userinfo) = self.userinfo {
             out.push_str(if hide_userinfo { HIDDEN } else { userinfo });
             out.push('@');
@@ -93,13 +102,11 @@ impl Parts<'_> {
 }
 
 /// `url` as the tool prints it: userinfo, every query value and the fragment masked
-/// (`https://[REDACTED]@host/path?token=[REDACTED]`). Text that is not a URL is returned
-/// as it is.
+/// (`https://[REDACTED]@host/path?token=[REDACTED]`). A value meant as a URL but written
+/// without its scheme (`host/x?token=...`) is masked alike.
 pub fn display(url: &str) -> String {
-    match parse(url) {
-        Some(parts) => parts.rebuild(true, |_, v| !v.is_empty()),
-        None => url.to_string(),
-    }
+    let parts = parse(url).unwrap_or_else(|| parse_rest("", url));
+    parts.rebuild(true, |_, v| !v.is_empty())
 }
 
 /// Every URL inside `text` (an error message, a warning) masked as [`display`] masks it.
@@ -206,6 +213,10 @@ mod tests {
         );
         assert_eq!(display("http://127.0.0.1:4318"), "http://127.0.0.1:4318");
         assert_eq!(display("not a url"), "not a url");
+        assert_eq!(
+            display("u:pw@host/x?api_key=k"),
+            "[REDACTED]@host/x?api_key=[REDACTED]"
+        );
     }
 
     #[test]

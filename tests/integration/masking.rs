@@ -341,3 +341,47 @@ fn content_masking_keeps_openinference_kinds_and_models_and_none_of_the_prompt()
         Some(&Value::from("get_forecast"))
     );
 }
+
+#[test]
+fn a_token_in_a_url_setting_is_never_echoed() {
+    let secret = "sk-hunter2-0123456789";
+    for (var, value) in [
+        (
+            "LANGFUSE_HOST",
+            format!("https://lf.example/?token={secret}"),
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            format!("http://bob:{secret}@127.0.0.1:9/v1/traces"),
+        ),
+        (
+            "LANGWATCH_ENDPOINT",
+            format!("lw.example/x?api_key={secret}"),
+        ),
+    ] {
+        let env = TestEnv::new()
+            .var("LANGFUSE_PUBLIC_KEY", "pk-lf-public")
+            .var("LANGFUSE_SECRET_KEY", "sk-lf-secret")
+            .var("LANGWATCH_API_KEY", "lw-key")
+            .var(var, &value);
+        for args in [
+            &["status"][..],
+            &["status", "--json"],
+            &["test-export"],
+            &["flush"],
+            &["run", "--wrap", "--", "true"],
+        ] {
+            let out = env.cmd().args(args).output().unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                text.contains(var),
+                "{var} {args:?} names the setting: {text}"
+            );
+            assert!(!text.contains(secret), "{var} {args:?} echoed it: {text}");
+        }
+    }
+}
