@@ -155,11 +155,14 @@ pub fn rewrite_urls(text: &str, rewrite: impl Fn(&str) -> Option<String>) -> Cow
 }
 
 /// `url` reduced to its structure for `content` masking: scheme, host, port and path,
-/// without userinfo, query or fragment. Text that is not a URL is returned as it is.
+/// without userinfo, query or fragment (a relative or scheme-less URL alike).
 pub fn structure(url: &str) -> String {
     match parse(url) {
         Some(parts) => format!("{}://{}{}", parts.scheme, parts.host, parts.path),
-        None => url.to_string(),
+        None => {
+            let parts = parse_rest("", url);
+            format!("{}{}", parts.host, parts.path)
+        }
     }
 }
 
@@ -245,7 +248,8 @@ mod tests {
             structure("https://bob:pw@api.example.com:443/v1/chat?api_key=k#x"),
             "https://api.example.com:443/v1/chat"
         );
-        assert_eq!(structure("/relative?q=1"), "/relative?q=1");
+        assert_eq!(structure("/relative?q=1#x"), "/relative");
+        assert_eq!(structure("bob:pw@host/x?q=1"), "host/x");
     }
 
     #[test]
