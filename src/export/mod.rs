@@ -7,6 +7,7 @@
 
 pub mod local;
 pub mod memory;
+pub mod nesting;
 pub mod otlp_http;
 mod payload;
 pub mod presets;
