@@ -24,7 +24,7 @@ const SECRET_FLAGS: &[&str] = &[
 ];
 
 /// Flags whose value is a header (`Name: value`).
-const HEADER_FLAGS: &[&str] = &["-h", "--header", "--proxy-header"];
+const HEADER_FLAGS: &[&str] = &["--header", "--proxy-header"];
 
 /// Flags whose value is `user:password` (curl, wget): the part after the colon is hidden.
 const USER_FLAGS: &[&str] = &["-u", "--user", "--proxy-user"];
