@@ -138,7 +138,9 @@ impl Error {
         if let Some(hint) = self.hint() {
             let _ = writeln!(out, "hint: {hint}");
         }
-        out
+        // A URL named anywhere in the error (a setting's value, a request's) is shown
+        // without its userinfo and query values.
+        crate::mask::url::display_in(&out).into_owned()
     }
 }
 

@@ -4,7 +4,8 @@
 //! knows about providers (the loader, the OTLP exporter, the hints, `configure`, the
 //! command line's value lists, `status`) reads this table: adding a provider is one row.
 //!
-//! A leaf: it imports nothing of the crate, so `config` and `export` both use it.
+//! Near a leaf: it imports only `mask::url` (to show a URL without its secrets), so
+//! `config` and `export` both use it without a cycle.
 //! Provider keys are the providers' own variable names, so an existing `.env` works.
 
 /// One variable of a provider, with the short name `configure --set` and `tracing.toml` use.
@@ -452,9 +453,11 @@ pub struct BaseUrl {
 /// since the preset appends its own path. `Err` says what is wrong with the value.
 pub fn normalize_base_url(value: &str) -> Result<BaseUrl, String> {
     let value = value.trim();
+    // What an error may show of the value: a token in its query or userinfo never.
+    let shown = crate::mask::url::display(value);
     let Some((scheme, rest)) = value.split_once("://") else {
         return Err(format!(
-            "`{value}` is not a URL (expected http:// or https://)"
+            "`{shown}` is not a URL (expected http:// or https://)"
         ));
     };
     let scheme = scheme.to_ascii_lowercase();
@@ -464,14 +467,14 @@ pub fn normalize_base_url(value: &str) -> Result<BaseUrl, String> {
         return Err("the URL carries credentials (user:password@): put them in OTEL_EXPORTER_OTLP_HEADERS or the provider's key variables instead".into());
     }
     if scheme != "http" && scheme != "https" {
-        return Err(format!("`{value}` must start with http:// or https://"));
+        return Err(format!("`{shown}` must start with http:// or https://"));
     }
     if authority.is_empty() {
-        return Err(format!("`{value}` has no host"));
+        return Err(format!("`{shown}` has no host"));
     }
     if value.contains(char::is_whitespace) || value.contains(['?', '#']) {
         return Err(format!(
-            "`{value}` must be a base URL without spaces, a query (?) or a fragment (#)"
+            "`{shown}` must be a base URL without spaces, a query (?) or a fragment (#)"
         ));
     }
     let path = path.trim_end_matches('/');
@@ -518,6 +521,11 @@ mod tests {
         );
         let err = normalize_base_url("https://user:hunter2@host").unwrap_err();
         assert!(!err.contains("hunter2"), "{err}");
+        let err = normalize_base_url("https://h/?token=sk-hunter2#x").unwrap_err();
+        assert!(
+            err.contains("`https://h/?token=[REDACTED]#[REDACTED]`"),
+            "{err}"
+        );
     }
 
     #[test]

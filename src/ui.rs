@@ -66,7 +66,9 @@ impl Ui {
         Ok(())
     }
 
+    /// A warning on stderr; a URL in it is shown without its userinfo and query values.
     pub fn warn(&self, message: &str) {
+        let message = crate::mask::url::display_in(message);
         if !self.quiet {
             eprintln!(
                 "{} {message}",
@@ -77,6 +79,7 @@ impl Ui {
 
     /// A note on stderr: what was done, where a file is.
     pub fn note(&self, message: &str) {
+        let message = crate::mask::url::display_in(message);
         if !self.quiet {
             eprintln!("{message}");
         }
@@ -84,6 +87,7 @@ impl Ui {
 
     /// Detail shown with `-v`.
     pub fn debug(&self, message: &str) {
+        let message = crate::mask::url::display_in(message);
         if self.verbose > 0 {
             eprintln!("{} {message}", self.paint_err(Style::new().dim(), "debug:"));
         }

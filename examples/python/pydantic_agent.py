@@ -4,8 +4,13 @@ Configured only by the environment that `automagik-tracing run --wrap` hands it 
 exporter reads OTEL_EXPORTER_OTLP_ENDPOINT; the run's context comes from TRACEPARENT).
 
     automagik-tracing run --wrap -- python examples/python/pydantic_agent.py
+
+With `--openinference`, the spans also get OpenInference's attributes (span kind, model
+name, input and output values) from `openinference-instrumentation-pydantic-ai`, as Phoenix
+and Arize read them.
 """
 import os
+import sys
 
 from opentelemetry import context, trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -17,6 +22,11 @@ from pydantic_ai import Agent
 from pydantic_ai.models.test import TestModel
 
 provider = TracerProvider(resource=Resource.create({"service.name": "pydantic-agent"}))
+if "--openinference" in sys.argv[1:]:
+    from openinference.instrumentation.pydantic_ai import OpenInferenceSpanProcessor
+
+    # Before the exporter's processor: it adds its attributes to each span as it ends.
+    provider.add_span_processor(OpenInferenceSpanProcessor())
 provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
 trace.set_tracer_provider(provider)
 

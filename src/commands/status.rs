@@ -14,7 +14,7 @@ use crate::config::{Settings, Source, Sourced};
 use crate::engine::RunMetrics;
 use crate::engine::spool::{self, Pending};
 use crate::error::{EXIT_OK, Result};
-use crate::mask::MaskMode;
+use crate::mask::{MaskMode, url};
 use crate::telemetry::events::EventType;
 use crate::telemetry::{identity, outbox};
 
@@ -143,7 +143,7 @@ impl Report {
                 active: p.active,
                 configured: p.configured,
                 note: p.note.clone(),
-                endpoint: p.endpoint.clone().unwrap_or_default(),
+                endpoint: p.endpoint.as_deref().map(url::display).unwrap_or_default(),
                 source: p.source.as_ref().map(Source::to_string).unwrap_or_default(),
                 keys: p
                     .keys
@@ -154,6 +154,10 @@ impl Report {
                             name: k.spec.var.to_string(),
                             value: if k.spec.secret {
                                 mask(&value.value)
+                            } else if k.spec.default.is_some() || k.spec.short.contains("endpoint")
+                            {
+                                // A URL setting: a token in its query never shows.
+                                url::display(&value.value)
                             } else {
                                 value.value.clone()
                             },
@@ -185,7 +189,7 @@ impl Report {
             telemetry: TelemetryReport {
                 enabled: settings.telemetry.switch.enabled,
                 reason: settings.telemetry.switch.reason.clone(),
-                endpoint: settings.telemetry.endpoint.value.clone(),
+                endpoint: url::display(&settings.telemetry.endpoint.value),
                 endpoint_source: settings.telemetry.endpoint.source.clone(),
                 anonymous_id: match identity::read(&paths.config_dir.value) {
                     identity::Stored::Valid(id) => Some(id),
@@ -229,7 +233,11 @@ impl Report {
             last_run: RunMetrics::load(&paths.data_dir.value),
             spool: spool_report(&paths.data_dir.value),
             ci: settings.ci.clone(),
-            warnings: settings.warnings.clone(),
+            warnings: settings
+                .warnings
+                .iter()
+                .map(|w| url::display_in(w).into_owned())
+                .collect(),
         }
     }
 }

@@ -1,14 +1,22 @@
 //! The local trace store: OTLP-JSON lines in daily files (`traces-YYYY-MM-DD.jsonl`) in
 //! the data dir, capped by total size and by age. What `traces` reads.
+//!
+//! Whole lines or nothing: a write that fails or falls short (a full disk) is cut back to
+//! where its line began, and a line left unfinished by a process that died mid-write is
+//! closed before the next is appended, so one bad write never glues itself onto the next
+//! run's line. What is written is what the reader can read: attribute values nested
+//! deeper than [`super::nesting::MAX_VALUE_DEPTH`] are cut there.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write as _;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
+use super::nesting::cut_too_deep;
 use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::error::{Error, Result};
 
@@ -38,7 +46,8 @@ impl LocalStore {
     /// append at a time: the engine delivers batches side by side, and a line must
     /// neither interleave with another nor land in a file the caps are deleting.
     pub fn append(&self, request: &ExportTraceServiceRequest) -> Result<PathBuf> {
-        let mut line = serde_json::to_vec(request)
+        let cut = cut_too_deep(request);
+        let mut line = serde_json::to_vec(cut.as_ref().unwrap_or(request))
             .map_err(|e| Error::failed(format!("cannot encode spans as JSON: {e}")))?;
         line.push(b'\n');
         let _one_at_a_time = self
@@ -51,10 +60,15 @@ impl LocalStore {
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
+            .read(true)
             .open(&path)
             .map_err(|e| Error::io("cannot open", &path, e))?;
-        file.write_all(&line)
-            .map_err(|e| Error::io("cannot write", &path, e))?;
+        // Another process (a second wrapped run) may append to the same file: one line at
+        // a time across processes too, so cutting back a failed line never cuts theirs.
+        file.lock()
+            .map_err(|e| Error::io("cannot lock", &path, e))?;
+        append_whole_line(&mut file, &line).map_err(|e| Error::io("cannot write", &path, e))?;
+        drop(file);
         self.enforce_caps(&path)?;
         Ok(path)
     }
@@ -106,6 +120,50 @@ impl Exporter for LocalStore {
             }
         })
     }
+}
+
+/// A file a line is appended to: the store's file, or a test's stand-in.
+trait LineFile: Write {
+    fn size(&self) -> io::Result<u64>;
+    fn byte_at(&self, offset: u64) -> io::Result<u8>;
+    fn cut_to(&self, size: u64) -> io::Result<()>;
+}
+
+impl LineFile for File {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+
+    fn byte_at(&self, offset: u64) -> io::Result<u8> {
+        let mut byte = [0u8];
+        self.read_exact_at(&mut byte, offset)?;
+        Ok(byte[0])
+    }
+
+    fn cut_to(&self, size: u64) -> io::Result<()> {
+        self.set_len(size)
+    }
+}
+
+/// Appends `line` (ending in a newline) whole, or leaves the file as it was: after a
+/// failed or short write the file is cut back to where the line began. A last line left
+/// unfinished by an earlier writer is ended first, so it stays one unreadable line of
+/// its own instead of spoiling this one.
+fn append_whole_line(file: &mut impl LineFile, line: &[u8]) -> io::Result<()> {
+    let start = file.size()?;
+    let unfinished = start > 0 && file.byte_at(start - 1)? != b'\n';
+    let written = if unfinished {
+        file.write_all(b"\n").and_then(|()| file.write_all(line))
+    } else {
+        file.write_all(line)
+    };
+    let written = written.and_then(|()| file.flush());
+    if let Err(e) = written {
+        // Best effort: if even this fails, the reader still skips the partial line by name.
+        let _ = file.cut_to(start);
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// The store's files, oldest first, with size and modification time.
@@ -168,6 +226,80 @@ mod tests {
         assert_eq!(
             file_name(UNIX_EPOCH + Duration::from_secs(86_400 * 365)),
             "traces-1971-01-01.jsonl"
+        );
+    }
+
+    /// The real file on a disk with room for `room` more bytes: a write beyond it falls
+    /// short, the next fails, as on a full disk.
+    struct Filling(File, usize);
+
+    impl Write for Filling {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.1 == 0 {
+                return Err(io::ErrorKind::StorageFull.into());
+            }
+            let n = self.0.write(&buf[..buf.len().min(self.1).min(7)])?;
+            self.1 -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.0.flush()
+        }
+    }
+
+    impl LineFile for Filling {
+        fn size(&self) -> io::Result<u64> {
+            self.0.size()
+        }
+
+        fn byte_at(&self, offset: u64) -> io::Result<u8> {
+            self.0.byte_at(offset)
+        }
+
+        fn cut_to(&self, size: u64) -> io::Result<()> {
+            self.0.cut_to(size)
+        }
+    }
+
+    #[test]
+    fn a_write_that_fails_midway_leaves_the_file_at_the_line_boundary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.jsonl");
+        fs::write(&path, "{\"first\":1}\n").unwrap();
+        // The disk fills up 20 bytes into the 100-byte line.
+        let file = OpenOptions::new()
+            .append(true)
+            .read(true)
+            .open(&path)
+            .unwrap();
+        let mut filling = Filling(file, 20);
+        let err = append_whole_line(&mut filling, &[b'x'; 100]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "{\"first\":1}\n");
+
+        let mut roomy = Filling(filling.0, usize::MAX);
+        append_whole_line(&mut roomy, b"{\"next\":2}\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "{\"first\":1}\n{\"next\":2}\n"
+        );
+    }
+
+    #[test]
+    fn a_line_left_unfinished_by_an_earlier_writer_is_ended_before_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.jsonl");
+        fs::write(&path, "{\"half\":").unwrap();
+        let mut file = OpenOptions::new()
+            .append(true)
+            .read(true)
+            .open(&path)
+            .unwrap();
+        append_whole_line(&mut file, b"{\"next\":2}\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "{\"half\":\n{\"next\":2}\n"
         );
     }
 

@@ -8,6 +8,7 @@
 pub mod local;
 #[cfg(any(test, feature = "testing"))]
 pub mod memory;
+pub mod nesting;
 pub mod otlp_http;
 mod payload;
 

@@ -23,6 +23,9 @@ const ERROR_BODY_CHARS: usize = 300;
 pub struct OtlpHttp {
     name: String,
     url: String,
+    /// The URL as messages, `status`, `flush` and `test-export` show it (userinfo and
+    /// query values masked).
+    shown_url: String,
     headers: HeaderMap,
     gzip: bool,
     client: reqwest::Client,
@@ -52,6 +55,7 @@ impl OtlpHttp {
         };
         Ok(OtlpHttp {
             name: provider.name.to_string(),
+            shown_url: crate::mask::url::display(&url),
             url,
             headers,
             gzip,
@@ -70,6 +74,7 @@ impl OtlpHttp {
         Ok(OtlpHttp {
             name: name.to_string(),
             url: url.to_string(),
+            shown_url: crate::mask::url::display(url),
             headers: HeaderMap::new(),
             gzip: false,
             client: shared_client(transport)?,
@@ -106,7 +111,7 @@ impl Exporter for OtlpHttp {
     }
 
     fn endpoint(&self) -> &str {
-        &self.url
+        &self.shown_url
     }
 
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
@@ -321,7 +326,8 @@ fn error_chain(err: &reqwest::Error) -> String {
         }
         source = s.source();
     }
-    parts.join(": ")
+    // reqwest names the request's URL in its errors.
+    crate::mask::url::display_in(&parts.join(": ")).into_owned()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! [`Masker`] once per mask mode in use, after sampling and before encoding; see MASKING.md.
 
 pub mod patterns;
+pub mod url;
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -72,6 +73,9 @@ impl Serialize for MaskMode {
 }
 
 /// Keys whose string values `content` keeps: they name things, they do not carry content.
+/// The GenAI conventions, the kind and model keys of OpenInference, OpenLLMetry and
+/// Langfuse (so backends still classify spans), and the HTTP keys that are structure
+/// (method, status, route, scheme, server): never bodies, headers or queries.
 pub const STRUCTURAL_KEYS: &[&str] = &[
     "gen_ai.operation.name",
     "gen_ai.provider.name",
@@ -86,13 +90,34 @@ pub const STRUCTURAL_KEYS: &[&str] = &[
     "gen_ai.conversation.id",
     "gen_ai.response.id",
     "gen_ai.response.finish_reasons",
+    "openinference.span.kind",
+    "llm.model_name",
+    "llm.provider",
+    "llm.system",
+    "tool.name",
+    "traceloop.span.kind",
+    "langfuse.observation.type",
+    "langfuse.observation.model.name",
     "error.type",
     "exception.type",
     "process.executable.name",
+    "http.request.method",
+    "http.method",
+    "http.response.status_code",
+    "http.status_code",
+    "http.route",
+    "http.scheme",
+    "url.scheme",
+    "server.address",
+    "server.port",
 ];
 
+/// Keys holding a URL: `content` keeps its structure (scheme, host, port, path) and drops
+/// its userinfo, query and fragment.
+pub const URL_KEYS: &[&str] = &["url.full", "http.url"];
+
 /// Key prefixes whose string values `content` keeps.
-pub const STRUCTURAL_PREFIXES: &[&str] = &["http.", "server.", "service.", "telemetry."];
+pub const STRUCTURAL_PREFIXES: &[&str] = &["service.", "telemetry."];
 
 /// Nesting (arrays in maps in arrays...) deeper than this cannot be masked: the span is
 /// not sent. Far beyond what any instrumentation writes, and it bounds the recursion.
@@ -142,6 +167,17 @@ impl Masker {
             })
     }
 
+    /// What this mode does to the string values of `key`.
+    fn treatment(&self, key: &str) -> Treatment {
+        if self.mode == MaskMode::Patterns || self.keeps(key) {
+            Treatment::Keep
+        } else if URL_KEYS.contains(&key) {
+            Treatment::UrlStructure
+        } else {
+            Treatment::Mask
+        }
+    }
+
     /// Masks every span of `spans` in place and removes those that cannot be masked;
     /// returns how many were removed.
     pub fn mask_batch(&self, spans: &mut Vec<Span>) -> usize {
@@ -182,23 +218,39 @@ impl Masker {
 
     fn mask_attrs(&self, attrs: &mut [Attribute]) -> Result<(), MaskError> {
         for attr in attrs {
-            let keep = self.mode == MaskMode::Patterns || self.keeps(&attr.key);
-            mask_value(&mut attr.value, keep, 0)?;
+            mask_value(&mut attr.value, self.treatment(&attr.key), 0)?;
         }
         Ok(())
     }
 }
 
+/// What happens to the strings under one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Treatment {
+    /// Kept, with patterns applied.
+    Keep,
+    /// A URL: only its structure is kept (see [`url::structure`]), with patterns applied.
+    UrlStructure,
+    /// Replaced by `[MASKED len=N]`.
+    Mask,
+}
+
 /// Masks a value: kept strings get patterns, others become `[MASKED len=N]`. What is in
 /// an array or a map is kept or masked as the key that holds it is.
-fn mask_value(value: &mut Value, keep: bool, depth: usize) -> Result<(), MaskError> {
+fn mask_value(value: &mut Value, treatment: Treatment, depth: usize) -> Result<(), MaskError> {
     if depth > MAX_DEPTH {
         return Err(MaskError::TooDeep);
     }
     match value {
-        Value::Str(s) if keep => redact_in_place(s),
-        Value::Str(s) => *s = masked(s.len()),
-        Value::Bytes(b) if keep => {
+        Value::Str(s) => match treatment {
+            Treatment::Keep => redact_in_place(s),
+            Treatment::UrlStructure => {
+                *s = url::structure(s);
+                redact_in_place(s);
+            }
+            Treatment::Mask => *s = masked(s.len()),
+        },
+        Value::Bytes(b) if treatment == Treatment::Keep => {
             if let Some(redacted) = patterns::redact_bytes(b) {
                 *b = redacted;
             }
@@ -207,12 +259,12 @@ fn mask_value(value: &mut Value, keep: bool, depth: usize) -> Result<(), MaskErr
         Value::Bool(_) | Value::Int(_) | Value::Double(_) => {}
         Value::Array(items) => {
             for item in items {
-                mask_value(item, keep, depth + 1)?;
+                mask_value(item, treatment, depth + 1)?;
             }
         }
         Value::Map(entries) => {
             for entry in entries {
-                mask_value(&mut entry.value, keep, depth + 1)?;
+                mask_value(&mut entry.value, treatment, depth + 1)?;
             }
         }
     }

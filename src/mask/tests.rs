@@ -79,11 +79,88 @@ fn content_keeps_numbers_booleans_names_ids_and_timing() {
 
 #[test]
 fn content_applies_patterns_to_the_strings_it_keeps() {
-    let span = masked_by(MaskMode::Content, chat_span());
+    let mut span = chat_span();
+    span.set("gen_ai.conversation.id", "for ana@example.com");
+    let span = masked_by(MaskMode::Content, span);
+    assert_eq!(
+        attr(&span, "gen_ai.conversation.id"),
+        &Value::from("for [REDACTED:email]")
+    );
+}
+
+#[test]
+fn content_keeps_a_urls_structure_without_userinfo_query_or_fragment() {
+    let mut span = chat_span();
+    span.set(
+        "url.full",
+        "https://bob:hunter2@api.example.com:8443/v1/chat?q=Lisbon#top",
+    );
+    let span = masked_by(MaskMode::Content, span);
     assert_eq!(
         attr(&span, "http.url"),
-        &Value::from("https://api.example.com/v1?key=[REDACTED:key]")
+        &Value::from("https://api.example.com/v1")
     );
+    assert_eq!(
+        attr(&span, "url.full"),
+        &Value::from("https://api.example.com:8443/v1/chat")
+    );
+}
+
+#[test]
+fn content_masks_http_bodies_and_headers_and_keeps_http_structure() {
+    let mut span = chat_span();
+    span.set("http.request.body.text", "{\"prompt\": \"Lisbon\"}")
+        .set("http.response.body.text", "Sunny")
+        .set("http.request.header.authorization", "Bearer abc")
+        .set("http.request.method", "POST")
+        .set("http.route", "/v1/chat")
+        .set("http.response.status_code", 200i64)
+        .set("server.address", "api.example.com")
+        .set("url.query", "q=Lisbon");
+    let span = masked_by(MaskMode::Content, span);
+    for key in [
+        "http.request.body.text",
+        "http.response.body.text",
+        "http.request.header.authorization",
+        "url.query",
+    ] {
+        assert!(
+            matches!(attr(&span, key), Value::Str(s) if s.starts_with("[MASKED len=")),
+            "{key}: {:?}",
+            attr(&span, key)
+        );
+    }
+    assert_eq!(attr(&span, "http.request.method"), &Value::from("POST"));
+    assert_eq!(attr(&span, "http.route"), &Value::from("/v1/chat"));
+    assert_eq!(attr(&span, "http.response.status_code"), &Value::Int(200));
+    assert_eq!(
+        attr(&span, "server.address"),
+        &Value::from("api.example.com")
+    );
+}
+
+#[test]
+fn content_keeps_the_kind_and_model_keys_of_other_instrumentations() {
+    let kept = [
+        ("openinference.span.kind", "LLM"),
+        ("llm.model_name", "gpt-4o"),
+        ("llm.provider", "openai"),
+        ("llm.system", "openai"),
+        ("tool.name", "get_forecast"),
+        ("traceloop.span.kind", "workflow"),
+        ("langfuse.observation.type", "generation"),
+        ("langfuse.observation.model.name", "gpt-4o"),
+    ];
+    let mut span = chat_span();
+    for (key, value) in kept {
+        span.set(key, value);
+    }
+    span.set("input.value", "What is the weather in Lisbon?");
+    let span = masked_by(MaskMode::Content, span);
+    for (key, value) in kept {
+        assert_eq!(attr(&span, key), &Value::from(value), "{key}");
+    }
+    assert_eq!(attr(&span, "input.value"), &Value::from("[MASKED len=30]"));
 }
 
 #[test]

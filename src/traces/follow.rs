@@ -6,7 +6,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::lines::{decode, location, report};
+use super::decode::decode;
+use super::lines::{location, report};
 use crate::error::{Error, Result};
 use crate::export::local;
 use crate::span::Span;

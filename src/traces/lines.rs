@@ -1,17 +1,16 @@
 //! The store's lines: read backwards from the end of a file in large chunks (so the tail
 //! of a big file costs only its tail), newest file first; or searched forward for a text;
-//! decoded into spans, and located by line number only when a warning needs one.
+//! and located by line number only when a warning needs one ([`super::decode`] makes
+//! spans of them).
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-
 use super::pool::Job;
 use crate::error::{Error, Result};
-use crate::span::{Span, into_spans};
+use crate::span::Span;
 
 /// How much is read at a time, from the end backwards.
 const CHUNK: usize = 4 << 20;
@@ -145,13 +144,6 @@ pub fn lines_holding(
         buf.drain(..complete);
         base += complete as u64;
     }
-}
-
-/// The spans of one stored line (an `ExportTraceServiceRequest` in OTLP JSON), and how
-/// many spans it held with an invalid id.
-pub fn decode(line: &[u8]) -> Result<(Vec<Span>, usize), serde_json::Error> {
-    let request: ExportTraceServiceRequest = serde_json::from_slice(line)?;
-    Ok(into_spans(request))
 }
 
 /// The 1-based number of the line that starts at byte `offset` of `path` (read only to

@@ -12,6 +12,7 @@
 //! a line is taken as written at most [`MAX_WRITE_DELAY_NANOS`] after the latest end time
 //! of its spans (the exporters batch for a second, the Python SDK for five).
 
+mod decode;
 mod follow;
 mod json;
 mod lines;

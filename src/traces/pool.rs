@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-use super::lines::decode;
+use super::decode::decode;
 use crate::span::Span;
 
 /// Worker threads at most (each holds one decoded line at a time).

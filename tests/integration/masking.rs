@@ -265,3 +265,123 @@ fn configure_mask_writes_the_mode_for_all_or_one_provider() {
             "--provider local goes with --mask",
         ));
 }
+
+#[test]
+fn the_wrapped_commands_arguments_reach_the_provider_with_their_secrets_redacted() {
+    let sink = Sink::start();
+    let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    env.cmd()
+        .args(["run", "--wrap", "--", "sh", "-c", "exit 0", "curl"])
+        .args(["-H", "Authorization: Bearer tok-abc-123"])
+        .arg("https://alice:hunter2@h.example/x?token=t0ken-xyz&page=2")
+        .args(["DB_PASSWORD=pw-9", "--password=pw-8", "-u", "bob:pw-7"])
+        .arg("--cfg=ghp_abcdefghijklmnop1234")
+        .assert()
+        .success();
+    let bytes = all_bytes(&sink);
+    for secret in [
+        "tok-abc-123",
+        "hunter2",
+        "t0ken-xyz",
+        "pw-9",
+        "pw-8",
+        "pw-7",
+        "ghp_abcdefghijklmnop1234",
+    ] {
+        assert!(!contains(&bytes, secret), "`{secret}` left the machine");
+    }
+    let spans = delivered(&sink);
+    let Some(Value::Array(args)) = spans[0].attribute("process.command_args") else {
+        panic!("no process.command_args: {:?}", spans[0]);
+    };
+    let args: Vec<&str> = args.iter().filter_map(Value::as_str).collect();
+    for kept in [
+        "Authorization: Bearer [REDACTED]",
+        "https://[REDACTED]@h.example/x?token=[REDACTED]&page=2",
+        "DB_PASSWORD=[REDACTED]",
+        "--password=[REDACTED]",
+        "bob:[REDACTED]",
+        "--cfg=[REDACTED]",
+    ] {
+        assert!(args.contains(&kept), "no `{kept}` in {args:?}");
+    }
+}
+
+#[test]
+fn content_masking_keeps_openinference_kinds_and_models_and_none_of_the_prompt() {
+    let sink = Sink::start();
+    let env = TestEnv::new()
+        .var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url())
+        .var("AUTOMAGIK_MASK", "content");
+    run_python_example(&env, "pydantic_agent.py", &["--openinference"]);
+
+    let bytes = all_bytes(&sink);
+    for text in AGENT_CONTENT {
+        assert!(!contains(&bytes, text), "`{text}` left the machine");
+    }
+    let spans = delivered(&sink);
+    let kind = |span: &Span| span.attribute("openinference.span.kind").cloned();
+    let agent = find(&spans, "invoke_agent weather");
+    assert_eq!(kind(agent), Some(Value::from("AGENT")));
+    let chats: Vec<&Span> = spans.iter().filter(|s| s.name == "chat test").collect();
+    assert_eq!(chats.len(), 2);
+    for chat in chats {
+        assert_eq!(kind(chat), Some(Value::from("LLM")));
+        assert_eq!(chat.attribute("llm.model_name"), Some(&Value::from("test")));
+        assert_eq!(chat.attribute("llm.provider"), Some(&Value::from("test")));
+        assert!(matches!(
+            chat.attribute("input.value"),
+            Some(Value::Str(s)) if s.starts_with("[MASKED len=")
+        ));
+    }
+    let tool = find(&spans, "execute_tool get_forecast");
+    assert_eq!(kind(tool), Some(Value::from("TOOL")));
+    assert_eq!(
+        tool.attribute("tool.name"),
+        Some(&Value::from("get_forecast"))
+    );
+}
+
+#[test]
+fn a_token_in_a_url_setting_is_never_echoed() {
+    let secret = "sk-hunter2-0123456789";
+    for (var, value) in [
+        (
+            "LANGFUSE_HOST",
+            format!("https://lf.example/?token={secret}"),
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            format!("http://bob:{secret}@127.0.0.1:9/v1/traces"),
+        ),
+        (
+            "LANGWATCH_ENDPOINT",
+            format!("lw.example/x?api_key={secret}"),
+        ),
+    ] {
+        let env = TestEnv::new()
+            .var("LANGFUSE_PUBLIC_KEY", "pk-lf-public")
+            .var("LANGFUSE_SECRET_KEY", "sk-lf-secret")
+            .var("LANGWATCH_API_KEY", "lw-key")
+            .var(var, &value);
+        for args in [
+            &["status"][..],
+            &["status", "--json"],
+            &["test-export"],
+            &["flush"],
+            &["run", "--wrap", "--", "true"],
+        ] {
+            let out = env.cmd().args(args).output().unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                text.contains(var),
+                "{var} {args:?} names the setting: {text}"
+            );
+            assert!(!text.contains(secret), "{var} {args:?} echoed it: {text}");
+        }
+    }
+}

@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use automagik_tracing::span::{
-    Attribute, Event, Resource, Scope, Span, SpanId, SpanKind, Status, StatusCode, TraceId,
+    Attribute, Event, Resource, Scope, Span, SpanId, SpanKind, Status, StatusCode, TraceId, Value,
     to_request,
 };
 use serde_json::Value as Json;
@@ -451,4 +451,59 @@ fn every_traces_command_teaches_with_examples() {
             .stdout(predicates::str::contains("Examples:\n  automagik-tracing "));
     }
     assert!(files_below(&env.home).is_empty());
+}
+
+#[test]
+fn escape_sequences_in_a_childs_span_never_reach_the_terminal() {
+    let (env, store) = env();
+    // Wide enough that `list` shows the root's name whole.
+    let env = env.var("COLUMNS", "200");
+    fs::create_dir_all(&store).unwrap();
+    let mut b = Builder::new(AGENT_TRACE, "svc\x1b]0;pwned\x07");
+    let hostile = "\x1b]0;pwned\x07\x1b[2J\r\u{9b}31m\x1b]8;;https://evil.example\x07link";
+    let mut root = b.span(&format!("run {hostile}"), None, 0, 100);
+    root.set("gen_ai.request.model", hostile)
+        .set("gen_ai.tool.name", hostile)
+        .set("gen_ai.usage.input_tokens", 3i64);
+    root.status = Status {
+        code: StatusCode::Error,
+        message: hostile.into(),
+    };
+    fs::write(store.join("traces-2026-01-05.jsonl"), line(&[root])).unwrap();
+    for args in [
+        &["traces", "list"][..],
+        &["traces", "show", "last"],
+        &["traces", "show", "4bf9"],
+        &["traces", "list", "--json"],
+        &["traces", "show", "last", "--json"],
+    ] {
+        let out = stdout_of(&env, args);
+        assert!(out.contains("pwned"), "{args:?}: the span is shown: {out}");
+        for c in ['\x1b', '\x07', '\r', '\u{9b}'] {
+            assert!(!out.contains(c), "{args:?} printed {c:?}: {out:?}");
+        }
+    }
+}
+
+#[test]
+fn a_batch_with_an_attribute_nested_30_levels_deep_is_shown_whole() {
+    let (env, store) = env();
+    let mut b = Builder::new(AGENT_TRACE, "deep");
+    let run = b.span("run agent", None, 0, 100);
+    let mut child = b.span("deep child", Some(&run), 10, 90);
+    let mut value = Value::from("bottom-of-the-well");
+    for _ in 0..30 {
+        value = Value::Map(vec![Attribute::new("k", value)]);
+    }
+    child.set("nested", value);
+    let writer = automagik_tracing::export::local::LocalStore::new(store.clone(), 1 << 30, 30);
+    writer.append(&to_request(&[run, child])).unwrap();
+
+    let shown = stdout_of(&env, &["traces", "show", "last"]);
+    assert!(
+        shown.contains("run agent") && shown.contains("deep child"),
+        "{shown}"
+    );
+    let json = stdout_of(&env, &["traces", "show", "last", "--json"]);
+    assert!(json.contains("bottom-of-the-well"), "{json}");
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::text::{cost, duration, fit, short_len};
+use super::text::{cost, duration, fit, json_safe, one_line, short_len};
 use crate::cli::TracesListArgs;
 use crate::commands::Context;
 use crate::error::{EXIT_OK, Result};
@@ -31,7 +31,7 @@ pub fn run(args: &TracesListArgs, ctx: &Context, dir: &Path) -> Result<u8> {
             traces: summaries.iter().map(SummaryJson::new).collect(),
         };
         let text = serde_json::to_string_pretty(&list).expect("the list serialises");
-        ctx.ui.out(&format!("{text}\n"))?;
+        ctx.ui.out(&format!("{}\n", json_safe(&text)))?;
     } else {
         ctx.ui.out(&table(&summaries, &ctx.ui))?;
     }
@@ -48,8 +48,8 @@ fn table(summaries: &[Summary], ui: &Ui) -> String {
     let names: Vec<String> = summaries
         .iter()
         .map(|s| match s.root_name {
-            Some(_) => s.name.clone(),
-            None => format!("? {}", s.name),
+            Some(_) => one_line(&s.name),
+            None => format!("? {}", one_line(&s.name)),
         })
         .collect();
     let longest = names.iter().map(|n| console::measure_text_width(n)).max();

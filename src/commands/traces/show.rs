@@ -30,7 +30,7 @@ pub fn run(args: &TracesShowArgs, ctx: &Context, dir: &Path) -> Result<u8> {
     if args.json {
         let text =
             serde_json::to_string_pretty(&TraceJson::new(&trace)).expect("the trace serialises");
-        ctx.ui.out(&format!("{text}\n"))?;
+        ctx.ui.out(&format!("{}\n", text::json_safe(&text)))?;
     } else {
         ctx.ui.out(&render(&trace, &ctx.ui))?;
     }
@@ -65,7 +65,7 @@ fn find(store: &Store, id: &str, ctx: &Context) -> Result<Trace> {
                     "\n  {}  {}  {}",
                     s.trace_id.to_hex(),
                     utc_date_time(s.start_unix_nanos),
-                    s.name
+                    one_line(&s.name)
                 );
             }
             if traces.len() > MAX_CANDIDATES {
@@ -132,7 +132,7 @@ fn header(summary: &Summary, spans: &[Span], ui: &Ui) -> String {
             .find(|a| a.key == "service.name")
     });
     if let Some(Value::Str(name)) = service.map(|a| &a.value) {
-        let _ = write!(head, "  service {name}");
+        let _ = write!(head, "  service {}", one_line(name));
     }
     head + "\n"
 }
@@ -219,9 +219,12 @@ fn footer(summary: &Summary, spans: &[Span], details: &[Details], ui: &Ui) -> St
         let models: Vec<String> = summary
             .models
             .iter()
-            .map(|m| match m.cost {
-                Some(_) => format!("{} {} {}", m.model, tokens(&m.tokens), cost(m.cost)),
-                None => format!("{} {}", m.model, tokens(&m.tokens)),
+            .map(|m| {
+                let model = one_line(&m.model);
+                match m.cost {
+                    Some(_) => format!("{model} {} {}", tokens(&m.tokens), cost(m.cost)),
+                    None => format!("{model} {}", tokens(&m.tokens)),
+                }
             })
             .collect();
         let _ = writeln!(out, "{}   {}", ui.bold("tokens"), models.join(" · "));

@@ -45,7 +45,7 @@ pub fn run(args: &TracesTailArgs, ctx: &Context, dir: &Path) -> Result<u8> {
             let text = if args.json {
                 let json =
                     serde_json::to_string(&SpanJson::new(&span, None)).expect("a span serialises");
-                json + "\n"
+                super::text::json_safe(&json).into_owned() + "\n"
             } else {
                 line(&span, &ctx.ui)
             };
@@ -76,4 +76,30 @@ fn line(span: &Span, ui: &Ui) -> String {
         duration(span.end_unix_nanos.saturating_sub(span.start_unix_nanos)),
     );
     format!("{}\n", line.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::{Resource, Scope, Status, StatusCode};
+
+    #[test]
+    fn a_line_holds_no_control_character_from_the_span() {
+        let hostile = "\x1b]0;pwned\x07\x1b[2J\r\u{9b}x";
+        let mut span = Span::start(
+            hostile,
+            None,
+            Arc::new(Resource::service("s")),
+            Arc::new(Scope::default()),
+        );
+        span.set("gen_ai.request.model", hostile)
+            .set("gen_ai.tool.name", hostile);
+        span.status = Status {
+            code: StatusCode::Error,
+            message: hostile.into(),
+        };
+        let text = line(&span, &Ui::plain());
+        assert!(text.contains("pwned"), "{text}");
+        assert!(!text.contains(['\x1b', '\x07', '\r', '\u{9b}']), "{text:?}");
+    }
 }

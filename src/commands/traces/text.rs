@@ -1,6 +1,8 @@
 //! The words and styles `traces list`, `show` and `tail` share: durations, short ids,
 //! tokens, cost, and a span's GenAI details on one line.
 
+use std::fmt::Write as _;
+
 use console::Style;
 
 use crate::semantic::Tokens;
@@ -58,7 +60,7 @@ pub fn cost(cost: Option<f64>) -> String {
 pub fn details(ui: &Ui, d: &Details, max_error: usize) -> String {
     let mut parts = Vec::new();
     if let Some(model) = &d.model {
-        parts.push(ui.paint(Style::new().cyan(), model));
+        parts.push(ui.paint(Style::new().cyan(), &one_line(model)));
     }
     if d.tokens.any() {
         parts.push(tokens(&d.tokens));
@@ -67,7 +69,10 @@ pub fn details(ui: &Ui, d: &Details, max_error: usize) -> String {
         parts.push(cost(d.cost));
     }
     if let Some(tool) = &d.tool {
-        parts.push(format!("tool {}", ui.paint(Style::new().yellow(), tool)));
+        parts.push(format!(
+            "tool {}",
+            ui.paint(Style::new().yellow(), &one_line(tool))
+        ));
     }
     if let Some(message) = &d.error {
         let text = match message.as_str() {
@@ -82,9 +87,54 @@ pub fn details(ui: &Ui, d: &Details, max_error: usize) -> String {
     parts.join("  ")
 }
 
-/// A message on one line: line breaks and tabs become spaces.
+/// Text from a span (a name, a message, a model) made safe to print on one line: runs of
+/// whitespace (line breaks, tabs, `\r`) become one space, and every other control
+/// character (ESC, BEL, C1 controls, bidirectional overrides) is shown escaped (`\x1b`,
+/// `\u{202e}`), so a child's span can neither move the cursor, clear the screen, set
+/// the title nor plant a hyperlink in the user's terminal.
 pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            match c {
+                '\u{0}'..='\u{1f}' | '\u{7f}' => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                '\u{80}'..='\u{9f}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}' => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// JSON made safe for a terminal: serde_json escapes the C0 controls in strings, but not
+/// DEL, the C1 controls (U+0080 to U+009F, which some terminals obey like ESC) or the
+/// bidirectional overrides; these are escaped here as `\uXXXX`, which leaves the JSON
+/// meaning the same.
+pub fn json_safe(json: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !json.contains(unsafe_char) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// `text` cut to `width` columns (with `…`) and padded to it.
@@ -149,6 +199,15 @@ mod tests {
         assert_eq!(cost(None), "–");
         assert_eq!(cost(Some(0.0123)), "$0.0123");
         assert_eq!(cost(Some(0.0000421)), "$0.000042");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_whitespace_runs_become_one_space() {
+        assert_eq!(
+            one_line("a\x1b]0;pwned\x07b\r\nc\x1b[2J\u{9b}d\u{202e}e"),
+            "a\\x1b]0;pwned\\x07b c\\x1b[2J\\u{9b}d\\u{202e}e"
+        );
+        assert_eq!(one_line("  chat\tgpt-4o  "), "chat gpt-4o");
     }
 
     #[test]
