@@ -425,7 +425,14 @@ impl Background {
             match spans.try_recv() {
                 Ok(item) => self.add(batch, item, fan_out).await,
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    return tokio::time::sleep(INTAKE_LINGER).await;
+                    // A stop ends the linger at once: every shutdown would otherwise
+                    // wait it out (`run --wrap true` pays it in wall time).
+                    let mut phase = self.phase.subscribe();
+                    tokio::select! {
+                        () = tokio::time::sleep(INTAKE_LINGER) => {}
+                        _ = phase.wait_for(|p| *p != Phase::Running) => {}
+                    }
+                    return;
                 }
                 Err(mpsc::error::TryRecvError::Disconnected) => return,
             }
