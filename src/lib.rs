@@ -30,6 +30,8 @@ pub mod telemetry;
 pub mod traces;
 #[cfg(feature = "cli")]
 pub mod ui;
+/// Public only for the encode benchmark; not part of the library's API.
+#[doc(hidden)]
 pub mod wire;
 pub mod wrap;
 
