@@ -8,6 +8,9 @@ pub mod dotenv;
 pub mod files;
 pub mod keys;
 pub mod masking;
+pub mod placeholder;
+mod providers;
+pub mod resolver;
 mod settings;
 pub mod source;
 pub mod toml_file;
@@ -134,6 +137,11 @@ impl Config {
     /// Resolves and validates every setting.
     pub fn settings(&self) -> Result<Settings> {
         Settings::resolve(&self.layers, self.paths.clone())
+    }
+
+    /// Resolves every setting without stopping at a bad one (see [`Settings::invalid`]).
+    pub fn settings_all(&self) -> Settings {
+        Settings::resolve_all(&self.layers, self.paths.clone())
     }
 }
 
