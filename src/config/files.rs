@@ -1,13 +1,90 @@
 //! Safe file updates: an exclusive lock, then a temp file in the same directory renamed
 //! over the original, so a reader never sees half a file and a crash never loses one.
 //!
-//! A file that holds a secret is always left with mode 0600; any other keeps its mode.
+//! Settings files are read only when they are regular files, and only up to
+//! [`MAX_SETTINGS_FILE`]: a `.env` that is a FIFO or a link to `/dev/zero` is refused,
+//! not waited on or read until memory runs out.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+/// The most a settings file (`.env`, `tracing.toml`) may hold.
+pub const MAX_SETTINGS_FILE: u64 = 1024 * 1024;
+
+/// The text of a settings file; `Ok(None)` when it does not exist. Anything but a
+/// regular UTF-8 file of at most [`MAX_SETTINGS_FILE`] bytes is bad input (exit 2) that
+/// names the file (and for bad encoding, the line).
+pub fn read_settings_text(path: &Path) -> Result<Option<String>> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading blocks until a writer comes: do not wait for one.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("cannot read", path, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if !meta.is_file() {
+        return Err(Error::bad_input(format!(
+            "`{}` is not a regular file ({})",
+            path.display(),
+            file_kind(&meta)
+        ))
+        .with_hint("replace it with a regular file, or point --env-file at one"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SETTINGS_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if bytes.len() as u64 > MAX_SETTINGS_FILE {
+        return Err(Error::bad_input(format!(
+            "`{}` is larger than {} MiB, too large for a settings file",
+            path.display(),
+            MAX_SETTINGS_FILE / (1024 * 1024)
+        ))
+        .with_hint("check that the path names the settings file you meant"));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        Error::bad_input(format!(
+            "`{}` is not UTF-8 text: bad bytes at line {line}, column {column}",
+            path.display()
+        ))
+        .with_hint("save the file as UTF-8 (the file was left as it is)")
+    })
+}
+
+/// What a non-regular file is, in words.
+fn file_kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
 
 /// What an update decided: the new text and whether it holds a secret.
 pub struct NewContent {
@@ -37,8 +114,12 @@ pub fn update(
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        // Refused before it is opened for writing (a FIFO would block the lock).
+        read_settings_text(path)?;
+    }
     let (lock, created) = lock_path(path)?;
-    let old = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let old = read_settings_text(path)?.unwrap_or_default();
     let old = (!created || !old.is_empty()).then_some(old);
     let new = match edit(old.as_deref()) {
         Ok(new) => new,

@@ -141,6 +141,9 @@ pub struct Telemetry {
     pub endpoint: Sourced<String>,
     /// `AUTOMAGIK_TELEMETRY_DEBUG`: print events instead of sending them.
     pub debug: Sourced<bool>,
+    /// Why telemetry counts as off when one of its settings cannot be read: a warning
+    /// for every command that would have recorded events.
+    pub unreadable: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -183,7 +186,14 @@ impl Settings {
         let common_off = common_reason_off(ci.as_deref(), &disable_all, &in_ci);
         let kill = flag_value(&mut r, OTEL_SDK_DISABLED);
         let enabled = flag_value(&mut r, OBSERVABILITY_ENABLED);
-        let observability_switch = decide(common_off.clone(), kill, enabled, ci.as_deref());
+        let observability_switch = match unreadable_switch(&r) {
+            // Off while a switch cannot be read: an error never widens what leaves.
+            Some(error) => Switch {
+                enabled: false,
+                reason: format!("off: {error}"),
+            },
+            None => decide(common_off.clone(), kill, enabled, ci.as_deref()),
+        };
         let telemetry = resolve_telemetry(layers, common_off, ci.as_deref(), &mut warnings);
 
         let filter = r
@@ -238,6 +248,12 @@ impl Limits {
     }
 }
 
+/// The error of the first on/off switch that could not be read, if any (called right
+/// after the switches, before any other value is parsed).
+fn unreadable_switch(r: &Resolver) -> Option<String> {
+    r.invalid.first().map(|i| i.error.clone())
+}
+
 /// A whole-number setting; an unreadable one counts as its default while reported.
 fn number(r: &mut Resolver, var: &str, default: u64) -> Sourced<u64> {
     r.or_default(var, default, default, parse_u64)
@@ -279,22 +295,25 @@ fn resolve_telemetry(
         })
         .map(|err| err.to_string())
         .or_else(|| r.invalid.first().map(|i| i.error.clone()));
-    let switch = match unreadable {
-        Some(error) if common_off.is_none() => {
-            warnings.push(format!(
-                "{error}: telemetry counts as off until it is fixed (your own traces are not affected)"
-            ));
-            Switch {
-                enabled: false,
-                reason: format!("off: {error}"),
-            }
-        }
-        _ => decide(common_off, kill, enabled, ci),
+    let unreadable = unreadable.filter(|_| common_off.is_none());
+    let switch = match &unreadable {
+        Some(error) => Switch {
+            enabled: false,
+            reason: format!("off: {error}"),
+        },
+        None => decide(common_off, kill, enabled, ci),
     };
+    let unreadable = unreadable.map(|error| {
+        format!(
+            "{error}: telemetry counts as off until it is fixed (your own traces are not affected)"
+        )
+    });
+    warnings.extend(unreadable.clone());
     Telemetry {
         switch,
         endpoint,
         debug,
+        unreadable,
     }
 }
 

@@ -9,6 +9,7 @@ mod id;
 mod interop;
 mod masking;
 mod settings;
+mod settings_input;
 mod sink;
 mod status;
 mod telemetry;

@@ -223,11 +223,7 @@ pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) 
         };
         let edit = |old: Option<&str>| edit_text(scope, &path, old.unwrap_or(""), &mine);
         if dry_run {
-            let old = match std::fs::read_to_string(&path) {
-                Ok(text) => Some(text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(Error::io("cannot read", &path, e)),
-            };
+            let old = files::read_settings_text(&path)?;
             let new = edit(old.as_deref())?;
             ctx.ui.out(&diff(
                 scope,
