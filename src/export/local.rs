@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
+use crate::config::files;
 use crate::error::{Error, Result};
 
 const FILE_PREFIX: &str = "traces-";
@@ -45,13 +46,11 @@ impl LocalStore {
             .appending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        fs::create_dir_all(&self.dir)
+        // The store holds full prompts: this user's only.
+        files::private_dir(&self.dir)
             .map_err(|e| Error::io("cannot create directory", &self.dir, e))?;
         let path = self.dir.join(file_name(SystemTime::now()));
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
+        let mut file = files::open_private(&path, OpenOptions::new().create(true).append(true))
             .map_err(|e| Error::io("cannot open", &path, e))?;
         file.write_all(&line)
             .map_err(|e| Error::io("cannot write", &path, e))?;

@@ -8,6 +8,7 @@ mod flush;
 mod id;
 mod interop;
 mod masking;
+mod private_files;
 mod settings;
 mod settings_input;
 mod sink;

@@ -8,7 +8,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, ConfigureArgs, Scope};
 use crate::commands::Context;
 use crate::config::dotenv::DotEnvEditor;
-use crate::config::files::{self, NewContent};
+use crate::config::files;
 use crate::config::keys::{self, Kind, Known, mask};
 use crate::config::toml_file::{TomlEditor, TomlSettings};
 use crate::config::values::{
@@ -229,7 +229,7 @@ pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) 
                 scope,
                 &path.display().to_string(),
                 old.as_deref().unwrap_or(""),
-                &new.text,
+                &new,
             ))?;
             continue;
         }
@@ -265,7 +265,7 @@ fn edit_text(
     path: &std::path::Path,
     old: &str,
     changes: &[&Change],
-) -> Result<NewContent> {
+) -> Result<String> {
     match scope {
         Scope::Project => {
             let mut editor = DotEnvEditor::parse(path, old)?;
@@ -277,11 +277,7 @@ fn edit_text(
                     }
                 }
             }
-            let holds_secret = editor.keys().any(keys::looks_secret);
-            Ok(NewContent {
-                text: editor.render(),
-                holds_secret,
-            })
+            Ok(editor.render())
         }
         Scope::User => {
             let mut editor = TomlEditor::parse(path, old)?;
@@ -298,10 +294,9 @@ fn edit_text(
                 }
             }
             let text = editor.render();
-            let holds_secret = TomlSettings::parse(path, &text)?
-                .iter()
-                .any(|(var, _)| Known::by_var(var).is_some_and(|k| k.secret()));
-            Ok(NewContent { text, holds_secret })
+            // Refuse to write what the loader would refuse to read.
+            TomlSettings::parse(path, &text)?;
+            Ok(text)
         }
     }
 }
