@@ -1,6 +1,7 @@
 //! `configure`: turn flags (or the wizard's answers) into changes, and write them to
 //! `.env` (project scope) or `tracing.toml` (user scope) without disturbing either file.
 
+mod layers;
 mod wizard;
 
 use clap::CommandFactory;
@@ -25,6 +26,8 @@ pub struct Change {
     pub known: Known,
     pub value: Option<String>,
     pub scope: Scope,
+    /// `--scope` was given: the change goes there even when another file decides.
+    pub explicit_scope: bool,
 }
 
 impl Change {
@@ -38,6 +41,7 @@ impl Change {
             known,
             value,
             scope: scope.unwrap_or(default),
+            explicit_scope: scope.is_some(),
         }
     }
 }
@@ -210,8 +214,12 @@ pub(super) fn validate(known: &Known, value: &str) -> Result<String> {
     }
 }
 
-/// Writes (or with `dry_run`, shows) the changes, one file per scope.
+/// Writes (or with `dry_run`, shows) the changes, one file per scope, each where it
+/// decides; then checks that they are in force.
 pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) -> Result<()> {
+    let mut changes = changes.to_vec();
+    layers::route(&mut changes, config);
+    let changes = changes.as_slice();
     for scope in [Scope::Project, Scope::User] {
         let mine: Vec<&Change> = changes.iter().filter(|c| c.scope == scope).collect();
         if mine.is_empty() {
@@ -254,10 +262,10 @@ pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) 
         }
         ctx.ui.out(&summary)?;
     }
-    if !dry_run {
-        warn_if_shadowed(changes, ctx);
+    if dry_run {
+        return Ok(());
     }
-    Ok(())
+    layers::verify(changes, ctx)
 }
 
 fn edit_text(
@@ -323,42 +331,4 @@ fn diff(scope: Scope, name: &str, old: &str, new: &str) -> String {
         .unified_diff()
         .header(name, name)
         .to_string()
-}
-
-/// After writing, says when a higher layer still decides a value we just wrote.
-fn warn_if_shadowed(changes: &[Change], ctx: &Context) {
-    let Ok(config) = ctx.load() else { return };
-    for change in changes {
-        let Some(raw) = config.layers.lookup(change.known.var()) else {
-            continue;
-        };
-        let shadowed = match change.scope {
-            Scope::User => matches!(
-                raw.source,
-                Source::Flag(_) | Source::Env(_) | Source::DotEnv { .. }
-            ),
-            Scope::Project => matches!(raw.source, Source::Flag(_) | Source::Env(_)),
-        };
-        if shadowed && change.value.as_deref() != Some(raw.value.as_str()) {
-            ctx.ui.warn(&format!(
-                "{} is also set by {}, which takes precedence over what was written",
-                change.known.var(),
-                raw.source
-            ));
-        }
-    }
-    let Ok(settings) = config.settings() else {
-        return;
-    };
-    for change in changes {
-        let wanted = change.value.as_deref() == Some("true");
-        let (layer, switch) = match change.known.var() {
-            keys::TELEMETRY_ENABLED => ("telemetry", &settings.telemetry.switch),
-            keys::OBSERVABILITY_ENABLED => ("observability", &settings.observability.switch),
-            _ => continue,
-        };
-        if wanted && !switch.enabled {
-            ctx.ui.warn(&format!("{layer} is still {}", switch.reason));
-        }
-    }
 }
