@@ -3,6 +3,7 @@
 
 mod assets;
 mod configure;
+mod configure_layers;
 mod engine;
 mod flush;
 mod id;
