@@ -196,9 +196,15 @@ impl Settings {
         };
         let telemetry = resolve_telemetry(layers, common_off, ci.as_deref(), &mut warnings);
 
-        let filter = r
-            .parsed(OBSERVABILITY_PROVIDERS, parse_provider_list)
-            .map(|(list, raw)| raw.sourced(list));
+        // An unreadable list names no provider: nothing goes where it was not meant to.
+        let filter = layers.lookup(OBSERVABILITY_PROVIDERS).map(|_| {
+            r.or_default(
+                OBSERVABILITY_PROVIDERS,
+                Vec::new(),
+                Vec::new(),
+                parse_provider_list,
+            )
+        });
         let mask = MaskSettings::resolve(&mut r);
         let mut found = Found::default();
         let providers = resolve_providers(
@@ -379,5 +385,66 @@ fn decide(
             enabled: true,
             reason: format!("on: default{ci_note}"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths() -> Paths {
+        Paths {
+            env_file: ".env".into(),
+            env_file_exists: false,
+            config_dir: Sourced::default("/c".into()),
+            data_dir: Sourced::default("/d".into()),
+        }
+    }
+
+    #[test]
+    fn unreadable_values_never_widen_what_leaves() {
+        let mut layers = Layers::default();
+        for (var, value) in [
+            ("LANGFUSE_PUBLIC_KEY", "pk-lf-1234567890"),
+            ("LANGFUSE_SECRET_KEY", "sk-lf-1234567890"),
+            (OBSERVABILITY_PROVIDERS, "langfuse,datadog"),
+            (MASK, "contents"),
+        ] {
+            layers.env.insert(var.into(), value.into());
+        }
+        let settings = Settings::resolve_all(&layers, paths());
+        assert_eq!(settings.invalid.len(), 2, "{:?}", settings.invalid);
+        let obs = &settings.observability;
+        assert_eq!(obs.mask.mode.value, MaskMode::Content);
+        let active: Vec<_> = obs.active().map(|p| p.name).collect();
+        assert_eq!(active, ["local"], "a bad provider list names none");
+        assert!(Settings::resolve(&layers, paths()).is_err());
+
+        layers
+            .env
+            .insert(OBSERVABILITY_ENABLED.into(), "perhaps".into());
+        let settings = Settings::resolve_all(&layers, paths());
+        assert!(!settings.observability.switch.enabled);
+        assert!(
+            settings.telemetry.switch.enabled,
+            "telemetry has its own switches"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_telemetry_switch_is_a_warning_not_an_error() {
+        let mut layers = Layers::default();
+        layers.env.insert(DO_NOT_TRACK.into(), "maybe".into());
+        let settings = Settings::resolve(&layers, paths()).unwrap();
+        assert!(!settings.telemetry.switch.enabled);
+        assert!(
+            settings
+                .telemetry
+                .switch
+                .reason
+                .contains("`DO_NOT_TRACK` is `maybe`")
+        );
+        assert!(settings.telemetry.unreadable.is_some());
+        assert!(settings.observability.switch.enabled);
     }
 }
