@@ -189,6 +189,25 @@ fn placeholder_keys_are_not_keys_and_status_names_them() {
 }
 
 #[test]
+fn configure_refuses_a_placeholder_key() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "configure",
+            "--provider",
+            "langfuse",
+            "--set",
+            "secret_key=sk-lf-...",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "LANGFUSE_SECRET_KEY a value that looks like a placeholder",
+        ));
+    assert!(!env.env_file().exists());
+}
+
+#[test]
 fn an_unreadable_telemetry_switch_never_stops_the_users_traces() {
     let env = TestEnv::new();
     env.cmd()

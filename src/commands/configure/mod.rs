@@ -11,6 +11,7 @@ use crate::commands::Context;
 use crate::config::dotenv::DotEnvEditor;
 use crate::config::files;
 use crate::config::keys::{self, Kind, Known, mask};
+use crate::config::placeholder::is_placeholder;
 use crate::config::toml_file::{TomlEditor, TomlSettings};
 use crate::config::values::{
     parse_bool, parse_key_list, parse_mask_mode, parse_provider_list, parse_rate, parse_u64,
@@ -190,6 +191,13 @@ pub(super) fn validate(known: &Known, value: &str) -> Result<String> {
     if value.is_empty() {
         return Err(Error::usage(format!("--set gives {var} an empty value"))
             .with_hint("use --unset KEY to remove a key"));
+    }
+    if matches!(known, Known::ProviderKey(..)) && is_placeholder(value) {
+        // Written, it would count as unset: say so now rather than leave a dead line.
+        return Err(Error::usage(format!(
+            "--set gives {var} a value that looks like a placeholder"
+        ))
+        .with_hint("paste the real key from the provider's settings page"));
     }
     let raw = Raw {
         var: var.to_string(),
