@@ -154,10 +154,15 @@ fn provider(out: &mut String, report: &Report, p: &ProviderReport, ui: &Ui) {
     for placeholder in report
         .placeholders
         .iter()
-        .filter(|ph| vars.contains(&ph.var.as_str()) && ph.kind != "empty")
+        .filter(|ph| vars.contains(&ph.var.as_str()))
     {
+        // An empty line in a copied template is expected; a placeholder value is a slip.
         let text = format!("{}: counts as unset", placeholder.describe());
-        let _ = writeln!(out, "  {:<21}{}", "", ui.bad(&text));
+        let text = match placeholder.kind {
+            "empty" => ui.dim(&text),
+            _ => ui.bad(&text),
+        };
+        let _ = writeln!(out, "  {:<21}{text}", "");
     }
 }
 
