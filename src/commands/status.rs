@@ -1,19 +1,26 @@
 //! `status`: every effective setting with its source, and why each layer is on or off.
 //!
 //! Read-only: it never creates the anonymous ID or any other file. The JSON form is the
-//! [`Report`] struct, which tests and scripts read.
+//! [`Report`] struct, which tests and scripts read. It never stops at the first bad
+//! value: every setting is shown, each unreadable one marked with its error, and the
+//! exit code is 2 when there was any.
 
-use std::fmt::Write as _;
+mod render;
 
 use serde::Serialize;
 
 use crate::cli::StatusArgs;
 use crate::commands::Context;
-use crate::config::keys::mask;
-use crate::config::{Settings, Source, Sourced};
+use crate::config::keys::{
+    ATTRIBUTE_VALUE_LENGTH_LIMIT, FLUSH_TIMEOUT, QUEUE_MAX_BYTES, QUEUE_MAX_SPANS, SPOOL_MAX_BYTES,
+    STORE_MAX_AGE_DAYS, STORE_MAX_BYTES, mask,
+};
+use crate::config::placeholder::Placeholder;
+use crate::config::resolver::Invalid;
+use crate::config::{Config, Settings, Source, Sourced};
 use crate::engine::RunMetrics;
 use crate::engine::spool::{self, Pending};
-use crate::error::{EXIT_OK, Result};
+use crate::error::{EXIT_OK, EXIT_USAGE, Error, Result};
 use crate::mask::{MaskMode, url};
 use crate::telemetry::events::EventType;
 use crate::telemetry::{identity, outbox};
@@ -31,6 +38,28 @@ pub struct Report {
     /// The CI variable that was detected, if any.
     pub ci: Option<String>,
     pub warnings: Vec<String>,
+    /// Settings whose value cannot be read, each with its error; `status` exits 2.
+    pub invalid: Vec<Invalid>,
+    /// Files and directories the tool cannot use (an unreadable `.env`, a data dir that
+    /// is a file), each with its error; `status` exits 2.
+    pub problems: Vec<Problem>,
+    /// Provider keys set to a placeholder or left empty: they count as unset.
+    pub placeholders: Vec<Placeholder>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub error: String,
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    fn new(err: &Error) -> Problem {
+        Problem {
+            error: err.one_line(),
+            hint: err.hint().map(str::to_string),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +131,8 @@ pub struct EventReport {
 #[derive(Debug, Serialize)]
 pub struct LimitReport {
     pub name: &'static str,
+    /// The environment variable that sets it.
+    pub var: &'static str,
     pub value: u64,
     pub source: Source,
 }
@@ -117,19 +148,50 @@ pub struct FilesReport {
 }
 
 pub fn run(args: &StatusArgs, ctx: &Context) -> Result<u8> {
-    let config = ctx.load()?;
-    let settings = config.settings()?;
-    let report = Report::new(&settings);
+    let (config, unreadable) = Config::load_all(ctx.options.clone())?;
+    let settings = config.settings_all();
+    let mut report = Report::new(&settings);
+    report.problems = unreadable.iter().map(Problem::new).collect();
+    report
+        .problems
+        .extend(data_dir_problem(&settings.paths.data_dir.value));
     if args.json {
         let text = serde_json::to_string_pretty(&report).expect("the report serialises");
         ctx.ui.out(&format!("{text}\n"))?;
     } else {
-        ctx.ui.out(&render(&report, ctx))?;
+        ctx.ui.out(&render::render(&report, &ctx.ui))?;
         for warning in &report.warnings {
             ctx.ui.warn(warning);
         }
+        for problem in &report.problems {
+            ctx.ui.warn(&problem.error);
+        }
     }
-    Ok(EXIT_OK)
+    // Also on stderr, where scripts and `2>&1 | grep error` look for them.
+    for invalid in &report.invalid {
+        eprint!("{}", invalid.to_error().report());
+    }
+    let bad = !report.invalid.is_empty() || !report.problems.is_empty();
+    Ok(if bad { EXIT_USAGE } else { EXIT_OK })
+}
+
+/// Why the data dir cannot hold the spool, the local store and the run metrics, if so.
+/// A missing one is fine: it is created when first needed.
+fn data_dir_problem(dir: &std::path::Path) -> Option<Problem> {
+    let hint = "set AUTOMAGIK_DATA_DIR (or --data-dir) to a directory of yours";
+    let err = match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => Error::io("cannot use the data dir", dir, e),
+        Ok(meta) if !meta.is_dir() => Error::bad_input(format!(
+            "the data dir `{}` is not a directory",
+            dir.display()
+        )),
+        Ok(_) => match std::fs::read_dir(dir) {
+            Ok(_) => return None,
+            Err(e) => Error::io("cannot read the data dir", dir, e),
+        },
+    };
+    Some(Problem::new(&err.with_hint(hint)))
 }
 
 impl Report {
@@ -171,8 +233,9 @@ impl Report {
             .collect();
         let limits = &settings.limits;
         let paths = &settings.paths;
-        let limit = |name, v: &Sourced<u64>| LimitReport {
+        let limit = |name, var, v: &Sourced<u64>| LimitReport {
             name,
+            var,
             value: v.value,
             source: v.source.clone(),
         };
@@ -206,14 +269,23 @@ impl Report {
                     .collect(),
             },
             limits: vec![
-                limit("queue_max_spans", &limits.queue_max_spans),
-                limit("queue_max_bytes", &limits.queue_max_bytes),
-                limit("flush_timeout_secs", &limits.flush_timeout_secs),
-                limit("spool_max_bytes", &limits.spool_max_bytes),
-                limit("store_max_bytes", &limits.store_max_bytes),
-                limit("store_max_age_days", &limits.store_max_age_days),
+                limit("queue_max_spans", QUEUE_MAX_SPANS, &limits.queue_max_spans),
+                limit("queue_max_bytes", QUEUE_MAX_BYTES, &limits.queue_max_bytes),
+                limit(
+                    "flush_timeout_secs",
+                    FLUSH_TIMEOUT,
+                    &limits.flush_timeout_secs,
+                ),
+                limit("spool_max_bytes", SPOOL_MAX_BYTES, &limits.spool_max_bytes),
+                limit("store_max_bytes", STORE_MAX_BYTES, &limits.store_max_bytes),
+                limit(
+                    "store_max_age_days",
+                    STORE_MAX_AGE_DAYS,
+                    &limits.store_max_age_days,
+                ),
                 limit(
                     "attribute_value_length_limit",
+                    ATTRIBUTE_VALUE_LENGTH_LIMIT,
                     &limits.attribute_value_length_limit,
                 ),
             ],
@@ -238,6 +310,9 @@ impl Report {
                 .iter()
                 .map(|w| url::display_in(w).into_owned())
                 .collect(),
+            invalid: settings.invalid.clone(),
+            problems: Vec::new(),
+            placeholders: settings.placeholders.clone(),
         }
     }
 }
@@ -260,216 +335,4 @@ fn spool_report(data_dir: &std::path::Path) -> Vec<SpoolReport> {
             })
         })
         .collect()
-}
-
-/// `90 s`, `12 min`, `5 h`, `3 days`.
-fn age(secs: u64) -> String {
-    match secs {
-        0..120 => format!("{secs} s"),
-        120..7200 => format!("{} min", secs / 60),
-        7200..172_800 => format!("{} h", secs / 3600),
-        _ => format!("{} days", secs / 86_400),
-    }
-}
-
-fn render(report: &Report, ctx: &Context) -> String {
-    let ui = &ctx.ui;
-    let onoff = |enabled: bool, reason: &str| {
-        if enabled {
-            ui.good(reason)
-        } else {
-            ui.bad(reason)
-        }
-    };
-    let mut out = String::new();
-    let obs = &report.observability;
-    let _ = writeln!(
-        out,
-        "{}  {}",
-        ui.bold("Observability"),
-        onoff(obs.enabled, &obs.reason)
-    );
-    for p in &obs.providers {
-        if p.active {
-            let _ = writeln!(
-                out,
-                "  {:<10} {}  → {}",
-                p.name,
-                ui.good("active  "),
-                p.endpoint
-            );
-            let _ = writeln!(
-                out,
-                "  {:<10} {:<8}  receives {}  {}",
-                "",
-                "",
-                p.receives,
-                ui.dim(&format!("(mask {}: {})", p.mask.value, p.mask.source))
-            );
-        } else {
-            let _ = writeln!(out, "  {:<10} {}  {}", p.name, ui.dim("inactive"), p.note);
-        }
-        for key in &p.keys {
-            let _ = writeln!(
-                out,
-                "  {:<10} {:<8}  {} = {}  {}",
-                "",
-                "",
-                key.name,
-                key.value,
-                ui.dim(&format!("({})", key.source))
-            );
-        }
-    }
-    let _ = writeln!(
-        out,
-        "  sample rate       {:?}  {}",
-        obs.sample_rate.value,
-        ui.dim(&format!("({})", obs.sample_rate.source))
-    );
-    let _ = writeln!(
-        out,
-        "  slow threshold    {} ms  {}",
-        obs.slow_threshold_ms.value,
-        ui.dim(&format!("({})", obs.slow_threshold_ms.source))
-    );
-    let _ = writeln!(
-        out,
-        "  mask              {}  {}",
-        obs.mask.value,
-        ui.dim(&format!("({})", obs.mask.source))
-    );
-    if !obs.mask_keep.value.is_empty() {
-        let _ = writeln!(
-            out,
-            "  mask keeps also   {}  {}",
-            obs.mask_keep.value.join(", "),
-            ui.dim(&format!("({})", obs.mask_keep.source))
-        );
-    }
-
-    let tel = &report.telemetry;
-    let _ = writeln!(
-        out,
-        "\n{}      {}",
-        ui.bold("Telemetry"),
-        onoff(tel.enabled, &tel.reason)
-    );
-    let _ = writeln!(
-        out,
-        "  endpoint          {}  {}",
-        tel.endpoint,
-        ui.dim(&format!("({})", tel.endpoint_source))
-    );
-    let id = tel.anonymous_id.clone().unwrap_or_else(|| {
-        "none yet (created by the first event, or by `automagik-tracing id`)".into()
-    });
-    let _ = writeln!(out, "  anonymous id      {id}");
-    if tel.enabled {
-        let events: Vec<&str> = tel.would_send.iter().map(|e| e.event).collect();
-        let _ = writeln!(
-            out,
-            "  would send        {} (allowlisted keys only: TELEMETRY.md, or status --json)",
-            events.join(", ")
-        );
-        if tel.debug.value {
-            let _ = writeln!(
-                out,
-                "  debug             on: events are printed on stderr, nothing is sent  {}",
-                ui.dim(&format!("({})", tel.debug.source))
-            );
-        }
-        if tel.pending_events > 0 {
-            let _ = writeln!(
-                out,
-                "  pending           {} events not sent yet",
-                tel.pending_events
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  switch off with   automagik-tracing configure --no-telemetry, or DO_NOT_TRACK=1"
-        );
-    }
-
-    let _ = writeln!(out, "\n{}", ui.bold("Limits"));
-    for l in &report.limits {
-        let _ = writeln!(
-            out,
-            "  {:<20}{}  {}",
-            l.name,
-            l.value,
-            ui.dim(&format!("({})", l.source))
-        );
-    }
-
-    if let Some(run) = &report.last_run {
-        let verdict = if run.healthy {
-            ui.good("healthy")
-        } else {
-            ui.bad("unhealthy")
-        };
-        let _ = writeln!(
-            out,
-            "\n{}       {verdict}: {} spans queued, {:.2} % dropped, {} spooled, mean export latency {:.1} ms",
-            ui.bold("Last run"),
-            run.queued,
-            run.drop_rate * 100.0,
-            run.exporters.iter().map(|e| e.spooled).sum::<u64>(),
-            run.mean_latency_ms
-        );
-        for e in &run.exporters {
-            let dropped: Vec<String> = e.dropped.iter().map(|(k, v)| format!("{v} {k}")).collect();
-            let dropped = if dropped.is_empty() {
-                "none dropped".to_string()
-            } else {
-                format!("dropped: {}", dropped.join(", "))
-            };
-            let _ = writeln!(
-                out,
-                "  {:<10} {} exported, {} spooled, {} retries, {dropped}, p50 {:.1} ms, p99 {:.1} ms",
-                e.name, e.exported, e.spooled, e.retries, e.latency_p50_ms, e.latency_p99_ms
-            );
-            if let Some(error) = &e.spool_error {
-                let _ = writeln!(out, "  {:<10} {} {error}", "", ui.bad("spool failed:"));
-            }
-        }
-    }
-
-    if !report.spool.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{}          waiting for `automagik-tracing flush`",
-            ui.bold("Spool")
-        );
-        for s in &report.spool {
-            let _ = writeln!(
-                out,
-                "  {:<10} {} records, {} spans, {:.1} MiB, oldest {} ago",
-                s.provider,
-                s.pending.records,
-                s.pending.spans,
-                s.pending.bytes as f64 / (1024.0 * 1024.0),
-                age(s.oldest_age_secs.unwrap_or(0))
-            );
-        }
-    }
-
-    let files = &report.files;
-    let _ = writeln!(out, "\n{}", ui.bold("Files"));
-    let env_file = files.env_file.clone().unwrap_or_else(|| "none".into());
-    let _ = writeln!(out, "  .env              {env_file}");
-    let missing = if files.config_file_exists {
-        ""
-    } else {
-        "  (not created yet)"
-    };
-    let _ = writeln!(out, "  settings          {}{missing}", files.config_file);
-    let _ = writeln!(
-        out,
-        "  data dir          {}  {}",
-        files.data_dir,
-        ui.dim(&format!("({})", files.data_dir_source))
-    );
-    out
 }

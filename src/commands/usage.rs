@@ -90,6 +90,9 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
     let Ok(settings) = ctx.load().and_then(|c| c.settings()) else {
         return;
     };
+    if let Some(warning) = &settings.telemetry.unreadable {
+        ctx.ui.warn(warning);
+    }
     let collector = Collector::new(&settings);
     if !collector.is_enabled() {
         return;

@@ -25,10 +25,9 @@ struct Entry {
 impl DotEnv {
     /// Reads `path`; `Ok(None)` when it does not exist.
     pub fn read(path: &Path) -> Result<Option<DotEnv>> {
-        match std::fs::read_to_string(path) {
-            Ok(content) => Self::parse(path, &content).map(Some),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(Error::io("cannot read", path, err)),
+        match super::files::read_settings_text(path)? {
+            Some(content) => Self::parse(path, &content).map(Some),
+            None => Ok(None),
         }
     }
 

@@ -1,27 +1,143 @@
-//! Safe file updates: an exclusive lock, then a temp file in the same directory renamed
-//! over the original, so a reader never sees half a file and a crash never loses one.
+//! Safe, private file writes: an exclusive lock, then a temp file in the same directory
+//! renamed over the original, so a reader never sees half a file and a crash never loses
+//! one. Everything the tool writes is 0600 in 0700 directories ([`private_dir`],
+//! [`open_private`]): the store and the spool hold prompts, `.env` and `tracing.toml`
+//! keys; a file or directory an earlier version left wider is tightened when next used.
 //!
-//! A file that holds a secret is always left with mode 0600; any other keeps its mode.
+//! Settings files are read only when they are regular files, and only up to
+//! [`MAX_SETTINGS_FILE`]: a `.env` that is a FIFO or a link to `/dev/zero` is refused,
+//! not waited on or read until memory runs out.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// What an update decided: the new text and whether it holds a secret.
-pub struct NewContent {
-    pub text: String,
-    pub holds_secret: bool,
+/// The most a settings file (`.env`, `tracing.toml`) may hold.
+pub const MAX_SETTINGS_FILE: u64 = 1024 * 1024;
+
+/// The text of a settings file; `Ok(None)` when it does not exist. Anything but a
+/// regular UTF-8 file of at most [`MAX_SETTINGS_FILE`] bytes is bad input (exit 2) that
+/// names the file (and for bad encoding, the line).
+pub fn read_settings_text(path: &Path) -> Result<Option<String>> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading blocks until a writer comes: do not wait for one.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("cannot read", path, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if !meta.is_file() {
+        return Err(Error::bad_input(format!(
+            "`{}` is not a regular file ({})",
+            path.display(),
+            file_kind(&meta)
+        ))
+        .with_hint("replace it with a regular file, or point --env-file at one"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SETTINGS_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if bytes.len() as u64 > MAX_SETTINGS_FILE {
+        return Err(Error::bad_input(format!(
+            "`{}` is larger than {} MiB, too large for a settings file",
+            path.display(),
+            MAX_SETTINGS_FILE / (1024 * 1024)
+        ))
+        .with_hint("check that the path names the settings file you meant"));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.len() - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        Error::bad_input(format!(
+            "`{}` is not UTF-8 text: bad bytes at line {line}, column {column}",
+            path.display()
+        ))
+        .with_hint("save the file as UTF-8 (the file was left as it is)")
+    })
+}
+
+/// What a non-regular file is, in words.
+fn file_kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
+/// The mode of every file the tool writes.
+pub const PRIVATE_FILE: u32 = 0o600;
+/// The mode of every directory the tool creates for its files.
+pub const PRIVATE_DIR: u32 = 0o700;
+
+/// Creates `dir` and its missing parents readable by this user only, and tightens `dir`
+/// itself when an earlier version left it wider. For the tool's own directories only
+/// (never a project directory).
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, PRIVATE_DIR);
+    builder.create(dir)?;
+    #[cfg(unix)]
+    tighten(&fs::metadata(dir)?, dir, PRIVATE_DIR);
+    Ok(())
+}
+
+/// Opens `path` with `options`, a created file getting mode 0600 and an existing one
+/// tightened to 0600 when it is wider.
+pub fn open_private(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, PRIVATE_FILE);
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    tighten(&file.metadata()?, path, PRIVATE_FILE);
+    Ok(file)
+}
+
+/// Sets `mode` when the current one lets group or others in. Best effort: a file of
+/// another user's cannot be changed, and that is no reason to fail a write.
+#[cfg(unix)]
+fn tighten(meta: &fs::Metadata, path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if meta.permissions().mode() & 0o077 != 0 {
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode));
+    }
 }
 
 /// Locks `path`, hands its current text (`None` when absent) to `edit`, and writes what
-/// `edit` returns atomically. Concurrent updaters of the same file run one after another.
+/// `edit` returns atomically, mode 0600. Concurrent updaters of the same file run one
+/// after another.
 ///
-/// Returns the old and new text. Nothing is written when `edit` fails or changes nothing.
+/// Returns the old and new text. Nothing is written when `edit` fails or changes nothing
+/// (a wider mode is still tightened).
 pub fn update(
     path: &Path,
-    edit: impl FnOnce(Option<&str>) -> Result<NewContent>,
+    edit: impl FnOnce(Option<&str>) -> Result<String>,
 ) -> Result<(Option<String>, String)> {
     // Write through a symbolic link to its target, so a linked `.env` stays linked.
     let target;
@@ -36,9 +152,16 @@ pub fn update(
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
+    // A missing directory is created private; an existing one (a project's) is left.
+    if !dir.exists() {
+        private_dir(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
+    }
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        // Refused before it is opened for writing (a FIFO would block the lock).
+        read_settings_text(path)?;
+    }
     let (lock, created) = lock_path(path)?;
-    let old = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let old = read_settings_text(path)?.unwrap_or_default();
     let old = (!created || !old.is_empty()).then_some(old);
     let new = match edit(old.as_deref()) {
         Ok(new) => new,
@@ -49,27 +172,22 @@ pub fn update(
             return Err(err);
         }
     };
-    if created && new.text.is_empty() {
+    if created && new.is_empty() {
         // Nothing to write into a file that did not exist: leave no empty file behind.
         drop(lock);
         let _ = fs::remove_file(path);
-        return Ok((None, new.text));
+        return Ok((None, new));
     }
-    if old.as_deref() == Some(new.text.as_str())
-        && !(new.holds_secret && mode_of(&lock) != Some(0o600))
-    {
-        return Ok((old, new.text));
+    if old.as_deref() == Some(new.as_str()) {
+        #[cfg(unix)]
+        if let Ok(meta) = lock.metadata() {
+            tighten(&meta, path, PRIVATE_FILE);
+        }
+        return Ok((old, new));
     }
-    let mode = if new.holds_secret {
-        0o600
-    } else if created {
-        0o644
-    } else {
-        mode_of(&lock).unwrap_or(0o644)
-    };
-    write_atomically(dir, path, new.text.as_bytes(), mode)?;
+    write_atomically(dir, path, new.as_bytes(), PRIVATE_FILE)?;
     drop(lock);
-    Ok((old, new.text))
+    Ok((old, new))
 }
 
 /// Opens (creating if needed) and locks `path`, retrying when another process replaced
@@ -78,13 +196,15 @@ pub fn update(
 fn lock_path(path: &Path) -> Result<(File, bool)> {
     loop {
         let existed = path.exists();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io("cannot open", path, e))?;
+        let file = open_private(
+            path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .map_err(|e| Error::io("cannot open", path, e))?;
         file.lock().map_err(|e| Error::io("cannot lock", path, e))?;
         if same_file(&file, path) {
             return Ok((file, !existed));
@@ -105,17 +225,6 @@ pub fn same_file(file: &File, path: &Path) -> bool {
 #[cfg(not(unix))]
 pub fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
-}
-
-#[cfg(unix)]
-fn mode_of(file: &File) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    file.metadata().ok().map(|m| m.permissions().mode() & 0o777)
-}
-
-#[cfg(not(unix))]
-fn mode_of(_file: &File) -> Option<u32> {
-    None
 }
 
 /// Writes `bytes` to a temp file in `dir` with `mode`, syncs it, and renames it to `path`.
@@ -179,28 +288,40 @@ mod tests {
     }
 
     #[test]
-    fn secret_files_are_0600_and_others_keep_their_mode() {
+    fn updated_files_are_0600_and_an_older_wider_file_is_tightened() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("settings");
         fs::write(&path, "a").unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        update(&path, |_| {
-            Ok(NewContent {
-                text: "b".into(),
-                holds_secret: false,
-            })
-        })
-        .unwrap();
-        assert_eq!(mode(&path), 0o640);
-        update(&path, |_| {
-            Ok(NewContent {
-                text: "c".into(),
-                holds_secret: true,
-            })
-        })
-        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        update(&path, |_| Ok("b".into())).unwrap();
         assert_eq!(mode(&path), 0o600);
-        assert_eq!(fs::read_to_string(&path).unwrap(), "c");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        update(&path, |old| Ok(old.unwrap().into())).unwrap();
+        assert_eq!(
+            mode(&path),
+            0o600,
+            "tightened even when the text is unchanged"
+        );
+        let fresh = dir.path().join("new/sub/tracing.toml");
+        update(&fresh, |_| Ok("c".into())).unwrap();
+        assert_eq!(mode(&fresh), 0o600);
+        assert_eq!(mode(fresh.parent().unwrap()), 0o700);
+        assert_eq!(mode(&dir.path().join("new")), 0o700);
+    }
+
+    #[test]
+    fn private_dirs_and_files_tighten_what_an_older_version_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("traces");
+        fs::create_dir(&store).unwrap();
+        fs::set_permissions(&store, fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&store).unwrap();
+        assert_eq!(mode(&store), 0o700);
+        let file = store.join("traces-2026-01-01.jsonl");
+        fs::write(&file, "{}\n").unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+        open_private(&file, OpenOptions::new().append(true)).unwrap();
+        assert_eq!(mode(&file), 0o600);
     }
 
     #[test]
@@ -210,13 +331,7 @@ mod tests {
         fs::write(&real, "A=1\n").unwrap();
         let link = dir.path().join(".env");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        update(&link, |_| {
-            Ok(NewContent {
-                text: "A=2\n".into(),
-                holds_secret: true,
-            })
-        })
-        .unwrap();
+        update(&link, |_| Ok("A=2\n".into())).unwrap();
         assert!(link.is_symlink());
         assert_eq!(fs::read_to_string(&real).unwrap(), "A=2\n");
         assert_eq!(mode(&real), 0o600);
@@ -240,13 +355,7 @@ mod tests {
             for i in 0..8 {
                 let path = &path;
                 s.spawn(move || {
-                    update(path, |old| {
-                        Ok(NewContent {
-                            text: format!("{}{i}\n", old.unwrap_or("")),
-                            holds_secret: false,
-                        })
-                    })
-                    .unwrap();
+                    update(path, |old| Ok(format!("{}{i}\n", old.unwrap_or("")))).unwrap();
                 });
             }
         });

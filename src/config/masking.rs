@@ -2,9 +2,9 @@
 //! `AUTOMAGIK_MASK_<PROVIDER>`, resolved with their sources.
 
 use super::keys::{MASK, MASK_KEEP, provider_mask_var};
-use super::source::{Layers, Sourced};
+use super::resolver::Resolver;
+use super::source::Sourced;
 use super::values::{parse_key_list, parse_mask_mode};
-use crate::error::Result;
 use crate::mask::MaskMode;
 
 /// The default mask mode and the keys `content` keeps besides the structural ones.
@@ -16,25 +16,26 @@ pub struct MaskSettings {
     pub keep: Sourced<Vec<String>>,
 }
 
+/// What an unreadable mode stands for while its error is reported: the strictest one,
+/// since a configuration error never widens what leaves the machine.
+const UNREADABLE_MODE: MaskMode = MaskMode::Content;
+
 impl MaskSettings {
-    pub fn resolve(layers: &Layers) -> Result<MaskSettings> {
-        let mode = match layers.lookup(MASK) {
-            Some(raw) => raw.sourced(parse_mask_mode(&raw)?),
-            None => Sourced::default(MaskMode::None),
-        };
-        let keep = match layers.lookup(MASK_KEEP) {
-            Some(raw) => raw.sourced(parse_key_list(&raw)?),
-            None => Sourced::default(Vec::new()),
-        };
-        Ok(MaskSettings { mode, keep })
+    pub fn resolve(r: &mut Resolver) -> MaskSettings {
+        MaskSettings {
+            mode: r.or_default(MASK, MaskMode::None, UNREADABLE_MODE, parse_mask_mode),
+            keep: r.or_default(MASK_KEEP, Vec::new(), Vec::new(), parse_key_list),
+        }
     }
 
     /// What the provider named `name` receives: its own mode when set, else the default
     /// (with the default's source).
-    pub fn for_provider(&self, layers: &Layers, name: &str) -> Result<Sourced<MaskMode>> {
-        match provider_mask_var(name).and_then(|var| layers.lookup(var)) {
-            Some(raw) => Ok(raw.sourced(parse_mask_mode(&raw)?)),
-            None => Ok(self.mode.clone()),
+    pub fn for_provider(&self, r: &mut Resolver, name: &str) -> Sourced<MaskMode> {
+        match provider_mask_var(name) {
+            Some(var) if r.layers.lookup(var).is_some() => {
+                r.or_default(var, UNREADABLE_MODE, UNREADABLE_MODE, parse_mask_mode)
+            }
+            _ => self.mode.clone(),
         }
     }
 }
@@ -43,6 +44,7 @@ impl MaskSettings {
 mod tests {
     use super::*;
     use crate::config::Source;
+    use crate::config::source::Layers;
 
     #[test]
     fn a_provider_mode_overrides_the_default_and_says_where_from() {
@@ -51,14 +53,15 @@ mod tests {
         layers
             .env
             .insert("AUTOMAGIK_MASK_LANGFUSE".into(), "none".into());
-        let masks = MaskSettings::resolve(&layers).unwrap();
-        let langfuse = masks.for_provider(&layers, "langfuse").unwrap();
+        let mut r = Resolver::new(&layers);
+        let masks = MaskSettings::resolve(&mut r);
+        let langfuse = masks.for_provider(&mut r, "langfuse");
         assert_eq!(langfuse.value, MaskMode::None);
         assert_eq!(
             langfuse.source,
             Source::Env("AUTOMAGIK_MASK_LANGFUSE".into())
         );
-        let otlp = masks.for_provider(&layers, "otlp").unwrap();
+        let otlp = masks.for_provider(&mut r, "otlp");
         assert_eq!(
             otlp,
             Sourced::new(MaskMode::Content, Source::Env(MASK.into()))
@@ -68,23 +71,32 @@ mod tests {
     #[test]
     fn nothing_set_masks_nothing() {
         let layers = Layers::default();
-        let masks = MaskSettings::resolve(&layers).unwrap();
+        let mut r = Resolver::new(&layers);
+        let masks = MaskSettings::resolve(&mut r);
         assert_eq!(masks.mode, Sourced::default(MaskMode::None));
         assert!(masks.keep.value.is_empty());
-        assert_eq!(
-            masks.for_provider(&layers, "local").unwrap().value,
-            MaskMode::None
-        );
+        assert_eq!(masks.for_provider(&mut r, "local").value, MaskMode::None);
     }
 
     #[test]
-    fn an_invalid_provider_mode_is_an_error_naming_its_variable() {
+    fn an_invalid_provider_mode_is_recorded_naming_its_variable() {
         let mut layers = Layers::default();
         layers
             .env
             .insert("AUTOMAGIK_MASK_LOCAL".into(), "secret".into());
-        let masks = MaskSettings::resolve(&layers).unwrap();
-        let err = masks.for_provider(&layers, "local").unwrap_err();
-        assert!(err.to_string().contains("AUTOMAGIK_MASK_LOCAL"), "{err}");
+        let mut r = Resolver::new(&layers);
+        let masks = MaskSettings::resolve(&mut r);
+        let local = masks.for_provider(&mut r, "local");
+        assert_eq!(
+            local.value,
+            MaskMode::Content,
+            "an unreadable mode masks the most"
+        );
+        assert_eq!(r.invalid.len(), 1);
+        assert!(
+            r.invalid[0].error.contains("AUTOMAGIK_MASK_LOCAL"),
+            "{:?}",
+            r.invalid
+        );
     }
 }

@@ -8,6 +8,9 @@ pub mod dotenv;
 pub mod files;
 pub mod keys;
 pub mod masking;
+pub mod placeholder;
+mod providers;
+pub mod resolver;
 mod settings;
 pub mod source;
 pub mod toml_file;
@@ -86,12 +89,23 @@ pub struct Config {
 
 impl Config {
     /// Reads `.env` and `tracing.toml` and resolves the paths. Fails on a file that cannot
-    /// be parsed, naming it.
+    /// be read or parsed, naming it.
     pub fn load(options: LoadOptions) -> Result<Config> {
+        let (config, mut unreadable) = Config::load_all(options)?;
+        match unreadable.is_empty() {
+            true => Ok(config),
+            false => Err(unreadable.swap_remove(0)),
+        }
+    }
+
+    /// Like [`Config::load`], but a settings file that cannot be read or parsed is left
+    /// out and returned with the config, so `status` can show everything else. Fails only
+    /// on a missing `--env-file` or when no directory can be found.
+    pub fn load_all(options: LoadOptions) -> Result<(Config, Vec<Error>)> {
         let env_file = match &options.env_file {
             Some(path) => {
                 let path = options.cwd.join(path);
-                if !path.is_file() && !options.env_file_may_be_new {
+                if !path.exists() && !options.env_file_may_be_new {
                     return Err(Error::usage(format!(
                         "env file `{}` does not exist",
                         path.display()
@@ -102,10 +116,11 @@ impl Config {
             }
             None => options.cwd.join(".env"),
         };
+        let mut unreadable = Vec::new();
         let mut layers = Layers {
             overrides: options.overrides,
             env: options.env,
-            dotenv: dotenv::DotEnv::read(&env_file)?,
+            dotenv: kept(dotenv::DotEnv::read(&env_file), &mut unreadable),
             toml: None,
         };
         let dirs = directories::ProjectDirs::from("ai", "namastex", "automagik");
@@ -115,7 +130,8 @@ impl Config {
             keys::CONFIG_DIR,
             dirs.as_ref().map(|d| d.config_dir()),
         )?;
-        layers.toml = toml_file::TomlSettings::read(&config_dir.value.join(CONFIG_FILE_NAME))?;
+        let toml_path = config_dir.value.join(CONFIG_FILE_NAME);
+        layers.toml = kept(toml_file::TomlSettings::read(&toml_path), &mut unreadable);
         let data_dir = dir_setting(
             &layers,
             &options.cwd,
@@ -128,13 +144,26 @@ impl Config {
             config_dir,
             data_dir,
         };
-        Ok(Config { layers, paths })
+        Ok((Config { layers, paths }, unreadable))
     }
 
     /// Resolves and validates every setting.
     pub fn settings(&self) -> Result<Settings> {
         Settings::resolve(&self.layers, self.paths.clone())
     }
+
+    /// Resolves every setting without stopping at a bad one (see [`Settings::invalid`]).
+    pub fn settings_all(&self) -> Settings {
+        Settings::resolve_all(&self.layers, self.paths.clone())
+    }
+}
+
+/// A file's content, or `None` with its error kept for the caller.
+fn kept<T>(read: Result<Option<T>>, unreadable: &mut Vec<Error>) -> Option<T> {
+    read.unwrap_or_else(|err| {
+        unreadable.push(err);
+        None
+    })
 }
 
 fn dir_setting(

@@ -4,14 +4,17 @@
 use super::Paths;
 use super::keys::*;
 use super::masking::MaskSettings;
-use super::source::{Layers, Raw, Sourced};
+use super::placeholder::Placeholder;
+use super::providers::{Found, resolve_providers};
+use super::resolver::{Invalid, Resolver};
+use super::source::{Layers, Raw, Source, Sourced};
 use super::values::{
     parse_bool, parse_bool_text, parse_provider_list, parse_rate, parse_u64, parse_url,
     setting_text,
 };
 use crate::error::Result;
 use crate::mask::{MaskMode, MaskPlan};
-use crate::presets::{self, KeySpec, PRESETS, Preset};
+use crate::presets::KeySpec;
 
 /// Variables whose presence means "running in CI" (`CI=false` means not).
 pub const CI_VARS: &[&str] = &[
@@ -42,8 +45,13 @@ pub struct Settings {
     pub telemetry: Telemetry,
     pub limits: Limits,
     /// Things the user should know: reduced URLs, unknown TOML keys, providers named but
-    /// not configured.
+    /// not configured, an unreadable telemetry switch.
     pub warnings: Vec<String>,
+    /// Values that could not be read, each replaced by a fallback that never widens what
+    /// leaves the machine. Only [`Settings::resolve_all`] returns settings with any.
+    pub invalid: Vec<Invalid>,
+    /// Provider keys set to a placeholder (or empty), which count as unset.
+    pub placeholders: Vec<Placeholder>,
 }
 
 /// A layer's on/off decision and the reason, in words (`off: DO_NOT_TRACK=1`).
@@ -103,7 +111,7 @@ pub struct ProviderConfig {
     /// The traces URL; for `local`, the store directory.
     pub endpoint: Option<String>,
     /// Where the provider's configuration came from (its primary key's source).
-    pub source: Option<super::source::Source>,
+    pub source: Option<Source>,
     pub keys: Vec<ProviderKey>,
     /// What of the spans' content it receives (`AUTOMAGIK_MASK_<PROVIDER>`, else
     /// `AUTOMAGIK_MASK`).
@@ -133,6 +141,9 @@ pub struct Telemetry {
     pub endpoint: Sourced<String>,
     /// `AUTOMAGIK_TELEMETRY_DEBUG`: print events instead of sending them.
     pub debug: Sourced<bool>,
+    /// Why telemetry counts as off when one of its settings cannot be read: a warning
+    /// for every command that would have recorded events.
+    pub unreadable: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,98 +161,165 @@ pub struct Limits {
 const MIB: u64 = 1024 * 1024;
 
 impl Settings {
-    /// Resolves every setting from `layers`; a malformed value is an error naming it.
+    /// Resolves every setting from `layers`; the first malformed value is an error
+    /// naming it, where it was set and what is accepted.
     pub fn resolve(layers: &Layers, paths: Paths) -> Result<Settings> {
+        let settings = Settings::resolve_all(layers, paths);
+        match settings.invalid.first() {
+            Some(invalid) => Err(invalid.to_error()),
+            None => Ok(settings),
+        }
+    }
+
+    /// Resolves every setting, never stopping at a bad value: each is listed in
+    /// [`Settings::invalid`] and replaced by its safe fallback (for `status`).
+    pub fn resolve_all(layers: &Layers, paths: Paths) -> Settings {
         let mut warnings = layers
             .toml
             .as_ref()
             .map(|t| t.warnings.clone())
             .unwrap_or_default();
+        let mut r = Resolver::new(layers);
         let ci = detect_ci(layers);
-        let disable_all = flag_value(layers, DISABLE_ALL)?;
-        let in_ci = flag_value(layers, ENABLE_IN_CI)?;
+        let disable_all = flag_value(&mut r, DISABLE_ALL);
+        let in_ci = flag_value(&mut r, ENABLE_IN_CI);
         let common_off = common_reason_off(ci.as_deref(), &disable_all, &in_ci);
-
-        let observability_switch = decide(
-            common_off.clone(),
-            flag_value(layers, OTEL_SDK_DISABLED)?,
-            flag_value(layers, OBSERVABILITY_ENABLED)?,
-            ci.as_deref(),
-        );
-        let telemetry_switch = decide(
-            common_off,
-            flag_value(layers, DO_NOT_TRACK)?,
-            flag_value(layers, TELEMETRY_ENABLED)?,
-            ci.as_deref(),
-        );
-
-        let filter = match layers.lookup(OBSERVABILITY_PROVIDERS) {
-            Some(raw) => Some(raw.sourced(parse_provider_list(&raw)?)),
-            None => None,
+        let kill = flag_value(&mut r, OTEL_SDK_DISABLED);
+        let enabled = flag_value(&mut r, OBSERVABILITY_ENABLED);
+        let observability_switch = match unreadable_switch(&r) {
+            // Off while a switch cannot be read: an error never widens what leaves.
+            Some(error) => Switch {
+                enabled: false,
+                reason: format!("off: {error}"),
+            },
+            None => decide(common_off.clone(), kill, enabled, ci.as_deref()),
         };
-        let mask = MaskSettings::resolve(layers)?;
+        let telemetry = resolve_telemetry(layers, common_off, ci.as_deref(), &mut warnings);
+
+        // An unreadable list names no provider: nothing goes where it was not meant to.
+        let filter = layers.lookup(OBSERVABILITY_PROVIDERS).map(|_| {
+            r.or_default(
+                OBSERVABILITY_PROVIDERS,
+                Vec::new(),
+                Vec::new(),
+                parse_provider_list,
+            )
+        });
+        let mask = MaskSettings::resolve(&mut r);
+        let mut found = Found::default();
         let providers = resolve_providers(
-            layers,
+            &mut r,
             &paths,
             observability_switch.enabled,
             filter.as_ref(),
             &mask,
-            &mut warnings,
-        )?;
-
-        let telemetry_endpoint = match layers.lookup(TELEMETRY_ENDPOINT) {
-            Some(raw) => raw.sourced(parse_url(&raw)?),
-            None => Sourced::default(DEFAULT_TELEMETRY_ENDPOINT.to_string()),
-        };
-        let sample_rate = match layers.lookup(SAMPLE_RATE) {
-            Some(raw) => raw.sourced(parse_rate(&raw)?),
-            None => Sourced::default(1.0),
-        };
-        let number = |var: &str, default: u64| -> Result<Sourced<u64>> {
-            match layers.lookup(var) {
-                Some(raw) => Ok(raw.sourced(parse_u64(&raw)?)),
-                None => Ok(Sourced::default(default)),
-            }
-        };
-        let limits = Limits {
-            queue_max_spans: number(QUEUE_MAX_SPANS, 100_000)?,
-            queue_max_bytes: number(QUEUE_MAX_BYTES, 50 * MIB)?,
-            flush_timeout_secs: number(FLUSH_TIMEOUT, 5)?,
-            spool_max_bytes: number(SPOOL_MAX_BYTES, 200 * MIB)?,
-            store_max_bytes: number(STORE_MAX_BYTES, 100 * MIB)?,
-            store_max_age_days: number(STORE_MAX_AGE_DAYS, 14)?,
-            attribute_value_length_limit: number(ATTRIBUTE_VALUE_LENGTH_LIMIT, 64 * 1024)?,
-        };
-        Ok(Settings {
+            &mut found,
+        );
+        warnings.append(&mut found.warnings);
+        // An unreadable rate keeps every trace: sampling is not a privacy control.
+        let sample_rate = r.or_default(SAMPLE_RATE, 1.0, 1.0, parse_rate);
+        let limits = Limits::resolve(&mut r);
+        let slow_threshold_ms = number(&mut r, SLOW_THRESHOLD_MS, 1000);
+        Settings {
             ci,
             observability: Observability {
                 switch: observability_switch,
                 providers,
                 filter,
                 sample_rate,
-                slow_threshold_ms: number(SLOW_THRESHOLD_MS, 1000)?,
+                slow_threshold_ms,
                 mask,
             },
-            telemetry: Telemetry {
-                switch: telemetry_switch,
-                endpoint: telemetry_endpoint,
-                debug: match flag_value(layers, TELEMETRY_DEBUG)? {
-                    Some((value, raw)) => raw.sourced(value),
-                    None => Sourced::default(false),
-                },
-            },
+            telemetry,
             limits,
             paths,
             warnings,
-        })
+            invalid: r.invalid,
+            placeholders: found.placeholders,
+        }
     }
 }
 
+impl Limits {
+    fn resolve(r: &mut Resolver) -> Limits {
+        Limits {
+            queue_max_spans: number(r, QUEUE_MAX_SPANS, 100_000),
+            queue_max_bytes: number(r, QUEUE_MAX_BYTES, 50 * MIB),
+            flush_timeout_secs: number(r, FLUSH_TIMEOUT, 5),
+            spool_max_bytes: number(r, SPOOL_MAX_BYTES, 200 * MIB),
+            store_max_bytes: number(r, STORE_MAX_BYTES, 100 * MIB),
+            store_max_age_days: number(r, STORE_MAX_AGE_DAYS, 14),
+            attribute_value_length_limit: number(r, ATTRIBUTE_VALUE_LENGTH_LIMIT, 64 * 1024),
+        }
+    }
+}
+
+/// The error of the first on/off switch that could not be read, if any (called right
+/// after the switches, before any other value is parsed).
+fn unreadable_switch(r: &Resolver) -> Option<String> {
+    r.invalid.first().map(|i| i.error.clone())
+}
+
+/// A whole-number setting; an unreadable one counts as its default while reported.
+fn number(r: &mut Resolver, var: &str, default: u64) -> Sourced<u64> {
+    r.or_default(var, default, default, parse_u64)
+}
+
 /// A boolean setting with the raw value it came from, so reasons can quote it.
-fn flag_value(layers: &Layers, var: &str) -> Result<Option<(bool, Raw)>> {
-    match layers.lookup(var) {
-        Some(raw) => Ok(Some((parse_bool(&raw)?, raw))),
-        None => Ok(None),
+fn flag_value(r: &mut Resolver, var: &str) -> Option<(bool, Raw)> {
+    r.parsed(var, parse_bool)
+}
+
+/// The telemetry layer. An unreadable telemetry setting (`DO_NOT_TRACK=maybe`) is not an
+/// error: it warns and counts as telemetry off, and never touches observability.
+fn resolve_telemetry(
+    layers: &Layers,
+    common_off: Option<String>,
+    ci: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Telemetry {
+    let mut r = Resolver::new(layers);
+    let kill = flag_value(&mut r, DO_NOT_TRACK);
+    let enabled = flag_value(&mut r, TELEMETRY_ENABLED);
+    let debug = match flag_value(&mut r, TELEMETRY_DEBUG) {
+        Some((value, raw)) => raw.sourced(value),
+        None => Sourced::default(false),
+    };
+    let endpoint = r.or_default(
+        TELEMETRY_ENDPOINT,
+        DEFAULT_TELEMETRY_ENDPOINT.to_string(),
+        DEFAULT_TELEMETRY_ENDPOINT.to_string(),
+        parse_url,
+    );
+    // The common switches are reported as invalid for observability; an unreadable one
+    // also turns telemetry off.
+    let unreadable = [DISABLE_ALL, ENABLE_IN_CI]
+        .iter()
+        .find_map(|var| {
+            let raw = layers.lookup(var)?;
+            parse_bool(&raw).err()
+        })
+        .map(|err| err.to_string())
+        .or_else(|| r.invalid.first().map(|i| i.error.clone()));
+    let unreadable = unreadable.filter(|_| common_off.is_none());
+    let switch = match &unreadable {
+        Some(error) => Switch {
+            enabled: false,
+            reason: format!("off: {error}"),
+        },
+        None => decide(common_off, kill, enabled, ci),
+    };
+    let unreadable = unreadable.map(|error| {
+        format!(
+            "{error}: telemetry counts as off until it is fixed (your own traces are not affected)"
+        )
+    });
+    warnings.extend(unreadable.clone());
+    Telemetry {
+        switch,
+        endpoint,
+        debug,
+        unreadable,
     }
 }
 
@@ -310,187 +388,63 @@ fn decide(
     }
 }
 
-fn resolve_providers(
-    layers: &Layers,
-    paths: &Paths,
-    enabled: bool,
-    filter: Option<&Sourced<Vec<String>>>,
-    mask: &MaskSettings,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<ProviderConfig>> {
-    let named = |name: &str| filter.is_none_or(|f| f.value.iter().any(|n| n == name));
-    let mut providers = Vec::new();
-    for preset in PRESETS {
-        let keys: Vec<ProviderKey> = preset
-            .keys
-            .iter()
-            .map(|spec| ProviderKey {
-                spec,
-                value: layers
-                    .lookup(spec.var)
-                    .map(|raw| raw.sourced(raw.value.clone())),
-            })
-            .collect();
-        let missing: Vec<&str> = keys
-            .iter()
-            .filter(|k| k.spec.required && k.value.is_none())
-            .map(|k| k.spec.var)
-            .collect();
-        let endpoint = endpoint(preset, layers, warnings)?;
-        let configured = missing.is_empty() && endpoint.is_some();
-        let source_var = match preset.name {
-            "otlp"
-                if layers
-                    .lookup("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-                    .is_some() =>
-            {
-                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-            }
-            _ => preset.primary_key().var,
-        };
-        let source = keys
-            .iter()
-            .find(|k| k.spec.var == source_var)
-            .and_then(|k| k.value.as_ref())
-            .map(|v| v.source.clone());
-        let (active, note) = match (configured, named(preset.name), enabled) {
-            (true, true, true) => (true, "active".to_string()),
-            (true, true, false) => (false, "configured; observability is off".to_string()),
-            (true, false, _) => (
-                false,
-                format!("configured, but not named in {OBSERVABILITY_PROVIDERS}"),
-            ),
-            (false, _, _) => {
-                let what = if missing.is_empty() {
-                    match preset.endpoint_hint {
-                        Some(hint) => hint.to_string(),
-                        None => preset
-                            .key(preset.base_key)
-                            .map_or("", |k| k.var)
-                            .to_string(),
-                    }
-                } else {
-                    missing.join(", ")
-                };
-                if filter.is_some() && named(preset.name) {
-                    warnings.push(format!(
-                        "{OBSERVABILITY_PROVIDERS} names `{}`, but {what} is not set",
-                        preset.name
-                    ));
-                }
-                (false, format!("not configured: set {what}"))
-            }
-        };
-        providers.push(ProviderConfig {
-            name: preset.name,
-            title: preset.title,
-            configured,
-            active,
-            note,
-            endpoint,
-            source,
-            keys,
-            mask: mask.for_provider(layers, preset.name)?,
-        });
-    }
-    let local_mask = mask.for_provider(layers, presets::LOCAL)?;
-    providers.push(local_provider(
-        paths, enabled, filter, &providers, local_mask,
-    ));
-    Ok(providers)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn local_provider(
-    paths: &Paths,
-    enabled: bool,
-    filter: Option<&Sourced<Vec<String>>>,
-    remotes: &[ProviderConfig],
-    mask: Sourced<MaskMode>,
-) -> ProviderConfig {
-    let named = filter.filter(|f| f.value.iter().any(|n| n == presets::LOCAL));
-    let no_remote = !remotes.iter().any(|p| p.active);
-    let (active, note, source) = match (enabled, named, no_remote) {
-        (false, _, _) => (false, "observability is off".to_string(), None),
-        (true, Some(f), _) => (
-            true,
-            format!("active: named in {OBSERVABILITY_PROVIDERS}"),
-            Some(f.source.clone()),
-        ),
-        (true, None, true) => (
-            true,
-            "active: no other provider is configured, traces stay on this machine".to_string(),
-            Some(super::source::Source::Default),
-        ),
-        (true, None, false) => (
-            false,
-            format!(
-                "another provider is active; add `local` to {OBSERVABILITY_PROVIDERS} to keep a copy"
-            ),
-            None,
-        ),
-    };
-    ProviderConfig {
-        name: presets::LOCAL,
-        title: "Local trace store",
-        configured: true,
-        active,
-        note,
-        endpoint: Some(paths.store_dir().display().to_string()),
-        source,
-        keys: Vec::new(),
-        mask,
-    }
-}
-
-fn is_http(value: &str) -> bool {
-    let value = value.trim().to_ascii_lowercase();
-    value.starts_with("http://") || value.starts_with("https://")
-}
-
-/// The traces URL of a preset, `None` when it cannot have one (otlp without endpoint).
-fn endpoint(
-    preset: &Preset,
-    layers: &Layers,
-    warnings: &mut Vec<String>,
-) -> Result<Option<String>> {
-    if preset.name == "otlp"
-        && let Some(raw) = layers.lookup("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    {
-        return parse_url(&raw).map(Some);
-    }
-    let spec = preset
-        .key(preset.base_key)
-        .expect("preset table lists its base key");
-    let (value, raw) = match layers.lookup(spec.var) {
-        Some(raw) => (raw.value.clone(), Some(raw)),
-        None => match spec.default {
-            Some(default) => (default.to_string(), None),
-            None => return Ok(None),
-        },
-    };
-    if preset.shared_base && !is_http(&value) {
-        if let Some(raw) = &raw {
-            warnings.push(format!(
-                "{} is not an http(s) URL, so the {} provider is off; set it to your server's URL (e.g. http://localhost:5000) to send traces there",
-                raw.describe(),
-                preset.name
-            ));
+    fn paths() -> Paths {
+        Paths {
+            env_file: ".env".into(),
+            env_file_exists: false,
+            config_dir: Sourced::default("/c".into()),
+            data_dir: Sourced::default("/d".into()),
         }
-        return Ok(None);
     }
-    let base = presets::normalize_base_url(&value).map_err(|why| {
-        let name = raw
-            .as_ref()
-            .map_or_else(|| format!("`{}`", spec.var), Raw::describe);
-        crate::error::Error::bad_input(format!("{name}: {why}"))
-    })?;
-    if let (Some(original), Some(raw)) = (&base.reduced_from, &raw) {
-        warnings.push(format!(
-            "{} is `{original}`, which carries an ingestion path; using its origin. Write {}={} instead",
-            raw.describe(),
-            spec.var,
-            base.url
-        ));
+
+    #[test]
+    fn unreadable_values_never_widen_what_leaves() {
+        let mut layers = Layers::default();
+        for (var, value) in [
+            ("LANGFUSE_PUBLIC_KEY", "pk-lf-1234567890"),
+            ("LANGFUSE_SECRET_KEY", "sk-lf-1234567890"),
+            (OBSERVABILITY_PROVIDERS, "langfuse,datadog"),
+            (MASK, "contents"),
+        ] {
+            layers.env.insert(var.into(), value.into());
+        }
+        let settings = Settings::resolve_all(&layers, paths());
+        assert_eq!(settings.invalid.len(), 2, "{:?}", settings.invalid);
+        let obs = &settings.observability;
+        assert_eq!(obs.mask.mode.value, MaskMode::Content);
+        let active: Vec<_> = obs.active().map(|p| p.name).collect();
+        assert_eq!(active, ["local"], "a bad provider list names none");
+        assert!(Settings::resolve(&layers, paths()).is_err());
+
+        layers
+            .env
+            .insert(OBSERVABILITY_ENABLED.into(), "perhaps".into());
+        let settings = Settings::resolve_all(&layers, paths());
+        assert!(!settings.observability.switch.enabled);
+        assert!(
+            settings.telemetry.switch.enabled,
+            "telemetry has its own switches"
+        );
     }
-    Ok(Some(format!("{}{}", base.url, preset.traces_path)))
+
+    #[test]
+    fn an_unreadable_telemetry_switch_is_a_warning_not_an_error() {
+        let mut layers = Layers::default();
+        layers.env.insert(DO_NOT_TRACK.into(), "maybe".into());
+        let settings = Settings::resolve(&layers, paths()).unwrap();
+        assert!(!settings.telemetry.switch.enabled);
+        assert!(
+            settings
+                .telemetry
+                .switch
+                .reason
+                .contains("`DO_NOT_TRACK` is `maybe`")
+        );
+        assert!(settings.telemetry.unreadable.is_some());
+        assert!(settings.observability.switch.enabled);
+    }
 }

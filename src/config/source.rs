@@ -124,39 +124,39 @@ impl Layers {
     ///
     /// An empty value counts as unset, as most tools read `FOO=` in a `.env` file.
     pub fn lookup(&self, var: &str) -> Option<Raw> {
+        self.candidates(var)
+            .into_iter()
+            .find(|raw| matches!(raw.source, Source::Flag(_)) || !raw.value.is_empty())
+    }
+
+    /// Every value of `var`, highest precedence first, empty ones included (each layer's
+    /// own winner: the last flag, the first `.env` assignment).
+    pub fn candidates(&self, var: &str) -> Vec<Raw> {
         let raw = |value: &str, source: Source| Raw {
             var: var.to_string(),
             value: value.to_string(),
             source,
         };
+        let mut found = Vec::new();
         if let Some(o) = self.overrides.iter().rev().find(|o| o.var == var) {
-            return Some(raw(&o.value, Source::Flag(o.flag.clone())));
+            found.push(raw(&o.value, Source::Flag(o.flag.clone())));
         }
-        if let Some(value) = self.env.get(var).filter(|v| !v.is_empty()) {
-            return Some(raw(value, Source::Env(var.to_string())));
+        if let Some(value) = self.env.get(var) {
+            found.push(raw(value, Source::Env(var.to_string())));
         }
-        if let Some((value, line)) = self.dotenv.as_ref().and_then(|d| d.get(var))
-            && !value.is_empty()
+        if let Some(dotenv) = &self.dotenv
+            && let Some((value, line)) = dotenv.get(var)
         {
-            let path = self
-                .dotenv
-                .as_ref()
-                .map(|d| d.path.clone())
-                .unwrap_or_default();
-            return Some(raw(value, Source::DotEnv { path, line }));
+            let path = dotenv.path.clone();
+            found.push(raw(value, Source::DotEnv { path, line }));
         }
         if let Some(toml) = &self.toml
             && let Some((value, line)) = toml.get(var)
         {
-            return Some(raw(
-                value,
-                Source::Toml {
-                    path: toml.path.clone(),
-                    line,
-                },
-            ));
+            let path = toml.path.clone();
+            found.push(raw(value, Source::Toml { path, line }));
         }
-        None
+        found
     }
 }
 

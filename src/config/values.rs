@@ -28,33 +28,42 @@ pub fn parse_bool(raw: &Raw) -> Result<bool> {
     })
 }
 
-/// The smallest value a whole-number setting accepts.
-pub fn minimum(var: &str) -> u64 {
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+const GIB: u64 = 1024 * MIB;
+
+/// The whole numbers a setting accepts, both ends included: what the engine can honour
+/// (a queue of `i64::MAX` spans panics inside tokio's semaphore; a deadline of `i64::MAX`
+/// seconds overflows `Instant`).
+pub fn range(var: &str) -> (u64, u64) {
     use super::keys::*;
     match var {
-        QUEUE_MAX_SPANS | STORE_MAX_AGE_DAYS => 1,
-        ATTRIBUTE_VALUE_LENGTH_LIMIT => 16,
-        QUEUE_MAX_BYTES | SPOOL_MAX_BYTES | STORE_MAX_BYTES => 1024,
-        _ => 0,
+        QUEUE_MAX_SPANS => (1, 10_000_000),
+        QUEUE_MAX_BYTES => (KIB, 64 * GIB),
+        FLUSH_TIMEOUT => (0, 3_600),
+        SPOOL_MAX_BYTES | STORE_MAX_BYTES => (KIB, 1024 * GIB),
+        STORE_MAX_AGE_DAYS => (1, 36_500),
+        ATTRIBUTE_VALUE_LENGTH_LIMIT => (16, 64 * MIB),
+        SLOW_THRESHOLD_MS => (0, 86_400_000),
+        _ => (0, i64::MAX as u64),
     }
 }
 
-/// A whole number from its minimum up to `i64::MAX` (what TOML can hold).
+/// A whole number within the setting's [`range`].
 pub fn parse_u64(raw: &Raw) -> Result<u64> {
-    let min = minimum(&raw.var);
+    let (min, max) = range(&raw.var);
     raw.value
         .trim()
         .parse::<u64>()
         .ok()
-        .filter(|n| *n >= min && *n <= i64::MAX as u64)
+        .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| {
             Error::bad_input(format!(
-                "{} is `{}`, which is not a whole number from {min} to {}",
+                "{} is `{}`, which is not a whole number from {min} to {max}",
                 raw.describe(),
                 raw.value,
-                i64::MAX
             ))
-            .with_hint(format!("use a whole number of at least {min}"))
+            .with_hint(format!("use a whole number from {min} to {max}"))
         })
 }
 
@@ -181,6 +190,43 @@ mod tests {
             "{err}"
         );
         assert!(err.hint().unwrap().contains("yes/no"));
+    }
+
+    #[test]
+    fn numbers_out_of_the_engine_range_name_the_variable_source_and_range() {
+        let huge = env("AUTOMAGIK_QUEUE_MAX_SPANS", "9223372036854775807");
+        let err = parse_u64(&huge).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`AUTOMAGIK_QUEUE_MAX_SPANS`"), "{text}");
+        assert!(text.contains("from 1 to 10000000"), "{text}");
+        let in_file = Raw {
+            source: Source::DotEnv {
+                path: ".env".into(),
+                line: 4,
+            },
+            ..env("AUTOMAGIK_FLUSH_TIMEOUT", "99999999999")
+        };
+        assert!(
+            parse_u64(&in_file)
+                .unwrap_err()
+                .to_string()
+                .contains(".env:4")
+        );
+        for var in [
+            "AUTOMAGIK_QUEUE_MAX_BYTES",
+            "AUTOMAGIK_STORE_MAX_AGE_DAYS",
+            "AUTOMAGIK_SLOW_THRESHOLD_MS",
+            "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        ] {
+            assert!(
+                parse_u64(&env(var, &i64::MAX.to_string())).is_err(),
+                "{var}"
+            );
+        }
+        assert_eq!(
+            parse_u64(&env("AUTOMAGIK_QUEUE_MAX_SPANS", "100000")).unwrap(),
+            100_000
+        );
     }
 
     #[test]

@@ -108,12 +108,11 @@ pub async fn flush_spool(
 /// The provider's flush lock, waited for until `deadline`.
 async fn wait_for_turn(dir: &Path, deadline: Instant) -> Result<File, String> {
     let path = dir.join(FLUSH_LOCK);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| crate::Error::io("cannot open", &path, e).one_line())?;
+    let file = crate::config::files::open_private(
+        &path,
+        OpenOptions::new().create(true).truncate(false).write(true),
+    )
+    .map_err(|e| crate::Error::io("cannot open", &path, e).one_line())?;
     loop {
         if file.try_lock().is_ok() {
             return Ok(file);

@@ -258,14 +258,15 @@ pub fn last_run_path(data_dir: &Path) -> PathBuf {
     data_dir.join("metrics").join("last-run.json")
 }
 
+use crate::config::files;
+
 impl RunMetrics {
     pub fn save(&self, data_dir: &Path) -> crate::Result<()> {
         let path = last_run_path(data_dir);
         let dir = path.parent().expect("has a parent");
-        std::fs::create_dir_all(dir)
-            .map_err(|e| crate::Error::io("cannot create directory", dir, e))?;
+        files::private_dir(dir).map_err(|e| crate::Error::io("cannot create directory", dir, e))?;
         let text = serde_json::to_vec_pretty(self).expect("metrics serialise");
-        crate::config::files::write_atomically_unsynced(dir, &path, &text, 0o644)
+        files::write_atomically_unsynced(dir, &path, &text, files::PRIVATE_FILE)
     }
 
     /// The last run's figures, if a run saved them and they can be read.

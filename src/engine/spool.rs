@@ -211,7 +211,7 @@ impl SpoolWriter {
 
     /// A new segment, locked before it gets its visible name.
     fn create_segment(&self) -> Result<OpenSegment> {
-        private_dir(&self.dir).map_err(|e| {
+        crate::config::files::private_dir(&self.dir).map_err(|e| {
             Error::io("cannot create directory", &self.dir, e)
                 .with_hint("set AUTOMAGIK_DATA_DIR to a writable directory")
         })?;
@@ -270,15 +270,6 @@ impl SpoolWriter {
         }
         evicted
     }
-}
-
-/// Creates `dir` (and its parents) readable by this user only.
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 /// `<millis>-<pid>-<seq>.seg`: sorts by creation time, unique across processes.
@@ -599,7 +590,8 @@ pub fn quarantine(
     bytes: &[u8],
 ) -> Result<PathBuf> {
     let dir = quarantine_dir(data_dir, provider);
-    fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create directory", &dir, e))?;
+    crate::config::files::private_dir(&dir)
+        .map_err(|e| Error::io("cannot create directory", &dir, e))?;
     let stem = segment
         .file_stem()
         .map_or_else(|| "segment".into(), |s| s.to_string_lossy());

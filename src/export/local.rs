@@ -18,6 +18,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use super::nesting::cut_too_deep;
 use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
+use crate::config::files;
 use crate::error::{Error, Result};
 
 const FILE_PREFIX: &str = "traces-";
@@ -54,15 +55,15 @@ impl LocalStore {
             .appending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        fs::create_dir_all(&self.dir)
+        // The store holds full prompts: this user's only.
+        files::private_dir(&self.dir)
             .map_err(|e| Error::io("cannot create directory", &self.dir, e))?;
         let path = self.dir.join(file_name(SystemTime::now()));
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .open(&path)
-            .map_err(|e| Error::io("cannot open", &path, e))?;
+        let mut file = files::open_private(
+            &path,
+            OpenOptions::new().create(true).append(true).read(true),
+        )
+        .map_err(|e| Error::io("cannot open", &path, e))?;
         // Another process (a second wrapped run) may append to the same file: one line at
         // a time across processes too, so cutting back a failed line never cuts theirs.
         file.lock()

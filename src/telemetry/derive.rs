@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::events::{AttrValue, EventType};
+use super::vocabulary;
 use crate::span::{Span, StatusCode};
 
 /// Distinct agent names hashed per run at most (a run is one agent, or a few).
@@ -15,8 +16,6 @@ const MAX_AGENT_NAMES: usize = 16;
 const MAX_WORKFLOW_EVENTS: usize = 20;
 /// Distinct error kinds per run at most (the rest count as `other`).
 const MAX_ERROR_KINDS: usize = 8;
-/// The tool types of the GenAI conventions; anything else is `other`.
-const TOOL_TYPES: [&str; 3] = ["function", "extension", "datastore"];
 
 /// An event before the privacy filter: its type and raw attributes.
 pub type RawEvent = (EventType, Vec<(String, AttrValue)>);
@@ -53,10 +52,8 @@ impl RunObserver {
                     "llm"
                 }
                 Some("execute_tool") => {
-                    let tool_type = match text(span, "gen_ai.tool.type") {
-                        None => "function",
-                        Some(t) => TOOL_TYPES.into_iter().find(|k| *k == t).unwrap_or("other"),
-                    };
+                    let tool_type =
+                        text(span, "gen_ai.tool.type").map_or("function", vocabulary::tool_type);
                     let entry = self.tools.entry(tool_type.to_string()).or_default();
                     entry.0 += 1;
                     entry.1 += u64::from(failed);
@@ -82,7 +79,7 @@ impl RunObserver {
             };
             if failed {
                 let named = text(span, "error.type").or_else(|| exception_type(span));
-                let mut kind = named.map_or("error", error_kind).to_string();
+                let mut kind = named.map_or("error", vocabulary::error_type).to_string();
                 if !self.errors.contains_key(&(kind.clone(), component))
                     && self.errors.len() >= MAX_ERROR_KINDS
                 {
@@ -210,17 +207,6 @@ fn framework_of(span: &Span) -> Option<&'static str> {
         .or(Some("unknown"))
 }
 
-/// An error type as a class name (`ValueError`, `openai.RateLimitError`, `timeout`);
-/// free text that is not one (a message put where a type belongs) is `other`.
-fn error_kind(name: &str) -> &str {
-    let identifier = name.len() <= 50
-        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':'));
-    if identifier { name } else { "other" }
-}
-
 fn text<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
     span.attribute(key)?.as_str()
 }
@@ -344,7 +330,7 @@ mod tests {
         assert_eq!(errors.len(), 2, "{errors:?}");
         let text = format!("{events:?}");
         assert!(!text.contains("customer"), "{text}");
-        assert!(text.contains("openai.RateLimitError"));
+        assert!(text.contains("\"RateLimitError\""), "{text}");
         assert!(text.contains("\"other\""));
         assert!(!text.contains("my tool"));
     }

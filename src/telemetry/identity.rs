@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::config::files::write_atomically;
+use crate::config::files::{PRIVATE_FILE, open_private, private_dir, write_atomically};
 use crate::error::{Error, Result};
 
 /// The file inside the config dir that holds the ID.
@@ -49,11 +49,15 @@ pub struct Ensured {
 /// file), and whoever loses the race reads the winner's.
 pub fn ensure(config_dir: &Path) -> Result<Ensured> {
     match read(config_dir) {
-        Stored::Valid(id) => Ok(Ensured {
-            id,
-            created: false,
-            replaced_corrupt: false,
-        }),
+        Stored::Valid(id) => {
+            // An ID an earlier version wrote 0644 becomes this user's only.
+            let _ = open_private(&id_path(config_dir), fs::OpenOptions::new().read(true));
+            Ok(Ensured {
+                id,
+                created: false,
+                replaced_corrupt: false,
+            })
+        }
         Stored::Corrupt => Ok(Ensured {
             id: reset(config_dir)?,
             created: true,
@@ -61,7 +65,7 @@ pub fn ensure(config_dir: &Path) -> Result<Ensured> {
         }),
         Stored::Missing => {
             let id = new_id();
-            if create_if_absent(config_dir, &id_path(config_dir), &format!("{id}\n"), 0o644)? {
+            if create_if_absent(config_dir, &id_path(config_dir), &format!("{id}\n"))? {
                 return Ok(Ensured {
                     id,
                     created: true,
@@ -98,8 +102,8 @@ pub fn salt(config_dir: &Path) -> Result<Vec<u8>> {
         return Ok(salt);
     }
     let fresh = format!("{}\n", new_salt());
-    if !create_if_absent(config_dir, &path, &fresh, 0o600)? && read().is_none() {
-        write_atomically(config_dir, &path, fresh.as_bytes(), 0o600)?;
+    if !create_if_absent(config_dir, &path, &fresh)? && read().is_none() {
+        write_atomically(config_dir, &path, fresh.as_bytes(), PRIVATE_FILE)?;
     }
     read().ok_or_else(|| Error::failed(format!("`{}` does not hold a salt", path.display())))
 }
@@ -116,19 +120,17 @@ fn new_salt() -> String {
 /// Creates `path` holding `text`, whole, only if it does not exist (a hard link of a
 /// finished temp file): concurrent first calls agree on one content. Returns whether this
 /// call created it.
-fn create_if_absent(dir: &Path, path: &Path, text: &str, mode: u32) -> Result<bool> {
-    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
+fn create_if_absent(dir: &Path, path: &Path, text: &str) -> Result<bool> {
+    private_dir(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
     let tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
     fs::write(tmp.path(), text).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(PRIVATE_FILE))
             .map_err(|e| Error::io("cannot set the mode of", tmp.path(), e))?;
     }
-    #[cfg(not(unix))]
-    let _ = mode;
     match fs::hard_link(tmp.path(), path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
@@ -140,21 +142,17 @@ fn create_if_absent(dir: &Path, path: &Path, text: &str, mode: u32) -> Result<bo
 /// salt would otherwise tie the new ID to the old one.
 pub fn reset(config_dir: &Path) -> Result<String> {
     let id = new_id();
-    fs::create_dir_all(config_dir)
-        .map_err(|e| Error::io("cannot create directory", config_dir, e))?;
+    private_dir(config_dir).map_err(|e| Error::io("cannot create directory", config_dir, e))?;
+    let id_text = format!("{id}\n");
     write_atomically(
         config_dir,
         &id_path(config_dir),
-        format!("{id}\n").as_bytes(),
-        0o644,
+        id_text.as_bytes(),
+        PRIVATE_FILE,
     )?;
     let salt_path = config_dir.join(SALT_FILE_NAME);
-    write_atomically(
-        config_dir,
-        &salt_path,
-        format!("{}\n", new_salt()).as_bytes(),
-        0o600,
-    )?;
+    let salt_text = format!("{}\n", new_salt());
+    write_atomically(config_dir, &salt_path, salt_text.as_bytes(), PRIVATE_FILE)?;
     Ok(id)
 }
 

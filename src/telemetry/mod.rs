@@ -14,6 +14,7 @@ pub mod notice;
 pub mod outbox;
 pub mod privacy;
 pub mod sender;
+pub mod vocabulary;
 
 pub use collector::Collector;
 pub use events::{AttrValue, EventType};

@@ -4,6 +4,8 @@
 use std::fs::OpenOptions;
 use std::path::Path;
 
+use crate::config::files;
+
 /// The marker file in the config dir that says the notice was shown.
 pub const MARKER_FILE_NAME: &str = "telemetry_notice_shown";
 
@@ -18,12 +20,9 @@ This notice is shown once.";
 
 /// True the first time it is asked on this install (and remembers that it was).
 pub fn first_time(config_dir: &Path) -> bool {
-    if std::fs::create_dir_all(config_dir).is_err() {
+    if files::private_dir(config_dir).is_err() {
         return false;
     }
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(config_dir.join(MARKER_FILE_NAME))
-        .is_ok()
+    let marker = config_dir.join(MARKER_FILE_NAME);
+    files::open_private(&marker, OpenOptions::new().write(true).create_new(true)).is_ok()
 }

@@ -9,6 +9,7 @@ use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::events::Event;
+use crate::config::files;
 use crate::error::{Error, Result};
 
 pub const MAX_EVENTS: usize = 1_000;
@@ -35,7 +36,7 @@ pub fn append(data_dir: &Path, events: &[Event]) -> Result<()> {
         lines.push(b'\n');
     }
     let dir = dir(data_dir);
-    fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create directory", &dir, e))?;
+    files::private_dir(&dir).map_err(|e| Error::io("cannot create directory", &dir, e))?;
     let path = path(data_dir);
     let mut file = open_locked(&path)?;
     file.seek(SeekFrom::End(0))
@@ -103,15 +104,17 @@ pub fn clear(data_dir: &Path) -> Result<()> {
 /// the open and the lock, so nothing is appended to a file nobody will read.
 fn open_locked(path: &Path) -> Result<File> {
     loop {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io("cannot open", path, e))?;
+        let file = files::open_private(
+            path,
+            OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true),
+        )
+        .map_err(|e| Error::io("cannot open", path, e))?;
         file.lock().map_err(|e| Error::io("cannot lock", path, e))?;
-        if crate::config::files::same_file(&file, path) {
+        if files::same_file(&file, path) {
             return Ok(file);
         }
     }

@@ -1,5 +1,6 @@
 //! The privacy filter every telemetry attribute passes: the event type's exact allowlist of
-//! keys, then string values scrubbed (anything that looks like an email, IP address, card
+//! keys, `error.type` and `tool.type` reduced to their closed [`vocabulary`], then string
+//! values scrubbed (anything that looks like an email, IP address, card
 //! number, SSN, API key, URL, path or long number becomes `[REDACTED]`; control
 //! characters go), then capped at 50 characters. And the salted hash for values that must
 //! be countable but not readable (an agent's name).
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use super::events::{AttrValue, EventType};
+use super::vocabulary;
 use crate::mask::patterns;
 
 /// The longest string value sent, in characters.
@@ -33,12 +35,28 @@ pub fn filter<K: AsRef<str>>(
                     }
                     AttrValue::Str(text)
                 }
+                // Types are sent only as words of a closed vocabulary, whatever the value.
+                value if key.as_ref() == "error.type" => {
+                    AttrValue::from(vocabulary::error_type(&value_text(&value)))
+                }
+                value if key.as_ref() == "tool.type" => {
+                    AttrValue::from(vocabulary::tool_type(&value_text(&value)))
+                }
                 AttrValue::Str(text) => AttrValue::Str(scrub(&text)),
                 other => other,
             };
             Some((key.as_ref().to_string(), value))
         })
         .collect()
+}
+
+/// A value as text, for the vocabularies (`503` may come as a number).
+fn value_text(value: &AttrValue) -> String {
+    match value {
+        AttrValue::Str(text) => text.clone(),
+        AttrValue::Int(n) => n.to_string(),
+        AttrValue::Bool(_) => String::new(),
+    }
 }
 
 /// The shape of [`hash`]'s output.
@@ -140,10 +158,15 @@ mod tests {
             "C:\\Users\\jane\\agent.py",
         ] {
             let kept = filter(
+                EventType::AgentRun,
+                [("agent.type", AttrValue::from(hostile))],
+            );
+            assert_eq!(kept["agent.type"], AttrValue::from(REDACTED), "{hostile}");
+            let kept = filter(
                 EventType::AgentError,
                 [("error.type", AttrValue::from(hostile))],
             );
-            assert_eq!(kept["error.type"], AttrValue::from(REDACTED), "{hostile}");
+            assert_eq!(kept["error.type"], AttrValue::from("other"), "{hostile}");
         }
     }
 

@@ -130,3 +130,77 @@ proptest! {
         }
     }
 }
+
+/// Strings a type field may be given: identifiers in disguise, class-like names, and
+/// anything at all.
+fn any_type_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("db.acme.internal".to_string()),
+        Just("AKIAIOSFODNN7EXAMPLE".to_string()),
+        Just("PasswordIsHunter2Error".to_string()),
+        "[A-Z][A-Za-z0-9]{2,30}(Error|Exception)",
+        "[a-z]{2,10}\\.[A-Z][A-Za-z]{2,20}",
+        "[a-z0-9.-]{3,40}",
+        "\\PC{0,60}",
+        (prop::sample::select(super::vocabulary::error_types().collect::<Vec<_>>()))
+            .prop_map(str::to_string),
+    ]
+}
+
+/// The event as the sender posts it, decoded again: its attributes.
+fn sent_attributes(event: &Event) -> Vec<(String, Value)> {
+    let span = event.to_span(
+        &Arc::new(Resource::service("t")),
+        &Arc::new(Scope::default()),
+    );
+    let bytes = into_request(vec![span]).encode_to_vec();
+    let decoded = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
+    from_request(&decoded)
+        .0
+        .remove(0)
+        .attributes
+        .into_iter()
+        .map(|a| (a.key.clone(), a.value.clone()))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// Whatever `error.type` or `tool.type` held, what is kept (the outbox line) and what
+    /// is sent (the decoded OTLP) is a word of the closed vocabulary, and nothing else
+    /// differs from an event that had that word to begin with.
+    #[test]
+    fn type_fields_carry_only_vocabulary_words(error in any_type_text(), tool in any_type_text()) {
+        let event_for = |event_type, key: &str, value: &str| Event {
+            id: "local".into(),
+            event_type,
+            time_unix_nanos: 1,
+            anonymous_id: "a".into(),
+            session_id: "s".into(),
+            attributes: privacy::filter(event_type, [(key, AttrValue::from(value))]),
+        };
+        for (event_type, key, given) in [
+            (EventType::AgentError, "error.type", &error),
+            (EventType::ToolExecuted, "tool.type", &tool),
+        ] {
+            let event = event_for(event_type, key, given);
+            let kept = match &event.attributes[key] {
+                AttrValue::Str(text) => text.clone(),
+                other => return Err(TestCaseError::fail(format!("{other:?}"))),
+            };
+            let words: Vec<&str> = match key {
+                "error.type" => super::vocabulary::error_types().collect(),
+                _ => vec!["function", "extension", "datastore", "other"],
+            };
+            prop_assert!(words.contains(&kept.as_str()), "{key}: {kept:?} from {given:?}");
+            let line = serde_json::to_string(&event).unwrap();
+            let reference = event_for(event_type, key, &kept);
+            prop_assert_eq!(&line, &serde_json::to_string(&reference).unwrap());
+            prop_assert_eq!(sent_attributes(&event), sent_attributes(&reference));
+            if !words.contains(&given.as_str()) && given.chars().count() >= 6 {
+                prop_assert!(!line.contains(given.as_str()), "{given:?} in the outbox");
+            }
+        }
+    }
+}

@@ -79,12 +79,11 @@ pub fn send_outbox(data_dir: &Path, endpoint: &str, deadline: Duration) -> Resul
     if !outbox::path(data_dir).exists() {
         return Ok(Sent::default());
     }
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| Error::io("cannot open", &lock_path, e))?;
+    let lock = crate::config::files::open_private(
+        &lock_path,
+        OpenOptions::new().create(true).truncate(false).write(true),
+    )
+    .map_err(|e| Error::io("cannot open", &lock_path, e))?;
     if lock.try_lock().is_err() {
         return Ok(Sent {
             busy: true,

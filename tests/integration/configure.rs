@@ -71,7 +71,11 @@ fn switches_go_to_toml_and_comments_survive() {
         text,
         "# my settings\n[telemetry]  # usage counters\nenabled = false # on for now\n\n[limits]\nqueue_max_spans = 5000\n"
     );
-    assert_eq!(mode(&env.config_file()), 0o644, "no secret, mode kept");
+    assert_eq!(
+        mode(&env.config_file()),
+        0o600,
+        "every file the tool writes is private"
+    );
     let json = env.status_json(&[]);
     assert_eq!(json["telemetry"]["enabled"], false);
     assert_eq!(json["telemetry"]["reason"], "off: tracing.toml:3");
@@ -301,12 +305,12 @@ fn no_flags_and_no_terminal_prints_the_flags_and_exits_2() {
 }
 
 #[test]
-fn a_switch_still_overridden_by_the_environment_is_reported() {
+fn a_switch_still_overridden_by_the_environment_fails_naming_it() {
     let env = TestEnv::new().var("DO_NOT_TRACK", "1");
     env.cmd()
         .args(["configure", "--telemetry"])
         .assert()
-        .success()
+        .code(1)
         .stderr(predicate::str::contains(
             "telemetry is still off: DO_NOT_TRACK=1",
         ));

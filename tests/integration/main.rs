@@ -3,14 +3,17 @@
 
 mod assets;
 mod configure;
+mod configure_layers;
 mod engine;
 mod flush;
 mod id;
 mod interop;
 mod masking;
+mod private_files;
 #[cfg(feature = "otel-sdk")]
 mod rust_sdk;
 mod settings;
+mod settings_input;
 mod sink;
 mod status;
 mod telemetry;

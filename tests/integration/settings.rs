@@ -207,12 +207,12 @@ fn ci_false_is_not_ci_and_ci_can_be_allowed() {
 fn malformed_boolean_is_an_error_naming_the_variable() {
     let env = TestEnv::new();
     env.cmd()
-        .env("AUTOMAGIK_TELEMETRY_ENABLED", "maybe")
+        .env("AUTOMAGIK_OBSERVABILITY_ENABLED", "maybe")
         .arg("status")
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "`AUTOMAGIK_TELEMETRY_ENABLED` is `maybe`",
+            "`AUTOMAGIK_OBSERVABILITY_ENABLED` is `maybe`",
         ))
         .stderr(predicates::str::contains("1/0, true/false, yes/no, on/off"));
     env.write_toml("[observability]\n\nenabled = \"perhaps\"\n");

@@ -1,6 +1,7 @@
 //! `configure`: turn flags (or the wizard's answers) into changes, and write them to
 //! `.env` (project scope) or `tracing.toml` (user scope) without disturbing either file.
 
+mod layers;
 mod wizard;
 
 use clap::CommandFactory;
@@ -8,8 +9,9 @@ use clap::CommandFactory;
 use crate::cli::{Cli, ConfigureArgs, Scope};
 use crate::commands::Context;
 use crate::config::dotenv::DotEnvEditor;
-use crate::config::files::{self, NewContent};
+use crate::config::files;
 use crate::config::keys::{self, Kind, Known, mask};
+use crate::config::placeholder::is_placeholder;
 use crate::config::toml_file::{TomlEditor, TomlSettings};
 use crate::config::values::{
     parse_bool, parse_key_list, parse_mask_mode, parse_provider_list, parse_rate, parse_u64,
@@ -25,6 +27,8 @@ pub struct Change {
     pub known: Known,
     pub value: Option<String>,
     pub scope: Scope,
+    /// `--scope` was given: the change goes there even when another file decides.
+    pub explicit_scope: bool,
 }
 
 impl Change {
@@ -38,6 +42,7 @@ impl Change {
             known,
             value,
             scope: scope.unwrap_or(default),
+            explicit_scope: scope.is_some(),
         }
     }
 }
@@ -187,6 +192,13 @@ pub(super) fn validate(known: &Known, value: &str) -> Result<String> {
         return Err(Error::usage(format!("--set gives {var} an empty value"))
             .with_hint("use --unset KEY to remove a key"));
     }
+    if known.secret() && is_placeholder(value) {
+        // Written, it would count as unset: say so now rather than leave a dead line.
+        return Err(Error::usage(format!(
+            "--set gives {var} a value that looks like a placeholder"
+        ))
+        .with_hint("paste the real key from the provider's settings page"));
+    }
     let raw = Raw {
         var: var.to_string(),
         value: value.to_string(),
@@ -210,8 +222,12 @@ pub(super) fn validate(known: &Known, value: &str) -> Result<String> {
     }
 }
 
-/// Writes (or with `dry_run`, shows) the changes, one file per scope.
+/// Writes (or with `dry_run`, shows) the changes, one file per scope, each where it
+/// decides; then checks that they are in force.
 pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) -> Result<()> {
+    let mut changes = changes.to_vec();
+    layers::route(&mut changes, config);
+    let changes = changes.as_slice();
     for scope in [Scope::Project, Scope::User] {
         let mine: Vec<&Change> = changes.iter().filter(|c| c.scope == scope).collect();
         if mine.is_empty() {
@@ -223,17 +239,13 @@ pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) 
         };
         let edit = |old: Option<&str>| edit_text(scope, &path, old.unwrap_or(""), &mine);
         if dry_run {
-            let old = match std::fs::read_to_string(&path) {
-                Ok(text) => Some(text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(Error::io("cannot read", &path, e)),
-            };
+            let old = files::read_settings_text(&path)?;
             let new = edit(old.as_deref())?;
             ctx.ui.out(&diff(
                 scope,
                 &path.display().to_string(),
                 old.as_deref().unwrap_or(""),
-                &new.text,
+                &new,
             ))?;
             continue;
         }
@@ -258,10 +270,10 @@ pub fn apply(changes: &[Change], config: &Config, dry_run: bool, ctx: &Context) 
         }
         ctx.ui.out(&summary)?;
     }
-    if !dry_run {
-        warn_if_shadowed(changes, ctx);
+    if dry_run {
+        return Ok(());
     }
-    Ok(())
+    layers::verify(changes, ctx)
 }
 
 fn edit_text(
@@ -269,7 +281,7 @@ fn edit_text(
     path: &std::path::Path,
     old: &str,
     changes: &[&Change],
-) -> Result<NewContent> {
+) -> Result<String> {
     match scope {
         Scope::Project => {
             let mut editor = DotEnvEditor::parse(path, old)?;
@@ -281,11 +293,7 @@ fn edit_text(
                     }
                 }
             }
-            let holds_secret = editor.keys().any(keys::looks_secret);
-            Ok(NewContent {
-                text: editor.render(),
-                holds_secret,
-            })
+            Ok(editor.render())
         }
         Scope::User => {
             let mut editor = TomlEditor::parse(path, old)?;
@@ -302,10 +310,9 @@ fn edit_text(
                 }
             }
             let text = editor.render();
-            let holds_secret = TomlSettings::parse(path, &text)?
-                .iter()
-                .any(|(var, _)| Known::by_var(var).is_some_and(|k| k.secret()));
-            Ok(NewContent { text, holds_secret })
+            // Refuse to write what the loader would refuse to read.
+            TomlSettings::parse(path, &text)?;
+            Ok(text)
         }
     }
 }
@@ -332,42 +339,4 @@ fn diff(scope: Scope, name: &str, old: &str, new: &str) -> String {
         .unified_diff()
         .header(name, name)
         .to_string()
-}
-
-/// After writing, says when a higher layer still decides a value we just wrote.
-fn warn_if_shadowed(changes: &[Change], ctx: &Context) {
-    let Ok(config) = ctx.load() else { return };
-    for change in changes {
-        let Some(raw) = config.layers.lookup(change.known.var()) else {
-            continue;
-        };
-        let shadowed = match change.scope {
-            Scope::User => matches!(
-                raw.source,
-                Source::Flag(_) | Source::Env(_) | Source::DotEnv { .. }
-            ),
-            Scope::Project => matches!(raw.source, Source::Flag(_) | Source::Env(_)),
-        };
-        if shadowed && change.value.as_deref() != Some(raw.value.as_str()) {
-            ctx.ui.warn(&format!(
-                "{} is also set by {}, which takes precedence over what was written",
-                change.known.var(),
-                raw.source
-            ));
-        }
-    }
-    let Ok(settings) = config.settings() else {
-        return;
-    };
-    for change in changes {
-        let wanted = change.value.as_deref() == Some("true");
-        let (layer, switch) = match change.known.var() {
-            keys::TELEMETRY_ENABLED => ("telemetry", &settings.telemetry.switch),
-            keys::OBSERVABILITY_ENABLED => ("observability", &settings.observability.switch),
-            _ => continue,
-        };
-        if wanted && !switch.enabled {
-            ctx.ui.warn(&format!("{layer} is still {}", switch.reason));
-        }
-    }
 }
