@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod mask;
 pub mod span;
+pub mod sync;
 pub mod telemetry;
 pub mod traces;
 pub mod ui;

@@ -426,6 +426,9 @@ fn render(report: &Report, ctx: &Context) -> String {
                 let _ = writeln!(out, "  {:<10} {} {error}", "", ui.bad("spool failed:"));
             }
         }
+        if let Some(refused) = crate::wrap::receiver::describe_refused(&run.refused_requests) {
+            let _ = writeln!(out, "  {}", ui.bad(&refused));
+        }
     }
 
     if !report.spool.is_empty() {

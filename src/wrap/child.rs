@@ -1,6 +1,6 @@
 //! The wrapped child: spawned with stdin, stdout and stderr untouched; SIGINT, SIGTERM,
 //! SIGHUP and SIGQUIT sent to the wrapper are forwarded to it; its exit code (128+N for a
-//! signal) becomes the wrapper's.
+//! signal) becomes the wrapper's. On Linux the child gets SIGTERM when the wrapper dies.
 
 use std::ffi::OsString;
 use std::io;
@@ -52,6 +52,35 @@ impl SpawnError {
     }
 }
 
+/// Asks the kernel to send the child SIGTERM when the wrapper dies, even by SIGKILL, as
+/// `tini` and `timeout` do, so a killed wrapper never leaves its command running under
+/// PID 1. Linux only (`PR_SET_PDEATHSIG`); the signal follows the death of the thread
+/// that spawned, which is the one that waits for the child. Elsewhere the child outlives
+/// a killed wrapper.
+fn end_with_the_wrapper(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: getpid (here), prctl, getppid and raise are async-signal-safe, as the
+        // code between fork and exec must be; nothing is allocated.
+        let wrapper = unsafe { libc::getpid() };
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                // The wrapper died between fork and prctl: nothing will signal us now.
+                if libc::getppid() != wrapper {
+                    libc::raise(libc::SIGTERM);
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
+}
+
 /// Runs `program args` with `env` added, calls `started(pid)` once it runs, forwards
 /// signals until it ends, and says how it ended.
 pub fn run(
@@ -65,16 +94,15 @@ pub fn run(
     let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
         .map_err(SpawnError::Other)?;
     let handle = signals.handle();
-    let mut child = Command::new(program)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .spawn()
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => SpawnError::NotFound,
-            io::ErrorKind::PermissionDenied => SpawnError::NotExecutable,
-            _ if e.raw_os_error() == Some(libc::ENOEXEC) => SpawnError::NotExecutable,
-            _ => SpawnError::Other(e),
-        })?;
+    let mut command = Command::new(program);
+    command.args(args).envs(env.iter().map(|(k, v)| (k, v)));
+    end_with_the_wrapper(&mut command);
+    let mut child = command.spawn().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => SpawnError::NotFound,
+        io::ErrorKind::PermissionDenied => SpawnError::NotExecutable,
+        _ if e.raw_os_error() == Some(libc::ENOEXEC) => SpawnError::NotExecutable,
+        _ => SpawnError::Other(e),
+    })?;
     let pid = child.id();
     started(pid);
     let forwarder = std::thread::spawn(move || {

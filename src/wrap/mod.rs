@@ -5,6 +5,8 @@ pub mod args;
 pub mod child;
 pub mod context;
 pub mod receiver;
+pub mod scan;
+pub mod session;
 
 use crate::span::{Span, SpanId, TraceId};
 
