@@ -216,6 +216,8 @@ impl Metrics {
                 }
             })
             .collect();
+        let refused_requests = lock(&self.refused_requests).clone();
+        let no_refusals = refused_requests.is_empty();
         let queued = self.queued.load(Relaxed);
         let queue_full = self.dropped_queue_full.load(Relaxed);
         // Each exporter is owed every queued span; a full queue cost every exporter its span.
@@ -255,7 +257,7 @@ impl Metrics {
             sampled_out: self.sampled_out.load(Relaxed),
             dropped_queue_full: queue_full,
             truncated_values: self.truncated_values.load(Relaxed),
-            refused_requests: lock(&self.refused_requests).clone(),
+            refused_requests,
             exporters,
             drop_rate,
             mean_latency_ms,
@@ -263,7 +265,7 @@ impl Metrics {
             // rates, but lost all the same.
             healthy: undelivered_rate < HEALTHY_DROP_RATE
                 && mean_latency_ms < HEALTHY_MEAN_LATENCY_MS
-                && lock(&self.refused_requests).is_empty(),
+                && no_refusals,
         }
     }
 }

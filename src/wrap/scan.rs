@@ -155,6 +155,7 @@ mod tests {
             value: Some(AnyValue {
                 value: Some(any_value::Value::StringValue("v".into())),
             }),
+            ..Default::default()
         };
         let span = Span {
             name: "s".into(),

@@ -17,3 +17,4 @@ mod testenv;
 mod traces;
 mod wizard;
 mod wrap;
+mod wrap_faults;

@@ -387,7 +387,7 @@ fn wrapped_sleeper(env: &TestEnv) -> Wrapped {
 }
 
 /// A raw HTTP/1.1 POST; returns the status code (0 when there was no answer).
-fn post(url: &str, content_type: &str, encoding: Option<&str>, body: Vec<u8>) -> u16 {
+pub fn post(url: &str, content_type: &str, encoding: Option<&str>, body: Vec<u8>) -> u16 {
     use std::io::Read as _;
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
@@ -416,8 +416,8 @@ fn post(url: &str, content_type: &str, encoding: Option<&str>, body: Vec<u8>) ->
         .unwrap_or(0)
 }
 
-fn a_small_request() -> opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest
-{
+pub fn a_small_request()
+-> opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest {
     use automagik_tracing::span::{Resource, Scope};
     use std::sync::Arc;
     let mut span = Span::start(
