@@ -93,6 +93,27 @@ fn a_closed_or_full_stderr_keeps_the_exit_code_and_the_run_span() {
     }
 }
 
+#[test]
+fn a_panic_before_the_spawn_still_runs_the_command_and_sends_nothing() {
+    let sink = Sink::start();
+    // Accepted by the loader today, and more than tokio's semaphore holds.
+    let env = TestEnv::new()
+        .var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url())
+        .var("AUTOMAGIK_QUEUE_MAX_SPANS", "9223372036854775807");
+    let out = env
+        .cmd()
+        .args(["run", "--wrap", "--", "sh", "-c", "exit 7"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sink.requests().len(), 0);
+}
+
 /// Every setting the tool reads, with values that are wrong, extreme or odd.
 fn any_settings() -> impl Strategy<Value = Vec<(&'static str, String)>> {
     let vars: Vec<&'static str> = automagik_tracing::config::keys::SETTINGS
