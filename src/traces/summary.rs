@@ -150,8 +150,8 @@ impl Summary {
             if counts_tokens[i] {
                 let model = d.model.clone().unwrap_or_else(|| NO_MODEL.to_string());
                 let entry = models.entry(model).or_default();
-                entry.0 += d.input_tokens.unwrap_or(0);
-                entry.1 += d.output_tokens.unwrap_or(0);
+                entry.0 = add_tokens(entry.0, d.input_tokens);
+                entry.1 = add_tokens(entry.1, d.output_tokens);
             }
             if counts_cost[i] {
                 cost = Some(cost.unwrap_or(0.0) + d.cost.unwrap_or(0.0));
@@ -180,8 +180,12 @@ impl Summary {
                 .iter()
                 .filter(|s| s.parent_span_id.is_some_and(|p| !ids.contains(&p)))
                 .count(),
-            input_tokens: models.iter().map(|m| m.input_tokens).sum(),
-            output_tokens: models.iter().map(|m| m.output_tokens).sum(),
+            input_tokens: models
+                .iter()
+                .fold(0, |sum, m| add_tokens(sum, Some(m.input_tokens))),
+            output_tokens: models
+                .iter()
+                .fold(0, |sum, m| add_tokens(sum, Some(m.output_tokens))),
             cost,
             models,
         }
@@ -190,6 +194,12 @@ impl Summary {
     pub fn duration_nanos(&self) -> u64 {
         self.end_unix_nanos.saturating_sub(self.start_unix_nanos)
     }
+}
+
+/// A running token total: a count a span got wrong (negative, or summing past `i64::MAX`)
+/// never turns the total negative; it stops at the largest count.
+fn add_tokens(total: i64, count: Option<i64>) -> i64 {
+    total.saturating_add(count.unwrap_or(0).max(0))
 }
 
 /// For each span, whether it carries a figure (`carries(index)`) that no descendant also
@@ -263,6 +273,24 @@ mod tests {
         assert_eq!(summary.cost, Some(0.5));
         let models: Vec<_> = summary.models.iter().map(|m| m.model.as_str()).collect();
         assert_eq!(models, ["m1", "m2-2024"]);
+    }
+
+    #[test]
+    fn token_totals_saturate_instead_of_turning_negative() {
+        let root = span("root", None);
+        let mut a = span("chat a", Some(&root));
+        a.set(INPUT_TOKENS, i64::MAX)
+            .set("gen_ai.request.model", "m1");
+        let mut b = span("chat b", Some(&root));
+        b.set(INPUT_TOKENS, i64::MAX)
+            .set(OUTPUT_TOKENS, -5i64)
+            .set("gen_ai.request.model", "m2");
+        let mut c = span("chat c", Some(&root));
+        c.set(INPUT_TOKENS, 7i64).set("gen_ai.request.model", "m2");
+        let summary = Summary::of(&trace(vec![root, a, b, c]));
+        assert_eq!(summary.input_tokens, i64::MAX);
+        assert_eq!(summary.output_tokens, 0);
+        assert!(summary.models.iter().all(|m| m.input_tokens > 0));
     }
 
     #[test]
