@@ -154,8 +154,13 @@ fn report_delivery(run: &crate::engine::RunMetrics, trace_id: &str, ctx: &Contex
             exporter.exported, exporter.name, exporter.spooled
         ));
         if exporter.spooled > 0 {
+            let why = exporter
+                .last
+                .as_ref()
+                .and_then(|(outcome, _)| outcome.message())
+                .map_or(String::new(), |m| format!(" (the last attempt: {m})"));
             ctx.ui.note(&format!(
-                "{} spans for {} ({}) are kept in the spool: `automagik-tracing flush` sends them",
+                "{} spans for {} ({}) are kept in the spool{why}: `automagik-tracing flush` sends them",
                 exporter.spooled, exporter.name, exporter.endpoint
             ));
         }

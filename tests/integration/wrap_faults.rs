@@ -374,6 +374,25 @@ fn nested_wraps_send_each_span_once() {
     assert_eq!(trace_ids.len(), 1, "one trace");
 }
 
+#[test]
+fn spans_spooled_after_a_refusal_say_why() {
+    let sink = Sink::start();
+    sink.respond(422, r#"{"error":"unknown project"}"#);
+    let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    let out = env
+        .cmd()
+        .args(["run", "--wrap", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("kept in the spool"), "{stderr}");
+    assert!(
+        stderr.contains("HTTP 422: {\"error\":\"unknown project\"}"),
+        "{stderr}"
+    );
+}
+
 /// Whether `pid` has ended (gone, or a zombie nobody reaped yet).
 fn ended(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/status")).map_or(true, |s| {
