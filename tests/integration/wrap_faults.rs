@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::Write as _;
-use std::process::{Child, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use automagik_tracing::span::Span;
 use proptest::prelude::*;
@@ -12,14 +12,16 @@ use proptest::prelude::*;
 use crate::interop::python;
 use crate::sink::Sink;
 use crate::testenv::{BIN, TestEnv, wait_for};
-use crate::wrap::{a_small_request, delivered, post};
+use crate::wrap::{Sleeper, a_small_request, delivered, post};
 
-/// Runs `examples/python/agent_otel.py` wrapped in `env` and returns what happened.
-fn wrapped_otel_agent(env: &TestEnv) -> Output {
+/// Runs `examples/python/agent_otel.py` under `run --wrap`, after `inner` (a second
+/// wrapper, say), in `env`, and returns what happened.
+fn wrapped_otel_agent(env: &TestEnv, inner: &[&str]) -> Output {
     let agent =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/agent_otel.py");
     env.cmd()
         .args(["run", "--wrap", "--"])
+        .args(inner)
         .arg(python())
         .arg(agent)
         .output()
@@ -43,7 +45,7 @@ fn settings_that_cannot_be_used_send_nothing_past_masking() {
     for (case, setup) in cases {
         let sink = Sink::start();
         let env = setup(TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url()));
-        let out = wrapped_otel_agent(&env);
+        let out = wrapped_otel_agent(&env, &[]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{case}: {stderr}");
         assert_eq!(String::from_utf8_lossy(&out.stdout), "It will be sunny.\n");
@@ -153,82 +155,6 @@ proptest! {
             .output()
             .unwrap();
         prop_assert_eq!(out.status.code(), Some(7), "{:?}: {}", settings, String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-/// A wrapped `sleep` whose stderr is kept, and the receiver endpoint it was given.
-struct Sleeper {
-    child: Child,
-    endpoint: String,
-}
-
-impl Sleeper {
-    fn start(env: &TestEnv, extra: &[&str]) -> Sleeper {
-        let mut child = env
-            .std_cmd()
-            .arg("run")
-            .args(extra)
-            .args([
-                "--wrap",
-                "--",
-                "sh",
-                "-c",
-                "echo $OTEL_EXPORTER_OTLP_ENDPOINT; exec sleep 30",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        Sleeper {
-            child,
-            endpoint: line.trim().to_string(),
-        }
-    }
-
-    fn traces(&self) -> String {
-        format!("{}/v1/traces", self.endpoint)
-    }
-
-    /// The wrapper's peak resident memory, in MiB.
-    fn peak_rss_mib(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap()
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-            .expect("VmHWM in /proc status")
-            / 1024.0
-    }
-
-    /// SIGTERM (forwarded to the sleep); returns the wrapper's stderr.
-    fn stop(mut self) -> String {
-        use std::io::Read as _;
-        // SAFETY: kill(2) on a child we spawned and have not reaped.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        self.child.wait().unwrap();
-        stderr
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -346,15 +272,7 @@ fn nested_wraps_send_each_span_once() {
         .var("LANGFUSE_PUBLIC_KEY", "pk-lf-public")
         .var("LANGFUSE_SECRET_KEY", "sk-lf-secret")
         .var("LANGFUSE_HOST", &langfuse.url());
-    let agent =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/agent_otel.py");
-    let out = env
-        .cmd()
-        .args(["run", "--wrap", "--", BIN, "run", "--wrap", "--"])
-        .arg(python())
-        .arg(agent)
-        .output()
-        .unwrap();
+    let out = wrapped_otel_agent(&env, &[BIN, "run", "--wrap", "--"]);
     assert!(
         out.status.success(),
         "{}",
