@@ -124,6 +124,9 @@ fn rejected(provider: &ProviderConfig, outcome: &Outcome) -> String {
         .filter(|r| !r.is_empty());
     let mlflow = reason.is_some_and(|r| r.to_ascii_lowercase().contains("x-mlflow-experiment-id"));
     if mlflow {
+        if provider.name == "mlflow" {
+            return "MLflow needs the experiment to log into: set MLFLOW_EXPERIMENT_ID (sent as the x-mlflow-experiment-id header)".to_string();
+        }
         let where_to = if provider.name == "otlp" {
             "OTEL_EXPORTER_OTLP_HEADERS"
         } else {
