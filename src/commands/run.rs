@@ -44,10 +44,13 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
         .unwrap_or_else(|| {
             let why = "an internal error stopped tracing".to_string();
             ctx.ui.warn(&format!("the command runs untraced: {why}"));
-            let session = guarded(|| Session::discarding(why.clone(), &ctx.ui))
+            let session = guarded(|| Session::discarding(why.clone()))
                 .unwrap_or_else(|| Session::sealed(why));
             (session, Duration::ZERO, None)
         });
+    if let Some(warning) = session.take_warning() {
+        ctx.ui.warn(&warning);
+    }
     session.begin();
     let trace_id = session.trace_id();
     let outcome = child::run(program, program_args, session.child_env(), |pid| {
@@ -107,7 +110,7 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> (Session, Duration,
     }
     match Engine::start(&settings) {
         Ok(engine) => (
-            Session::traced(engine, spec, observer.clone(), &ctx.ui),
+            Session::traced(engine, spec, observer.clone()),
             flush_timeout(args, &settings),
             observer,
         ),
@@ -121,7 +124,7 @@ fn discard(err: &Error, ctx: &Context) -> Session {
         "the command runs untraced, and what its OpenTelemetry SDK sends is discarded so nothing leaves unmasked: {}",
         err.one_line()
     ));
-    Session::discarding(err.one_line(), &ctx.ui)
+    Session::discarding(err.one_line())
 }
 
 /// Tells the user what did not reach a provider: spooled (and how to send it), refused

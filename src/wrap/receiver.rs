@@ -31,6 +31,7 @@ use tokio::sync::{Semaphore, oneshot};
 
 use crate::error::{Error, Result};
 use crate::span::{Span, into_spans};
+pub use crate::wrap::refusal::{Refusal, describe_refused};
 use crate::wrap::scan;
 
 /// The largest request body accepted, compressed or not.
@@ -44,104 +45,6 @@ const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the receiver hands its spans to.
 pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
-
-/// Why the receiver refused a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// 413: the body, decompressed or not, or its count of spans and values is too large.
-    TooLarge,
-    /// 400: not an OTLP request, or a corrupt gzip body.
-    Malformed,
-    /// 415: neither protobuf nor JSON.
-    WrongType,
-    /// 404: a path other than `/v1/traces`, `/v1/metrics` or `/v1/logs`.
-    WrongPath,
-    /// 405: not a POST.
-    WrongMethod,
-    /// 408: the body did not arrive in time.
-    Timeout,
-}
-
-impl Refusal {
-    pub const ALL: [Refusal; 6] = [
-        Refusal::TooLarge,
-        Refusal::Malformed,
-        Refusal::WrongType,
-        Refusal::WrongPath,
-        Refusal::WrongMethod,
-        Refusal::Timeout,
-    ];
-
-    /// The name it is counted under in the run's metrics.
-    pub fn key(self) -> &'static str {
-        match self {
-            Refusal::TooLarge => "too_large",
-            Refusal::Malformed => "malformed",
-            Refusal::WrongType => "wrong_content_type",
-            Refusal::WrongPath => "wrong_path",
-            Refusal::WrongMethod => "wrong_method",
-            Refusal::Timeout => "timeout",
-        }
-    }
-
-    fn label(key: &str) -> &str {
-        match key {
-            "too_large" => "too large",
-            "malformed" => "not OTLP",
-            "wrong_content_type" => "neither protobuf nor JSON",
-            "wrong_path" => "to an unknown path",
-            "wrong_method" => "not a POST",
-            "timeout" => "too slow to arrive",
-            other => other,
-        }
-    }
-
-    fn response(self) -> Response<Full<Bytes>> {
-        let (status, message) = match self {
-            Refusal::TooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the body, or its count of spans and attributes, is larger than the receiver accepts",
-            ),
-            Refusal::Malformed => (
-                StatusCode::BAD_REQUEST,
-                "the body is not an OTLP ExportTraceServiceRequest",
-            ),
-            Refusal::WrongType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send application/x-protobuf or application/json",
-            ),
-            Refusal::WrongPath => (
-                StatusCode::NOT_FOUND,
-                "only /v1/traces, /v1/metrics and /v1/logs are served here",
-            ),
-            Refusal::WrongMethod => (StatusCode::METHOD_NOT_ALLOWED, "use POST"),
-            Refusal::Timeout => (
-                StatusCode::REQUEST_TIMEOUT,
-                "the body did not arrive in time",
-            ),
-        };
-        plain(status, message)
-    }
-}
-
-/// "the command sent 3 requests the receiver refused: 2 too large, 1 not OTLP", or `None`
-/// when nothing was refused.
-pub fn describe_refused(refused: &BTreeMap<String, u64>) -> Option<String> {
-    let total: u64 = refused.values().sum();
-    if total == 0 {
-        return None;
-    }
-    let parts: Vec<String> = refused
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(key, n)| format!("{n} {}", Refusal::label(key)))
-        .collect();
-    let requests = if total == 1 { "request" } else { "requests" };
-    Some(format!(
-        "the command sent {total} {requests} the receiver refused: {}",
-        parts.join(", ")
-    ))
-}
 
 /// What the receiver saw.
 #[derive(Debug, Default)]
@@ -438,13 +341,5 @@ fn reply(format: Format, body: Bytes) -> Response<Full<Bytes>> {
         .status(StatusCode::OK)
         .header("content-type", content_type)
         .body(Full::new(body))
-        .expect("a valid response")
-}
-
-fn plain(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "text/plain")
-        .body(Full::new(Bytes::from_static(message.as_bytes())))
         .expect("a valid response")
 }

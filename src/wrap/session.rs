@@ -18,7 +18,6 @@ use crate::config::{Override, keys};
 use crate::engine::{Engine, RunMetrics};
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
 use crate::telemetry::derive::RunObserver;
-use crate::ui::Ui;
 use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, SpanSink};
@@ -54,6 +53,8 @@ pub struct Session {
     tracing: Tracing,
     receiver: Option<Receiver>,
     env: Vec<(String, String)>,
+    /// What the user should know before the command runs (the caller prints it).
+    warning: Option<String>,
 }
 
 enum Tracing {
@@ -83,20 +84,22 @@ impl Session {
             tracing: Tracing::Off,
             receiver: None,
             env: Vec::new(),
+            warning: None,
         }
     }
 
     /// Tracing could not start (`why`): the child's SDK is pointed at a receiver that
     /// counts what arrives and keeps none of it, so nothing bypasses masking.
-    pub fn discarding(why: String, ui: &Ui) -> Session {
+    pub fn discarding(why: String) -> Session {
         let mut env = Vec::new();
+        let mut warning = None;
         let receiver = match Receiver::start(Arc::new(|_spans: Vec<Span>| {}), DEFAULT_BODY_LIMIT) {
             Ok(receiver) => {
                 point_child_at(&receiver, true, &mut env);
                 Some(receiver)
             }
             Err(err) => {
-                ui.warn(&format!(
+                warning = Some(format!(
                     "the command's OpenTelemetry SDK is switched off (OTEL_SDK_DISABLED): {err}"
                 ));
                 seal(&mut env);
@@ -107,6 +110,7 @@ impl Session {
             tracing: Tracing::Discarding { why },
             receiver,
             env,
+            warning,
         }
     }
 
@@ -118,12 +122,13 @@ impl Session {
             tracing: Tracing::Discarding { why },
             receiver: None,
             env,
+            warning: None,
         }
     }
 
     /// A traced run: the run span, `TRACEPARENT`, and (unless `--no-receiver`) the
     /// receiver feeding `engine`.
-    pub fn traced(engine: Engine, spec: &RunSpec, observer: Option<Observer>, ui: &Ui) -> Session {
+    pub fn traced(engine: Engine, spec: &RunSpec, observer: Option<Observer>) -> Session {
         let span = run_span(spec);
         let mut env = vec![(
             "TRACEPARENT".to_string(),
@@ -134,6 +139,7 @@ impl Session {
             }
             .format(),
         )];
+        let mut warning = None;
         let receiver = if spec.receiver {
             let sink = forward_to(&engine, &span, spec.adopt, observer);
             match Receiver::start(sink, DEFAULT_BODY_LIMIT) {
@@ -144,7 +150,7 @@ impl Session {
                 Err(err) => {
                     // Its SDK would otherwise send straight to the inherited endpoint,
                     // bypassing masking: off is the safe side.
-                    ui.warn(&format!(
+                    warning = Some(format!(
                         "the command's own spans are not collected, its OpenTelemetry SDK is switched off (OTEL_SDK_DISABLED): {err}"
                     ));
                     seal(&mut env);
@@ -161,7 +167,13 @@ impl Session {
             },
             receiver,
             env,
+            warning,
         }
+    }
+
+    /// What the user should know before the command runs, once.
+    pub fn take_warning(&mut self) -> Option<String> {
+        self.warning.take()
     }
 
     /// The variables the child gets on top of the wrapper's environment.
