@@ -1,6 +1,7 @@
-//! `run --wrap`: trace a command. A run span from spawn to exit, trace context and a
-//! loopback receiver handed to the child, its spans adopted into the run's trace, and the
-//! child's exit code returned whatever becomes of the export.
+//! `run --wrap`: trace a command. Arguments → a [`Session`] (run span, the child's
+//! environment, receiver, engine: `wrap/session.rs`) → the child → its exit code, returned
+//! whatever becomes of the tracing, which runs behind `catch_unwind`. This file decides
+//! which session a run gets and tells the user what happened.
 
 use std::ffi::OsString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -94,7 +95,7 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> (Session, Duration,
             .debug("nested in another wrapper: sending only to its receiver");
         options.overrides.extend(nested);
     }
-    let loaded = crate::config::Config::load(options).and_then(|c| c.settings());
+    let loaded = ctx.load_with(options).and_then(|c| c.settings());
     let settings = match loaded {
         Ok(settings) => settings,
         Err(err) => return (discard(&err, ctx), Duration::ZERO, None),
