@@ -52,6 +52,21 @@ impl SpawnError {
     }
 }
 
+/// Sends the child every signal the wrapper gets from another process, until closed.
+fn forward(mut signals: SignalsInfo<WithOrigin>, pid: u32) {
+    for origin in signals.forever() {
+        // A signal from the terminal (Ctrl-C, hang-up) already reached the child, which is
+        // in the same process group: forwarding it would deliver it twice.
+        if origin.cause == Cause::Kernel {
+            continue;
+        }
+        // SAFETY: kill(2) with a pid we spawned and have not yet reaped.
+        unsafe {
+            libc::kill(pid as libc::pid_t, origin.signal);
+        }
+    }
+}
+
 /// Asks the kernel to send the child SIGTERM when the wrapper dies, even by SIGKILL, as
 /// `tini` and `timeout` do, so a killed wrapper never leaves its command running under
 /// PID 1. Linux only (`PR_SET_PDEATHSIG`); the signal follows the death of the thread
@@ -90,10 +105,8 @@ pub fn run(
     started: impl FnOnce(u32),
 ) -> Result<Ended, SpawnError> {
     // Registered before the spawn, so a signal in between is not lost and never kills the
-    // wrapper first.
-    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
-        .map_err(SpawnError::Other)?;
-    let handle = signals.handle();
+    // wrapper first. Should that fail, the command still runs, only without forwarding.
+    let signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).ok();
     let mut command = Command::new(program);
     command.args(args).envs(env.iter().map(|(k, v)| (k, v)));
     end_with_the_wrapper(&mut command);
@@ -105,22 +118,19 @@ pub fn run(
     })?;
     let pid = child.id();
     started(pid);
-    let forwarder = std::thread::spawn(move || {
-        for origin in signals.forever() {
-            // A signal from the terminal (Ctrl-C, hang-up) already reached the child, which
-            // is in the same process group: forwarding it would deliver it twice.
-            if origin.cause == Cause::Kernel {
-                continue;
-            }
-            // SAFETY: kill(2) with a pid we spawned and have not yet reaped.
-            unsafe {
-                libc::kill(pid as libc::pid_t, origin.signal);
-            }
-        }
+    let forwarder = signals.and_then(|signals| {
+        let handle = signals.handle();
+        std::thread::Builder::new()
+            .name("automagik-signals".into())
+            .spawn(move || forward(signals, pid))
+            .ok()
+            .map(|thread| (handle, thread))
     });
     let status = child.wait();
-    handle.close();
-    let _ = forwarder.join();
+    if let Some((handle, thread)) = forwarder {
+        handle.close();
+        let _ = thread.join();
+    }
     let status = status.map_err(SpawnError::Other)?;
     Ok(Ended {
         pid,
