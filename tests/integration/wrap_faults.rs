@@ -31,18 +31,31 @@ fn wrapped_otel_agent(env: &TestEnv, inner: &[&str]) -> Output {
 #[test]
 fn settings_that_cannot_be_used_send_nothing_past_masking() {
     type Setup = fn(TestEnv) -> TestEnv;
-    let cases: [(&str, Setup); 3] = [
-        ("a mask typo", |env| env.var("AUTOMAGIK_MASK", "contents")),
-        ("content with another bad setting", |env| {
-            env.var("AUTOMAGIK_MASK", "content")
-                .var("AUTOMAGIK_SAMPLE_RATE", "2")
-        }),
-        ("a .env that cannot be parsed", |env| {
-            env.write_env_file("AUTOMAGIK_MASK=content\nthis line is not KEY=VALUE '\n");
-            env
-        }),
+    // Each case, and what the warning names so the user knows what to fix.
+    let cases: [(&str, Setup, &str); 3] = [
+        (
+            "a mask typo",
+            |env| env.var("AUTOMAGIK_MASK", "contents"),
+            "AUTOMAGIK_MASK",
+        ),
+        (
+            "content with another bad setting",
+            |env| {
+                env.var("AUTOMAGIK_MASK", "content")
+                    .var("AUTOMAGIK_SAMPLE_RATE", "2")
+            },
+            "AUTOMAGIK_SAMPLE_RATE",
+        ),
+        (
+            "a .env that cannot be parsed",
+            |env| {
+                env.write_env_file("AUTOMAGIK_MASK=content\nthis line is not KEY=VALUE '\n");
+                env
+            },
+            ".env",
+        ),
     ];
-    for (case, setup) in cases {
+    for (case, setup, named) in cases {
         let sink = Sink::start();
         let env = setup(TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url()));
         let out = wrapped_otel_agent(&env, &[]);
@@ -58,6 +71,7 @@ fn settings_that_cannot_be_used_send_nothing_past_masking() {
             stderr.contains("spans the command sent were discarded"),
             "{case}: {stderr}"
         );
+        assert!(stderr.contains(named), "{case}: {stderr}");
     }
 }
 
