@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            eprint!("{}", err.report());
+            automagik_tracing::ui::to_stderr_raw(&err.report());
             ExitCode::from(err.exit_code())
         }
     }

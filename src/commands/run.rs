@@ -1,23 +1,21 @@
-//! `run --wrap`: trace a command. A run span from spawn to exit, trace context and a
-//! loopback receiver handed to the child, its spans adopted into the run's trace, and the
-//! child's exit code returned whatever becomes of the export.
+//! `run --wrap`: trace a command. Arguments → a [`Session`] (run span, the child's
+//! environment, receiver, engine: `wrap/session.rs`) → the child → its exit code, returned
+//! whatever becomes of the tracing, which runs behind `catch_unwind`. This file decides
+//! which session a run gets and tells the user what happened.
 
 use std::ffi::OsString;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use crate::cli::{RUN_USAGE, RunArgs};
 use crate::commands::Context;
 use crate::config::Settings;
-use crate::engine::{Engine, Recorder};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
-use crate::telemetry::derive::RunObserver;
-use crate::wrap::child::{self, Ended, SpawnError};
+use crate::wrap::child::{self, SpawnError};
 use crate::wrap::context::TraceParent;
-use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver};
-use crate::wrap::{adopt, args::redact};
+use crate::wrap::receiver::describe_refused;
+use crate::wrap::session::{self, Observer, Report, RunSpec, Session};
 
 pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     if !args.wrap {
@@ -28,139 +26,127 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
         return Err(Error::usage("`run --wrap` needs a command to run")
             .with_hint(format!("usage: {RUN_USAGE}")));
     };
-    let attrs = parse_attrs(&args.attrs)?;
-    // Tracing never changes the outcome of the command: a problem with it is a warning,
-    // and the command runs untraced.
-    let loaded = ctx.load().and_then(|c| c.settings());
-    // Usage telemetry counts the GenAI spans the receiver sees (types and counts only).
-    let observer: Option<Watch> = loaded
-        .as_ref()
-        .is_ok_and(|s| s.telemetry.switch.enabled)
-        .then(Default::default);
-    let traced = match loaded {
-        Ok(settings) if settings.observability.switch.enabled => match Engine::start(&settings) {
-            Ok(engine) => Some((settings, engine)),
-            Err(err) => {
-                ctx.ui.warn(&format!("the command runs untraced: {err}"));
-                None
-            }
-        },
-        Ok(settings) => {
-            ctx.ui.debug(&format!(
-                "observability is {}",
-                settings.observability.switch.reason
-            ));
-            None
-        }
-        Err(err) => {
-            ctx.ui.warn(&format!("the command runs untraced: {err}"));
-            None
-        }
+    let spec = RunSpec {
+        command: args.command.clone(),
+        name: args.name.clone(),
+        service_name: args.service_name.clone(),
+        attrs: parse_attrs(&args.attrs)?,
+        receiver: !args.no_receiver,
+        adopt: !args.no_adopt,
+        inherited: ctx
+            .options
+            .env
+            .get("TRACEPARENT")
+            .and_then(|v| TraceParent::parse(v)),
     };
-    let Some((settings, engine)) = traced else {
-        let code = finish_untraced(program, program_args);
-        hand_over(observer, ctx);
-        return Ok(code);
-    };
-
-    let program_name = Path::new(program).file_name().map_or_else(
-        || program.to_string_lossy().into_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let service = args
-        .service_name
-        .clone()
-        .unwrap_or_else(|| program_name.clone());
-    let scope = Arc::new(Scope {
-        name: "automagik-tracing".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        ..Default::default()
-    });
-    let inherited = ctx
-        .options
-        .env
-        .get("TRACEPARENT")
-        .and_then(|v| TraceParent::parse(v));
-    let mut span = Span::start(
-        args.name.clone().unwrap_or_else(|| program_name.clone()),
-        inherited.map(|p| (p.trace_id, p.span_id)),
-        Arc::new(Resource::service(&service)),
-        scope,
-    );
-    span.kind = SpanKind::Internal;
-    let all_args: Vec<String> = args
-        .command
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    span.set("process.executable.name", program_name.as_str())
-        .set(
-            "process.command_args",
-            Value::Array(redact(&all_args).into_iter().map(Value::from).collect()),
-        );
-    for (key, value) in attrs {
-        span.set(&key, value);
+    // Tracing never changes the outcome of the command: whatever fails or panics in it,
+    // the command runs and its code is returned. A failure before the spawn fails closed.
+    let (mut session, flush_timeout, observer) = guarded(|| prepare(args, &spec, ctx))
+        .unwrap_or_else(|| {
+            let why = "an internal error stopped tracing".to_string();
+            ctx.ui.warn(&format!("the command runs untraced: {why}"));
+            let session = guarded(|| Session::discarding(why.clone()))
+                .unwrap_or_else(|| Session::sealed(why));
+            (session, Duration::ZERO, None)
+        });
+    if let Some(warning) = session.take_warning() {
+        ctx.ui.warn(&warning);
     }
-
-    let recorder = engine.recorder();
-    let receiver = if args.no_receiver {
-        None
-    } else {
-        start_receiver(
-            recorder.clone(),
-            &span,
-            !args.no_adopt,
-            observer.clone(),
-            ctx,
-        )
-    };
-    let mut env = vec![(
-        "TRACEPARENT".to_string(),
-        TraceParent {
-            trace_id: span.trace_id,
-            span_id: span.span_id,
-            sampled: true,
-        }
-        .format(),
-    )];
-    if let Some(receiver) = &receiver {
-        env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), receiver.endpoint()));
-        env.push((
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT".into(),
-            format!("{}/v1/traces", receiver.endpoint()),
-        ));
-        env.push(("OTEL_EXPORTER_OTLP_PROTOCOL".into(), "http/protobuf".into()));
-        env.push((
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL".into(),
-            "http/protobuf".into(),
-        ));
-    }
-
-    span.start_unix_nanos = crate::span::now_unix_nanos();
-    let outcome = child::run(program, program_args, &env, |pid| {
+    session.begin();
+    let trace_id = session.trace_id();
+    let outcome = child::run(program, program_args, session.child_env(), |pid| {
         ctx.ui.debug(&format!(
-            "started {program_name} as pid {pid}, trace {}",
-            span.trace_id.to_hex()
+            "started {} as pid {pid}{}",
+            program.to_string_lossy(),
+            trace_id.map_or(String::new(), |t| format!(", trace {t}"))
         ));
     });
-    span.end();
-    let code = record_outcome(&mut span, &outcome, program);
-    let trace_id = span.trace_id.to_hex();
-    recorder.record(span);
-    if let Some(receiver) = receiver {
-        let stats = receiver.stats.clone();
-        receiver.stop();
-        let other = stats
-            .other_signals
-            .load(std::sync::atomic::Ordering::Relaxed);
-        if other > 0 {
-            ctx.ui.debug(&format!("{other} metrics or logs requests from the command were answered and dropped (only traces are forwarded)"));
+    let code = match &outcome {
+        Ok(ended) => ended.wrapper_code(),
+        Err(err) => {
+            crate::ui::to_stderr_raw(&spawn_error(err, program).report());
+            err.code()
         }
+    };
+    let reported = guarded(|| {
+        let report = session.finish(&outcome, flush_timeout);
+        tell(&report, ctx);
+        hand_over(observer, ctx);
+    });
+    if reported.is_none() {
+        ctx.ui
+            .warn("an internal error stopped tracing; the command's exit code is kept");
     }
-    let run = engine.shutdown(flush_timeout(args, &settings));
-    report_delivery(&run, &trace_id, ctx);
-    hand_over(observer, ctx);
     Ok(code)
+}
+
+/// Runs `f`, turning a panic into `None` (the panic hook has already printed it).
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    catch_unwind(AssertUnwindSafe(f)).ok()
+}
+
+/// Loads the settings and starts what the run needs: a traced session, a discarding
+/// one when the settings or the engine fail (nothing may leave unmasked), or none when
+/// observability is off.
+fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> (Session, Duration, Option<Observer>) {
+    let mut options = ctx.options.clone();
+    if let Some(nested) = session::nested_overrides(&options.env) {
+        ctx.ui
+            .debug("nested in another wrapper: sending only to its receiver");
+        options.overrides.extend(nested);
+    }
+    let loaded = ctx.load_with(options).and_then(|c| c.settings());
+    let settings = match loaded {
+        Ok(settings) => settings,
+        Err(err) => return (discard(&err, ctx), Duration::ZERO, None),
+    };
+    // Usage telemetry counts the GenAI spans the receiver sees (types and counts only).
+    let observer: Option<Observer> = settings.telemetry.switch.enabled.then(Default::default);
+    if !settings.observability.switch.enabled {
+        ctx.ui.debug(&format!(
+            "observability is {}",
+            settings.observability.switch.reason
+        ));
+        return (Session::off(), Duration::ZERO, observer);
+    }
+    match Engine::start(&settings) {
+        Ok(engine) => (
+            Session::traced(engine, spec, observer.clone()),
+            flush_timeout(args, &settings),
+            observer,
+        ),
+        Err(err) => (discard(&err, ctx), Duration::ZERO, observer),
+    }
+}
+
+/// The session for settings that cannot be used, with a warning that says why.
+fn discard(err: &Error, ctx: &Context) -> Session {
+    ctx.ui.warn(&format!(
+        "the command runs untraced, and what its OpenTelemetry SDK sends is discarded so nothing leaves unmasked: {}",
+        err.one_line()
+    ));
+    Session::discarding(err.one_line())
+}
+
+/// Tells the user what did not reach a provider: spooled (and how to send it), refused
+/// by the receiver, discarded, or lost.
+fn tell(report: &Report, ctx: &Context) {
+    if let Some(refused) = describe_refused(&report.refused) {
+        ctx.ui.warn(&refused);
+    }
+    if report.other_signals > 0 {
+        ctx.ui.debug(&format!("{} metrics or logs requests from the command were answered and dropped (only traces are forwarded)", report.other_signals));
+    }
+    if let Some((spans, why)) = &report.discarded
+        && *spans > 0
+    {
+        ctx.ui.warn(&format!(
+            "{spans} spans the command sent were discarded, because {why}; fix that setting (`automagik-tracing status` shows each one) and run again"
+        ));
+    }
+    if let (Some(run), Some(trace_id)) = (&report.run, &report.trace_id) {
+        report_delivery(run, trace_id, ctx);
+    }
 }
 
 /// Tells the user what did not reach a provider: spooled (and how to send it), or lost.
@@ -172,8 +158,13 @@ fn report_delivery(run: &crate::engine::RunMetrics, trace_id: &str, ctx: &Contex
             exporter.exported, exporter.name, exporter.spooled
         ));
         if exporter.spooled > 0 {
+            let why = exporter
+                .last
+                .as_ref()
+                .and_then(|(outcome, _)| outcome.message())
+                .map_or(String::new(), |m| format!(" (the last attempt: {m})"));
             ctx.ui.note(&format!(
-                "{} spans for {} ({}) are kept in the spool: `automagik-tracing flush` sends them",
+                "{} spans for {} ({}) are kept in the spool{why}: `automagik-tracing flush` sends them",
                 exporter.spooled, exporter.name, exporter.endpoint
             ));
         }
@@ -192,81 +183,11 @@ fn report_delivery(run: &crate::engine::RunMetrics, trace_id: &str, ctx: &Contex
     }
 }
 
-/// The run's span counts, shared with the receiver.
-type Watch = Arc<Mutex<RunObserver>>;
-
 /// Gives what the run saw to the command's usage telemetry.
-fn hand_over(observer: Option<Watch>, ctx: &Context) {
+fn hand_over(observer: Option<Observer>, ctx: &Context) {
     if let Some(observer) = observer {
-        let seen = std::mem::take(&mut *observer.lock().unwrap());
-        *ctx.derived.run.lock().unwrap() = Some(seen);
-    }
-}
-
-fn start_receiver(
-    recorder: Recorder,
-    span: &Span,
-    adopting: bool,
-    observer: Option<Watch>,
-    ctx: &Context,
-) -> Option<Receiver> {
-    let (trace_id, run_span) = (span.trace_id, span.span_id);
-    let sink = Arc::new(move |mut spans: Vec<Span>| {
-        if let Some(observer) = &observer {
-            observer.lock().unwrap().observe(&spans);
-        }
-        if adopting {
-            adopt(&mut spans, trace_id, run_span);
-        }
-        for s in spans {
-            recorder.record(s);
-        }
-    });
-    match Receiver::start(sink, DEFAULT_BODY_LIMIT) {
-        Ok(receiver) => Some(receiver),
-        Err(err) => {
-            ctx.ui
-                .warn(&format!("the command's own spans are not collected: {err}"));
-            None
-        }
-    }
-}
-
-/// Sets the run span's outcome and returns the wrapper's exit code.
-fn record_outcome(
-    span: &mut Span,
-    outcome: &std::result::Result<Ended, SpawnError>,
-    program: &OsString,
-) -> u8 {
-    match outcome {
-        Ok(ended) => {
-            span.set("process.pid", i64::from(ended.pid));
-            let code = ended.wrapper_code();
-            span.set("process.exit.code", i64::from(code));
-            if let Some(signal) = ended.signal {
-                span.set("process.exit.signal", i64::from(signal));
-            }
-            if code != 0 {
-                span.status = Status {
-                    code: StatusCode::Error,
-                    message: match ended.signal {
-                        Some(sig) => format!("ended by signal {sig}"),
-                        None => format!("exited with code {code}"),
-                    },
-                };
-            }
-            code
-        }
-        Err(err) => {
-            let code = err.code();
-            eprint!("{}", spawn_error(err, program).report());
-            span.set("process.exit.code", i64::from(code));
-            span.status = Status {
-                code: StatusCode::Error,
-                message: format!("could not start (exit code {code})"),
-            };
-            code
-        }
+        let seen = std::mem::take(&mut *crate::sync::lock(&observer));
+        *crate::sync::lock(&ctx.derived.run) = Some(seen);
     }
 }
 
@@ -279,17 +200,6 @@ fn spawn_error(err: &SpawnError, program: &OsString) -> Error {
             format!("make it executable (chmod +x {name}) or run it through its interpreter"),
         ),
         SpawnError::Other(e) => Error::failed(format!("cannot start `{name}`: {e}")),
-    }
-}
-
-/// Runs the command without tracing and returns its code.
-fn finish_untraced(program: &OsString, args: &[OsString]) -> u8 {
-    match child::run(program, args, &[], |_| {}) {
-        Ok(ended) => ended.wrapper_code(),
-        Err(err) => {
-            eprint!("{}", spawn_error(&err, program).report());
-            err.code()
-        }
     }
 }
 

@@ -126,7 +126,7 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
     if let Err(err) = result {
         collector.track_error(error_type(err), name);
     }
-    if let Some(observer) = ctx.derived.run.lock().unwrap().take() {
+    if let Some(observer) = crate::sync::lock(&ctx.derived.run).take() {
         for (event_type, attributes) in observer.events(duration_ms, success) {
             collector.track_event(event_type, attributes);
         }
@@ -135,13 +135,13 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
         Ok(finished) if finished.events.is_empty() => {}
         Ok(finished) if !finished.queued => {
             for event in &finished.events {
-                eprintln!("{}", event.debug_line());
+                crate::ui::to_stderr(&event.debug_line());
             }
         }
         Ok(_) => {
             let paths = &settings.paths;
             if settings.ci.is_none() && notice::first_time(&paths.config_dir.value) {
-                eprintln!("{}", notice::NOTICE);
+                crate::ui::to_stderr(notice::NOTICE);
             }
             let started = std::env::current_exe().and_then(|exe| {
                 sender::spawn_detached(

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::export::Outcome;
+use crate::sync::lock;
 
 /// The plan's verdict: healthy when under 1 % of spans are dropped (or spooled: kept, but
 /// not delivered) and the mean export latency is under 100 ms.
@@ -43,6 +44,9 @@ pub struct Metrics {
     pub dropped_queue_full: AtomicU64,
     pub truncated_values: AtomicU64,
     pub exporters: Vec<ExporterMetrics>,
+    /// Requests the `run --wrap` receiver refused, by reason: their spans never reached
+    /// the engine.
+    pub refused_requests: Mutex<BTreeMap<String, u64>>,
 }
 
 #[derive(Debug, Default)]
@@ -79,7 +83,7 @@ impl ExporterMetrics {
     /// Spans lost that were not this run's to deliver (older spooled segments evicted).
     pub fn count_dropped(&self, count: u64, why: &'static str) {
         if count > 0 {
-            *self.dropped.lock().unwrap().entry(why).or_default() += count;
+            *lock(&self.dropped).entry(why).or_default() += count;
         }
     }
 
@@ -91,10 +95,7 @@ impl ExporterMetrics {
 
     /// Remembers why the spool could not be written (the first reason is the telling one).
     pub fn spool_failed(&self, error: &crate::Error) {
-        self.spool_error
-            .lock()
-            .unwrap()
-            .get_or_insert_with(|| error.one_line());
+        lock(&self.spool_error).get_or_insert_with(|| error.one_line());
     }
 
     fn settle(&self, count: u64) {
@@ -108,7 +109,7 @@ impl ExporterMetrics {
     }
 
     pub fn attempt(&self, outcome: &Outcome, latency: Duration) {
-        let mut samples = self.latencies_us.lock().unwrap();
+        let mut samples = lock(&self.latencies_us);
         let (values, next) = &mut *samples;
         let us = latency.as_micros() as u64;
         if values.len() < LATENCY_SAMPLES {
@@ -117,13 +118,11 @@ impl ExporterMetrics {
             values[*next] = us;
         }
         *next = (*next + 1) % LATENCY_SAMPLES;
-        *self.last.lock().unwrap() = Some((outcome.clone(), latency));
+        *lock(&self.last) = Some((outcome.clone(), latency));
     }
 
     pub fn dropped(&self) -> BTreeMap<String, u64> {
-        self.dropped
-            .lock()
-            .unwrap()
+        lock(&self.dropped)
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect()
@@ -131,11 +130,11 @@ impl ExporterMetrics {
 
     /// The last attempt's outcome and latency.
     pub fn last(&self) -> Option<(Outcome, Duration)> {
-        self.last.lock().unwrap().clone()
+        lock(&self.last).clone()
     }
 
     fn latency(&self) -> (f64, f64, f64) {
-        let mut values = self.latencies_us.lock().unwrap().0.clone();
+        let mut values = lock(&self.latencies_us).0.clone();
         if values.is_empty() {
             return (0.0, 0.0, 0.0);
         }
@@ -156,6 +155,9 @@ pub struct RunMetrics {
     pub sampled_out: u64,
     pub dropped_queue_full: u64,
     pub truncated_values: u64,
+    /// Requests from the wrapped command that the receiver refused, by reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refused_requests: BTreeMap<String, u64>,
     pub exporters: Vec<ExporterRun>,
     pub drop_rate: f64,
     pub mean_latency_ms: f64,
@@ -184,6 +186,15 @@ pub struct ExporterRun {
 }
 
 impl Metrics {
+    /// Counts requests the receiver refused (the receiver's reasons, as they are named
+    /// in the run's metrics).
+    pub fn receiver_refused(&self, refused: &BTreeMap<String, u64>) {
+        let mut counts = lock(&self.refused_requests);
+        for (why, n) in refused {
+            *counts.entry(why.clone()).or_default() += n;
+        }
+    }
+
     pub fn snapshot(&self, duration: Duration) -> RunMetrics {
         let exporters: Vec<ExporterRun> = self
             .exporters
@@ -197,7 +208,7 @@ impl Metrics {
                     retries: e.retries.load(Relaxed),
                     spooled: e.spooled.load(Relaxed),
                     dropped: e.dropped(),
-                    spool_error: e.spool_error.lock().unwrap().clone(),
+                    spool_error: lock(&e.spool_error).clone(),
                     latency_p50_ms: p50,
                     latency_p99_ms: p99,
                     latency_mean_ms: mean,
@@ -205,6 +216,8 @@ impl Metrics {
                 }
             })
             .collect();
+        let refused_requests = lock(&self.refused_requests).clone();
+        let no_refusals = refused_requests.is_empty();
         let queued = self.queued.load(Relaxed);
         let queue_full = self.dropped_queue_full.load(Relaxed);
         // Each exporter is owed every queued span; a full queue cost every exporter its span.
@@ -244,11 +257,15 @@ impl Metrics {
             sampled_out: self.sampled_out.load(Relaxed),
             dropped_queue_full: queue_full,
             truncated_values: self.truncated_values.load(Relaxed),
+            refused_requests,
             exporters,
             drop_rate,
             mean_latency_ms,
+            // A refused request's spans never reached the engine: not counted in the
+            // rates, but lost all the same.
             healthy: undelivered_rate < HEALTHY_DROP_RATE
-                && mean_latency_ms < HEALTHY_MEAN_LATENCY_MS,
+                && mean_latency_ms < HEALTHY_MEAN_LATENCY_MS
+                && no_refusals,
         }
     }
 }

@@ -344,7 +344,9 @@ impl Background {
             Err(err) => {
                 // Without it the lanes close at once: every batch goes to the spool (or
                 // is counted as dropped without one).
-                eprintln!("automagik-tracing: cannot start the export threads: {err}");
+                crate::ui::to_stderr(&format!(
+                    "automagik-tracing: cannot start the export threads: {err}"
+                ));
                 None
             }
         };

@@ -68,9 +68,7 @@ impl Worker {
 
     fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
         // A poisoned lock only means a delivery panicked; the breaker's state is plain data.
-        self.breaker
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.breaker)
     }
 
     fn stopping(&self) -> bool {

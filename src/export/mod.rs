@@ -117,6 +117,33 @@ pub fn build(settings: &Settings, provider: &ProviderConfig) -> Result<Arc<dyn E
     Ok(Arc::new(otlp_http::OtlpHttp::new(provider)?))
 }
 
+/// The hint for a request the provider understood and refused (400, 422): its own
+/// reason, which names what is wrong far better than a guess at a variable.
+fn rejected(provider: &ProviderConfig, outcome: &Outcome) -> String {
+    let reason = outcome
+        .message()
+        .and_then(|m| m.split_once(": ").map(|(_, reason)| reason.trim()))
+        .filter(|r| !r.is_empty());
+    let mlflow = reason.is_some_and(|r| r.to_ascii_lowercase().contains("x-mlflow-experiment-id"));
+    if mlflow {
+        if provider.name == "mlflow" {
+            return "MLflow needs the experiment to log into: set MLFLOW_EXPERIMENT_ID (sent as the x-mlflow-experiment-id header)".to_string();
+        }
+        let where_to = if provider.name == "otlp" {
+            "OTEL_EXPORTER_OTLP_HEADERS"
+        } else {
+            "OTEL_EXPORTER_OTLP_HEADERS of the `otlp` provider"
+        };
+        return format!(
+            "MLflow needs the experiment to log into: add x-mlflow-experiment-id=ID to {where_to}"
+        );
+    }
+    match reason {
+        Some(reason) => format!("the provider refused the spans, saying: {reason}"),
+        None => "the provider refused the spans without saying why".to_string(),
+    }
+}
+
 /// What to check after a failure, naming the provider's variables.
 pub fn hint(provider: &ProviderConfig, outcome: &Outcome) -> Option<String> {
     let preset = presets::preset(provider.name);
@@ -152,6 +179,7 @@ pub fn hint(provider: &ProviderConfig, outcome: &Outcome) -> Option<String> {
         Cause::Http(413) => "the batch was too large for the provider".to_string(),
         Cause::Http(429) => "the provider is rate-limiting: try again later".to_string(),
         Cause::Http(s) if s >= 500 => "the provider had an error: try again later".to_string(),
+        Cause::Http(400 | 422) => rejected(provider, outcome),
         Cause::Http(_) => format!("the provider rejected the request: check {url_var}"),
         Cause::Timeout => {
             format!("no answer in time: check {url_var} and the network, or raise --timeout")

@@ -17,7 +17,7 @@ use crate::presets::{self, Header};
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an error response body is kept for the message.
-const ERROR_BODY_CHARS: usize = 300;
+const ERROR_BODY_CHARS: usize = 200;
 
 /// An OTLP/HTTP exporter for one provider.
 pub struct OtlpHttp {
@@ -256,7 +256,13 @@ async fn classify_response(response: reqwest::Response) -> Outcome {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
     let body = response.text().await.unwrap_or_default();
-    let excerpt: String = body.chars().take(ERROR_BODY_CHARS).collect();
+    // The provider's reason, on one line, secrets it echoes (a key, an email) masked.
+    let excerpt: String = body
+        .chars()
+        .take(ERROR_BODY_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let excerpt = crate::mask::patterns::redact(&excerpt).unwrap_or(excerpt);
     let message = format!(
         "HTTP {status}{}",
         if excerpt.is_empty() {

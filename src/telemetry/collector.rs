@@ -92,10 +92,7 @@ impl Collector {
             }
         });
         let filtered = privacy::filter(event_type, hashed);
-        self.tracked
-            .lock()
-            .unwrap()
-            .push((event_type, now_unix_nanos(), filtered));
+        crate::sync::lock(&self.tracked).push((event_type, now_unix_nanos(), filtered));
     }
 
     /// An agent ran: its type and framework (not its name), the outcome and duration.
@@ -149,7 +146,10 @@ impl Collector {
     /// Stamps the tracked events with the anonymous ID (created now if there is none) and
     /// this session's id, and appends them to the outbox; in debug mode only returns them.
     pub fn finish(self) -> Result<Finished> {
-        let tracked = self.tracked.into_inner().unwrap();
+        let tracked = self
+            .tracked
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if !self.enabled || tracked.is_empty() {
             return Ok(Finished::default());
         }

@@ -1,6 +1,6 @@
 //! The wrapped child: spawned with stdin, stdout and stderr untouched; SIGINT, SIGTERM,
 //! SIGHUP and SIGQUIT sent to the wrapper are forwarded to it; its exit code (128+N for a
-//! signal) becomes the wrapper's.
+//! signal) becomes the wrapper's. On Linux the child gets SIGTERM when the wrapper dies.
 
 use std::ffi::OsString;
 use std::io;
@@ -52,6 +52,50 @@ impl SpawnError {
     }
 }
 
+/// Sends the child every signal the wrapper gets from another process, until closed.
+fn forward(mut signals: SignalsInfo<WithOrigin>, pid: u32) {
+    for origin in signals.forever() {
+        // A signal from the terminal (Ctrl-C, hang-up) already reached the child, which is
+        // in the same process group: forwarding it would deliver it twice.
+        if origin.cause == Cause::Kernel {
+            continue;
+        }
+        // SAFETY: kill(2) with a pid we spawned and have not yet reaped.
+        unsafe {
+            libc::kill(pid as libc::pid_t, origin.signal);
+        }
+    }
+}
+
+/// Asks the kernel to send the child SIGTERM when the wrapper dies, even by SIGKILL, as
+/// `tini` and `timeout` do, so a killed wrapper never leaves its command running under
+/// PID 1. Linux only (`PR_SET_PDEATHSIG`); the signal follows the death of the thread
+/// that spawned, which is the one that waits for the child. Elsewhere the child outlives
+/// a killed wrapper.
+fn end_with_the_wrapper(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: getpid (here), prctl, getppid and raise are async-signal-safe, as the
+        // code between fork and exec must be; nothing is allocated.
+        let wrapper = unsafe { libc::getpid() };
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                // The wrapper died between fork and prctl: nothing will signal us now.
+                if libc::getppid() != wrapper {
+                    libc::raise(libc::SIGTERM);
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
+}
+
 /// Runs `program args` with `env` added, calls `started(pid)` once it runs, forwards
 /// signals until it ends, and says how it ended.
 pub fn run(
@@ -61,38 +105,32 @@ pub fn run(
     started: impl FnOnce(u32),
 ) -> Result<Ended, SpawnError> {
     // Registered before the spawn, so a signal in between is not lost and never kills the
-    // wrapper first.
-    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
-        .map_err(SpawnError::Other)?;
-    let handle = signals.handle();
-    let mut child = Command::new(program)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .spawn()
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => SpawnError::NotFound,
-            io::ErrorKind::PermissionDenied => SpawnError::NotExecutable,
-            _ if e.raw_os_error() == Some(libc::ENOEXEC) => SpawnError::NotExecutable,
-            _ => SpawnError::Other(e),
-        })?;
+    // wrapper first. Should that fail, the command still runs, only without forwarding.
+    let signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).ok();
+    let mut command = Command::new(program);
+    command.args(args).envs(env.iter().map(|(k, v)| (k, v)));
+    end_with_the_wrapper(&mut command);
+    let mut child = command.spawn().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => SpawnError::NotFound,
+        io::ErrorKind::PermissionDenied => SpawnError::NotExecutable,
+        _ if e.raw_os_error() == Some(libc::ENOEXEC) => SpawnError::NotExecutable,
+        _ => SpawnError::Other(e),
+    })?;
     let pid = child.id();
     started(pid);
-    let forwarder = std::thread::spawn(move || {
-        for origin in signals.forever() {
-            // A signal from the terminal (Ctrl-C, hang-up) already reached the child, which
-            // is in the same process group: forwarding it would deliver it twice.
-            if origin.cause == Cause::Kernel {
-                continue;
-            }
-            // SAFETY: kill(2) with a pid we spawned and have not yet reaped.
-            unsafe {
-                libc::kill(pid as libc::pid_t, origin.signal);
-            }
-        }
+    let forwarder = signals.and_then(|signals| {
+        let handle = signals.handle();
+        std::thread::Builder::new()
+            .name("automagik-signals".into())
+            .spawn(move || forward(signals, pid))
+            .ok()
+            .map(|thread| (handle, thread))
     });
     let status = child.wait();
-    handle.close();
-    let _ = forwarder.join();
+    if let Some((handle, thread)) = forwarder {
+        handle.close();
+        let _ = thread.join();
+    }
     let status = status.map_err(SpawnError::Other)?;
     Ok(Ended {
         pid,

@@ -5,6 +5,9 @@ pub mod args;
 pub mod child;
 pub mod context;
 pub mod receiver;
+pub mod refusal;
+pub mod scan;
+pub mod session;
 
 use crate::span::{Span, SpanId, TraceId};
 

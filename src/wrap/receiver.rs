@@ -1,16 +1,24 @@
 //! The loopback OTLP/HTTP receiver of `run --wrap`: the child's own OpenTelemetry SDK sends
 //! here, and what arrives goes into the same engine as everything else.
 //!
-//! 127.0.0.1 only, an ephemeral port. `POST /v1/traces` in protobuf or JSON, gzip or not,
-//! answered per the OTLP/HTTP spec: 200 with an `ExportTraceServiceResponse`, 400
-//! malformed, 413 too large (compressed or not), 415 wrong content type. `/v1/metrics` and
-//! `/v1/logs` get a 200 so the child's SDK does not log errors, and are counted.
+//! 127.0.0.1 only, an ephemeral port. `POST /v1/traces` in protobuf or JSON, gzip (one
+//! member or several) or not, answered per the OTLP/HTTP spec: 200 with an
+//! `ExportTraceServiceResponse`, 400 malformed, 413 too large (compressed, decompressed,
+//! or more spans and values than one request may carry: see [`scan`]), 415 wrong content
+//! type. `/v1/metrics` and `/v1/logs` get a 200 so the child's SDK does not log errors,
+//! and are counted. Every refusal is counted by reason ([`Refusal`]).
+//!
+//! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,
+//! at most [`REQUESTS_AT_ONCE`] bodies held and decoded at a time, decoding on a blocking
+//! thread so the loop that accepts connections never waits on it.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -19,13 +27,21 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::error::{Error, Result};
 use crate::span::{Span, into_spans};
+pub use crate::wrap::refusal::{Refusal, describe_refused};
+use crate::wrap::scan;
 
 /// The largest request body accepted, compressed or not.
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// Connections served at once; more wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 64;
+/// Request bodies read and decoded at once: what bounds the receiver's memory.
+pub const REQUESTS_AT_ONCE: usize = 2;
+/// How long a request body may take to arrive once its headers have.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the receiver hands its spans to.
 pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
@@ -35,9 +51,24 @@ pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
 pub struct ReceiverStats {
     pub spans: AtomicU64,
     pub requests: AtomicU64,
-    pub rejected_requests: AtomicU64,
+    refused: [AtomicU64; Refusal::ALL.len()],
     /// Requests to `/v1/metrics` and `/v1/logs`, answered and not forwarded.
     pub other_signals: AtomicU64,
+}
+
+impl ReceiverStats {
+    fn refuse(&self, why: Refusal) {
+        self.refused[why as usize].fetch_add(1, Relaxed);
+    }
+
+    /// Refused requests by reason ([`Refusal::key`]), the reasons that happened only.
+    pub fn refused(&self) -> BTreeMap<String, u64> {
+        Refusal::ALL
+            .iter()
+            .map(|r| (r.key().to_string(), self.refused[*r as usize].load(Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
 }
 
 pub struct Receiver {
@@ -62,6 +93,7 @@ impl Receiver {
             sink,
             body_limit,
             stats: stats.clone(),
+            reading: Semaphore::new(REQUESTS_AT_ONCE),
         });
         let thread = std::thread::Builder::new()
             .name("automagik-receiver".into())
@@ -105,11 +137,14 @@ struct Shared {
     sink: SpanSink,
     body_limit: usize,
     stats: Arc<ReceiverStats>,
+    /// Held while a body is read and decoded.
+    reading: Semaphore,
 }
 
 fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_blocking_threads(REQUESTS_AT_ONCE)
         .build()
     else {
         return;
@@ -118,23 +153,29 @@ fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot
         let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
             return;
         };
+        let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         loop {
-            tokio::select! {
+            let permit = tokio::select! {
                 _ = &mut stop => break,
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
+                permit = connections.clone().acquire_owned() => permit,
+            };
+            let Ok(permit) = permit else { break };
+            let accepted = tokio::select! {
+                _ = &mut stop => break,
+                accepted = listener.accept() => accepted,
+            };
+            let Ok((stream, _)) = accepted else { continue };
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let _connection = permit;
+                let service = hyper::service::service_fn(move |req| {
                     let shared = shared.clone();
-                    tokio::spawn(async move {
-                        let service = hyper::service::service_fn(move |req| {
-                            let shared = shared.clone();
-                            async move { Ok::<_, std::convert::Infallible>(handle(req, &shared).await) }
-                        });
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-            }
+                    async move { Ok::<_, std::convert::Infallible>(handle(req, shared).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
         }
     });
 }
@@ -145,99 +186,112 @@ enum Format {
     Json,
 }
 
-async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
+async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
     shared.stats.requests.fetch_add(1, Relaxed);
-    let response = receive(req, shared).await;
-    if !response.status().is_success() {
-        shared.stats.rejected_requests.fetch_add(1, Relaxed);
+    match receive(req, shared.clone()).await {
+        Ok(response) => response,
+        Err(refusal) => {
+            shared.stats.refuse(refusal);
+            refusal.response()
+        }
     }
-    response
 }
 
-async fn receive(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
-    let path = req.uri().path().to_string();
-    let signal = match path.as_str() {
+/// What a request asks for, read from its head.
+struct Asked {
+    traces: bool,
+    format: Format,
+    gzip: bool,
+}
+
+fn read_head(req: &Request<Incoming>, body_limit: usize) -> std::result::Result<Asked, Refusal> {
+    let traces = match req.uri().path() {
         "/v1/traces" => true,
         "/v1/metrics" | "/v1/logs" => false,
-        _ => {
-            return plain(
-                StatusCode::NOT_FOUND,
-                "only /v1/traces, /v1/metrics and /v1/logs are served here",
-            );
-        }
+        _ => return Err(Refusal::WrongPath),
     };
     if req.method() != Method::POST {
-        return plain(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+        return Err(Refusal::WrongMethod);
     }
-    let content_type = header(&req, "content-type").to_ascii_lowercase();
+    let content_type = header(req, "content-type").to_ascii_lowercase();
     let format = match content_type.split(';').next().unwrap_or("").trim() {
         "application/x-protobuf" | "application/protobuf" => Format::Protobuf,
         "application/json" => Format::Json,
-        _ => {
-            return plain(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send application/x-protobuf or application/json",
-            );
-        }
+        _ => return Err(Refusal::WrongType),
     };
-    let gzip = header(&req, "content-encoding").eq_ignore_ascii_case("gzip");
-    let too_large = || {
-        plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "the body is larger than the receiver accepts",
-        )
-    };
-    if header(&req, "content-length")
+    if header(req, "content-length")
         .parse::<usize>()
-        .is_ok_and(|n| n > shared.body_limit)
+        .is_ok_and(|n| n > body_limit)
     {
-        return too_large();
+        return Err(Refusal::TooLarge);
     }
-    let body = match Limited::new(req.into_body(), shared.body_limit)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(err)
+    Ok(Asked {
+        traces,
+        format,
+        gzip: header(req, "content-encoding").eq_ignore_ascii_case("gzip"),
+    })
+}
+
+async fn receive(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+) -> std::result::Result<Response<Full<Bytes>>, Refusal> {
+    let asked = read_head(&req, shared.body_limit)?;
+    let Ok(_reading) = shared.reading.acquire().await else {
+        return Err(Refusal::Timeout);
+    };
+    let collect = Limited::new(req.into_body(), shared.body_limit).collect();
+    let body = match tokio::time::timeout(BODY_READ_TIMEOUT, collect).await {
+        Err(_) => return Err(Refusal::Timeout),
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(err))
             if err
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some() =>
         {
-            return too_large();
+            return Err(Refusal::TooLarge);
         }
-        Err(_) => return plain(StatusCode::BAD_REQUEST, "the body could not be read"),
+        Ok(Err(_)) => return Err(Refusal::Malformed),
     };
-    let body = if gzip {
-        let mut out = Vec::new();
-        let limit = shared.body_limit as u64;
-        match flate2::read::GzDecoder::new(body.as_ref())
-            .take(limit + 1)
-            .read_to_end(&mut out)
-        {
-            Ok(_) if out.len() as u64 > limit => return too_large(),
-            Ok(_) => Bytes::from(out),
-            Err(_) => return plain(StatusCode::BAD_REQUEST, "the gzip body is corrupt"),
-        }
+    let worker = shared.clone();
+    tokio::task::spawn_blocking(move || decode(body, &asked, &worker))
+        .await
+        .unwrap_or(Err(Refusal::Malformed))
+}
+
+/// Decompresses, checks and decodes a body, and hands its spans to the sink. Runs on a
+/// blocking thread.
+fn decode(
+    body: Bytes,
+    asked: &Asked,
+    shared: &Shared,
+) -> std::result::Result<Response<Full<Bytes>>, Refusal> {
+    let body = if asked.gzip {
+        gunzip(&body, shared.body_limit)?
     } else {
         body
     };
-    if !signal {
+    if !asked.traces {
         shared.stats.other_signals.fetch_add(1, Relaxed);
-        return match format {
-            Format::Protobuf => reply(format, Bytes::new()),
-            Format::Json => reply(format, Bytes::from_static(b"{}")),
-        };
+        return Ok(match asked.format {
+            Format::Protobuf => reply(asked.format, Bytes::new()),
+            Format::Json => reply(asked.format, Bytes::from_static(b"{}")),
+        });
     }
-    let request = match format {
+    let checked = match asked.format {
+        Format::Protobuf => scan::check_protobuf(&body),
+        Format::Json => scan::check_json(&body),
+    };
+    checked.map_err(|refused| match refused {
+        scan::Refused::TooMany => Refusal::TooLarge,
+        scan::Refused::Malformed => Refusal::Malformed,
+    })?;
+    let request = match asked.format {
         Format::Protobuf => ExportTraceServiceRequest::decode(body.as_ref()).ok(),
         Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok(),
     };
-    let Some(request) = request else {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "the body is not an OTLP ExportTraceServiceRequest",
-        );
-    };
+    drop(body);
+    let request = request.ok_or(Refusal::Malformed)?;
     let (spans, invalid) = into_spans(request);
     shared.stats.spans.fetch_add(spans.len() as u64, Relaxed);
     if !spans.is_empty() {
@@ -249,11 +303,26 @@ async fn receive(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes
             error_message: "spans with an invalid trace or span id were dropped".into(),
         }),
     };
-    let bytes = match format {
+    let bytes = match asked.format {
         Format::Protobuf => Bytes::from(answer.encode_to_vec()),
         Format::Json => Bytes::from(serde_json::to_vec(&answer).unwrap_or_else(|_| b"{}".to_vec())),
     };
-    reply(format, bytes)
+    Ok(reply(asked.format, bytes))
+}
+
+/// Decompresses every gzip member (concatenated streams are valid per RFC 1952), up to
+/// `limit` bytes.
+fn gunzip(body: &[u8], limit: usize) -> std::result::Result<Bytes, Refusal> {
+    let mut out = Vec::new();
+    let limit = limit as u64;
+    match flate2::read::MultiGzDecoder::new(body)
+        .take(limit + 1)
+        .read_to_end(&mut out)
+    {
+        Ok(_) if out.len() as u64 > limit => Err(Refusal::TooLarge),
+        Ok(_) => Ok(Bytes::from(out)),
+        Err(_) => Err(Refusal::Malformed),
+    }
 }
 
 fn header<'a>(req: &'a Request<Incoming>, name: &str) -> &'a str {
@@ -272,13 +341,5 @@ fn reply(format: Format, body: Bytes) -> Response<Full<Bytes>> {
         .status(StatusCode::OK)
         .header("content-type", content_type)
         .body(Full::new(body))
-        .expect("a valid response")
-}
-
-fn plain(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "text/plain")
-        .body(Full::new(Bytes::from_static(message.as_bytes())))
         .expect("a valid response")
 }

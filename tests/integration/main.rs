@@ -22,3 +22,4 @@ mod testenv;
 mod traces;
 mod wizard;
 mod wrap;
+mod wrap_faults;

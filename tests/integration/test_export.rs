@@ -213,6 +213,45 @@ fn unauthorized_is_not_retried_and_names_the_keys() {
     assert_eq!(sink.requests().len(), 1);
 }
 
+/// `test-export --json` against a sink answering `status` with `body`: the result row.
+fn refused_with(status: u16, body: &'static str) -> serde_json::Value {
+    let sink = Sink::start();
+    sink.respond(status, body);
+    let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    let out = env.cmd().args(["test-export", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["results"][0].clone()
+}
+
+#[test]
+fn a_refusal_names_the_providers_reason_masked() {
+    let row = refused_with(
+        422,
+        r#"{"error":"span attribute too long for project of alice@example.com"}"#,
+    );
+    let hint = row["hint"].as_str().unwrap();
+    assert!(hint.contains("span attribute too long"), "{hint}");
+    assert!(!hint.contains("alice@example.com"), "{hint}");
+    assert!(
+        !hint.contains("check OTEL_EXPORTER_OTLP_ENDPOINT"),
+        "{hint}"
+    );
+}
+
+#[test]
+fn mlflow_without_its_experiment_header_is_told_which_header() {
+    let row = refused_with(
+        422,
+        r#"{"detail":[{"type":"missing","loc":["header","x-mlflow-experiment-id"],"msg":"Field required"}]}"#,
+    );
+    let hint = row["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("x-mlflow-experiment-id=ID") && hint.contains("OTEL_EXPORTER_OTLP_HEADERS"),
+        "{hint}"
+    );
+}
+
 #[test]
 fn not_found_points_at_the_host_variable() {
     let sink = Sink::start();

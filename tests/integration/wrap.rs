@@ -347,47 +347,84 @@ fn a_refused_provider_adds_nothing_noticeable() {
     );
 }
 
-/// Starts a wrapped `sleep` and returns the receiver endpoint it was given.
-struct Wrapped {
+/// A wrapped `sleep` whose stderr is kept, and the receiver endpoint it was given.
+pub struct Sleeper {
     child: std::process::Child,
     endpoint: String,
 }
 
-impl Drop for Wrapped {
+impl Sleeper {
+    pub fn start(env: &TestEnv, extra: &[&str]) -> Sleeper {
+        let mut child = env
+            .std_cmd()
+            .arg("run")
+            .args(extra)
+            .args([
+                "--wrap",
+                "--",
+                "sh",
+                "-c",
+                "echo $OTEL_EXPORTER_OTLP_ENDPOINT; exec sleep 30",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        Sleeper {
+            child,
+            endpoint: line.trim().to_string(),
+        }
+    }
+
+    pub fn traces(&self) -> String {
+        format!("{}/v1/traces", self.endpoint)
+    }
+
+    /// The wrapper's peak resident memory, in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .expect("VmHWM in /proc status")
+            / 1024.0
+    }
+
+    /// SIGTERM (forwarded to the sleep); returns the wrapper's stderr.
+    pub fn stop(mut self) -> String {
+        use std::io::Read as _;
+        // SAFETY: kill(2) on a child we spawned and have not reaped.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        self.child.wait().unwrap();
+        stderr
+    }
+}
+
+impl Drop for Sleeper {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-fn wrapped_sleeper(env: &TestEnv) -> Wrapped {
-    let mut child = env
-        .std_cmd()
-        .args([
-            "run",
-            "--wrap",
-            "--",
-            "sh",
-            "-c",
-            "echo $OTEL_EXPORTER_OTLP_ENDPOINT; exec sleep 30",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    Wrapped {
-        child,
-        endpoint: line.trim().to_string(),
-    }
-}
-
 /// A raw HTTP/1.1 POST; returns the status code (0 when there was no answer).
-fn post(url: &str, content_type: &str, encoding: Option<&str>, body: Vec<u8>) -> u16 {
+pub fn post(url: &str, content_type: &str, encoding: Option<&str>, body: Vec<u8>) -> u16 {
     use std::io::Read as _;
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
@@ -416,8 +453,8 @@ fn post(url: &str, content_type: &str, encoding: Option<&str>, body: Vec<u8>) ->
         .unwrap_or(0)
 }
 
-fn a_small_request() -> opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest
-{
+pub fn a_small_request()
+-> opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest {
     use automagik_tracing::span::{Resource, Scope};
     use std::sync::Arc;
     let mut span = Span::start(
@@ -433,8 +470,8 @@ fn a_small_request() -> opentelemetry_proto::tonic::collector::trace::v1::Export
 #[test]
 fn the_receiver_rejects_bad_input_and_keeps_serving() {
     let env = TestEnv::new();
-    let wrapped = wrapped_sleeper(&env);
-    let traces = format!("{}/v1/traces", wrapped.endpoint);
+    let wrapped = Sleeper::start(&env, &[]);
+    let traces = wrapped.traces();
     let pb = "application/x-protobuf";
     assert_eq!(
         post(&traces, pb, None, b"\xff\xff\xff garbage".to_vec()),

@@ -265,6 +265,9 @@ fn last_run(out: &mut String, report: &Report, ui: &Ui) {
             let _ = writeln!(out, "  {:<10} {} {error}", "", ui.bad("spool failed:"));
         }
     }
+    if let Some(refused) = crate::wrap::receiver::describe_refused(&run.refused_requests) {
+        let _ = writeln!(out, "  {}", ui.bad(&refused));
+    }
 }
 
 fn spool(out: &mut String, report: &Report, ui: &Ui) {

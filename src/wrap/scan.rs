@@ -1,0 +1,227 @@
+//! A cheap count of what an OTLP request body would decode into, taken before decoding
+//! it, so the receiver refuses a request that would allocate far more than its bytes
+//! (millions of empty spans in a few megabytes) without allocating for it.
+//!
+//! Protobuf bodies are walked field by field with prost's wire-format helpers, following
+//! only the fields that hold repeated messages (spans, events, links, attributes, and the
+//! arrays and key-value lists inside values); nothing is copied. JSON bodies are bounded
+//! by their number of objects, since every span and every value is one.
+
+use prost::bytes::Buf;
+use prost::encoding::{WireType, decode_key, decode_varint};
+
+/// The most spans one request may carry. SDKs send batches of 512 by default and an
+/// OpenTelemetry Collector 8,192.
+pub const MAX_SPANS: u64 = 10_000;
+/// The most attributes and nested values (array items, key-value list entries) one
+/// request may carry, spans' events and links included.
+pub const MAX_VALUES: u64 = 250_000;
+/// The most JSON objects one request may hold (each span, attribute and value is one).
+pub const MAX_JSON_OBJECTS: u64 = 300_000;
+/// Protobuf nesting deeper than this is refused (prost's own limit is 100).
+const MAX_DEPTH: usize = 64;
+
+/// Why a body was refused before decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// More spans or values than one request may carry.
+    TooMany,
+    /// Not valid protobuf wire format.
+    Malformed,
+}
+
+/// The message types whose repeated fields are counted.
+#[derive(Clone, Copy)]
+enum Msg {
+    Request,
+    ResourceSpans,
+    Resource,
+    ScopeSpans,
+    Scope,
+    Span,
+    Event,
+    Link,
+    KeyValue,
+    AnyValue,
+    ArrayValue,
+    KeyValueList,
+}
+
+/// What a field of `msg` holds, when it is a message worth following.
+fn child(msg: Msg, field: u32) -> Option<Msg> {
+    use Msg::*;
+    match (msg, field) {
+        (Request, 1) => Some(ResourceSpans),
+        (ResourceSpans, 1) => Some(Resource),
+        (ResourceSpans, 2) => Some(ScopeSpans),
+        (ScopeSpans, 1) => Some(Scope),
+        (ScopeSpans, 2) => Some(Span),
+        (Resource, 1) | (Scope, 3) | (Span, 9) | (Event, 3) | (Link, 5) => Some(KeyValue),
+        (Span, 11) => Some(Event),
+        (Span, 13) => Some(Link),
+        (KeyValue, 2) => Some(AnyValue),
+        (AnyValue, 5) => Some(ArrayValue),
+        (AnyValue, 6) => Some(KeyValueList),
+        (ArrayValue, 1) => Some(AnyValue),
+        (KeyValueList, 1) => Some(KeyValue),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    spans: u64,
+    values: u64,
+}
+
+/// Counts the spans and values of a protobuf `ExportTraceServiceRequest`, refusing as
+/// soon as a cap is passed.
+pub fn check_protobuf(body: &[u8]) -> Result<(), Refused> {
+    let mut counts = Counts::default();
+    walk(body, Msg::Request, 0, &mut counts)
+}
+
+fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(), Refused> {
+    if depth > MAX_DEPTH {
+        return Err(Refused::Malformed);
+    }
+    while buf.has_remaining() {
+        let (field, wire) = decode_key(&mut buf).map_err(|_| Refused::Malformed)?;
+        match wire {
+            WireType::Varint => {
+                decode_varint(&mut buf).map_err(|_| Refused::Malformed)?;
+            }
+            WireType::SixtyFourBit => skip(&mut buf, 8)?,
+            WireType::ThirtyTwoBit => skip(&mut buf, 4)?,
+            WireType::LengthDelimited => {
+                let len = decode_varint(&mut buf).map_err(|_| Refused::Malformed)?;
+                let len = usize::try_from(len).map_err(|_| Refused::Malformed)?;
+                if len > buf.len() {
+                    return Err(Refused::Malformed);
+                }
+                let (inner, rest) = buf.split_at(len);
+                buf = rest;
+                if let Some(kind) = child(msg, field) {
+                    count(kind, counts)?;
+                    walk(inner, kind, depth + 1, counts)?;
+                }
+            }
+            WireType::StartGroup | WireType::EndGroup => return Err(Refused::Malformed),
+        }
+    }
+    Ok(())
+}
+
+fn count(kind: Msg, counts: &mut Counts) -> Result<(), Refused> {
+    match kind {
+        Msg::Span => counts.spans += 1,
+        Msg::KeyValue | Msg::AnyValue | Msg::Event | Msg::Link => counts.values += 1,
+        _ => {}
+    }
+    if counts.spans > MAX_SPANS || counts.values > MAX_VALUES {
+        return Err(Refused::TooMany);
+    }
+    Ok(())
+}
+
+fn skip(buf: &mut &[u8], n: usize) -> Result<(), Refused> {
+    if buf.len() < n {
+        return Err(Refused::Malformed);
+    }
+    buf.advance(n);
+    Ok(())
+}
+
+/// Bounds a JSON body by its number of objects (an upper bound: a `{` inside a string
+/// counts too, which only errs on the side of refusing).
+pub fn check_json(body: &[u8]) -> Result<(), Refused> {
+    if memchr::memchr_iter(b'{', body).count() as u64 > MAX_JSON_OBJECTS {
+        return Err(Refused::TooMany);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    use prost::Message;
+
+    fn request(spans: usize, attrs: usize) -> Vec<u8> {
+        let attr = KeyValue {
+            key: "k".into(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::StringValue("v".into())),
+            }),
+            ..Default::default()
+        };
+        let span = Span {
+            name: "s".into(),
+            attributes: vec![attr; attrs],
+            ..Default::default()
+        };
+        ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    spans: vec![span; spans],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        }
+        .encode_to_vec()
+    }
+
+    #[test]
+    fn an_ordinary_batch_passes() {
+        assert_eq!(check_protobuf(&request(512, 20)), Ok(()));
+    }
+
+    #[test]
+    fn too_many_spans_are_refused_even_when_empty() {
+        // An empty span is two bytes on the wire (field 2, length 0).
+        let mut body = Vec::new();
+        let mut scope = Vec::new();
+        for _ in 0..=MAX_SPANS {
+            scope.extend_from_slice(&[0x12, 0x00]);
+        }
+        let mut resource = vec![0x12];
+        prost::encoding::encode_varint(scope.len() as u64, &mut resource);
+        resource.extend_from_slice(&scope);
+        body.push(0x0a);
+        prost::encoding::encode_varint(resource.len() as u64, &mut body);
+        body.extend_from_slice(&resource);
+        assert!(ExportTraceServiceRequest::decode(body.as_slice()).is_ok());
+        assert_eq!(check_protobuf(&body), Err(Refused::TooMany));
+    }
+
+    #[test]
+    fn too_many_attributes_are_refused() {
+        let per_span = (MAX_VALUES / 100) as usize;
+        // Each attribute is a KeyValue and its AnyValue: two values.
+        assert_eq!(
+            check_protobuf(&request(60, per_span)),
+            Err(Refused::TooMany)
+        );
+    }
+
+    #[test]
+    fn broken_wire_format_is_malformed() {
+        let mut body = request(3, 2);
+        body.truncate(body.len() - 3);
+        assert_eq!(check_protobuf(&body), Err(Refused::Malformed));
+        assert_eq!(
+            check_protobuf(b"\xff\xff\xff garbage"),
+            Err(Refused::Malformed)
+        );
+    }
+
+    #[test]
+    fn json_is_bounded_by_its_objects() {
+        assert_eq!(check_json(br#"{"resourceSpans":[]}"#), Ok(()));
+        let many = "{}".repeat(MAX_JSON_OBJECTS as usize + 1);
+        assert_eq!(check_json(many.as_bytes()), Err(Refused::TooMany));
+    }
+}

@@ -1,0 +1,388 @@
+//! One wrapped run: the run span, the environment the child gets, the loopback receiver
+//! and the engine, from before the spawn to the report after the export. The command
+//! (`commands/run.rs`) goes arguments → session → exit code, and only prints.
+//!
+//! Three ways a session runs: traced (the engine exports what arrives), discarding (the
+//! settings could not be read, so nothing may leave: the child's OpenTelemetry SDK is
+//! still pointed at the receiver, and what arrives is counted and thrown away), and off
+//! (the user switched observability off; the child's environment is left alone).
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
+use std::path::Path;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::config::{Override, keys};
+use crate::engine::{Engine, RunMetrics};
+use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
+use crate::telemetry::derive::RunObserver;
+use crate::wrap::child::{Ended, SpawnError};
+use crate::wrap::context::TraceParent;
+use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, SpanSink};
+use crate::wrap::{adopt, args::redact};
+
+/// Set in the child's environment to the receiver's endpoint: a wrapper that finds it is
+/// nested in another, and sends only there (the outer one masks, samples and exports).
+pub const RECEIVER_MARKER: &str = "AUTOMAGIK_TRACING_RECEIVER";
+
+/// What the command line asks of a traced run.
+#[derive(Debug, Clone, Default)]
+pub struct RunSpec {
+    /// The command and its arguments, the program first.
+    pub command: Vec<OsString>,
+    /// The run span's name (default: the program's file name).
+    pub name: Option<String>,
+    /// `service.name` of the run span (default: the program's file name).
+    pub service_name: Option<String>,
+    /// Extra attributes of the run span.
+    pub attrs: Vec<(String, String)>,
+    /// Start the loopback receiver (`--no-receiver` turns it off).
+    pub receiver: bool,
+    /// Adopt the child's root spans under the run span.
+    pub adopt: bool,
+    /// A `TRACEPARENT` the wrapper itself was given.
+    pub inherited: Option<TraceParent>,
+}
+
+/// The counts of GenAI spans usage telemetry is made of, shared with the receiver.
+pub type Observer = Arc<Mutex<RunObserver>>;
+
+pub struct Session {
+    tracing: Tracing,
+    receiver: Option<Receiver>,
+    env: Vec<(String, String)>,
+    /// What the user should know before the command runs (the caller prints it).
+    warning: Option<String>,
+}
+
+enum Tracing {
+    On { engine: Engine, span: Box<Span> },
+    Discarding { why: String },
+    Off,
+}
+
+/// What a finished session has to say.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The engine's figures (traced runs).
+    pub run: Option<RunMetrics>,
+    pub trace_id: Option<String>,
+    /// Spans the child sent that were thrown away, and why (discarding runs).
+    pub discarded: Option<(u64, String)>,
+    /// Requests the receiver refused, by reason.
+    pub refused: BTreeMap<String, u64>,
+    /// Metrics and logs requests answered and not forwarded.
+    pub other_signals: u64,
+}
+
+impl Session {
+    /// Observability is off by the user's choice: the child runs as it would alone.
+    pub fn off() -> Session {
+        Session {
+            tracing: Tracing::Off,
+            receiver: None,
+            env: Vec::new(),
+            warning: None,
+        }
+    }
+
+    /// Tracing could not start (`why`): the child's SDK is pointed at a receiver that
+    /// counts what arrives and keeps none of it, so nothing bypasses masking.
+    pub fn discarding(why: String) -> Session {
+        let mut env = Vec::new();
+        let mut warning = None;
+        let receiver = match Receiver::start(Arc::new(|_spans: Vec<Span>| {}), DEFAULT_BODY_LIMIT) {
+            Ok(receiver) => {
+                point_child_at(&receiver, true, &mut env);
+                Some(receiver)
+            }
+            Err(err) => {
+                warning = Some(format!(
+                    "the command's OpenTelemetry SDK is switched off (OTEL_SDK_DISABLED): {err}"
+                ));
+                seal(&mut env);
+                None
+            }
+        };
+        Session {
+            tracing: Tracing::Discarding { why },
+            receiver,
+            env,
+            warning,
+        }
+    }
+
+    /// A last resort when even [`Session::discarding`] failed: the child's SDK is off.
+    pub fn sealed(why: String) -> Session {
+        let mut env = Vec::new();
+        seal(&mut env);
+        Session {
+            tracing: Tracing::Discarding { why },
+            receiver: None,
+            env,
+            warning: None,
+        }
+    }
+
+    /// A traced run: the run span, `TRACEPARENT`, and (unless `--no-receiver`) the
+    /// receiver feeding `engine`.
+    pub fn traced(engine: Engine, spec: &RunSpec, observer: Option<Observer>) -> Session {
+        let span = run_span(spec);
+        let mut env = vec![(
+            "TRACEPARENT".to_string(),
+            TraceParent {
+                trace_id: span.trace_id,
+                span_id: span.span_id,
+                sampled: true,
+            }
+            .format(),
+        )];
+        let mut warning = None;
+        let receiver = if spec.receiver {
+            let sink = forward_to(&engine, &span, spec.adopt, observer);
+            match Receiver::start(sink, DEFAULT_BODY_LIMIT) {
+                Ok(receiver) => {
+                    point_child_at(&receiver, false, &mut env);
+                    Some(receiver)
+                }
+                Err(err) => {
+                    // Its SDK would otherwise send straight to the inherited endpoint,
+                    // bypassing masking: off is the safe side.
+                    warning = Some(format!(
+                        "the command's own spans are not collected, its OpenTelemetry SDK is switched off (OTEL_SDK_DISABLED): {err}"
+                    ));
+                    seal(&mut env);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Session {
+            tracing: Tracing::On {
+                engine,
+                span: Box::new(span),
+            },
+            receiver,
+            env,
+            warning,
+        }
+    }
+
+    /// What the user should know before the command runs, once.
+    pub fn take_warning(&mut self) -> Option<String> {
+        self.warning.take()
+    }
+
+    /// The variables the child gets on top of the wrapper's environment.
+    pub fn child_env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The run's trace id, when traced.
+    pub fn trace_id(&self) -> Option<String> {
+        match &self.tracing {
+            Tracing::On { span, .. } => Some(span.trace_id.to_hex()),
+            _ => None,
+        }
+    }
+
+    /// Marks the spawn: the run span starts now.
+    pub fn begin(&mut self) {
+        if let Tracing::On { span, .. } = &mut self.tracing {
+            span.start_unix_nanos = crate::span::now_unix_nanos();
+        }
+    }
+
+    /// Ends the run span with the child's outcome, stops the receiver and exports,
+    /// waiting at most `flush_timeout`.
+    pub fn finish(
+        self,
+        outcome: &std::result::Result<Ended, SpawnError>,
+        flush_timeout: Duration,
+    ) -> Report {
+        let mut report = Report::default();
+        let mut received = 0;
+        if let Some(receiver) = self.receiver {
+            let stats = receiver.stats.clone();
+            receiver.stop();
+            received = stats.spans.load(Relaxed);
+            report.refused = stats.refused();
+            report.other_signals = stats.other_signals.load(Relaxed);
+        }
+        match self.tracing {
+            Tracing::On { engine, mut span } => {
+                span.end();
+                record_outcome(&mut span, outcome);
+                report.trace_id = Some(span.trace_id.to_hex());
+                engine.record(*span);
+                engine.metrics().receiver_refused(&report.refused);
+                report.run = Some(engine.shutdown(flush_timeout));
+            }
+            Tracing::Discarding { why } => report.discarded = Some((received, why)),
+            Tracing::Off => {}
+        }
+        report
+    }
+}
+
+/// The overrides a wrapper nested in another (its environment holds [`RECEIVER_MARKER`])
+/// loads its settings with: only the outer receiver, unmasked and unsampled, since the
+/// outer wrapper masks, samples and exports. `None` when not nested.
+pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> {
+    let outer = env.get(RECEIVER_MARKER).filter(|v| !v.trim().is_empty())?;
+    let flag = format!("the outer wrapper ({RECEIVER_MARKER})");
+    let set = |var: &str, value: String| Override {
+        var: var.to_string(),
+        value,
+        flag: flag.clone(),
+    };
+    let mut overrides = vec![
+        set(keys::OBSERVABILITY_PROVIDERS, "otlp".into()),
+        set("OTEL_EXPORTER_OTLP_ENDPOINT", outer.clone()),
+        set(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            format!("{}/v1/traces", outer.trim_end_matches('/')),
+        ),
+        set(keys::SAMPLE_RATE, "1".into()),
+        set(keys::MASK, "none".into()),
+    ];
+    if let Some(var) = keys::provider_mask_var("otlp") {
+        overrides.push(set(var, "none".into()));
+    }
+    Some(overrides)
+}
+
+/// Points the child's OpenTelemetry SDK at `receiver` (every signal, when discarding, so
+/// no signal-specific endpoint it inherited carries content past it).
+fn point_child_at(receiver: &Receiver, every_signal: bool, env: &mut Vec<(String, String)>) {
+    let endpoint = receiver.endpoint();
+    let mut set = |k: &str, v: String| env.push((k.to_string(), v));
+    set("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone());
+    set(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        format!("{endpoint}/v1/traces"),
+    );
+    set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into());
+    set("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf".into());
+    if every_signal {
+        for signal in ["LOGS", "METRICS"] {
+            set(
+                &format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"),
+                format!("{endpoint}/v1/{}", signal.to_ascii_lowercase()),
+            );
+            set(
+                &format!("OTEL_EXPORTER_OTLP_{signal}_PROTOCOL"),
+                "http/protobuf".into(),
+            );
+        }
+    }
+    set(RECEIVER_MARKER, endpoint);
+}
+
+/// Switches the child's OpenTelemetry SDK off, the fallback when no receiver runs.
+fn seal(env: &mut Vec<(String, String)>) {
+    for (k, v) in [
+        ("OTEL_SDK_DISABLED", "true"),
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+    ] {
+        env.push((k.to_string(), v.to_string()));
+    }
+}
+
+/// The receiver's sink: counts for usage telemetry, adopts, and records.
+fn forward_to(
+    engine: &Engine,
+    span: &Span,
+    adopting: bool,
+    observer: Option<Observer>,
+) -> SpanSink {
+    let recorder = engine.recorder();
+    let (trace_id, run_span) = (span.trace_id, span.span_id);
+    Arc::new(move |mut spans: Vec<Span>| {
+        if let Some(observer) = &observer {
+            crate::sync::lock(observer).observe(&spans);
+        }
+        if adopting {
+            adopt(&mut spans, trace_id, run_span);
+        }
+        for s in spans {
+            recorder.record(s);
+        }
+    })
+}
+
+/// The run span, before the spawn: the process's name and its arguments, secrets
+/// redacted.
+fn run_span(spec: &RunSpec) -> Span {
+    let program = spec.command.first().cloned().unwrap_or_default();
+    let program_name = Path::new(&program).file_name().map_or_else(
+        || program.to_string_lossy().into_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let service = spec
+        .service_name
+        .clone()
+        .unwrap_or_else(|| program_name.clone());
+    let scope = Arc::new(Scope {
+        name: "automagik-tracing".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        ..Default::default()
+    });
+    let mut span = Span::start(
+        spec.name.clone().unwrap_or_else(|| program_name.clone()),
+        spec.inherited.map(|p| (p.trace_id, p.span_id)),
+        Arc::new(Resource::service(&service)),
+        scope,
+    );
+    span.kind = SpanKind::Internal;
+    let all_args: Vec<String> = spec
+        .command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    span.set("process.executable.name", program_name.as_str())
+        .set(
+            "process.command_args",
+            Value::Array(redact(&all_args).into_iter().map(Value::from).collect()),
+        );
+    for (key, value) in &spec.attrs {
+        span.set(key, value.as_str());
+    }
+    span
+}
+
+/// Sets the run span's outcome.
+fn record_outcome(span: &mut Span, outcome: &std::result::Result<Ended, SpawnError>) {
+    match outcome {
+        Ok(ended) => {
+            span.set("process.pid", i64::from(ended.pid));
+            let code = ended.wrapper_code();
+            span.set("process.exit.code", i64::from(code));
+            if let Some(signal) = ended.signal {
+                span.set("process.exit.signal", i64::from(signal));
+            }
+            if code != 0 {
+                span.status = Status {
+                    code: StatusCode::Error,
+                    message: match ended.signal {
+                        Some(sig) => format!("ended by signal {sig}"),
+                        None => format!("exited with code {code}"),
+                    },
+                };
+            }
+        }
+        Err(err) => {
+            let code = err.code();
+            span.set("process.exit.code", i64::from(code));
+            span.status = Status {
+                code: StatusCode::Error,
+                message: format!("could not start (exit code {code})"),
+            };
+        }
+    }
+}
