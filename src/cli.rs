@@ -286,14 +286,18 @@ pub struct TestExportArgs {
 /// is pending). `flush` sends them, oldest first, through the same exporters, and deletes
 /// what was delivered. A provider stops at its first failure and keeps the rest (fix the
 /// key or wait, then flush again). A damaged record is skipped with a warning and copied
-/// to the data dir's `quarantine/` folder. Two flushes never send the same records, and
-/// neither does a flush beside a run that is still writing. Exits 0 when nothing
-/// deliverable is left (an empty spool included), 1 otherwise.
+/// to the data dir's `quarantine/` folder. Each record is sent only to the destination it
+/// was spooled for (see --to-current). Each delivered record is marked at once, so a
+/// flush stopped midway sends again at most the record that was in flight. Two flushes
+/// never send the same records, and neither does a flush beside a run that is still
+/// writing. Exits 0 when nothing is left and nothing was quarantined (an empty spool
+/// included), 1 otherwise.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
   automagik-tracing flush
   automagik-tracing flush --provider langfuse --timeout 120
+  automagik-tracing flush --to-current
   automagik-tracing flush --json | jq '.providers[] | {provider, delivered_records}'")]
 pub struct FlushArgs {
     /// Flush only this provider's spool
@@ -307,6 +311,17 @@ pub struct FlushArgs {
     /// Give up after this many seconds in all; what is left stays in the spool
     #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = seconds)]
     pub timeout: f64,
+
+    /// Send every record to the current destination, whatever it was spooled for
+    ///
+    /// Each record remembers the destination it was spooled for (the provider, its
+    /// endpoint and a salted hash of its key), and flush sends it only there: spans of
+    /// one project's Langfuse never land in another's because flush ran in the wrong
+    /// directory. Records of another destination (or spooled by a version that did not
+    /// record one) wait for a flush where their settings are; this flag sends them with
+    /// the current settings instead.
+    #[arg(long)]
+    pub to_current: bool,
 }
 
 /// The one form `run` takes, shown when it is used without `--wrap`.

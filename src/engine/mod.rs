@@ -95,6 +95,9 @@ pub struct EngineOptions {
     pub spool_max_bytes: u64,
     /// What each exporter receives of the spans' content, by exporter name.
     pub mask: MaskPlan,
+    /// Where each configured provider sends (what its spooled records are bound to); an
+    /// exporter not found here by name and endpoint is bound to its name and endpoint.
+    pub destinations: Vec<spool::DestinationKey>,
 }
 
 impl EngineOptions {
@@ -116,6 +119,7 @@ impl EngineOptions {
             spool_dir: Some(spool::root(&settings.paths.data_dir.value)),
             spool_max_bytes: settings.limits.spool_max_bytes.value,
             mask: obs.mask_plan(),
+            destinations: obs.active().map(spool::DestinationKey::of).collect(),
         }
     }
 }
@@ -324,6 +328,7 @@ impl Background {
                 Some(SpoolWriter::new(
                     root.join(exporter.name()),
                     self.options.spool_max_bytes,
+                    self.destination_of(exporter.as_ref()),
                 ))
             })
             .collect();
@@ -400,6 +405,16 @@ impl Background {
             exports.shutdown_background();
         }
         spooler.finish(deadline + SPOOL_GRACE);
+    }
+
+    /// What the exporter's spooled records are bound to.
+    fn destination_of(&self, exporter: &dyn Exporter) -> spool::DestinationKey {
+        self.options
+            .destinations
+            .iter()
+            .find(|d| d.provider() == exporter.name() && d.endpoint() == exporter.endpoint())
+            .cloned()
+            .unwrap_or_else(|| spool::DestinationKey::new(exporter.name(), exporter.endpoint(), ""))
     }
 
     /// Adds `first` and what else is waiting (a batch's worth at most, so a stop is
