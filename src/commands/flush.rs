@@ -47,7 +47,10 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
     let waiting: Vec<(String, Pending)> = names
         .into_iter()
         .map(|name| {
-            let pending = spool::pending(&spool::provider_dir(&data_dir, &name))?;
+            let dir = spool::provider_dir(&data_dir, &name);
+            // Empty segments (a crash before the first record) hold nothing to wait for.
+            spool::remove_empty(&dir);
+            let pending = spool::pending(&dir)?;
             Ok((name, pending))
         })
         .collect::<Result<Vec<_>>>()?

@@ -17,19 +17,19 @@ use crate::sink::Sink;
 use crate::testenv::{TestEnv, free_port, wait_for};
 
 /// A TestEnv whose data dir is `data_dir` and whose otlp provider is `url`.
-fn env_for(data_dir: &Path, url: &str) -> TestEnv {
+pub fn env_for(data_dir: &Path, url: &str) -> TestEnv {
     TestEnv::new()
         .var("AUTOMAGIK_DATA_DIR", &data_dir.display().to_string())
         .var("OTEL_EXPORTER_OTLP_ENDPOINT", url)
 }
 
 /// The destination of the otlp provider at `url` with no headers, as `flush` sees it.
-fn otlp_at(url: &str) -> DestinationKey {
+pub fn otlp_at(url: &str) -> DestinationKey {
     DestinationKey::new("otlp", &format!("{url}/v1/traces"), "")
 }
 
 /// A writer to the otlp spool under `data_dir`, bound to the otlp provider at `url`.
-fn otlp_writer(data_dir: &Path, url: &str) -> SpoolWriter {
+pub fn otlp_writer(data_dir: &Path, url: &str) -> SpoolWriter {
     SpoolWriter::new(
         spool::provider_dir(data_dir, "otlp"),
         u64::MAX,
@@ -39,7 +39,7 @@ fn otlp_writer(data_dir: &Path, url: &str) -> SpoolWriter {
 
 /// Writes `records` records of `spans_per_record` spans each to the otlp spool for `url`,
 /// a new segment once one holds `segment_target` bytes; returns every span id written.
-fn write_spool(
+pub fn write_spool(
     data_dir: &Path,
     url: &str,
     records: usize,
@@ -58,7 +58,7 @@ fn write_spool(
     ids
 }
 
-fn segment_files(data_dir: &Path) -> Vec<PathBuf> {
+pub fn segment_files(data_dir: &Path) -> Vec<PathBuf> {
     spool::segments(&spool::provider_dir(data_dir, "otlp"))
         .unwrap()
         .into_iter()
@@ -66,7 +66,7 @@ fn segment_files(data_dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn pending_spans(data_dir: &Path) -> u64 {
+pub fn pending_spans(data_dir: &Path) -> u64 {
     spool::pending(&spool::provider_dir(data_dir, "otlp"))
         .unwrap()
         .spans
@@ -179,10 +179,11 @@ fn a_flipped_byte_is_quarantined_and_every_other_record_delivered() {
 }
 
 #[test]
-fn a_flush_killed_midway_loses_nothing() {
+fn a_flush_killed_midway_loses_nothing_and_resends_only_the_record_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    // One segment: the killed flush leaves it whole, and the next sends it all again.
+    // One segment: each delivered record is marked at once, so the next flush sends only
+    // what the killed one had not delivered, and the record that was in flight.
     let sink = Sink::start();
     let written = write_spool(&data_dir, &sink.url(), 200, 10, u64::MAX);
     sink.delay(Duration::from_millis(20));
@@ -200,8 +201,14 @@ fn a_flush_killed_midway_loses_nothing() {
     assert!(sink.requests().len() < 200, "the flush was stopped midway");
     sink.delay(Duration::ZERO);
     env.cmd().arg("flush").assert().success();
-    let delivered: HashSet<String> = received_ids(&sink).into_iter().collect();
+    let received = received_ids(&sink);
+    let delivered: HashSet<String> = received.iter().cloned().collect();
     assert_eq!(delivered, written, "every span delivered at least once");
+    assert!(
+        received.len() - delivered.len() <= 10,
+        "{} spans sent twice: more than the one record in flight",
+        received.len() - delivered.len()
+    );
     assert_eq!(pending_spans(&data_dir), 0);
 }
 

@@ -10,6 +10,8 @@ mod interop;
 mod masking;
 mod settings;
 mod sink;
+mod spool_destination;
+mod spool_faults;
 mod status;
 mod telemetry;
 mod test_export;
