@@ -96,7 +96,7 @@ pub async fn flush_spool(
     masker: &Masker,
     target: &Target,
     deadline: Instant,
-    on_step: &mut dyn FnMut(&Step),
+    on_step: &mut (dyn FnMut(&Step) + Send),
 ) -> FlushReport {
     let mut flush = Flush {
         report: FlushReport {
@@ -168,7 +168,7 @@ struct Flush<'a> {
     deadline: Instant,
     /// A record failed: the rest of this provider's spool waits for the next flush.
     stopped: bool,
-    on_step: &'a mut dyn FnMut(&Step),
+    on_step: &'a mut (dyn FnMut(&Step) + Send),
 }
 
 impl Flush<'_> {

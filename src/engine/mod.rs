@@ -34,6 +34,7 @@ pub mod intake;
 mod masking;
 pub mod metrics;
 mod oversize;
+mod recovery;
 mod retry;
 pub mod spool;
 mod spooler;
@@ -332,6 +333,11 @@ impl Background {
                 ))
             })
             .collect();
+        let wakes: Vec<Option<Arc<tokio::sync::Notify>>> = self
+            .exporters
+            .iter()
+            .map(|_| self.recovery_dir().map(|_| Arc::default()))
+            .collect();
         let spooler = Spooler::start(writers, self.metrics.clone());
         let phase_rx = self.phase.subscribe();
         let (fan_out, lanes) = FanOut::new(self.exporters.len(), spooler.queue(), phase_rx.clone());
@@ -345,6 +351,9 @@ impl Background {
             }
         };
         let mut running = tokio::task::JoinSet::new();
+        // Background deliveries of the spool end when the engine begins to stop: the run
+        // never waits for them.
+        let mut recoveries = tokio::task::JoinSet::new();
         for ((index, exporter), lane) in self.exporters.iter().enumerate().zip(lanes) {
             let worker = worker::Worker {
                 exporter: exporter.clone(),
@@ -354,9 +363,14 @@ impl Background {
                 phase: phase_rx.clone(),
                 breaker: Default::default(),
                 spool: spooler.queue(),
+                recovery: wakes[index].clone(),
+                delivered_once: Default::default(),
             };
             if let Some(exports) = &exports {
                 running.spawn_on(worker.run(lane), exports.handle());
+                if let Some(recovery) = self.recovery(index, wakes[index].clone(), &phase_rx) {
+                    recoveries.spawn_on(recovery.run(), exports.handle());
+                }
             }
         }
         let mut stop = phase_rx.clone();
@@ -401,10 +415,40 @@ impl Background {
                     () = worker::deadline_passed(phase_rx, SPOOL_GRACE) => {}
                 }
                 running.abort_all();
+                recoveries.abort_all();
             });
             exports.shutdown_background();
         }
         spooler.finish(deadline + SPOOL_GRACE);
+    }
+
+    /// The data dir the spool is in, when the spool is where `flush` looks for it.
+    fn recovery_dir(&self) -> Option<PathBuf> {
+        let root = self.options.spool_dir.as_ref()?;
+        let data_dir = self.options.data_dir.as_ref()?;
+        (&spool::root(data_dir) == root).then(|| data_dir.clone())
+    }
+
+    /// The background delivery of exporter `index`'s spool, when it has one.
+    fn recovery(
+        &self,
+        index: usize,
+        wake: Option<Arc<tokio::sync::Notify>>,
+        phase: &watch::Receiver<Phase>,
+    ) -> Option<recovery::Recovery> {
+        let exporter = &self.exporters[index];
+        let data_dir = self.recovery_dir()?;
+        Some(recovery::Recovery {
+            exporter: exporter.clone(),
+            index,
+            metrics: self.metrics.clone(),
+            spool_dir: spool::provider_dir(&data_dir, exporter.name()),
+            data_dir,
+            destination: self.destination_of(exporter.as_ref()),
+            masker: self.options.mask.masker_for(exporter.name()),
+            phase: phase.clone(),
+            wake: wake?,
+        })
     }
 
     /// What the exporter's spooled records are bound to.

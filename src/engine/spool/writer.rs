@@ -132,6 +132,12 @@ impl SpoolWriter {
         Ok(self.open.as_mut().expect("just opened"))
     }
 
+    /// Lets go of the open segment (and its lock), so a flush can take it while this
+    /// writer has nothing to write; the next append adopts it again if nobody has.
+    pub fn release(&mut self) {
+        self.open = None;
+    }
+
     /// After a failed write: cuts what this batch wrote off the segment (its size is
     /// only counted after a record is whole) and starts a fresh segment next time.
     fn undo_partial(&mut self, e: std::io::Error) -> Error {

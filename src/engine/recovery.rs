@@ -1,0 +1,84 @@
+//! Background delivery of the spool while the engine runs: when an exporter's deliveries
+//! succeed again after its breaker was open (or for the first time in this run), what its
+//! spool holds for this destination is sent, oldest first, one record at a time, beside
+//! the new batches (at most one more request in flight). It is the same code as `flush`
+//! ([`flush_spool`]): records of another destination stay, each delivered record is
+//! marked at once. It stops at the first failure (the next success wakes it again) and
+//! when the engine begins to stop, so it never delays the end of a run; what it did not
+//! send stays for the next run or `flush`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, watch};
+
+use super::Metrics;
+use super::flush::{Step, Target, flush_spool};
+use super::spool::DestinationKey;
+use super::worker::Phase;
+use crate::export::Exporter;
+use crate::mask::Masker;
+
+/// One pass over the spool gives up after this long (a provider that answers slowly
+/// must not hold the spool's flush lock for the whole run).
+pub const ROUND: Duration = Duration::from_secs(60);
+
+pub struct Recovery {
+    pub exporter: Arc<dyn Exporter>,
+    pub index: usize,
+    pub metrics: Arc<Metrics>,
+    /// The data dir (for the quarantine folder) and the exporter's spool in it.
+    pub data_dir: PathBuf,
+    pub spool_dir: PathBuf,
+    pub destination: DestinationKey,
+    /// Spooled records are masked as the provider's mode says now, as `flush` does.
+    pub masker: Masker,
+    pub phase: watch::Receiver<Phase>,
+    /// Woken by the worker when deliveries succeed again.
+    pub wake: Arc<Notify>,
+}
+
+impl Recovery {
+    pub async fn run(self) {
+        let Ok(destination) = super::spool::destination_of(&self.data_dir, &self.destination)
+        else {
+            return; // No salt, no spool: nothing of this destination can be waiting.
+        };
+        let target = Target {
+            destination,
+            to_current: false,
+        };
+        loop {
+            let mut phase = self.phase.clone();
+            tokio::select! {
+                () = self.wake.notified() => {}
+                _ = phase.wait_for(|p| *p != Phase::Running) => return,
+            }
+            if super::spool::pending(&self.spool_dir).is_ok_and(|p| p.is_empty()) {
+                continue;
+            }
+            let stats = &self.metrics.exporters[self.index];
+            let mut count = |step: &Step| {
+                if let Step::Delivered { spans } = step {
+                    stats.recovered.fetch_add(*spans, Relaxed);
+                }
+            };
+            let pass = flush_spool(
+                &self.spool_dir,
+                &self.data_dir,
+                self.exporter.as_ref(),
+                &self.masker,
+                &target,
+                Instant::now() + ROUND,
+                &mut count,
+            );
+            let mut phase = self.phase.clone();
+            tokio::select! {
+                _ = pass => {}
+                _ = phase.wait_for(|p| *p != Phase::Running) => return,
+            }
+        }
+    }
+}
