@@ -7,6 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::telemetry::sender::SENDER_ARG as TELEMETRY_SENDER;
 
+/// The first argument of the binary that makes it the background spool sender a wrapped
+/// run starts (kept out of `--help`, completions and man pages, as the telemetry sender).
+pub const SPOOL_SENDER: &str = "spool-send";
+
 const ABOUT: &str = "Tracing and usage telemetry for AI agents";
 
 const LONG_ABOUT: &str = "\
@@ -101,6 +105,7 @@ pub enum Command {
 pub enum Invocation {
     User(Cli),
     TelemetrySender(TelemetrySendArgs),
+    SpoolSender(SpoolSenderCli),
 }
 
 /// Parses this process's arguments (exiting with clap's message on a mistake).
@@ -112,7 +117,31 @@ pub fn parse() -> Invocation {
         let sender = SenderCli::parse_from(std::env::args_os().skip(1));
         return Invocation::TelemetrySender(sender.args);
     }
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == SPOOL_SENDER)
+    {
+        return Invocation::SpoolSender(SpoolSenderCli::parse_from(std::env::args_os().skip(1)));
+    }
     Invocation::User(Cli::parse())
+}
+
+/// Deliver older spooled records of one provider to its current destination, then exit
+/// (started in the background by a wrapped run that delivered its own spans; not for
+/// people).
+#[derive(Debug, Parser)]
+#[command(name = SPOOL_SENDER)]
+pub struct SpoolSenderCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// The provider whose spool to send
+    #[arg(long, value_name = "NAME", value_parser = PROVIDER_NAMES)]
+    pub provider: String,
+
+    /// Give up after this many seconds; what is left stays in the spool
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = seconds)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Parser)]

@@ -159,6 +159,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     }
     let run = engine.shutdown(flush_timeout(args, &settings));
     report_delivery(&run, &trace_id, ctx);
+    super::spool_send::after_run(&run, &settings, ctx);
     hand_over(observer, ctx);
     Ok(code)
 }

@@ -24,7 +24,7 @@ use crate::span::{into_request, into_spans};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
 /// The lock file in a provider's spool directory that one flush at a time holds.
-const FLUSH_LOCK: &str = "flush.lock";
+pub const FLUSH_LOCK: &str = "flush.lock";
 /// How many times one record may be sent again after a `Retry-After` that fits the time
 /// left.
 const RETRY_AFTER_ATTEMPTS: u32 = 3;

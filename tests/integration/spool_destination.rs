@@ -1,14 +1,17 @@
 //! A spool belongs to its destination: records spooled in one project (its `.env`, its
 //! keys) are not delivered by a flush run in another project, with other keys.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::engine::received_ids;
+use crate::flush::{env_for, pending_spans, write_spool};
 use crate::sink::Sink;
-use crate::testenv::TestEnv;
+use crate::testenv::{TestEnv, wait_for};
 use automagik_tracing::engine::spool;
 
 fn langfuse_env(host: &str, key: &str) -> String {
@@ -94,5 +97,33 @@ fn a_spool_is_flushed_only_to_the_destination_it_was_spooled_for() {
             .iter()
             .all(|r| r.header("authorization").is_some()),
         "sent with A's own keys"
+    );
+}
+
+#[test]
+fn a_run_that_reaches_its_provider_sends_what_waited_for_it_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let sink = Sink::start();
+    let older = write_spool(&data_dir, &sink.url(), 3, 2, u64::MAX);
+    // In the same segment, a record for another destination: it stays.
+    let elsewhere = write_spool(&data_dir, "http://127.0.0.1:9", 1, 2, u64::MAX);
+    env_for(&data_dir, &sink.url())
+        .cmd()
+        .args(["run", "--wrap", "--", "sh", "-c", "exit 4"])
+        .assert()
+        .code(4);
+    let received = || received_ids(&sink).into_iter().collect::<HashSet<_>>();
+    wait_for(
+        "the older spans to reach the provider without a flush",
+        || older.is_subset(&received()),
+    );
+    wait_for(
+        "the spool to hold only the other destination's record",
+        || pending_spans(&data_dir) == 2,
+    );
+    assert!(
+        received().is_disjoint(&elsewhere),
+        "sent to the wrong destination"
     );
 }
