@@ -1,20 +1,24 @@
 //! A circuit breaker per exporter: after 5 failures in a row it opens and the exporter is
-//! not called. An open breaker is probed with growing waits: one attempt after about 1 s,
-//! then 2, 4, 8 ... up to 60 s between attempts while the probes keep failing, each wait
-//! jittered by ±20 % so probes do not fall into step with a provider that comes and goes.
-//! A probe that succeeds closes the breaker (and resets the waits); one that fails reopens
-//! it for the next, longer wait. A provider back from a short outage is thus used again
-//! within seconds, and a dead one costs one attempt a minute. Deliveries run side by side,
-//! so while a probe is out the others are still turned away. Time and jitter are passed
-//! in, so tests need no clock.
+//! not called. An open breaker is probed with growing waits: the first probe after about
+//! 1 s, then each wait a quarter of the outage so far (at least 1 s, at most 60 s), each
+//! jittered by ±20 %. A provider back from an outage is thus used again within a quarter
+//! of the outage's length (a 15 s outage: within about 4 s), and a dead one costs one
+//! attempt a minute once it has been down four minutes. (Plain doubling, 1, 2, 4 ... 60 s,
+//! falls into step with a provider that is down 15 s in every 30: its probes at 15, 31,
+//! 63 and 123 s all land in down windows, and `benches/flapping.rs` delivered 4 % of a
+//! 150 s run.) A probe that succeeds closes the breaker; one that fails reopens it for the
+//! next wait. Deliveries run side by side, so while a probe is out the others are still
+//! turned away. Time and jitter are passed in, so tests need no clock.
 
 use std::time::{Duration, Instant};
 
 pub const FAILURES_TO_OPEN: u32 = 5;
-/// The wait before the first probe of an open breaker.
+/// The shortest wait before a probe (and the first one's).
 pub const FIRST_PROBE: Duration = Duration::from_secs(1);
 /// The longest wait between probes.
 pub const MAX_PROBE: Duration = Duration::from_secs(60);
+/// The wait before the next probe is the outage so far divided by this.
+pub const OUTAGE_FRACTION: u32 = 4;
 /// Each wait is the schedule's value times a random factor within 1 ± this.
 pub const PROBE_JITTER: f64 = 0.2;
 /// A probe that never reports back (its delivery ended at shutdown) is given up on after
@@ -39,8 +43,8 @@ pub struct Breaker {
     state: State,
     consecutive_failures: u32,
     failures_to_open: u32,
-    /// Probes that failed since the breaker opened: the next wait grows with them.
-    failed_probes: u32,
+    /// When the breaker opened: the waits between probes grow with the outage.
+    opened_at: Option<Instant>,
 }
 
 impl Default for Breaker {
@@ -49,15 +53,12 @@ impl Default for Breaker {
     }
 }
 
-/// The wait before probe number `probe` (0 for the first) without jitter: 1 s doubling,
-/// capped at [`MAX_PROBE`].
-pub fn probe_wait(probe: u32) -> Duration {
-    FIRST_PROBE
-        .saturating_mul(1u32 << probe.min(16))
-        .min(MAX_PROBE)
+/// The wait before the next probe after an outage of `outage` so far, without jitter.
+pub fn probe_wait(outage: Duration) -> Duration {
+    (outage / OUTAGE_FRACTION).clamp(FIRST_PROBE, MAX_PROBE)
 }
 
-/// [`probe_wait`] scaled by `1 + PROBE_JITTER * (2 * unit - 1)`, `unit` in `[0, 1)`.
+/// `wait` scaled by `1 + PROBE_JITTER * (2 * unit - 1)`, `unit` in `[0, 1)`.
 pub fn jittered(wait: Duration, unit: f64) -> Duration {
     wait.mul_f64(1.0 + PROBE_JITTER * (2.0 * unit.clamp(0.0, 1.0) - 1.0))
 }
@@ -68,7 +69,7 @@ impl Breaker {
             state: State::Closed,
             consecutive_failures: 0,
             failures_to_open,
-            failed_probes: 0,
+            opened_at: None,
         }
     }
 
@@ -103,7 +104,7 @@ impl Breaker {
     pub fn success(&mut self) -> bool {
         let reopened = self.state != State::Closed;
         self.consecutive_failures = 0;
-        self.failed_probes = 0;
+        self.opened_at = None;
         self.state = State::Closed;
         reopened
     }
@@ -115,19 +116,19 @@ impl Breaker {
         match self.state {
             State::Open { .. } => {}
             State::HalfOpen { .. } => {
-                self.failed_probes += 1;
-                self.open(now, unit);
+                let outage = now.duration_since(*self.opened_at.get_or_insert(now));
+                self.state = State::Open {
+                    until: now + jittered(probe_wait(outage), unit),
+                };
             }
             State::Closed if self.consecutive_failures >= self.failures_to_open => {
-                self.open(now, unit);
+                self.opened_at = Some(now);
+                self.state = State::Open {
+                    until: now + jittered(FIRST_PROBE, unit),
+                };
             }
             State::Closed => {}
         }
-    }
-
-    fn open(&mut self, now: Instant, unit: f64) {
-        let wait = jittered(probe_wait(self.failed_probes), unit);
-        self.state = State::Open { until: now + wait };
     }
 }
 
@@ -167,25 +168,59 @@ mod tests {
     }
 
     #[test]
-    fn probes_wait_one_second_doubling_to_a_minute() {
-        let waits: Vec<u64> = (0..9).map(|p| probe_wait(p).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    fn probes_wait_a_quarter_of_the_outage_from_one_second_to_a_minute() {
+        let secs = |s: u64| probe_wait(Duration::from_secs(s)).as_secs_f64();
+        assert_eq!(
+            [0, 3, 4, 8, 15, 40, 240, 3600].map(secs),
+            [1.0, 1.0, 1.0, 2.0, 3.75, 10.0, 60.0, 60.0]
+        );
         let ten = Duration::from_secs(10);
         assert!(jittered(ten, 0.0).abs_diff(Duration::from_secs(8)) < Duration::from_millis(1));
         assert!(jittered(ten, 0.5).abs_diff(ten) < Duration::from_millis(1));
         assert!(jittered(ten, 0.999_999) <= Duration::from_secs(12));
     }
 
-    #[test]
-    fn failed_probes_push_the_next_further_and_a_success_starts_over() {
+    /// Probes that all fail, from the opening: when each goes out.
+    fn probe_times(outage: Duration) -> Vec<Duration> {
         let mut breaker = Breaker::default();
-        let mut now = Instant::now();
-        open(&mut breaker, now);
-        for expected in [1, 2, 4, 8, 16, 32, 60, 60] {
-            let wait = Duration::from_secs(expected);
-            assert!(!breaker.allow(now + wait - Duration::from_millis(1)));
-            now += wait;
-            assert!(breaker.allow(now), "a probe after {expected} s");
+        let start = Instant::now();
+        open(&mut breaker, start);
+        let mut now = start;
+        let mut probes = Vec::new();
+        while now - start < outage {
+            now += Duration::from_millis(10);
+            if breaker.allow(now) {
+                probes.push(now - start);
+                breaker.failure(now, 0.5);
+            }
+        }
+        probes
+    }
+
+    #[test]
+    fn probes_grow_with_the_outage_and_settle_at_one_a_minute() {
+        let probes = probe_times(Duration::from_secs(600));
+        let gaps: Vec<Duration> = probes.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.windows(2).all(|g| g[1] >= g[0]), "{gaps:?}");
+        assert!(gaps[0] <= Duration::from_millis(1020), "{gaps:?}");
+        assert!(gaps.last().unwrap().abs_diff(MAX_PROBE) < Duration::from_millis(20));
+        // A provider back after a 15 s outage is probed within about a quarter of it.
+        let after = probe_times(Duration::from_secs(30))
+            .into_iter()
+            .find(|t| *t >= Duration::from_secs(15))
+            .unwrap();
+        assert!(after <= Duration::from_secs(19), "{after:?}");
+    }
+
+    #[test]
+    fn a_success_closes_an_open_breaker_and_starts_the_waits_over() {
+        let mut breaker = Breaker::default();
+        let start = Instant::now();
+        open(&mut breaker, start);
+        let mut now = start;
+        for _ in 0..20 {
+            now += MAX_PROBE;
+            assert!(breaker.allow(now));
             assert_eq!(breaker.state(), State::HalfOpen { since: now });
             assert!(!breaker.allow(now), "one probe at a time");
             breaker.failure(now, 0.5);
