@@ -104,61 +104,23 @@ fn rss_mib() -> f64 {
 /// A loopback OTLP endpoint that takes requests while `up` (remembering each span id)
 /// and answers 503 otherwise. Returns its base URL.
 fn flapping_sink(up: Arc<AtomicBool>, received: Arc<Mutex<HashSet<[u8; 8]>>>) -> String {
-    use http_body_util::{BodyExt, Full};
-    use hyper::body::Bytes;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (up, received) = (up.clone(), received.clone());
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(
-                        move |req: hyper::Request<hyper::body::Incoming>| {
-                            let (up, received) = (up.clone(), received.clone());
-                            async move {
-                                let body = req
-                                    .into_body()
-                                    .collect()
-                                    .await
-                                    .map(|b| b.to_bytes())
-                                    .unwrap_or_default();
-                                let mut response = hyper::Response::new(Full::new(Bytes::new()));
-                                if !up.load(Relaxed) {
-                                    *response.status_mut() = hyper::StatusCode::SERVICE_UNAVAILABLE;
-                                } else if let Ok(request) = ExportTraceServiceRequest::decode(body)
-                                {
-                                    let mut ids = received.lock().unwrap();
-                                    for span in request
-                                        .resource_spans
-                                        .iter()
-                                        .flat_map(|r| &r.scope_spans)
-                                        .flat_map(|s| &s.spans)
-                                    {
-                                        if let Ok(id) = span.span_id.as_slice().try_into() {
-                                            ids.insert(id);
-                                        }
-                                    }
-                                }
-                                Ok::<_, std::convert::Infallible>(response)
-                            }
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
+    common::loopback_server(move |body| {
+        if !up.load(Relaxed) {
+            return 503;
+        }
+        if let Ok(request) = ExportTraceServiceRequest::decode(body) {
+            let mut ids = received.lock().unwrap();
+            let spans = request
+                .resource_spans
+                .iter()
+                .flat_map(|r| &r.scope_spans)
+                .flat_map(|s| &s.spans);
+            for span in spans {
+                if let Ok(id) = span.span_id.as_slice().try_into() {
+                    ids.insert(id);
+                }
             }
-        });
-    });
-    url
+        }
+        200
+    })
 }

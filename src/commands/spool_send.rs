@@ -9,7 +9,7 @@
 
 use std::fs::OpenOptions;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::cli::{FlushArgs, SPOOL_SENDER, SpoolSenderCli};
@@ -101,14 +101,6 @@ fn spawn(provider: &str, ctx: &Context) -> std::io::Result<()> {
         .arg("--provider")
         .arg(provider)
         .arg("--timeout")
-        .arg(SEND_TIMEOUT.as_secs().to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-    }
-    command.spawn().map(drop)
+        .arg(SEND_TIMEOUT.as_secs().to_string());
+    crate::telemetry::sender::detach(command)
 }

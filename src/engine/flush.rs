@@ -195,32 +195,9 @@ impl Flush<'_> {
     }
 
     async fn segment(&mut self, segment: &Segment) {
-        let mut claim = match Claim::take(segment) {
-            Ok(Taken::Mine(claim)) => claim,
-            Ok(Taken::Gone) => return,
-            Ok(Taken::Busy) => {
-                self.report.busy_segments += 1;
-                return self.skip_all(segment);
-            }
-            Err(err) => {
-                self.step(Step::Warning(err.one_line()));
-                return self.skip_all(segment);
-            }
-        };
-        let entries = match claim.read() {
-            Ok(entries) => entries,
-            Err(err) => {
-                self.step(Step::Warning(err.one_line()));
-                return self.skip_all(segment);
-            }
-        };
-        if entries.is_empty() {
-            // A segment with no record (empty, or a header alone) has nothing to keep.
-            if let Err(err) = claim.remove() {
-                self.step(Step::Warning(err.one_line()));
-            }
+        let Some((mut claim, entries)) = self.claim(segment) else {
             return;
-        }
+        };
         // Something was delivered or set aside: what is left is written back alone.
         let mut changed = false;
         let mut keep: Vec<Vec<u8>> = Vec::new();
@@ -258,6 +235,46 @@ impl Flush<'_> {
                 }
             }
         }
+        self.finish(claim, &keep, changed);
+    }
+
+    /// The segment, held, and its entries; `None` when there is nothing to do with it
+    /// (another process holds it, it is gone or unreadable, or it was empty and is
+    /// deleted).
+    fn claim(&mut self, segment: &Segment) -> Option<(Claim, Vec<Entry>)> {
+        let mut claim = match Claim::take(segment) {
+            Ok(Taken::Mine(claim)) => claim,
+            Ok(Taken::Gone) => return None,
+            Ok(Taken::Busy) => {
+                self.report.busy_segments += 1;
+                self.skip_all(segment);
+                return None;
+            }
+            Err(err) => {
+                self.step(Step::Warning(err.one_line()));
+                self.skip_all(segment);
+                return None;
+            }
+        };
+        match claim.read() {
+            Ok(entries) if entries.is_empty() => {
+                // A segment with no record (empty, or a header alone) has nothing to keep.
+                if let Err(err) = claim.remove() {
+                    self.step(Step::Warning(err.one_line()));
+                }
+                None
+            }
+            Ok(entries) => Some((claim, entries)),
+            Err(err) => {
+                self.step(Step::Warning(err.one_line()));
+                self.skip_all(segment);
+                None
+            }
+        }
+    }
+
+    /// Deletes the segment when nothing is kept, or rewrites it with what is.
+    fn finish(&mut self, claim: Claim, keep: &[Vec<u8>], changed: bool) {
         let kept: Vec<&[u8]> = keep.iter().map(Vec::as_slice).collect();
         let done = if kept.is_empty() {
             claim.remove()

@@ -329,14 +329,14 @@ impl Background {
                 Some(SpoolWriter::new(
                     root.join(exporter.name()),
                     self.options.spool_max_bytes,
-                    self.destination_of(exporter.as_ref()),
+                    recovery::destination_of(&self.options, exporter.as_ref()),
                 ))
             })
             .collect();
         let wakes: Vec<Option<Arc<tokio::sync::Notify>>> = self
             .exporters
             .iter()
-            .map(|_| self.recovery_dir().map(|_| Arc::default()))
+            .map(|_| recovery::data_dir(&self.options).map(|_| Arc::default()))
             .collect();
         let spooler = Spooler::start(writers, self.metrics.clone());
         let phase_rx = self.phase.subscribe();
@@ -368,7 +368,15 @@ impl Background {
             };
             if let Some(exports) = &exports {
                 running.spawn_on(worker.run(lane), exports.handle());
-                if let Some(recovery) = self.recovery(index, wakes[index].clone(), &phase_rx) {
+                if let Some(wake) = wakes[index].clone() {
+                    let recovery = recovery::Recovery::new(
+                        &self.options,
+                        exporter.clone(),
+                        index,
+                        self.metrics.clone(),
+                        wake,
+                        phase_rx.clone(),
+                    );
                     recoveries.spawn_on(recovery.run(), exports.handle());
                 }
             }
@@ -420,45 +428,6 @@ impl Background {
             exports.shutdown_background();
         }
         spooler.finish(deadline + SPOOL_GRACE);
-    }
-
-    /// The data dir the spool is in, when the spool is where `flush` looks for it.
-    fn recovery_dir(&self) -> Option<PathBuf> {
-        let root = self.options.spool_dir.as_ref()?;
-        let data_dir = self.options.data_dir.as_ref()?;
-        (&spool::root(data_dir) == root).then(|| data_dir.clone())
-    }
-
-    /// The background delivery of exporter `index`'s spool, when it has one.
-    fn recovery(
-        &self,
-        index: usize,
-        wake: Option<Arc<tokio::sync::Notify>>,
-        phase: &watch::Receiver<Phase>,
-    ) -> Option<recovery::Recovery> {
-        let exporter = &self.exporters[index];
-        let data_dir = self.recovery_dir()?;
-        Some(recovery::Recovery {
-            exporter: exporter.clone(),
-            index,
-            metrics: self.metrics.clone(),
-            spool_dir: spool::provider_dir(&data_dir, exporter.name()),
-            data_dir,
-            destination: self.destination_of(exporter.as_ref()),
-            masker: self.options.mask.masker_for(exporter.name()),
-            phase: phase.clone(),
-            wake: wake?,
-        })
-    }
-
-    /// What the exporter's spooled records are bound to.
-    fn destination_of(&self, exporter: &dyn Exporter) -> spool::DestinationKey {
-        self.options
-            .destinations
-            .iter()
-            .find(|d| d.provider() == exporter.name() && d.endpoint() == exporter.endpoint())
-            .cloned()
-            .unwrap_or_else(|| spool::DestinationKey::new(exporter.name(), exporter.endpoint(), ""))
     }
 
     /// Adds `first` and what else is waiting (a batch's worth at most, so a stop is

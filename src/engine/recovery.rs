@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 
-use super::Metrics;
 use super::flush::{Step, Target, flush_spool};
-use super::spool::DestinationKey;
+use super::spool::{self, DestinationKey};
 use super::worker::Phase;
+use super::{EngineOptions, Metrics};
 use crate::export::Exporter;
 use crate::mask::Masker;
 
@@ -40,10 +40,52 @@ pub struct Recovery {
     pub wake: Arc<Notify>,
 }
 
+/// The data dir the spool is in, when the spool is where `flush` looks for it (and so
+/// where background delivery may take from).
+pub fn data_dir(options: &EngineOptions) -> Option<PathBuf> {
+    let root = options.spool_dir.as_ref()?;
+    let data_dir = options.data_dir.as_ref()?;
+    (&spool::root(data_dir) == root).then(|| data_dir.clone())
+}
+
+/// What the exporter's spooled records are bound to: the configured provider of that
+/// name and endpoint, else its name and endpoint alone.
+pub fn destination_of(options: &EngineOptions, exporter: &dyn Exporter) -> DestinationKey {
+    options
+        .destinations
+        .iter()
+        .find(|d| d.provider() == exporter.name() && d.endpoint() == exporter.endpoint())
+        .cloned()
+        .unwrap_or_else(|| DestinationKey::new(exporter.name(), exporter.endpoint(), ""))
+}
+
 impl Recovery {
+    /// The background delivery of one exporter's spool (`index`: the exporter's place in
+    /// the metrics). Only for an engine whose spool [`data_dir`] finds.
+    pub fn new(
+        options: &EngineOptions,
+        exporter: Arc<dyn Exporter>,
+        index: usize,
+        metrics: Arc<Metrics>,
+        wake: Arc<Notify>,
+        phase: watch::Receiver<Phase>,
+    ) -> Recovery {
+        let data_dir = data_dir(options).unwrap_or_default();
+        Recovery {
+            spool_dir: spool::provider_dir(&data_dir, exporter.name()),
+            destination: destination_of(options, exporter.as_ref()),
+            masker: options.mask.masker_for(exporter.name()),
+            exporter,
+            index,
+            metrics,
+            data_dir,
+            phase,
+            wake,
+        }
+    }
+
     pub async fn run(self) {
-        let Ok(destination) = super::spool::destination_of(&self.data_dir, &self.destination)
-        else {
+        let Ok(destination) = spool::destination_of(&self.data_dir, &self.destination) else {
             return; // No salt, no spool: nothing of this destination can be waiting.
         };
         let target = Target {
@@ -56,7 +98,7 @@ impl Recovery {
                 () = self.wake.notified() => {}
                 _ = phase.wait_for(|p| *p != Phase::Running) => return,
             }
-            if super::spool::pending(&self.spool_dir).is_ok_and(|p| p.is_empty()) {
+            if spool::pending(&self.spool_dir).is_ok_and(|p| p.is_empty()) {
                 continue;
             }
             let stats = &self.metrics.exporters[self.index];

@@ -58,6 +58,30 @@ pub fn write_spool(
     ids
 }
 
+/// Writes three 5-span batches as three records of one otlp segment for `url`; returns
+/// the segment, its bytes (to damage) and the batches.
+pub fn three_batches(data_dir: &Path, url: &str) -> (PathBuf, Vec<u8>, Vec<Vec<Span>>) {
+    let mut writer = otlp_writer(data_dir, url);
+    let batches: Vec<Vec<Span>> = (0..3).map(|_| spans(5)).collect();
+    for batch in &batches {
+        writer.append(&into_request(batch.clone()).into()).unwrap();
+    }
+    drop(writer);
+    let segment = segment_files(data_dir).remove(0);
+    let bytes = fs::read(&segment).unwrap();
+    (segment, bytes, batches)
+}
+
+/// The names of the spans a sink accepted (2xx), in order.
+pub fn accepted_names(sink: &Sink) -> Vec<String> {
+    sink.requests()
+        .iter()
+        .filter(|r| r.status < 300)
+        .flat_map(|r| automagik_tracing::span::from_request(&r.decode()).0)
+        .map(|s| s.name)
+        .collect()
+}
+
 pub fn segment_files(data_dir: &Path) -> Vec<PathBuf> {
     spool::segments(&spool::provider_dir(data_dir, "otlp"))
         .unwrap()
@@ -133,14 +157,7 @@ fn a_flipped_byte_is_quarantined_and_every_other_record_delivered() {
     let data_dir = dir.path().join("data");
     // Three records of known size: flip a byte in the middle one's payload.
     let sink = Sink::start();
-    let mut writer = otlp_writer(&data_dir, &sink.url());
-    let batches: Vec<Vec<Span>> = (0..3).map(|_| spans(5)).collect();
-    for batch in &batches {
-        writer.append(&into_request(batch.clone()).into()).unwrap();
-    }
-    drop(writer);
-    let segment = segment_files(&data_dir).remove(0);
-    let mut bytes = fs::read(&segment).unwrap();
+    let (segment, mut bytes, batches) = three_batches(&data_dir, &sink.url());
     let record = (bytes.len() - 8) / 3;
     bytes[8 + record + record / 2] ^= 0x01;
     fs::write(&segment, &bytes).unwrap();
@@ -325,14 +342,7 @@ fn a_wrapped_run_with_the_provider_down_spools_and_flush_delivers_the_run() {
         .arg("flush")
         .assert()
         .success();
-    let names: Vec<String> = sink
-        .requests()
-        .iter()
-        .filter(|r| r.status < 300)
-        .flat_map(|r| automagik_tracing::span::from_request(&r.decode()).0)
-        .map(|s| s.name)
-        .collect();
-    assert_eq!(names, ["sh"]);
+    assert_eq!(accepted_names(&sink), ["sh"]);
 }
 
 #[test]

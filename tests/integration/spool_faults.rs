@@ -14,7 +14,7 @@ use predicates::prelude::*;
 use prost::Message as _;
 
 use crate::engine::{received_ids, spans};
-use crate::flush::{env_for, otlp_writer, pending_spans, segment_files, write_spool};
+use crate::flush::{env_for, pending_spans, three_batches, write_spool};
 use crate::sink::Sink;
 use crate::testenv::wait_for;
 
@@ -31,14 +31,7 @@ fn a_flipped_byte_in_a_segment_header_costs_no_record() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
     let sink = Sink::start();
-    let batches: Vec<Vec<Span>> = (0..3).map(|_| spans(5)).collect();
-    let mut writer = otlp_writer(&data_dir, &sink.url());
-    for batch in &batches {
-        writer.append(&into_request(batch.clone()).into()).unwrap();
-    }
-    drop(writer);
-    let segment = segment_files(&data_dir).remove(0);
-    let mut bytes = fs::read(&segment).unwrap();
+    let (segment, mut bytes, batches) = three_batches(&data_dir, &sink.url());
     bytes[2] ^= 0x20; // inside the magic
     fs::write(&segment, &bytes).unwrap();
 
