@@ -139,10 +139,12 @@ pub async fn flush_spool(
 /// The provider's flush lock, waited for until `deadline`.
 async fn wait_for_turn(dir: &Path, deadline: Instant) -> Result<File, String> {
     let path = dir.join(FLUSH_LOCK);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    // Like everything under the data dir: this user's only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
         .open(&path)
         .map_err(|e| crate::Error::io("cannot open", &path, e).one_line())?;
     loop {
