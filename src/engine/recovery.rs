@@ -3,9 +3,11 @@
 //! spool holds for this destination is sent, oldest first, one record at a time, beside
 //! the new batches (at most one more request in flight). It is the same code as `flush`
 //! ([`flush_spool`]): records of another destination stay, each delivered record is
-//! marked at once. It stops at the first failure (the next success wakes it again) and
-//! when the engine begins to stop, so it never delays the end of a run; what it did not
-//! send stays for the next run or `flush`.
+//! marked at once. While the provider keeps taking spans it looks again for what was
+//! spooled since (a batch whose retries ran out after the provider came back); it stops
+//! at a failure (the next success wakes it again) and when the engine begins to stop, so
+//! it never delays the end of a run; what it did not send stays for the next run or
+//! `flush`. It creates nothing: with no salt yet, nothing is bound to any destination.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +26,9 @@ use crate::mask::Masker;
 /// One pass over the spool gives up after this long (a provider that answers slowly
 /// must not hold the spool's flush lock for the whole run).
 pub const ROUND: Duration = Duration::from_secs(60);
+/// How soon an armed delivery looks at the spool again, at first and at most.
+pub const RECHECK_FIRST: Duration = Duration::from_secs(1);
+pub const RECHECK_MAX: Duration = Duration::from_secs(30);
 
 pub struct Recovery {
     pub exporter: Arc<dyn Exporter>,
@@ -85,22 +90,26 @@ impl Recovery {
     }
 
     pub async fn run(self) {
-        let Ok(destination) = spool::destination_of(&self.data_dir, &self.destination) else {
-            return; // No salt, no spool: nothing of this destination can be waiting.
-        };
-        let target = Target {
-            destination,
-            to_current: false,
-        };
+        // Armed from a success until a pass fails: what is spooled meanwhile (a batch
+        // whose retries ran out after the provider came back) is looked for again, every
+        // second at first, then less often while there is none.
+        let mut armed = false;
+        let mut recheck = RECHECK_FIRST;
         loop {
             let mut phase = self.phase.clone();
             tokio::select! {
-                () = self.wake.notified() => {}
+                () = self.wake.notified() => {
+                    armed = true;
+                    recheck = RECHECK_FIRST;
+                }
+                () = tokio::time::sleep(recheck), if armed => {}
                 _ = phase.wait_for(|p| *p != Phase::Running) => return,
             }
-            if spool::pending(&self.spool_dir).is_ok_and(|p| p.is_empty()) {
+            let Some(target) = self.waiting() else {
+                recheck = (recheck * 2).min(RECHECK_MAX);
                 continue;
-            }
+            };
+            recheck = RECHECK_FIRST;
             let stats = &self.metrics.exporters[self.index];
             let mut count = |step: &Step| {
                 if let Step::Delivered { spans } = step {
@@ -118,9 +127,25 @@ impl Recovery {
             );
             let mut phase = self.phase.clone();
             tokio::select! {
-                _ = pass => {}
+                report = pass => armed = report.failure.is_none(),
                 _ = phase.wait_for(|p| *p != Phase::Running) => return,
             }
         }
+    }
+
+    /// What to deliver to, when the spool holds records for this destination. Reads
+    /// only: without a salt no record is bound to any destination.
+    fn waiting(&self) -> Option<Target> {
+        let destination = self
+            .destination
+            .resolve_existing(&spool::root(&self.data_dir))?;
+        let waiting = spool::pending_by_destination(&self.spool_dir)
+            .unwrap_or_default()
+            .into_iter()
+            .any(|d| d.destination.as_ref() == Some(&destination) && !d.pending.is_empty());
+        waiting.then_some(Target {
+            destination,
+            to_current: false,
+        })
     }
 }

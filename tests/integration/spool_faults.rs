@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use automagik_tracing::engine::spool;
@@ -213,4 +214,39 @@ fn chaos_kill_nine_during_flush_loses_nothing_and_resends_at_most_the_record_in_
         );
         assert_eq!(pending_spans(&data_dir), 0);
     }
+}
+
+/// A provider that comes back during a run gets what was spooled while it was away, in
+/// the background, before the run ends: no `flush` needed.
+#[test]
+fn a_provider_back_during_a_run_gets_what_was_spooled_meanwhile() {
+    let sink = Sink::start();
+    sink.respond(503, "");
+    let (engine, dir) = crate::engine::engine_to(&[sink.url()], |_| {});
+    let data_dir = dir.path().join("data");
+    let record = |recorded: &mut HashSet<String>, n| {
+        for span in spans(n) {
+            recorded.insert(span.span_id.to_hex());
+            engine.record(span);
+        }
+    };
+    let mut recorded = HashSet::new();
+    record(&mut recorded, 200);
+    wait_for("the breaker to open and batches to be spooled", || {
+        engine.metrics().exporters[0].spooled.load(Relaxed) > 0
+    });
+    sink.respond(200, "{}");
+    // The run goes on recording (its batches are the breaker's probes).
+    let delivered = || received_ids(&sink).into_iter().collect::<HashSet<_>>();
+    wait_for(
+        "every span, the spooled ones too, while the engine runs",
+        || {
+            record(&mut recorded, 5);
+            std::thread::sleep(Duration::from_millis(40));
+            delivered().is_superset(&recorded)
+        },
+    );
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert!(run.exporters[0].recovered > 0, "{:?}", run.exporters[0]);
+    assert_eq!(pending_spans(&data_dir), 0);
 }
