@@ -41,13 +41,26 @@ pub fn genai_span(resource: &Arc<Resource>, scope: &Arc<Scope>, i: usize) -> Spa
 /// An HTTP server on 127.0.0.1 that reads each body, counts its bytes, answers 200, and
 /// keeps nothing. Returns its base URL and the byte counter.
 pub fn discarding_sink() -> (String, Arc<AtomicU64>) {
+    let bytes = Arc::new(AtomicU64::new(0));
+    let counter = bytes.clone();
+    let url = loopback_server(move |body| {
+        counter.fetch_add(body.len() as u64, Ordering::Relaxed);
+        200
+    });
+    (url, bytes)
+}
+
+/// An HTTP server on 127.0.0.1 that reads each body and answers with the status `answer`
+/// gives for it (and an empty body). Returns its base URL.
+pub fn loopback_server(
+    answer: impl Fn(hyper::body::Bytes) -> u16 + Send + Sync + 'static,
+) -> String {
     use http_body_util::{BodyExt, Full};
     use hyper::body::Bytes;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let bytes = Arc::new(AtomicU64::new(0));
-    let counter = bytes.clone();
+    let answer = Arc::new(answer);
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -59,11 +72,11 @@ pub fn discarding_sink() -> (String, Arc<AtomicU64>) {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let counter = counter.clone();
+                let answer = answer.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(
                         move |req: hyper::Request<hyper::body::Incoming>| {
-                            let counter = counter.clone();
+                            let answer = answer.clone();
                             async move {
                                 let body = req
                                     .into_body()
@@ -71,10 +84,10 @@ pub fn discarding_sink() -> (String, Arc<AtomicU64>) {
                                     .await
                                     .map(|b| b.to_bytes())
                                     .unwrap_or_default();
-                                counter.fetch_add(body.len() as u64, Ordering::Relaxed);
-                                Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
-                                    Bytes::new(),
-                                )))
+                                let mut response = hyper::Response::new(Full::new(Bytes::new()));
+                                *response.status_mut() =
+                                    hyper::StatusCode::from_u16(answer(body)).unwrap();
+                                Ok::<_, std::convert::Infallible>(response)
                             }
                         },
                     );
@@ -85,7 +98,7 @@ pub fn discarding_sink() -> (String, Arc<AtomicU64>) {
             }
         });
     });
-    (url, bytes)
+    url
 }
 
 /// CPU seconds this process has used (user + system), from /proc.

@@ -10,8 +10,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use automagik_tracing::engine::flush::flush_spool;
-use automagik_tracing::engine::spool::{self, SpoolWriter};
+use automagik_tracing::engine::flush::{Target, flush_spool};
+use automagik_tracing::engine::spool::{self, DestinationKey, SpoolWriter};
 use automagik_tracing::export::Payload;
 use automagik_tracing::mask::{MaskMode, Masker};
 use automagik_tracing::span::{Resource, Scope, into_request};
@@ -39,7 +39,14 @@ fn bench(records: usize, spans_per_record: usize) {
         })
         .collect();
 
-    let mut writer = SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX);
+    let (url, received) = discarding_sink();
+    let (_, exporter) = otlp_to(dir.path(), &url, false);
+    let key = DestinationKey::new("otlp", exporter.endpoint(), "");
+    let mut writer = SpoolWriter::new(
+        spool::provider_dir(&data_dir, "otlp"),
+        u64::MAX,
+        key.clone(),
+    );
     let start = Instant::now();
     for payload in &payloads {
         writer.append(payload).unwrap();
@@ -60,8 +67,10 @@ fn bench(records: usize, spans_per_record: usize) {
         (records * spans_per_record) as f64 / write.as_secs_f64()
     );
 
-    let (url, received) = discarding_sink();
-    let (_, exporter) = otlp_to(dir.path(), &url, false);
+    let target = Target {
+        destination: spool::destination_of(&data_dir, &key).unwrap(),
+        to_current: false,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -72,6 +81,7 @@ fn bench(records: usize, spans_per_record: usize) {
         &data_dir,
         exporter.as_ref(),
         &Masker::new(MaskMode::None, &[]),
+        &target,
         Instant::now() + Duration::from_secs(600),
         &mut |_| {},
     ));

@@ -161,7 +161,7 @@ _automagik__tracing() {
             return 0
             ;;
         automagik__subcmd__tracing__subcmd__flush)
-            opts="-q -v -h -V --provider --json --timeout --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            opts="-q -v -h -V --provider --json --timeout --to-current --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

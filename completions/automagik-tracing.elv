@@ -103,6 +103,7 @@ set edit:completion:arg-completer[automagik-tracing] = {|@words|
             cand --config-dir 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]'
             cand --data-dir 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]'
             cand --json 'Print one JSON object instead of text'
+            cand --to-current 'Send every record to the current destination, whatever it was spooled for'
             cand --no-color 'Never colour the output (NO_COLOR=1 does the same)'
             cand -q 'Print errors only, no warnings or notes'
             cand --quiet 'Print errors only, no warnings or notes'

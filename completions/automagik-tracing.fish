@@ -112,6 +112,7 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flus
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l json -d 'Print one JSON object instead of text'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l to-current -d 'Send every record to the current destination, whatever it was spooled for'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -s q -l quiet -d 'Print errors only, no warnings or notes'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flush" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'

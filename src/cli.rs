@@ -7,6 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::telemetry::sender::SENDER_ARG as TELEMETRY_SENDER;
 
+/// The first argument of the binary that makes it the background spool sender a wrapped
+/// run starts (kept out of `--help`, completions and man pages, as the telemetry sender).
+pub const SPOOL_SENDER: &str = "spool-send";
+
 const ABOUT: &str = "Tracing and usage telemetry for AI agents";
 
 const LONG_ABOUT: &str = "\
@@ -101,6 +105,7 @@ pub enum Command {
 pub enum Invocation {
     User(Cli),
     TelemetrySender(TelemetrySendArgs),
+    SpoolSender(SpoolSenderCli),
 }
 
 /// Parses this process's arguments (exiting with clap's message on a mistake).
@@ -112,7 +117,31 @@ pub fn parse() -> Invocation {
         let sender = SenderCli::parse_from(std::env::args_os().skip(1));
         return Invocation::TelemetrySender(sender.args);
     }
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == SPOOL_SENDER)
+    {
+        return Invocation::SpoolSender(SpoolSenderCli::parse_from(std::env::args_os().skip(1)));
+    }
     Invocation::User(Cli::parse())
+}
+
+/// Deliver older spooled records of one provider to its current destination, then exit
+/// (started in the background by a wrapped run that delivered its own spans; not for
+/// people).
+#[derive(Debug, Parser)]
+#[command(name = SPOOL_SENDER)]
+pub struct SpoolSenderCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// The provider whose spool to send
+    #[arg(long, value_name = "NAME", value_parser = provider_names())]
+    pub provider: String,
+
+    /// Give up after this many seconds; what is left stays in the spool
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = seconds)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Parser)]
@@ -280,14 +309,18 @@ pub struct TestExportArgs {
 /// is pending). `flush` sends them, oldest first, through the same exporters, and deletes
 /// what was delivered. A provider stops at its first failure and keeps the rest (fix the
 /// key or wait, then flush again). A damaged record is skipped with a warning and copied
-/// to the data dir's `quarantine/` folder. Two flushes never send the same records, and
-/// neither does a flush beside a run that is still writing. Exits 0 when nothing
-/// deliverable is left (an empty spool included), 1 otherwise.
+/// to the data dir's `quarantine/` folder. Each record is sent only to the destination it
+/// was spooled for (see --to-current). Each delivered record is marked at once, so a
+/// flush stopped midway sends again at most the record that was in flight. Two flushes
+/// never send the same records, and neither does a flush beside a run that is still
+/// writing. Exits 0 when nothing is left and nothing was quarantined (an empty spool
+/// included), 1 otherwise.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
   automagik-tracing flush
   automagik-tracing flush --provider langfuse --timeout 120
+  automagik-tracing flush --to-current
   automagik-tracing flush --json | jq '.providers[] | {provider, delivered_records}'")]
 pub struct FlushArgs {
     /// Flush only this provider's spool
@@ -301,6 +334,17 @@ pub struct FlushArgs {
     /// Give up after this many seconds in all; what is left stays in the spool
     #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = seconds)]
     pub timeout: f64,
+
+    /// Send every record to the current destination, whatever it was spooled for
+    ///
+    /// Each record remembers the destination it was spooled for (the provider, its
+    /// endpoint and a salted hash of its key), and flush sends it only there: spans of
+    /// one project's Langfuse never land in another's because flush ran in the wrong
+    /// directory. Records of another destination (or spooled by a version that did not
+    /// record one) wait for a flush where their settings are; this flag sends them with
+    /// the current settings instead.
+    #[arg(long)]
+    pub to_current: bool,
 }
 
 /// The one form `run` takes, shown when it is used without `--wrap`.

@@ -26,6 +26,7 @@ pub mod otel_sdk;
 pub mod presets;
 pub mod semantic;
 pub mod span;
+pub mod stderr;
 pub mod sync;
 pub mod telemetry;
 pub mod traces;

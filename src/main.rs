@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            automagik_tracing::ui::to_stderr_raw(&err.report());
+            automagik_tracing::stderr::raw(&err.report());
             ExitCode::from(err.exit_code())
         }
     }

@@ -70,7 +70,7 @@ impl Ui {
     pub fn warn(&self, message: &str) {
         let message = crate::mask::url::display_in(message);
         if !self.quiet {
-            to_stderr(&format!(
+            crate::stderr::line(&format!(
                 "{} {message}",
                 self.paint_err(Style::new().yellow().bold(), "warning:")
             ));
@@ -81,7 +81,7 @@ impl Ui {
     pub fn note(&self, message: &str) {
         let message = crate::mask::url::display_in(message);
         if !self.quiet {
-            to_stderr(&message);
+            crate::stderr::line(&message);
         }
     }
 
@@ -89,7 +89,7 @@ impl Ui {
     pub fn debug(&self, message: &str) {
         let message = crate::mask::url::display_in(message);
         if self.verbose > 0 {
-            to_stderr(&format!(
+            crate::stderr::line(&format!(
                 "{} {message}",
                 self.paint_err(Style::new().dim(), "debug:")
             ));
@@ -141,21 +141,6 @@ impl Ui {
             text.to_string()
         }
     }
-}
-
-/// Writes `line` and a newline to stderr. A closed or full stderr (`2>&-`, `| true`,
-/// `/dev/full`) loses the line and nothing else: unlike `eprintln!`, this never panics,
-/// so a warning can never change a wrapped command's exit code.
-pub fn to_stderr(line: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = stderr
-        .write_all(line.as_bytes())
-        .and_then(|()| stderr.write_all(b"\n"));
-}
-
-/// Writes `text` to stderr as is, never panicking (see [`to_stderr`]).
-pub fn to_stderr_raw(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn width(stdout_tty: bool, env: &HashMap<String, String>) -> usize {

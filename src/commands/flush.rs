@@ -1,6 +1,6 @@
 //! `flush`: deliver what the spool holds, provider by provider, with a progress bar on a
-//! terminal, and say per provider what was delivered, what failed (with a hint) and what
-//! was skipped or quarantined.
+//! terminal, and say per provider what was delivered, what failed (with a hint), what was
+//! skipped or quarantined, and what waits for another destination.
 
 use std::time::{Duration, Instant};
 
@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::cli::FlushArgs;
 use crate::commands::Context;
 use crate::config::Settings;
-use crate::engine::flush::{FlushReport, Step, flush_spool};
-use crate::engine::spool::{self, Pending};
+use crate::engine::flush::{FlushReport, Step, Target, flush_spool};
+use crate::engine::spool::{self, DestinationKey, DestinationPending, Pending};
 use crate::error::{EXIT_FAILED, EXIT_OK, Error, Result};
 use crate::export::{self, Outcome};
 
@@ -27,6 +27,9 @@ struct ProviderRow {
     flush: FlushReport,
     /// What is still in the spool afterwards.
     left: Pending,
+    /// Of that, what was spooled for another destination (or an unknown one: spooled by
+    /// a version that did not record it), per destination.
+    elsewhere: Vec<DestinationPending>,
     error: Option<String>,
     status: Option<u16>,
     hint: Option<String>,
@@ -44,7 +47,10 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
     let waiting: Vec<(String, Pending)> = names
         .into_iter()
         .map(|name| {
-            let pending = spool::pending(&spool::provider_dir(&data_dir, &name))?;
+            let dir = spool::provider_dir(&data_dir, &name);
+            // Empty segments (a crash before the first record) hold nothing to wait for.
+            spool::remove_empty(&dir);
+            let pending = spool::pending(&dir)?;
             Ok((name, pending))
         })
         .collect::<Result<Vec<_>>>()?
@@ -93,6 +99,7 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
                         ..Default::default()
                     },
                     left: pending,
+                    elsewhere: Vec::new(),
                     error: None,
                     status: None,
                     hint: Some(format!(
@@ -103,6 +110,10 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
                 }
             }
             Ok((provider, exporter)) => {
+                let target = Target {
+                    destination: spool::destination_of(&data_dir, &DestinationKey::of(&provider))?,
+                    to_current: args.to_current,
+                };
                 let mut on_step = |step: &Step| match step {
                     Step::Warning(text) => bar.suspend(|| ctx.ui.warn(text)),
                     _ => bar.inc(1),
@@ -114,12 +125,21 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
                     &data_dir,
                     exporter.as_ref(),
                     &masker,
+                    &target,
                     deadline,
                     &mut on_step,
                 ));
                 let failure = flush.failure.clone();
+                let elsewhere = spool::pending_by_destination(&dir)?
+                    .into_iter()
+                    .filter(|d| {
+                        d.destination.as_ref().map(|d| &d.fingerprint)
+                            != Some(&target.destination.fingerprint)
+                    })
+                    .collect();
                 ProviderRow {
                     left: spool::pending(&dir)?,
+                    elsewhere,
                     error: failure
                         .as_ref()
                         .and_then(Outcome::message)
@@ -137,8 +157,17 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
     // Nothing may outlive the timeout (a DNS lookup on the blocking pool, say).
     runtime.shutdown_background();
     let left: u64 = rows.iter().map(|r| r.left.records).sum();
+    let elsewhere: u64 = rows
+        .iter()
+        .flat_map(|r| &r.elsewhere)
+        .map(|d| d.pending.records)
+        .sum();
     let summary = if left == 0 {
         "everything pending was delivered".to_string()
+    } else if left == elsewhere {
+        format!(
+            "{left} records stay in the spool for another destination: run `automagik-tracing flush` where those settings are (the project whose .env holds that key), or pass --to-current to send them with the current settings"
+        )
     } else {
         format!(
             "{left} records stay in the spool; run `automagik-tracing flush` again once the cause is fixed"
@@ -169,8 +198,11 @@ fn exporter_for(
 }
 
 fn finish(args: &FlushArgs, ctx: &Context, rows: Vec<ProviderRow>, summary: &str) -> Result<u8> {
-    // What decides is what is left: records another flush delivered meanwhile are not.
-    let ok = rows.iter().all(|r| r.left.is_empty());
+    // What decides is what is left (records another flush delivered meanwhile are not),
+    // and whether anything was damaged.
+    let ok = rows
+        .iter()
+        .all(|r| r.left.is_empty() && r.flush.quarantined_records == 0);
     if args.json {
         let report = Report {
             ok,
@@ -220,6 +252,14 @@ fn render(rows: &[ProviderRow], summary: &str, ctx: &Context) -> String {
                     f.busy_segments
                 ));
             }
+            for d in &row.elsewhere {
+                out.push_str(&format!(
+                    "  {} records ({} spans) wait for {}\n",
+                    d.pending.records,
+                    d.pending.spans,
+                    describe(d)
+                ));
+            }
             if f.dropped_spans > 0 {
                 out.push_str(&format!(
                     "  {} spans were left out: too large for the provider even alone, or not maskable\n",
@@ -230,6 +270,12 @@ fn render(rows: &[ProviderRow], summary: &str, ctx: &Context) -> String {
         if let Some(error) = &row.error {
             out.push_str(&format!("  {} {error}\n", ui.bad("error:")));
         }
+        if !row.elsewhere.is_empty() {
+            out.push_str(&format!(
+                "  hint: run `automagik-tracing flush` where those settings are, or pass --to-current to send them to {}\n",
+                ui.dim(&f.endpoint)
+            ));
+        }
         if let Some(hint) = &row.hint {
             out.push_str(&format!("  hint: {hint}\n"));
         }
@@ -237,4 +283,18 @@ fn render(rows: &[ProviderRow], summary: &str, ctx: &Context) -> String {
     out.push_str(summary);
     out.push('\n');
     out
+}
+
+/// Another destination, in words.
+pub fn describe(pending: &DestinationPending) -> String {
+    describe_destination(pending.destination.as_ref())
+}
+
+/// A destination records were spooled for, in words (`None`: not recorded).
+pub fn describe_destination(destination: Option<&spool::Destination>) -> String {
+    match destination {
+        Some(d) => format!("another destination: {}", d.describe()),
+        None => "an unknown destination (spooled by an earlier version, which did not record it)"
+            .to_string(),
+    }
 }

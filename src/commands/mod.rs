@@ -6,6 +6,7 @@ mod flush;
 mod id;
 mod man;
 mod run;
+mod spool_send;
 mod status;
 mod telemetry_send;
 mod test_export;
@@ -28,8 +29,11 @@ pub struct Context {
 impl Context {
     /// Builds the context from the global flags and this process's environment.
     pub fn from_cli(cli: &Cli) -> Context {
+        Context::from_global(&cli.global)
+    }
+
+    pub fn from_global(global: &crate::cli::GlobalArgs) -> Context {
         let mut options = LoadOptions::from_process();
-        let global = &cli.global;
         options.env_file = global.env_file.clone();
         for (value, var, flag) in [
             (&global.config_dir, keys::CONFIG_DIR, "--config-dir"),
@@ -77,6 +81,8 @@ pub fn dispatch(invocation: Invocation) -> Result<u8> {
     let cli = match invocation {
         Invocation::User(cli) => cli,
         Invocation::TelemetrySender(args) => return telemetry_send::run(&args),
+        // Records no usage telemetry: the user did not ask for it.
+        Invocation::SpoolSender(sender) => return spool_send::run(&sender),
     };
     let ctx = Context::from_cli(&cli);
     let started = std::time::Instant::now();

@@ -41,14 +41,18 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     };
     // Tracing never changes the outcome of the command: whatever fails or panics in it,
     // the command runs and its code is returned. A failure before the spawn fails closed.
-    let (mut session, flush_timeout, observer) = guarded(|| prepare(args, &spec, ctx))
-        .unwrap_or_else(|| {
-            let why = "an internal error stopped tracing".to_string();
-            ctx.ui.warn(&format!("the command runs untraced: {why}"));
-            let session = guarded(|| Session::discarding(why.clone()))
-                .unwrap_or_else(|| Session::sealed(why));
-            (session, Duration::ZERO, None)
-        });
+    let Prepared {
+        mut session,
+        flush_timeout,
+        observer,
+        settings,
+    } = guarded(|| prepare(args, &spec, ctx)).unwrap_or_else(|| {
+        let why = "an internal error stopped tracing".to_string();
+        ctx.ui.warn(&format!("the command runs untraced: {why}"));
+        let session =
+            guarded(|| Session::discarding(why.clone())).unwrap_or_else(|| Session::sealed(why));
+        Prepared::untraced(session, None)
+    });
     if let Some(warning) = session.take_warning() {
         ctx.ui.warn(&warning);
     }
@@ -64,13 +68,18 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     let code = match &outcome {
         Ok(ended) => ended.wrapper_code(),
         Err(err) => {
-            crate::ui::to_stderr_raw(&spawn_error(err, program).report());
+            crate::stderr::raw(&spawn_error(err, program).report());
             err.code()
         }
     };
     let reported = guarded(|| {
         let report = session.finish(&outcome, flush_timeout);
         tell(&report, ctx);
+        if let (Some(run), Some(settings)) = (&report.run, &settings) {
+            // Older spans spooled for a destination this run reached go out now, in the
+            // background.
+            super::spool_send::after_run(run, settings, ctx);
+        }
         hand_over(observer, ctx);
     });
     if reported.is_none() {
@@ -85,10 +94,31 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     catch_unwind(AssertUnwindSafe(f)).ok()
 }
 
+/// What the run starts with.
+struct Prepared {
+    session: Session,
+    /// How long the engine may take to deliver after the command exits.
+    flush_timeout: Duration,
+    observer: Option<Observer>,
+    /// Only for a traced session.
+    settings: Option<Settings>,
+}
+
+impl Prepared {
+    fn untraced(session: Session, observer: Option<Observer>) -> Prepared {
+        Prepared {
+            session,
+            flush_timeout: Duration::ZERO,
+            observer,
+            settings: None,
+        }
+    }
+}
+
 /// Loads the settings and starts what the run needs: a traced session, a discarding
 /// one when the settings or the engine fail (nothing may leave unmasked), or none when
 /// observability is off.
-fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> (Session, Duration, Option<Observer>) {
+fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> Prepared {
     let mut options = ctx.options.clone();
     if let Some(nested) = session::nested_overrides(&options.env) {
         ctx.ui
@@ -98,7 +128,7 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> (Session, Duration,
     let loaded = ctx.load_with(options).and_then(|c| c.settings());
     let settings = match loaded {
         Ok(settings) => settings,
-        Err(err) => return (discard(&err, ctx), Duration::ZERO, None),
+        Err(err) => return Prepared::untraced(discard(&err, ctx), None),
     };
     // Usage telemetry counts the GenAI spans the receiver sees (types and counts only).
     let observer: Option<Observer> = settings.telemetry.switch.enabled.then(Default::default);
@@ -107,15 +137,16 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> (Session, Duration,
             "observability is {}",
             settings.observability.switch.reason
         ));
-        return (Session::off(), Duration::ZERO, observer);
+        return Prepared::untraced(Session::off(), observer);
     }
     match Engine::start(&settings) {
-        Ok(engine) => (
-            Session::traced(engine, spec, observer.clone()),
-            flush_timeout(args, &settings),
+        Ok(engine) => Prepared {
+            session: Session::traced(engine, spec, observer.clone()),
+            flush_timeout: flush_timeout(args, &settings),
             observer,
-        ),
-        Err(err) => (discard(&err, ctx), Duration::ZERO, observer),
+            settings: Some(settings),
+        },
+        Err(err) => Prepared::untraced(discard(&err, ctx), observer),
     }
 }
 

@@ -97,6 +97,19 @@ pub struct SpoolReport {
     pub pending: Pending,
     /// Seconds since the oldest pending segment was written.
     pub oldest_age_secs: Option<u64>,
+    /// What waits per destination: `flush` here sends only the current one's.
+    pub destinations: Vec<SpoolDestination>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SpoolDestination {
+    /// `None`: spooled by an earlier version, which did not record where to.
+    pub destination: Option<spool::Destination>,
+    /// Where the current settings of this provider send.
+    pub current: bool,
+    #[serde(flatten)]
+    pub pending: Pending,
+    pub oldest_age_secs: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -303,7 +316,7 @@ impl Report {
                 data_dir_source: paths.data_dir.source.clone(),
             },
             last_run: RunMetrics::load(&paths.data_dir.value),
-            spool: spool_report(&paths.data_dir.value),
+            spool: spool_report(settings),
             ci: settings.ci.clone(),
             warnings: settings
                 .warnings
@@ -319,19 +332,40 @@ impl Report {
 
 /// What the spool holds per provider; a spool that cannot be read shows as empty (status
 /// never fails over it; `flush` names the problem).
-fn spool_report(data_dir: &std::path::Path) -> Vec<SpoolReport> {
+fn spool_report(settings: &Settings) -> Vec<SpoolReport> {
+    let data_dir = &settings.paths.data_dir.value;
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
+    let age_secs = |pending: &Pending| pending.oldest_ms.map(|t| now_ms.saturating_sub(t) / 1000);
     spool::providers(data_dir)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|provider| {
-            let pending = spool::pending(&spool::provider_dir(data_dir, &provider)).ok()?;
+            let dir = spool::provider_dir(data_dir, &provider);
+            let pending = spool::pending(&dir).ok()?;
+            let current = settings
+                .observability
+                .provider(&provider)
+                .filter(|p| p.configured)
+                .and_then(|p| {
+                    spool::DestinationKey::of(p).resolve_existing(&spool::root(data_dir))
+                });
+            let destinations = spool::pending_by_destination(&dir)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| SpoolDestination {
+                    current: d.destination.is_some() && d.destination == current,
+                    oldest_age_secs: age_secs(&d.pending),
+                    destination: d.destination,
+                    pending: d.pending,
+                })
+                .collect();
             (!pending.is_empty()).then(|| SpoolReport {
                 provider,
-                oldest_age_secs: pending.oldest_ms.map(|t| now_ms.saturating_sub(t) / 1000),
+                oldest_age_secs: age_secs(&pending),
                 pending,
+                destinations,
             })
         })
         .collect()

@@ -135,13 +135,13 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
         Ok(finished) if finished.events.is_empty() => {}
         Ok(finished) if !finished.queued => {
             for event in &finished.events {
-                crate::ui::to_stderr(&event.debug_line());
+                crate::stderr::line(&event.debug_line());
             }
         }
         Ok(_) => {
             let paths = &settings.paths;
             if settings.ci.is_none() && notice::first_time(&paths.config_dir.value) {
-                crate::ui::to_stderr(notice::NOTICE);
+                crate::stderr::line(notice::NOTICE);
             }
             let started = std::env::current_exe().and_then(|exe| {
                 sender::spawn_detached(

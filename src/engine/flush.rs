@@ -1,10 +1,14 @@
 //! Delivering a provider's spool: records oldest first through the provider's exporter,
 //! one at a time, stopping at the first failure (the provider is down or refuses; the rest
-//! would fail the same way). Each record is masked as the provider's mask mode says *now*
-//! (a mode made stricter since the record was spooled applies), and a 413 is answered by
-//! splitting as the workers do. A segment is deleted once each of its readable records got
-//! a 2xx; a partly delivered one is rewritten with what is left, so it is not sent twice.
-//! Damaged records are copied to the quarantine folder and never sent.
+//! would fail the same way). Only records spooled for the current destination are sent
+//! (or every record, when asked to send to the current destination anyway); the others
+//! are left for a flush where their settings are. Each record is masked as the provider's
+//! mask mode says *now* (a mode made stricter since the record was spooled applies), and a
+//! 413 is answered by splitting as the workers do. Each delivered record is marked done in
+//! place at once, so a flush stopped midway (Ctrl-C, kill -9) sends again at most the
+//! record that was in flight; at the end a segment is deleted once each of its readable
+//! records got a 2xx, or rewritten with what is left. Damaged records are copied to the
+//! quarantine folder and never sent; empty segments are deleted.
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;
@@ -13,14 +17,33 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::oversize::{Oversize, after_413};
-use super::spool::{self, Claim, Entry, Segment, Taken};
+use super::spool::{self, Claim, Destination, Entry, Segment, Taken};
 use crate::export::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::mask::{MaskMode, Masker};
 use crate::span::{into_request, into_spans};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
 /// The lock file in a provider's spool directory that one flush at a time holds.
-const FLUSH_LOCK: &str = "flush.lock";
+pub const FLUSH_LOCK: &str = "flush.lock";
+/// How many times one record may be sent again after a `Retry-After` that fits the time
+/// left.
+const RETRY_AFTER_ATTEMPTS: u32 = 3;
+
+/// Which records a flush sends.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Where the current settings send (records spooled for it are sent).
+    pub destination: Destination,
+    /// Send every record here, whatever destination it was spooled for (`--to-current`).
+    pub to_current: bool,
+}
+
+impl Target {
+    fn takes(&self, spooled_for: Option<&Destination>) -> bool {
+        self.to_current
+            || spooled_for.is_some_and(|d| d.fingerprint == self.destination.fingerprint)
+    }
+}
 
 /// What happened to one record, as it happens (for a progress bar).
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +57,9 @@ pub enum Step {
     /// Damaged bytes, copied to the quarantine folder (or left in place when even the
     /// copy failed).
     Quarantined,
+    /// Spooled for another destination (or before records carried one): left for a
+    /// flush where those settings are.
+    Elsewhere,
     /// Something the user should read, naming the file.
     Warning(String),
 }
@@ -48,6 +74,8 @@ pub struct FlushReport {
     pub failed_records: u64,
     pub skipped_records: u64,
     pub quarantined_records: u64,
+    /// Records spooled for another destination, or for an unknown one (left in place).
+    pub elsewhere_records: u64,
     /// Spans left out of delivered records: too large even alone, or not maskable.
     pub dropped_spans: u64,
     /// Segments another process held (a run still writing, another flush).
@@ -66,8 +94,9 @@ pub async fn flush_spool(
     data_dir: &Path,
     exporter: &dyn Exporter,
     masker: &Masker,
+    target: &Target,
     deadline: Instant,
-    on_step: &mut dyn FnMut(&Step),
+    on_step: &mut (dyn FnMut(&Step) + Send),
 ) -> FlushReport {
     let mut flush = Flush {
         report: FlushReport {
@@ -77,6 +106,7 @@ pub async fn flush_spool(
         },
         exporter,
         masker,
+        target,
         data_dir,
         deadline,
         stopped: false,
@@ -94,6 +124,7 @@ pub async fn flush_spool(
             return flush.report;
         }
     };
+    spool::remove_empty(dir);
     match spool::segments(dir) {
         Ok(segments) => {
             for segment in &segments {
@@ -131,11 +162,12 @@ struct Flush<'a> {
     report: FlushReport,
     exporter: &'a dyn Exporter,
     masker: &'a Masker,
+    target: &'a Target,
     data_dir: &'a Path,
     deadline: Instant,
     /// A record failed: the rest of this provider's spool waits for the next flush.
     stopped: bool,
-    on_step: &'a mut dyn FnMut(&Step),
+    on_step: &'a mut (dyn FnMut(&Step) + Send),
 }
 
 impl Flush<'_> {
@@ -149,6 +181,7 @@ impl Flush<'_> {
             Step::Failed => report.failed_records += 1,
             Step::Skipped => report.skipped_records += 1,
             Step::Quarantined => report.quarantined_records += 1,
+            Step::Elsewhere => report.elsewhere_records += 1,
             Step::Warning(text) => report.warnings.push(text.clone()),
         }
         (self.on_step)(&step);
@@ -161,49 +194,90 @@ impl Flush<'_> {
     }
 
     async fn segment(&mut self, segment: &Segment) {
-        let mut claim = match Claim::take(segment) {
-            Ok(Taken::Mine(claim)) => claim,
-            Ok(Taken::Gone) => return,
-            Ok(Taken::Busy) => {
-                self.report.busy_segments += 1;
-                return self.skip_all(segment);
-            }
-            Err(err) => {
-                self.step(Step::Warning(err.one_line()));
-                return self.skip_all(segment);
-            }
+        let Some((mut claim, entries)) = self.claim(segment) else {
+            return;
         };
-        let entries = match claim.read() {
-            Ok(entries) => entries,
-            Err(err) => {
-                self.step(Step::Warning(err.one_line()));
-                return self.skip_all(segment);
-            }
-        };
-        let total = entries.len();
+        // Something was delivered or set aside: what is left is written back alone.
+        let mut changed = false;
         let mut keep: Vec<Vec<u8>> = Vec::new();
         for entry in entries {
             match entry {
+                Entry::Done => changed = true,
                 Entry::Damaged { offset, bytes } => {
-                    if !self.quarantine(claim.path(), offset, &bytes) {
+                    if self.quarantine(claim.path(), offset, &bytes) {
+                        changed = true;
+                    } else {
                         keep.push(bytes);
                     }
                 }
                 Entry::Record {
+                    destination, raw, ..
+                } if !self.target.takes(destination.as_ref()) => {
+                    self.step(Step::Elsewhere);
+                    keep.push(raw);
+                }
+                Entry::Record {
+                    offset,
                     spans,
                     request,
                     raw,
+                    ..
                 } => {
                     if !self.record(spans, request).await {
                         keep.push(raw);
+                        continue;
+                    }
+                    changed = true;
+                    if let Err(err) = claim.mark_done(offset) {
+                        self.step(Step::Warning(err.one_line()));
                     }
                 }
             }
         }
+        self.finish(claim, &keep, changed);
+    }
+
+    /// The segment, held, and its entries; `None` when there is nothing to do with it
+    /// (another process holds it, it is gone or unreadable, or it was empty and is
+    /// deleted).
+    fn claim(&mut self, segment: &Segment) -> Option<(Claim, Vec<Entry>)> {
+        let mut claim = match Claim::take(segment) {
+            Ok(Taken::Mine(claim)) => claim,
+            Ok(Taken::Gone) => return None,
+            Ok(Taken::Busy) => {
+                self.report.busy_segments += 1;
+                self.skip_all(segment);
+                return None;
+            }
+            Err(err) => {
+                self.step(Step::Warning(err.one_line()));
+                self.skip_all(segment);
+                return None;
+            }
+        };
+        match claim.read() {
+            Ok(entries) if entries.is_empty() => {
+                // A segment with no record (empty, or a header alone) has nothing to keep.
+                if let Err(err) = claim.remove() {
+                    self.step(Step::Warning(err.one_line()));
+                }
+                None
+            }
+            Ok(entries) => Some((claim, entries)),
+            Err(err) => {
+                self.step(Step::Warning(err.one_line()));
+                self.skip_all(segment);
+                None
+            }
+        }
+    }
+
+    /// Deletes the segment when nothing is kept, or rewrites it with what is.
+    fn finish(&mut self, claim: Claim, keep: &[Vec<u8>], changed: bool) {
         let kept: Vec<&[u8]> = keep.iter().map(Vec::as_slice).collect();
         let done = if kept.is_empty() {
             claim.remove()
-        } else if kept.len() < total {
+        } else if changed {
             claim.keep_only(&kept)
         } else {
             Ok(())
@@ -289,14 +363,7 @@ fn deliver(
 ) -> BoxFuture<'_, Result<u64, Outcome>> {
     Box::pin(async move {
         let payload = Payload::new(request);
-        let attempt = exporter.export(&payload);
-        let outcome = tokio::time::timeout_at(deadline.into(), attempt)
-            .await
-            .unwrap_or_else(|_| Outcome::Retryable {
-                cause: Cause::Timeout,
-                retry_after: None,
-                message: "the flush timeout ran out".into(),
-            });
+        let outcome = export_waiting_as_told(exporter, &payload, deadline).await;
         match outcome {
             Outcome::Delivered { .. } => Ok(0),
             Outcome::Permanent {
@@ -313,4 +380,36 @@ fn deliver(
             other => Err(other),
         }
     })
+}
+
+/// One export, sent again (a few times at most) after the `Retry-After` a provider asks
+/// for when that wait fits in the time left.
+async fn export_waiting_as_told(
+    exporter: &dyn Exporter,
+    payload: &Payload,
+    deadline: Instant,
+) -> Outcome {
+    let mut retries = 0;
+    loop {
+        let attempt = exporter.export(payload);
+        let outcome = tokio::time::timeout_at(deadline.into(), attempt)
+            .await
+            .unwrap_or_else(|_| Outcome::Retryable {
+                cause: Cause::Timeout,
+                retry_after: None,
+                message: "the flush timeout ran out".into(),
+            });
+        let Outcome::Retryable {
+            retry_after: Some(wait),
+            ..
+        } = &outcome
+        else {
+            return outcome;
+        };
+        if retries >= RETRY_AFTER_ATTEMPTS || Instant::now() + *wait >= deadline {
+            return outcome;
+        }
+        retries += 1;
+        tokio::time::sleep(*wait).await;
+    }
 }

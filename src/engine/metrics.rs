@@ -57,6 +57,9 @@ pub struct ExporterMetrics {
     pub retries: AtomicU64,
     /// Spans written to the spool for a later `flush`.
     pub spooled: AtomicU64,
+    /// Spans delivered from the spool in the background once the provider took spans
+    /// again (this run's and older runs').
+    pub recovered: AtomicU64,
     /// Spans handed to this exporter and not yet delivered or dropped.
     pub pending: AtomicU64,
     dropped: Mutex<BTreeMap<&'static str, u64>>,
@@ -173,6 +176,9 @@ pub struct ExporterRun {
     /// Spans kept in the spool for `flush`.
     #[serde(default)]
     pub spooled: u64,
+    /// Spans delivered from the spool in the background during the run.
+    #[serde(default)]
+    pub recovered: u64,
     pub dropped: BTreeMap<String, u64>,
     /// Why the spool could not be written, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,6 +213,7 @@ impl Metrics {
                     exported: e.exported.load(Relaxed),
                     retries: e.retries.load(Relaxed),
                     spooled: e.spooled.load(Relaxed),
+                    recovered: e.recovered.load(Relaxed),
                     dropped: e.dropped(),
                     spool_error: lock(&e.spool_error).clone(),
                     latency_p50_ms: p50,
@@ -227,7 +234,11 @@ impl Metrics {
                 .iter()
                 .flat_map(|e| e.dropped.values())
                 .sum::<u64>();
-        let spooled: u64 = exporters.iter().map(|e| e.spooled).sum();
+        // What was spooled and delivered from the spool before the run ended is delivered.
+        let spooled: u64 = exporters
+            .iter()
+            .map(|e| e.spooled.saturating_sub(e.recovered))
+            .sum();
         let rate = |n: u64| {
             if owed == 0 {
                 0.0

@@ -34,6 +34,7 @@ pub mod intake;
 mod masking;
 pub mod metrics;
 mod oversize;
+mod recovery;
 mod retry;
 pub mod spool;
 mod spooler;
@@ -95,6 +96,9 @@ pub struct EngineOptions {
     pub spool_max_bytes: u64,
     /// What each exporter receives of the spans' content, by exporter name.
     pub mask: MaskPlan,
+    /// Where each configured provider sends (what its spooled records are bound to); an
+    /// exporter not found here by name and endpoint is bound to its name and endpoint.
+    pub destinations: Vec<spool::DestinationKey>,
 }
 
 impl EngineOptions {
@@ -116,6 +120,7 @@ impl EngineOptions {
             spool_dir: Some(spool::root(&settings.paths.data_dir.value)),
             spool_max_bytes: settings.limits.spool_max_bytes.value,
             mask: obs.mask_plan(),
+            destinations: obs.active().map(spool::DestinationKey::of).collect(),
         }
     }
 }
@@ -324,8 +329,14 @@ impl Background {
                 Some(SpoolWriter::new(
                     root.join(exporter.name()),
                     self.options.spool_max_bytes,
+                    recovery::destination_of(&self.options, exporter.as_ref()),
                 ))
             })
+            .collect();
+        let wakes: Vec<Option<Arc<tokio::sync::Notify>>> = self
+            .exporters
+            .iter()
+            .map(|_| recovery::data_dir(&self.options).map(|_| Arc::default()))
             .collect();
         let spooler = Spooler::start(writers, self.metrics.clone());
         let phase_rx = self.phase.subscribe();
@@ -344,13 +355,16 @@ impl Background {
             Err(err) => {
                 // Without it the lanes close at once: every batch goes to the spool (or
                 // is counted as dropped without one).
-                crate::ui::to_stderr(&format!(
+                crate::stderr::line(&format!(
                     "automagik-tracing: cannot start the export threads: {err}"
                 ));
                 None
             }
         };
         let mut running = tokio::task::JoinSet::new();
+        // Background deliveries of the spool end when the engine begins to stop: the run
+        // never waits for them.
+        let mut recoveries = tokio::task::JoinSet::new();
         for ((index, exporter), lane) in self.exporters.iter().enumerate().zip(lanes) {
             let worker = worker::Worker {
                 exporter: exporter.clone(),
@@ -360,9 +374,22 @@ impl Background {
                 phase: phase_rx.clone(),
                 breaker: Default::default(),
                 spool: spooler.queue(),
+                recovery: wakes[index].clone(),
+                delivered_once: Default::default(),
             };
             if let Some(exports) = &exports {
                 running.spawn_on(worker.run(lane), exports.handle());
+                if let Some(wake) = wakes[index].clone() {
+                    let recovery = recovery::Recovery::new(
+                        &self.options,
+                        exporter.clone(),
+                        index,
+                        self.metrics.clone(),
+                        wake,
+                        phase_rx.clone(),
+                    );
+                    recoveries.spawn_on(recovery.run(), exports.handle());
+                }
             }
         }
         let mut stop = phase_rx.clone();
@@ -407,6 +434,7 @@ impl Background {
                     () = worker::deadline_passed(phase_rx, SPOOL_GRACE) => {}
                 }
                 running.abort_all();
+                recoveries.abort_all();
             });
             exports.shutdown_background();
         }

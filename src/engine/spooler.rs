@@ -112,9 +112,21 @@ impl Spooler {
     }
 }
 
-/// The thread: group commits until every queue handle is gone.
+/// The thread: group commits until every queue handle is gone. Whenever nothing is
+/// waiting, the writers let go of their segments, so the background delivery of a
+/// provider that is back can take them.
 fn write_jobs(rx: Receiver<Job>, mut writers: Vec<Option<SpoolWriter>>, metrics: &Metrics) {
-    while let Ok(first) = rx.recv() {
+    loop {
+        let first = match rx.try_recv() {
+            Ok(job) => job,
+            Err(_) => {
+                writers.iter_mut().flatten().for_each(SpoolWriter::release);
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            }
+        };
         let mut jobs = vec![first];
         while jobs.len() < QUEUE_BATCHES
             && let Ok(job) = rx.try_recv()

@@ -21,6 +21,7 @@ fn options() -> EngineOptions {
         spool_dir: None,
         spool_max_bytes: 0,
         mask: crate::mask::MaskPlan::default(),
+        destinations: Vec::new(),
     }
 }
 

@@ -4,11 +4,11 @@
 //! is not delivered by the deadline goes to the spool, as do batches whose retries ran
 //! out, that were refused for good, or that met an open breaker.
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::breaker::Breaker;
@@ -46,6 +46,10 @@ pub struct Worker {
     /// Where undelivered batches go (dropped, with their reason, when this exporter has
     /// no spool: telemetry, `test-export`).
     pub spool: SpoolQueue,
+    /// Wakes the background delivery of the spool (see `recovery`) when deliveries
+    /// succeed again, or for the first time; `None` without a spool.
+    pub recovery: Option<Arc<Notify>>,
+    pub delivered_once: AtomicBool,
 }
 
 /// Resolves once the engine is stopping and `after` has passed since its deadline.
@@ -77,6 +81,22 @@ impl Worker {
 
     fn past_deadline(&self) -> bool {
         matches!(*self.phase.borrow(), Phase::Stopping { deadline } if Instant::now() >= deadline)
+    }
+
+    /// A delivery went through: closes the breaker, and when the provider is back (or
+    /// this is the run's first success) lets what waits in the spool follow.
+    fn succeeded(&self) {
+        let back = self.breaker().success();
+        let first = !self.delivered_once.swap(true, Relaxed);
+        if (back || first)
+            && let Some(wake) = &self.recovery
+        {
+            wake.notify_one();
+        }
+    }
+
+    fn failed(&self) {
+        self.breaker().failure(Instant::now(), fastrand::f64());
     }
 
     fn keep(&self, payload: &Arc<Payload>, why: &'static str) {
@@ -129,7 +149,7 @@ impl Worker {
                 self.stats().attempt(&outcome, sent_at.elapsed());
                 match outcome {
                     Outcome::Delivered { .. } => {
-                        self.breaker().success();
+                        self.succeeded();
                         self.stats().delivered(count);
                         return;
                     }
@@ -138,16 +158,16 @@ impl Worker {
                         ..
                     } => {
                         // The provider is up and answering: for the breaker, a success.
-                        self.breaker().success();
+                        self.succeeded();
                         return self.split(&payload, truncated).await;
                     }
                     Outcome::Permanent { .. } => {
                         // Kept: the user may fix a key and `flush`.
-                        self.breaker().failure(Instant::now());
+                        self.failed();
                         return self.keep(&payload, reason::REJECTED);
                     }
                     Outcome::Retryable { retry_after, .. } => {
-                        self.breaker().failure(Instant::now());
+                        self.failed();
                         attempt += 1;
                         let wait = retry::wait(attempt, retry_after);
                         let give_up = if self.stopping() {

@@ -91,7 +91,13 @@ pub const SALT_FILE_NAME: &str = "telemetry_salt";
 /// this user only. Never sent: it is what makes hashed values unreadable. A damaged salt
 /// file is replaced.
 pub fn salt(config_dir: &Path) -> Result<Vec<u8>> {
-    let path = config_dir.join(SALT_FILE_NAME);
+    salt_in(config_dir, SALT_FILE_NAME)
+}
+
+/// A random salt kept in `dir/file_name` as [`salt`] keeps the telemetry one (the spool
+/// keeps its own, so `id --reset` does not orphan what waits there).
+pub fn salt_in(dir: &Path, file_name: &str) -> Result<Vec<u8>> {
+    let path = dir.join(file_name);
     let read = || {
         fs::read_to_string(&path)
             .ok()
@@ -102,8 +108,8 @@ pub fn salt(config_dir: &Path) -> Result<Vec<u8>> {
         return Ok(salt);
     }
     let fresh = format!("{}\n", new_salt());
-    if !create_if_absent(config_dir, &path, &fresh)? && read().is_none() {
-        write_atomically(config_dir, &path, fresh.as_bytes(), PRIVATE_FILE)?;
+    if !create_if_absent(dir, &path, &fresh)? && read().is_none() {
+        write_atomically(dir, &path, fresh.as_bytes(), PRIVATE_FILE)?;
     }
     read().ok_or_else(|| Error::failed(format!("`{}` does not hold a salt", path.display())))
 }

@@ -33,7 +33,14 @@ pub fn spawn_detached(exe: &Path, data_dir: &Path, endpoint: &str) -> std::io::R
         .arg("--outbox-dir")
         .arg(data_dir)
         .arg("--endpoint")
-        .arg(endpoint)
+        .arg(endpoint);
+    detach(command)
+}
+
+/// Starts `command` as [`spawn_detached`] starts the sender (the spool's background sender
+/// is started the same way).
+pub fn detach(mut command: Command) -> std::io::Result<()> {
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use automagik_tracing::engine::spool::{self, SpoolWriter};
+use automagik_tracing::engine::spool::{self, DestinationKey, SpoolWriter};
 use automagik_tracing::span::{Span, into_request};
 use predicates::prelude::*;
 
@@ -17,24 +17,38 @@ use crate::sink::Sink;
 use crate::testenv::{TestEnv, free_port, wait_for};
 
 /// A TestEnv whose data dir is `data_dir` and whose otlp provider is `url`.
-fn env_for(data_dir: &Path, url: &str) -> TestEnv {
+pub fn env_for(data_dir: &Path, url: &str) -> TestEnv {
     TestEnv::new()
         .var("AUTOMAGIK_DATA_DIR", &data_dir.display().to_string())
         .var("OTEL_EXPORTER_OTLP_ENDPOINT", url)
 }
 
-/// Writes `records` records of `spans_per_record` spans each to the otlp spool, a new
-/// segment once one holds `segment_target` bytes; returns every span id written.
-fn write_spool(
+/// The destination of the otlp provider at `url` with no headers, as `flush` sees it.
+pub fn otlp_at(url: &str) -> DestinationKey {
+    DestinationKey::new("otlp", &format!("{url}/v1/traces"), "")
+}
+
+/// A writer to the otlp spool under `data_dir`, bound to the otlp provider at `url`.
+pub fn otlp_writer(data_dir: &Path, url: &str) -> SpoolWriter {
+    SpoolWriter::new(
+        spool::provider_dir(data_dir, "otlp"),
+        u64::MAX,
+        otlp_at(url),
+    )
+}
+
+/// Writes `records` records of `spans_per_record` spans each to the otlp spool for `url`,
+/// a new segment once one holds `segment_target` bytes; returns every span id written.
+pub fn write_spool(
     data_dir: &Path,
+    url: &str,
     records: usize,
     spans_per_record: usize,
     segment_target: u64,
 ) -> HashSet<String> {
     let mut ids = HashSet::new();
     {
-        let mut writer = SpoolWriter::new(spool::provider_dir(data_dir, "otlp"), u64::MAX)
-            .with_segment_target(segment_target);
+        let mut writer = otlp_writer(data_dir, url).with_segment_target(segment_target);
         for _ in 0..records {
             let batch: Vec<Span> = spans(spans_per_record);
             ids.extend(batch.iter().map(|s| s.span_id.to_hex()));
@@ -44,7 +58,31 @@ fn write_spool(
     ids
 }
 
-fn segment_files(data_dir: &Path) -> Vec<PathBuf> {
+/// Writes three 5-span batches as three records of one otlp segment for `url`; returns
+/// the segment, its bytes (to damage) and the batches.
+pub fn three_batches(data_dir: &Path, url: &str) -> (PathBuf, Vec<u8>, Vec<Vec<Span>>) {
+    let mut writer = otlp_writer(data_dir, url);
+    let batches: Vec<Vec<Span>> = (0..3).map(|_| spans(5)).collect();
+    for batch in &batches {
+        writer.append(&into_request(batch.clone()).into()).unwrap();
+    }
+    drop(writer);
+    let segment = segment_files(data_dir).remove(0);
+    let bytes = fs::read(&segment).unwrap();
+    (segment, bytes, batches)
+}
+
+/// The names of the spans a sink accepted (2xx), in order.
+pub fn accepted_names(sink: &Sink) -> Vec<String> {
+    sink.requests()
+        .iter()
+        .filter(|r| r.status < 300)
+        .flat_map(|r| automagik_tracing::span::from_request(&r.decode()).0)
+        .map(|s| s.name)
+        .collect()
+}
+
+pub fn segment_files(data_dir: &Path) -> Vec<PathBuf> {
     spool::segments(&spool::provider_dir(data_dir, "otlp"))
         .unwrap()
         .into_iter()
@@ -52,7 +90,7 @@ fn segment_files(data_dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn pending_spans(data_dir: &Path) -> u64 {
+pub fn pending_spans(data_dir: &Path) -> u64 {
     spool::pending(&spool::provider_dir(data_dir, "otlp"))
         .unwrap()
         .spans
@@ -80,8 +118,20 @@ fn spans_recorded_while_the_provider_is_down_are_delivered_by_flush() {
     let status = env.status_json(&[]);
     assert_eq!(status["spool"][0]["provider"], "otlp");
     assert_eq!(status["spool"][0]["spans"], 10_000);
+    // Spooled for the dead endpoint: not sent elsewhere unless asked.
+    assert_eq!(status["spool"][0]["destinations"][0]["current"], false);
     env.cmd()
         .arg("flush")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("another destination"))
+        .stdout(predicate::str::contains("--to-current"));
+    assert!(
+        sink.requests().is_empty(),
+        "nothing sent to another destination"
+    );
+    env.cmd()
+        .args(["flush", "--to-current"])
         .assert()
         .success()
         .stdout(predicate::str::contains("delivered"))
@@ -106,25 +156,18 @@ fn a_flipped_byte_is_quarantined_and_every_other_record_delivered() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
     // Three records of known size: flip a byte in the middle one's payload.
-    let mut writer = SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX);
-    let batches: Vec<Vec<Span>> = (0..3).map(|_| spans(5)).collect();
-    for batch in &batches {
-        writer.append(&into_request(batch.clone()).into()).unwrap();
-    }
-    drop(writer);
-    let segment = segment_files(&data_dir).remove(0);
-    let mut bytes = fs::read(&segment).unwrap();
+    let sink = Sink::start();
+    let (segment, mut bytes, batches) = three_batches(&data_dir, &sink.url());
     let record = (bytes.len() - 8) / 3;
     bytes[8 + record + record / 2] ^= 0x01;
     fs::write(&segment, &bytes).unwrap();
 
-    let sink = Sink::start();
     let env = env_for(&data_dir, &sink.url());
     let segment_name = segment.file_name().unwrap().to_str().unwrap().to_string();
     env.cmd()
         .arg("flush")
         .assert()
-        .success()
+        .code(1)
         .stderr(predicate::str::contains("damaged record"))
         .stderr(predicate::str::contains(segment_name.as_str()));
     let want: HashSet<String> = [&batches[0], &batches[2]]
@@ -153,12 +196,13 @@ fn a_flipped_byte_is_quarantined_and_every_other_record_delivered() {
 }
 
 #[test]
-fn a_flush_killed_midway_loses_nothing() {
+fn a_flush_killed_midway_loses_nothing_and_resends_only_the_record_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    // One segment: the killed flush leaves it whole, and the next sends it all again.
-    let written = write_spool(&data_dir, 200, 10, u64::MAX);
+    // One segment: each delivered record is marked at once, so the next flush sends only
+    // what the killed one had not delivered, and the record that was in flight.
     let sink = Sink::start();
+    let written = write_spool(&data_dir, &sink.url(), 200, 10, u64::MAX);
     sink.delay(Duration::from_millis(20));
     let env = env_for(&data_dir, &sink.url());
     let mut flush = env
@@ -174,8 +218,14 @@ fn a_flush_killed_midway_loses_nothing() {
     assert!(sink.requests().len() < 200, "the flush was stopped midway");
     sink.delay(Duration::ZERO);
     env.cmd().arg("flush").assert().success();
-    let delivered: HashSet<String> = received_ids(&sink).into_iter().collect();
+    let received = received_ids(&sink);
+    let delivered: HashSet<String> = received.iter().cloned().collect();
     assert_eq!(delivered, written, "every span delivered at least once");
+    assert!(
+        received.len() - delivered.len() <= 10,
+        "{} spans sent twice: more than the one record in flight",
+        received.len() - delivered.len()
+    );
     assert_eq!(pending_spans(&data_dir), 0);
 }
 
@@ -184,8 +234,8 @@ fn two_flushes_at_once_deliver_each_record_once() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
     // One record a segment: the two flushes take turns claiming them.
-    let written = write_spool(&data_dir, 200, 4, 1);
     let sink = Sink::start();
+    let written = write_spool(&data_dir, &sink.url(), 200, 4, 1);
     sink.delay(Duration::from_millis(5));
     let env = env_for(&data_dir, &sink.url());
     let start = || {
@@ -234,8 +284,8 @@ fn two_flushes_at_once_deliver_each_record_once() {
 fn unauthorized_at_flush_keeps_the_records_and_says_what_to_check() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    write_spool(&data_dir, 3, 2, u64::MAX);
     let sink = Sink::start();
+    write_spool(&data_dir, &sink.url(), 3, 2, u64::MAX);
     sink.respond(401, "");
     let env = env_for(&data_dir, &sink.url());
     env.cmd()
@@ -259,7 +309,7 @@ fn unauthorized_at_flush_keeps_the_records_and_says_what_to_check() {
 fn a_spool_for_a_provider_no_longer_configured_is_kept_and_explained() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    write_spool(&data_dir, 2, 1, u64::MAX);
+    write_spool(&data_dir, "http://127.0.0.1:9", 2, 1, u64::MAX);
     TestEnv::new()
         .var("AUTOMAGIK_DATA_DIR", &data_dir.display().to_string())
         .cmd()
@@ -275,27 +325,24 @@ fn a_spool_for_a_provider_no_longer_configured_is_kept_and_explained() {
 fn a_wrapped_run_with_the_provider_down_spools_and_flush_delivers_the_run() {
     let env = TestEnv::new();
     let data_dir = env.home.join("data");
-    let down = format!("http://127.0.0.1:{}", free_port());
-    env_for(&data_dir, &down)
+    // The provider refuses during the run and takes it at flush: the same destination.
+    let sink = Sink::start();
+    sink.respond(503, "");
+    env_for(&data_dir, &sink.url())
+        .var("AUTOMAGIK_FLUSH_TIMEOUT", "1")
         .cmd()
         .args(["run", "--wrap", "--", "sh", "-c", "exit 3"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("kept in the spool"));
     assert_eq!(pending_spans(&data_dir), 1);
-    let sink = Sink::start();
+    sink.respond(200, "{}");
     env_for(&data_dir, &sink.url())
         .cmd()
         .arg("flush")
         .assert()
         .success();
-    let names: Vec<String> = sink
-        .requests()
-        .iter()
-        .flat_map(|r| automagik_tracing::span::from_request(&r.decode()).0)
-        .map(|s| s.name)
-        .collect();
-    assert_eq!(names, ["sh"]);
+    assert_eq!(accepted_names(&sink), ["sh"]);
 }
 
 #[test]
@@ -323,10 +370,10 @@ fn a_record_too_large_for_the_provider_is_split_at_flush() {
     let mut batch = spans(64);
     batch[10].set("prompt", "x".repeat(200 * 1024));
     let want: HashSet<String> = batch.iter().map(|s| s.span_id.to_hex()).collect();
-    SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX)
+    let sink = Sink::start();
+    otlp_writer(&data_dir, &sink.url())
         .append(&into_request(batch).into())
         .unwrap();
-    let sink = Sink::start();
     sink.reject_over(16 * 1024);
     env_for(&data_dir, &sink.url())
         .cmd()
@@ -344,10 +391,10 @@ fn flush_masks_as_the_providers_mode_says_now() {
     let data_dir = dir.path().join("data");
     let mut batch = spans(2);
     batch[0].set("prompt", "the launch code is SWORDFISH-42");
-    SpoolWriter::new(spool::provider_dir(&data_dir, "otlp"), u64::MAX)
+    let sink = Sink::start();
+    otlp_writer(&data_dir, &sink.url())
         .append(&into_request(batch).into())
         .unwrap();
-    let sink = Sink::start();
     env_for(&data_dir, &sink.url())
         .var("AUTOMAGIK_MASK_OTLP", "content")
         .cmd()

@@ -15,6 +15,8 @@ mod rust_sdk;
 mod settings;
 mod settings_input;
 mod sink;
+mod spool_destination;
+mod spool_faults;
 mod status;
 mod telemetry;
 mod test_export;

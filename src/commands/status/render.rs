@@ -289,6 +289,16 @@ fn spool(out: &mut String, report: &Report, ui: &Ui) {
             s.pending.bytes as f64 / (1024.0 * 1024.0),
             age(s.oldest_age_secs.unwrap_or(0))
         );
+        for d in s.destinations.iter().filter(|d| !d.current) {
+            let _ = writeln!(
+                out,
+                "  {:<10} {} records for {}, oldest {} ago: flush them where those settings are, or with --to-current",
+                "",
+                d.pending.records,
+                crate::commands::flush::describe_destination(d.destination.as_ref()),
+                age(d.oldest_age_secs.unwrap_or(0))
+            );
+        }
     }
 }
 
