@@ -128,6 +128,19 @@ pub fn masked(len: usize) -> String {
     format!("[MASKED len={len}]")
 }
 
+/// Masks `text` in place, once: a string that already is a mask's output is left as it is,
+/// so masking again (a spooled record masked at flush, a nested wrapper) keeps the
+/// original length.
+fn mask_once(text: &mut String) {
+    let already = text
+        .strip_prefix("[MASKED len=")
+        .and_then(|rest| rest.strip_suffix(']'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if !already {
+        *text = masked(text.len());
+    }
+}
+
 /// Why a span could not be masked (it is then not sent, and counted as `mask_failed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MaskError {
@@ -210,7 +223,7 @@ impl Masker {
         }
         let message = &mut span.status.message;
         match self.mode {
-            MaskMode::Content if !message.is_empty() => *message = masked(message.len()),
+            MaskMode::Content if !message.is_empty() => mask_once(message),
             _ => redact_in_place(message),
         }
         Ok(())
@@ -248,7 +261,7 @@ fn mask_value(value: &mut Value, treatment: Treatment, depth: usize) -> Result<(
                 *s = url::structure(s);
                 redact_in_place(s);
             }
-            Treatment::Mask => *s = masked(s.len()),
+            Treatment::Mask => mask_once(s),
         },
         Value::Bytes(b) if treatment == Treatment::Keep => {
             if let Some(redacted) = patterns::redact_bytes(b) {

@@ -347,3 +347,15 @@ fn a_plan_overrides_the_default_by_provider_name() {
     assert_eq!(plan.mode_for("otlp"), MaskMode::Content);
     assert!(plan.masker_for("otlp").keeps("k"));
 }
+
+#[test]
+fn masking_twice_keeps_the_original_length() {
+    // A spooled record masked again at flush, or a span through a nested wrapper.
+    let masker = Masker::new(MaskMode::Content, &[]);
+    let mut span = chat_span();
+    masker.mask(&mut span).unwrap();
+    let once = attr(&span, "gen_ai.input.messages").clone();
+    masker.mask(&mut span).unwrap();
+    assert_eq!(attr(&span, "gen_ai.input.messages"), &once);
+    assert!(matches!(&once, Value::Str(s) if s.starts_with("[MASKED len=")));
+}
