@@ -1,5 +1,6 @@
 //! What the benchmarks share: a GenAI span with 10 attributes, and a discarding sink.
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
 #![allow(dead_code)]
 
 use std::sync::Arc;

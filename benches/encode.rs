@@ -3,6 +3,8 @@
 //! Each figure includes building the request from the spans. Prints spans/s and MB/s;
 //! asserts nothing. Run with `cargo bench --bench encode`.
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
+
 use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Instant;

@@ -8,6 +8,8 @@
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
+
 #[path = "common.rs"]
 mod common;
 

@@ -6,6 +6,8 @@
 //! none), and the memory. Issue #15's scenario is `BENCH_FLAP_SECS=150
 //! BENCH_FLAP_PERIOD=15`. Run with `cargo bench --bench flapping`.
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
+
 #[path = "common.rs"]
 mod common;
 

@@ -6,6 +6,8 @@
 //! runs. Prints figures; asserts nothing. `BENCH_SECS` sets each run's length (default 10).
 //! Needs `taskset` (util-linux) and the Python peers (`scripts/python-peers`).
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
+
 #[path = "common.rs"]
 mod common;
 

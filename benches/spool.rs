@@ -4,6 +4,8 @@
 //! Run with `cargo bench --bench spool`; `scripts/bench-wrap` times `run --wrap true` with
 //! the provider down (it spools instead of exporting).
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
+
 #[path = "common.rs"]
 mod common;
 

@@ -7,6 +7,8 @@
 //! Run with `cargo bench --bench traces`; `BENCH_RUNS` sets the runs per command (5),
 //! `BENCH_STORE_DIR` keeps the store in that directory and reuses it next time.
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
+
 #[path = "common.rs"]
 mod common;
 

@@ -284,7 +284,11 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn mode(path: &Path) -> u32 {
-        fs::metadata(path).unwrap().permissions().mode() & 0o777
+        fs::metadata(path)
+            .expect("the test made it")
+            .permissions()
+            .mode()
+            & 0o777
     }
 
     #[test]

@@ -30,7 +30,7 @@ impl MemoryExporter {
 
     /// Outcomes to answer with, first to last, before answering `Delivered`.
     pub fn answering(self, outcomes: Vec<Outcome>) -> MemoryExporter {
-        *self.script.lock().unwrap() = outcomes.into_iter().rev().collect();
+        *crate::sync::lock(&self.script) = outcomes.into_iter().rev().collect();
         self
     }
 
@@ -46,7 +46,7 @@ impl MemoryExporter {
     }
 
     pub fn received(&self) -> Vec<ExportTraceServiceRequest> {
-        self.received.lock().unwrap().clone()
+        crate::sync::lock(&self.received).clone()
     }
 }
 
@@ -68,10 +68,8 @@ impl Exporter for MemoryExporter {
             }
             self.in_flight.fetch_sub(1, SeqCst);
             let request = payload.request().clone();
-            self.received.lock().unwrap().push(request);
-            self.script
-                .lock()
-                .unwrap()
+            crate::sync::lock(&self.received).push(request);
+            crate::sync::lock(&self.script)
                 .pop()
                 .unwrap_or(Outcome::Delivered { status: None })
         })

@@ -1,6 +1,9 @@
 //! Integration tests: each runs the real `automagik-tracing` binary in a temp dir with an
 //! environment of its own (never the one the tests inherit).
 
+// Helpers of the tests panic on what they cannot set up, as the tests do.
+#![allow(clippy::unwrap_used)]
+
 mod assets;
 mod configure;
 mod configure_layers;
