@@ -40,23 +40,7 @@ struct ProviderRow {
 pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
     let settings = ctx.load()?.settings()?;
     let data_dir = settings.paths.data_dir.value.clone();
-    let names = match &args.provider {
-        Some(name) => vec![name.clone()],
-        None => spool::providers(&data_dir)?,
-    };
-    let waiting: Vec<(String, Pending)> = names
-        .into_iter()
-        .map(|name| {
-            let dir = spool::provider_dir(&data_dir, &name);
-            // Empty segments (a crash before the first record) hold nothing to wait for.
-            spool::remove_empty(&dir);
-            let pending = spool::pending(&dir)?;
-            Ok((name, pending))
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|(_, pending)| !pending.is_empty())
-        .collect();
+    let waiting = waiting(args, &data_dir)?;
     if waiting.is_empty() {
         let summary = match &args.provider {
             Some(name) => format!("nothing to flush for {name}: its spool is empty"),
@@ -88,13 +72,64 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
                 pending.records, pending.spans
             ));
         }
-        let dir = spool::provider_dir(&data_dir, &name);
-        let row = match exporter_for(&settings, &name) {
+        let flushing = Flushing {
+            args,
+            ctx,
+            settings: &settings,
+            runtime: &runtime,
+            bar: &bar,
+            deadline,
+        };
+        rows.push(flushing.provider(&name, pending)?);
+    }
+    bar.finish_and_clear();
+    // Nothing may outlive the timeout (a DNS lookup on the blocking pool, say).
+    runtime.shutdown_background();
+    let summary = summary(&rows);
+    finish(args, ctx, rows, &summary)
+}
+
+/// The providers whose spool holds something, with what it holds (empty segments, left
+/// by a crash before their first record, are removed on the way).
+fn waiting(args: &FlushArgs, data_dir: &std::path::Path) -> Result<Vec<(String, Pending)>> {
+    let names = match &args.provider {
+        Some(name) => vec![name.clone()],
+        None => spool::providers(data_dir)?,
+    };
+    let mut waiting = Vec::new();
+    for name in names {
+        let dir = spool::provider_dir(data_dir, &name);
+        spool::remove_empty(&dir);
+        let pending = spool::pending(&dir)?;
+        if !pending.is_empty() {
+            waiting.push((name, pending));
+        }
+    }
+    Ok(waiting)
+}
+
+/// What one flush shares across its providers.
+struct Flushing<'a> {
+    args: &'a FlushArgs,
+    ctx: &'a Context,
+    settings: &'a crate::config::Settings,
+    runtime: &'a tokio::runtime::Runtime,
+    bar: &'a indicatif::ProgressBar,
+    deadline: Instant,
+}
+
+impl Flushing<'_> {
+    /// Flushes one provider's spool and says how it went.
+    fn provider(&self, name: &str, pending: Pending) -> Result<ProviderRow> {
+        let data_dir = &self.settings.paths.data_dir.value;
+        let dir = spool::provider_dir(data_dir, name);
+        let (provider, exporter) = match exporter_for(self.settings, name) {
+            Ok(found) => found,
             Err(why) => {
-                bar.inc(pending.records);
-                ProviderRow {
+                self.bar.inc(pending.records);
+                return Ok(ProviderRow {
                     flush: FlushReport {
-                        provider: name.clone(),
+                        provider: name.to_string(),
                         skipped_records: pending.records,
                         ..Default::default()
                     },
@@ -107,62 +142,60 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
                         dir.display()
                     )),
                     not_flushed: Some(why),
-                }
-            }
-            Ok((provider, exporter)) => {
-                let target = Target {
-                    destination: spool::destination_of(&data_dir, &DestinationKey::of(&provider))?,
-                    to_current: args.to_current,
-                };
-                let mut on_step = |step: &Step| match step {
-                    Step::Warning(text) => bar.suspend(|| ctx.ui.warn(text)),
-                    _ => bar.inc(1),
-                };
-                // Masked as the provider's mode says now, whatever it was when spooled.
-                let masker = settings.observability.mask_plan().masker_for(&name);
-                let flush = runtime.block_on(flush_spool(
-                    &dir,
-                    &data_dir,
-                    exporter.as_ref(),
-                    &masker,
-                    &target,
-                    deadline,
-                    &mut on_step,
-                ));
-                let failure = flush.failure.clone();
-                let elsewhere = spool::pending_by_destination(&dir)?
-                    .into_iter()
-                    .filter(|d| {
-                        d.destination.as_ref().map(|d| &d.fingerprint)
-                            != Some(&target.destination.fingerprint)
-                    })
-                    .collect();
-                ProviderRow {
-                    left: spool::pending(&dir)?,
-                    elsewhere,
-                    error: failure
-                        .as_ref()
-                        .and_then(Outcome::message)
-                        .map(str::to_string),
-                    status: failure.as_ref().and_then(Outcome::status),
-                    hint: failure.as_ref().and_then(|f| export::hint(&provider, f)),
-                    not_flushed: None,
-                    flush,
-                }
+                });
             }
         };
-        rows.push(row);
+        let target = Target {
+            destination: spool::destination_of(data_dir, &DestinationKey::of(&provider))?,
+            to_current: self.args.to_current,
+        };
+        let mut on_step = |step: &Step| match step {
+            Step::Warning(text) => self.bar.suspend(|| self.ctx.ui.warn(text)),
+            _ => self.bar.inc(1),
+        };
+        // Masked as the provider's mode says now, whatever it was when spooled.
+        let masker = self.settings.observability.mask_plan().masker_for(name);
+        let flush = self.runtime.block_on(flush_spool(
+            &dir,
+            data_dir,
+            exporter.as_ref(),
+            &masker,
+            &target,
+            self.deadline,
+            &mut on_step,
+        ));
+        let failure = flush.failure.clone();
+        let elsewhere = spool::pending_by_destination(&dir)?
+            .into_iter()
+            .filter(|d| {
+                d.destination.as_ref().map(|d| &d.fingerprint)
+                    != Some(&target.destination.fingerprint)
+            })
+            .collect();
+        Ok(ProviderRow {
+            left: spool::pending(&dir)?,
+            elsewhere,
+            error: failure
+                .as_ref()
+                .and_then(Outcome::message)
+                .map(str::to_string),
+            status: failure.as_ref().and_then(Outcome::status),
+            hint: failure.as_ref().and_then(|f| export::hint(&provider, f)),
+            not_flushed: None,
+            flush,
+        })
     }
-    bar.finish_and_clear();
-    // Nothing may outlive the timeout (a DNS lookup on the blocking pool, say).
-    runtime.shutdown_background();
+}
+
+/// The closing line: all delivered, what waits for another destination, or what is left.
+fn summary(rows: &[ProviderRow]) -> String {
     let left: u64 = rows.iter().map(|r| r.left.records).sum();
     let elsewhere: u64 = rows
         .iter()
         .flat_map(|r| &r.elsewhere)
         .map(|d| d.pending.records)
         .sum();
-    let summary = if left == 0 {
+    if left == 0 {
         "everything pending was delivered".to_string()
     } else if left == elsewhere {
         format!(
@@ -172,8 +205,7 @@ pub fn run(args: &FlushArgs, ctx: &Context) -> Result<u8> {
         format!(
             "{left} records stay in the spool; run `automagik-tracing flush` again once the cause is fixed"
         )
-    };
-    finish(args, ctx, rows, &summary)
+    }
 }
 
 /// The provider's settings and an exporter for it, or why it cannot be flushed.
