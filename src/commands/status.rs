@@ -210,111 +210,20 @@ fn data_dir_problem(dir: &std::path::Path) -> Option<Problem> {
 impl Report {
     pub fn new(settings: &Settings) -> Report {
         let obs = &settings.observability;
-        let providers = obs
-            .providers
-            .iter()
-            .map(|p| ProviderReport {
-                name: p.name.to_string(),
-                active: p.active,
-                configured: p.configured,
-                note: p.note.clone(),
-                endpoint: p.endpoint.as_deref().map(url::display).unwrap_or_default(),
-                source: p.source.as_ref().map(Source::to_string).unwrap_or_default(),
-                keys: p
-                    .keys
-                    .iter()
-                    .filter_map(|k| {
-                        let value = k.value.as_ref()?;
-                        Some(KeyReport {
-                            name: k.spec.var.to_string(),
-                            value: if k.spec.secret {
-                                mask(&value.value)
-                            } else if k.spec.default.is_some() || k.spec.short.contains("endpoint")
-                            {
-                                // A URL setting: a token in its query never shows.
-                                url::display(&value.value)
-                            } else {
-                                value.value.clone()
-                            },
-                            source: value.source.clone(),
-                        })
-                    })
-                    .collect(),
-                mask: p.mask.clone(),
-                receives: p.mask.value.receives(),
-            })
-            .collect();
-        let limits = &settings.limits;
         let paths = &settings.paths;
-        let limit = |name, var, v: &Sourced<u64>| LimitReport {
-            name,
-            var,
-            value: v.value,
-            source: v.source.clone(),
-        };
         Report {
             observability: ObservabilityReport {
                 enabled: obs.switch.enabled,
                 reason: obs.switch.reason.clone(),
-                providers,
+                providers: obs.providers.iter().map(ProviderReport::new).collect(),
                 sample_rate: obs.sample_rate.clone(),
                 slow_threshold_ms: obs.slow_threshold_ms.clone(),
                 mask: obs.mask.mode.clone(),
                 mask_keep: obs.mask.keep.clone(),
             },
-            telemetry: TelemetryReport {
-                enabled: settings.telemetry.switch.enabled,
-                reason: settings.telemetry.switch.reason.clone(),
-                endpoint: url::display(&settings.telemetry.endpoint.value),
-                endpoint_source: settings.telemetry.endpoint.source.clone(),
-                anonymous_id: match identity::read(&paths.config_dir.value) {
-                    identity::Stored::Valid(id) => Some(id),
-                    _ => None,
-                },
-                debug: settings.telemetry.debug.clone(),
-                pending_events: outbox::count(&paths.data_dir.value),
-                would_send: EventType::ALL
-                    .iter()
-                    .map(|t| EventReport {
-                        event: t.name(),
-                        keys: t.allowed_keys(),
-                    })
-                    .collect(),
-            },
-            limits: vec![
-                limit("queue_max_spans", QUEUE_MAX_SPANS, &limits.queue_max_spans),
-                limit("queue_max_bytes", QUEUE_MAX_BYTES, &limits.queue_max_bytes),
-                limit(
-                    "flush_timeout_secs",
-                    FLUSH_TIMEOUT,
-                    &limits.flush_timeout_secs,
-                ),
-                limit("spool_max_bytes", SPOOL_MAX_BYTES, &limits.spool_max_bytes),
-                limit("store_max_bytes", STORE_MAX_BYTES, &limits.store_max_bytes),
-                limit(
-                    "store_max_age_days",
-                    STORE_MAX_AGE_DAYS,
-                    &limits.store_max_age_days,
-                ),
-                limit(
-                    "attribute_value_length_limit",
-                    ATTRIBUTE_VALUE_LENGTH_LIMIT,
-                    &limits.attribute_value_length_limit,
-                ),
-            ],
-            files: FilesReport {
-                env_file: paths
-                    .env_file_exists
-                    .then(|| paths.env_file.display().to_string()),
-                config_file: paths.config_file().display().to_string(),
-                config_file_exists: paths.config_file().is_file(),
-                config_dir: Sourced::new(
-                    paths.config_dir.value.display().to_string(),
-                    paths.config_dir.source.clone(),
-                ),
-                data_dir: paths.data_dir.value.display().to_string(),
-                data_dir_source: paths.data_dir.source.clone(),
-            },
+            telemetry: TelemetryReport::new(settings),
+            limits: limits(&settings.limits),
+            files: FilesReport::new(paths),
             last_run: RunMetrics::load(&paths.data_dir.value),
             spool: spool_report(settings),
             ci: settings.ci.clone(),
@@ -328,6 +237,113 @@ impl Report {
             placeholders: settings.placeholders.clone(),
         }
     }
+}
+
+impl ProviderReport {
+    fn new(p: &crate::config::ProviderConfig) -> ProviderReport {
+        ProviderReport {
+            name: p.name.to_string(),
+            active: p.active,
+            configured: p.configured,
+            note: p.note.clone(),
+            endpoint: p.endpoint.as_deref().map(url::display).unwrap_or_default(),
+            source: p.source.as_ref().map(Source::to_string).unwrap_or_default(),
+            keys: p
+                .keys
+                .iter()
+                .filter_map(|k| {
+                    let value = k.value.as_ref()?;
+                    Some(KeyReport {
+                        name: k.spec.var.to_string(),
+                        value: if k.spec.secret {
+                            mask(&value.value)
+                        } else if k.spec.default.is_some() || k.spec.short.contains("endpoint") {
+                            // A URL setting: a token in its query never shows.
+                            url::display(&value.value)
+                        } else {
+                            value.value.clone()
+                        },
+                        source: value.source.clone(),
+                    })
+                })
+                .collect(),
+            mask: p.mask.clone(),
+            receives: p.mask.value.receives(),
+        }
+    }
+}
+
+impl TelemetryReport {
+    fn new(settings: &Settings) -> TelemetryReport {
+        let paths = &settings.paths;
+        TelemetryReport {
+            enabled: settings.telemetry.switch.enabled,
+            reason: settings.telemetry.switch.reason.clone(),
+            endpoint: url::display(&settings.telemetry.endpoint.value),
+            endpoint_source: settings.telemetry.endpoint.source.clone(),
+            anonymous_id: match identity::read(&paths.config_dir.value) {
+                identity::Stored::Valid(id) => Some(id),
+                _ => None,
+            },
+            debug: settings.telemetry.debug.clone(),
+            pending_events: outbox::count(&paths.data_dir.value),
+            would_send: EventType::ALL
+                .iter()
+                .map(|t| EventReport {
+                    event: t.name(),
+                    keys: t.allowed_keys(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl FilesReport {
+    fn new(paths: &crate::config::Paths) -> FilesReport {
+        FilesReport {
+            env_file: paths
+                .env_file_exists
+                .then(|| paths.env_file.display().to_string()),
+            config_file: paths.config_file().display().to_string(),
+            config_file_exists: paths.config_file().is_file(),
+            config_dir: Sourced::new(
+                paths.config_dir.value.display().to_string(),
+                paths.config_dir.source.clone(),
+            ),
+            data_dir: paths.data_dir.value.display().to_string(),
+            data_dir_source: paths.data_dir.source.clone(),
+        }
+    }
+}
+
+fn limits(limits: &crate::config::Limits) -> Vec<LimitReport> {
+    let limit = |name, var, v: &Sourced<u64>| LimitReport {
+        name,
+        var,
+        value: v.value,
+        source: v.source.clone(),
+    };
+    vec![
+        limit("queue_max_spans", QUEUE_MAX_SPANS, &limits.queue_max_spans),
+        limit("queue_max_bytes", QUEUE_MAX_BYTES, &limits.queue_max_bytes),
+        limit(
+            "flush_timeout_secs",
+            FLUSH_TIMEOUT,
+            &limits.flush_timeout_secs,
+        ),
+        limit("spool_max_bytes", SPOOL_MAX_BYTES, &limits.spool_max_bytes),
+        limit("store_max_bytes", STORE_MAX_BYTES, &limits.store_max_bytes),
+        limit(
+            "store_max_age_days",
+            STORE_MAX_AGE_DAYS,
+            &limits.store_max_age_days,
+        ),
+        limit(
+            "attribute_value_length_limit",
+            ATTRIBUTE_VALUE_LENGTH_LIMIT,
+            &limits.attribute_value_length_limit,
+        ),
+    ]
 }
 
 /// What the spool holds per provider; a spool that cannot be read shows as empty (status
