@@ -130,7 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'automagik-tracing' -ScriptBlock
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from this file instead of `.env` in the working directory')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]')
-            [CompletionResult]::new('--wrap', '--wrap', [CompletionResultType]::ParameterName, 'Wrap the command that follows (required)')
+            [CompletionResult]::new('--wrap', '--wrap', [CompletionResultType]::ParameterName, 'Accepted for scripts written for earlier versions; `run` wraps the command either way')
             [CompletionResult]::new('--no-receiver', '--no-receiver', [CompletionResultType]::ParameterName, 'Do not start the loopback receiver or point the command at it')
             [CompletionResult]::new('--no-adopt', '--no-adopt', [CompletionResultType]::ParameterName, 'Keep the command''s own root spans in their own traces')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (NO_COLOR=1 does the same)')

@@ -122,7 +122,7 @@ set edit:completion:arg-completer[automagik-tracing] = {|@words|
             cand --env-file 'Read variables from this file instead of `.env` in the working directory'
             cand --config-dir 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]'
             cand --data-dir 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]'
-            cand --wrap 'Wrap the command that follows (required)'
+            cand --wrap 'Accepted for scripts written for earlier versions; `run` wraps the command either way'
             cand --no-receiver 'Do not start the loopback receiver or point the command at it'
             cand --no-adopt 'Keep the command''s own root spans in their own traces'
             cand --no-color 'Never colour the output (NO_COLOR=1 does the same)'

@@ -125,7 +125,7 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l data-dir -d 'Directory of the spool, the local trace store and run metrics [env: AUTOMAGIK_DATA_DIR]' -r -F
-complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l wrap -d 'Wrap the command that follows (required)'
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l wrap -d 'Accepted for scripts written for earlier versions; `run` wraps the command either way'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l no-receiver -d 'Do not start the loopback receiver or point the command at it'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l no-adopt -d 'Keep the command\'s own root spans in their own traces'
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l no-color -d 'Never colour the output (NO_COLOR=1 does the same)'

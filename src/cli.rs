@@ -348,7 +348,7 @@ pub struct FlushArgs {
 }
 
 /// The one form `run` takes, shown when it is used without `--wrap`.
-pub const RUN_USAGE: &str = "automagik-tracing run [OPTIONS] --wrap [OPTIONS] [--] CMD [ARGS...]";
+pub const RUN_USAGE: &str = "automagik-tracing run [OPTIONS] [--] CMD [ARGS...]";
 
 /// Trace a command: a root span for its run, its own OpenTelemetry spans carried through
 ///
@@ -364,17 +364,18 @@ pub const RUN_USAGE: &str = "automagik-tracing run [OPTIONS] --wrap [OPTIONS] [-
 /// run), whatever happens to the export, which is bounded by --flush-timeout; what is not
 /// delivered by then is kept in the spool for `flush`.
 ///
-/// The options of `run` may stand on either side of --wrap; everything from CMD on belongs
-/// to the command.
+/// Everything from CMD on belongs to the command (`--` before it is optional, and needed
+/// only when the command starts with a dash). `--wrap` is accepted and changes nothing.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
-  automagik-tracing run --wrap -- python agent.py --verbose
-  automagik-tracing run --wrap --name nightly-eval --attr team=search -- ./eval.sh
-  automagik-tracing run --flush-timeout 2 --wrap node agent.js")]
+  automagik-tracing run -- python agent.py --verbose
+  automagik-tracing run --name nightly-eval --attr team=search -- ./eval.sh
+  automagik-tracing run --flush-timeout 2 node agent.js
+  automagik-tracing traces show last      # the run you just made")]
 pub struct RunArgs {
-    /// Wrap the command that follows (required)
-    #[arg(long)]
+    /// Accepted for scripts written for earlier versions; `run` wraps the command either way
+    #[arg(long, hide_short_help = true)]
     pub wrap: bool,
 
     /// Name of the run span (default: the program's name)

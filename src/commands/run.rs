@@ -1,4 +1,4 @@
-//! `run --wrap`: trace a command. Arguments → a [`Session`] (run span, the child's
+//! `run` (or `run --wrap`, the older spelling): trace a command. Arguments → a [`Session`] (run span, the child's
 //! environment, receiver, engine: `wrap/session.rs`) → the child → its exit code, returned
 //! whatever becomes of the tracing, which runs behind `catch_unwind`. This file decides
 //! which session a run gets and tells the user what happened.
@@ -18,13 +18,10 @@ use crate::wrap::receiver::describe_refused;
 use crate::wrap::session::{self, Observer, Report, RunSpec, Session};
 
 pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
-    if !args.wrap {
-        return Err(Error::usage("`run` needs --wrap before the command")
-            .with_hint(format!("usage: {RUN_USAGE}")));
-    }
     let Some((program, program_args)) = args.command.split_first() else {
-        return Err(Error::usage("`run --wrap` needs a command to run")
-            .with_hint(format!("usage: {RUN_USAGE}")));
+        return Err(
+            Error::usage("`run` needs a command to run").with_hint(format!("usage: {RUN_USAGE}"))
+        );
     };
     let spec = RunSpec {
         command: args.command.clone(),
@@ -177,7 +174,47 @@ fn tell(report: &Report, ctx: &Context) {
     }
     if let (Some(run), Some(trace_id)) = (&report.run, &report.trace_id) {
         report_delivery(run, trace_id, ctx);
+        ctx.ui.note(&run_line(run, trace_id));
     }
+}
+
+/// The one line after every traced run: which trace, how many spans, where they went, and
+/// how to see them. `trace 4bf92f35… · 6 spans → local store · automagik-tracing traces show last`
+pub fn run_line(run: &crate::engine::RunMetrics, trace_id: &str) -> String {
+    let short = &trace_id[..trace_id.len().min(8)];
+    let spans = run.queued;
+    let mut places = Vec::new();
+    for e in &run.exporters {
+        let place = match e.name.as_str() {
+            crate::presets::LOCAL => "local store".to_string(),
+            name => name.to_string(),
+        };
+        if e.spooled > 0 && e.exported == 0 {
+            places.push(format!("{place}: spooled for `automagik-tracing flush`"));
+        } else if e.spooled > 0 {
+            places.push(format!("{place} ({} spooled for flush)", e.spooled));
+        } else if e.exported > 0 {
+            places.push(place);
+        }
+    }
+    let places = if places.is_empty() {
+        "nowhere (see the warnings above)".to_string()
+    } else {
+        places.join(", ")
+    };
+    let local = run
+        .exporters
+        .iter()
+        .any(|e| e.name == crate::presets::LOCAL && e.exported > 0);
+    let see = if local {
+        "automagik-tracing traces show last".to_string()
+    } else {
+        format!("in your provider, trace {trace_id}")
+    };
+    format!(
+        "trace {short}… · {spans} span{} → {places} · {see}",
+        if spans == 1 { "" } else { "s" }
+    )
 }
 
 /// Tells the user what did not reach a provider: spooled (and how to send it), or lost.
@@ -194,9 +231,13 @@ fn report_delivery(run: &crate::engine::RunMetrics, trace_id: &str, ctx: &Contex
                 .as_ref()
                 .and_then(|(outcome, _)| outcome.message())
                 .map_or(String::new(), |m| format!(" (the last attempt: {m})"));
+            let spans = match exporter.spooled {
+                1 => "1 span".to_string(),
+                n => format!("{n} spans"),
+            };
             ctx.ui.note(&format!(
-                "{} spans for {} ({}) are kept in the spool{why}: `automagik-tracing flush` sends them",
-                exporter.spooled, exporter.name, exporter.endpoint
+                "{spans} for {} ({}) kept in the spool{why}: `automagik-tracing flush` sends them",
+                exporter.name, exporter.endpoint
             ));
         }
         if let Some(error) = &exporter.spool_error {

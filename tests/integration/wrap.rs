@@ -22,15 +22,28 @@ pub fn delivered(sink: &Sink) -> Vec<Span> {
 }
 
 #[test]
-fn without_wrap_it_is_a_usage_error_showing_the_form() {
-    TestEnv::new()
-        .cmd()
-        .args(["run", "true"])
+fn run_needs_no_wrap_flag_and_tells_where_the_trace_went() {
+    // `uv run` and `doppler run --` need no such flag; `--wrap` is still accepted.
+    let env = TestEnv::new();
+    for args in [
+        &["run", "sh", "-c", "exit 4"][..],
+        &["run", "--wrap", "--", "sh", "-c", "exit 4"],
+    ] {
+        let out = env.cmd().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("1 span → local store · automagik-tracing traces show last"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let quiet = env.cmd().args(["run", "-q", "true"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("trace "));
+    env.cmd()
+        .args(["run"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "run [OPTIONS] --wrap [OPTIONS] [--] CMD [ARGS...]",
-        ));
+        .stderr(predicate::str::contains("run [OPTIONS] [--] CMD [ARGS...]"));
 }
 
 #[test]
