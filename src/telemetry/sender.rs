@@ -48,6 +48,7 @@ pub fn spawn_detached(exe: &Path, data_dir: &Path, endpoint: &str) -> std::io::R
 /// What one send did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Sent {
+    /// Events the endpoint accepted (removed from the outbox).
     pub delivered: usize,
     /// Left in the outbox for the next sender.
     pub kept: usize,
