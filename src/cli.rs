@@ -89,7 +89,7 @@ pub struct GlobalArgs {
 #[doc = concat!("The subcommands, one handler each in `commands/`.")]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    #[doc = concat!("`status`: what is on, where traces go, and where each setting came from.")]
+    #[doc = concat!("`status`: what is on, where traces go, and why.")]
     Status(StatusArgs),
     #[doc = concat!("`configure`: change settings, by flags or with the wizard.")]
     Configure(ConfigureArgs),

@@ -15,7 +15,8 @@ pub const DEFAULT_WIDTH: usize = 100;
 /// How to talk to the user, decided once at start.
 #[derive(Debug, Clone)]
 pub struct Ui {
-    /// Colour on stdout: it is a terminal, and neither `NO_COLOR`, `TERM=dumb` nor `--no-color` says otherwise.
+    /// Colour on stdout: it is a terminal, and neither `NO_COLOR`, `TERM=dumb` nor
+    /// `--no-color` says otherwise.
     pub color_stdout: bool,
     /// Colour on stderr, by the same rule.
     pub color_stderr: bool,
@@ -31,7 +32,8 @@ pub struct Ui {
 }
 
 impl Ui {
-    /// Decides colour, interactivity and width from the flags, the environment snapshot `env` and the terminals, and sets `console`'s colour switches to match.
+    /// Decides colour, interactivity and width from the flags, the environment snapshot
+    /// `env` and the terminals, and sets `console`'s colour switches to match.
     pub fn new(no_color_flag: bool, quiet: bool, verbose: u8, env: &HashMap<String, String>) -> Ui {
         let no_color = no_color_flag
             || env.get("NO_COLOR").is_some_and(|v| !v.is_empty())

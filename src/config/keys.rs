@@ -58,7 +58,7 @@ const fn env_only(var: &'static str, kind: Kind, help: &'static str) -> SettingK
 
 /// `true` turns both layers (observability and telemetry) off.
 pub const DISABLE_ALL: &str = "AUTOMAGIK_DISABLE_ALL_TRACING";
-/// `true` keeps both layers on when a CI variable is detected (they are off in CI otherwise).
+/// `true` keeps both layers on in CI (a detected CI variable turns them off otherwise).
 pub const ENABLE_IN_CI: &str = "AUTOMAGIK_ENABLE_TRACING_IN_CI";
 /// Switches observability (traces to the user's providers) on or off.
 pub const OBSERVABILITY_ENABLED: &str = "AUTOMAGIK_OBSERVABILITY_ENABLED";
@@ -74,13 +74,13 @@ pub const TELEMETRY_DEBUG: &str = "AUTOMAGIK_TELEMETRY_DEBUG";
 pub const DO_NOT_TRACK: &str = "DO_NOT_TRACK";
 /// The OpenTelemetry convention: `true` turns observability off.
 pub const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
-/// Overrides the config dir (where `tracing.toml` and the anonymous id live); environment only.
+/// Overrides the config dir (`tracing.toml`, the anonymous id); environment only.
 pub const CONFIG_DIR: &str = "AUTOMAGIK_CONFIG_DIR";
 /// Overrides the data dir (spool, local trace store, run metrics, telemetry outbox).
 pub const DATA_DIR: &str = "AUTOMAGIK_DATA_DIR";
 /// The share of traces kept, `0.0` to `1.0` (default `1.0`).
 pub const SAMPLE_RATE: &str = "AUTOMAGIK_SAMPLE_RATE";
-/// Spans at least this many milliseconds long are kept even when their trace is not sampled.
+/// Spans at least this many milliseconds long are kept even when not sampled.
 pub const SLOW_THRESHOLD_MS: &str = "AUTOMAGIK_SLOW_THRESHOLD_MS";
 /// The most spans the engine holds in memory; beyond it the newest is dropped and counted.
 pub const QUEUE_MAX_SPANS: &str = "AUTOMAGIK_QUEUE_MAX_SPANS";
@@ -94,11 +94,13 @@ pub const SPOOL_MAX_BYTES: &str = "AUTOMAGIK_SPOOL_MAX_BYTES";
 pub const STORE_MAX_BYTES: &str = "AUTOMAGIK_STORE_MAX_BYTES";
 /// Days a local trace store file is kept.
 pub const STORE_MAX_AGE_DAYS: &str = "AUTOMAGIK_STORE_MAX_AGE_DAYS";
-/// The OpenTelemetry variable: attribute values longer than this many bytes are truncated on the way in.
+/// The OpenTelemetry variable: attribute values longer than this many bytes are truncated
+/// on the way in.
 pub const ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
-/// The mask mode every provider gets unless it has its own: `none`, `patterns` or `content`.
+/// The mask mode of every provider without its own: `none`, `patterns` or `content`.
 pub const MASK: &str = "AUTOMAGIK_MASK";
-/// A comma list of keys whose strings `content` mode keeps besides the structural ones (`prefix.*` too).
+/// A comma list of keys whose strings `content` mode keeps besides the structural ones
+/// (`prefix.*` too).
 pub const MASK_KEEP: &str = "AUTOMAGIK_MASK_KEEP";
 
 /// The variable that sets this provider's mask mode (`AUTOMAGIK_MASK_<PROVIDER>`, from
@@ -317,7 +319,8 @@ impl Known {
         })
     }
 
-    /// The setting or provider key a dotted `tracing.toml` key stands for (`providers.langfuse.secret_key` included), if any.
+    /// The setting or provider key a dotted `tracing.toml` key stands for
+    /// (`providers.langfuse.secret_key` included), if any.
     pub fn by_toml_key(dotted: &str) -> Option<Known> {
         if let Some(s) = SETTINGS.iter().find(|s| s.toml == Some(dotted)) {
             return Some(Known::Setting(s));

@@ -67,7 +67,8 @@ pub struct Paths {
     pub env_file_exists: bool,
     /// Where `tracing.toml` and the anonymous id live, and which layer chose it.
     pub config_dir: Sourced<PathBuf>,
-    /// Where the spool, the local trace store, run metrics and the telemetry outbox live, and which layer chose it.
+    /// Where the spool, the local trace store, run metrics and the telemetry outbox live,
+    /// and which layer chose it.
     pub data_dir: Sourced<PathBuf>,
 }
 

@@ -79,7 +79,7 @@ pub struct Observability {
     pub filter: Option<Sourced<Vec<String>>>,
     /// `AUTOMAGIK_SAMPLE_RATE`, the share of traces kept (`0.0` to `1.0`).
     pub sample_rate: Sourced<f64>,
-    /// `AUTOMAGIK_SLOW_THRESHOLD_MS`: spans at least this long are kept even when not sampled.
+    /// `AUTOMAGIK_SLOW_THRESHOLD_MS`: spans at least this long are kept, sampled or not.
     pub slow_threshold_ms: Sourced<u64>,
     /// `AUTOMAGIK_MASK` and `AUTOMAGIK_MASK_KEEP` (each provider's mode is in its config).
     pub mask: MaskSettings,
@@ -119,7 +119,8 @@ pub struct ProviderConfig {
     pub title: &'static str,
     /// All required keys are present.
     pub configured: bool,
-    /// It will receive traces: observability is on, it is configured (or is `local` by default) and the provider filter lets it through.
+    /// It will receive traces: observability is on, it is configured (or is `local` by
+    /// default) and the provider filter lets it through.
     pub active: bool,
     /// Why it is (in)active, in words.
     pub note: String,

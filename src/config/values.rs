@@ -9,7 +9,7 @@ use crate::presets;
 /// The words a boolean accepts, in any case.
 pub const BOOL_WORDS: &str = "1/0, true/false, yes/no, on/off";
 
-/// A boolean word (see [`BOOL_WORDS`]), in any case and with blanks trimmed; `None` for anything else.
+/// A boolean word of [`BOOL_WORDS`], in any case, blanks trimmed; `None` for any other.
 pub fn parse_bool_text(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
@@ -18,7 +18,7 @@ pub fn parse_bool_text(text: &str) -> Option<bool> {
     }
 }
 
-/// A boolean setting; anything but [`BOOL_WORDS`] is an error naming the variable and its source.
+/// A boolean setting; anything but [`BOOL_WORDS`] is an error naming the variable.
 pub fn parse_bool(raw: &Raw) -> Result<bool> {
     parse_bool_text(&raw.value).ok_or_else(|| {
         Error::bad_input(format!(

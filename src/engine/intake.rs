@@ -18,7 +18,8 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Keeps traces at `sample_rate` (clamped to `0.0..=1.0`) plus every span that failed or lasted `slow_threshold_ms` or more; string values over `value_limit` bytes are truncated.
+    /// Keeps traces at `sample_rate` (clamped to `0.0..=1.0`) and every span that failed
+    /// or lasted `slow_threshold_ms` or more; cuts string values over `value_limit` bytes.
     pub fn new(sample_rate: f64, slow_threshold_ms: u64, value_limit: usize) -> Intake {
         let rate = sample_rate.clamp(0.0, 1.0);
         let threshold = if rate >= 1.0 {

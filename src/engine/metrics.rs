@@ -17,18 +17,20 @@ use crate::sync::lock;
 /// The plan's verdict: healthy when under 1 % of spans are dropped (or spooled: kept, but
 /// not delivered) and the mean export latency is under 100 ms.
 pub const HEALTHY_DROP_RATE: f64 = 0.01;
-/// The verdict's latency bound: a run is healthy only when its mean export latency, in milliseconds, is under this.
+/// The verdict's latency bound: a run is healthy only when its mean export latency, in
+/// milliseconds, is under this.
 pub const HEALTHY_MEAN_LATENCY_MS: f64 = 100.0;
 /// Latency samples kept per exporter (a ring, so memory stays flat).
 const LATENCY_SAMPLES: usize = 4096;
 
-/// Why spans were not delivered: the keys of an exporter's `dropped` counts. A span kept for `flush` (spooled) is not dropped; these count the ones that could not be kept.
+/// Why spans were not delivered: the keys of an exporter's `dropped` counts. A span kept
+/// for `flush` (spooled) is not dropped; these count the ones that could not be kept.
 pub mod reason {
-    /// The engine's queue was full (by count or bytes): the newest span was dropped on the way in.
+    /// The engine's queue was full (by count or bytes): the newest span was dropped.
     pub const QUEUE_FULL: &str = "queue_full";
     /// The exporter's lane was full, so its batch went to the spool (dropped without one).
     pub const EXPORTER_QUEUE_FULL: &str = "exporter_queue_full";
-    /// Retryable failures (429, 5xx, network) outlasted the retry deadline, or retries were off.
+    /// Retryable failures (429, 5xx, network) outlasted the retry deadline (or no retry).
     pub const RETRIES_EXHAUSTED: &str = "retries_exhausted";
     /// The provider answered with a permanent error (400, 401, 403, 404).
     pub const REJECTED: &str = "rejected";
@@ -130,7 +132,8 @@ impl ExporterMetrics {
         self.settle(count);
     }
 
-    /// Records one export attempt's latency (kept in a ring of the last 4096) and remembers it with its outcome as the last one.
+    /// Records one export attempt's latency (kept in a ring of the last 4096) and remembers
+    /// it with its outcome as the last one.
     pub fn attempt(&self, outcome: &Outcome, latency: Duration) {
         let mut samples = lock(&self.latencies_us);
         let (values, next) = &mut *samples;
@@ -189,11 +192,13 @@ pub struct RunMetrics {
     pub refused_requests: BTreeMap<String, u64>,
     /// Each exporter's figures.
     pub exporters: Vec<ExporterRun>,
-    /// Dropped spans over the spans owed to all exporters (each exporter is owed every span), `0.0` to `1.0`.
+    /// Dropped spans over the spans owed to all exporters (each exporter is owed every
+    /// span), `0.0` to `1.0`.
     pub drop_rate: f64,
     /// The mean of the exporters' mean latencies, over those that made an attempt.
     pub mean_latency_ms: f64,
-    /// The plan's verdict: under 1 % not delivered (dropped or spooled), mean latency under 100 ms, and no request refused by the receiver.
+    /// The plan's verdict: under 1 % not delivered (dropped or spooled), mean latency under
+    /// 100 ms, and no request refused by the receiver.
     pub healthy: bool,
 }
 

@@ -105,7 +105,8 @@ pub struct EngineOptions {
 }
 
 impl EngineOptions {
-    /// The options the settings call for: their limits, sampling, masking and the data dir's spool, with the default batch sizes.
+    /// The options the settings call for: their limits, sampling, masking and the data
+    /// dir's spool, with the default batch sizes.
     pub fn from_settings(settings: &Settings) -> EngineOptions {
         let obs = &settings.observability;
         EngineOptions {

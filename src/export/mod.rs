@@ -23,7 +23,8 @@ use crate::config::{ProviderConfig, Settings};
 use crate::error::Result;
 use crate::presets;
 
-/// The future an [`Exporter`] returns: boxed, so the trait stays object-safe, and `Send`, so it runs on the export runtime's threads.
+/// The future an [`Exporter`] returns: boxed, so the trait stays object-safe, and `Send`,
+/// so it runs on the export runtime's threads.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Why a delivery failed, as far as the exporter can tell.
@@ -57,8 +58,8 @@ pub enum Outcome {
     Retryable {
         /// Why it failed.
         cause: Cause,
-        /// The server's `Retry-After` (in seconds), when it sent one: how long to wait before
-        /// the next try.
+        /// The server's `Retry-After` (in seconds), when it sent one: how long to wait
+        /// before the next try.
         retry_after: Option<Duration>,
         /// What went wrong, for messages; never holds a key.
         message: String,
@@ -79,7 +80,8 @@ impl Outcome {
         matches!(self, Outcome::Delivered { .. })
     }
 
-    /// The HTTP status the server answered with, if any (`None` for network errors and the local store).
+    /// The HTTP status the server answered with, if any (`None` for network errors and the
+    /// local store).
     pub fn status(&self) -> Option<u16> {
         match self {
             Outcome::Delivered { status } => *status,

@@ -16,7 +16,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest 
 
 use crate::span::span_count;
 
-/// One batch: the request, its span count, and its protobuf body once encoded (shared by every exporter, the spool and retries).
+/// One batch: the request, its span count, and its protobuf body once encoded (shared by
+/// every exporter, the spool and retries).
 #[derive(Debug)]
 pub struct Payload {
     spans: usize,

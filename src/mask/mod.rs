@@ -147,7 +147,8 @@ pub struct Masker {
 }
 
 impl Masker {
-    /// A masker for `mode`; `keep` holds `AUTOMAGIK_MASK_KEEP`'s keys (exact, or `prefix.*`), which only `content` reads.
+    /// A masker for `mode`; `keep` holds `AUTOMAGIK_MASK_KEEP`'s keys (exact, or
+    /// `prefix.*`), which only `content` reads.
     pub fn new(mode: MaskMode, keep: &[String]) -> Masker {
         Masker {
             mode,

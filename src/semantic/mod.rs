@@ -103,7 +103,8 @@ pub struct Meaning {
     pub kind: Kind,
     /// The model asked for (`gen_ai.request.model` and its equivalents).
     pub request_model: Option<String>,
-    /// The model that answered (`gen_ai.response.model`), which may name a dated version of the one asked for.
+    /// The model that answered (`gen_ai.response.model`), which may name a dated version of
+    /// the one asked for.
     pub response_model: Option<String>,
     /// The model's provider as the span names it (`openai`, `anthropic`, `gcp.gemini`).
     pub provider: Option<String>,
@@ -113,7 +114,7 @@ pub struct Meaning {
     pub cost: Option<f64>,
     /// The tool called, for a tool span.
     pub tool: Option<String>,
-    /// The session or conversation it belongs to (`gen_ai.conversation.id`, `session.id`, ...).
+    /// The session or conversation it belongs to (`gen_ai.conversation.id`, ...).
     pub session: Option<String>,
     /// The end user it ran for (`user.id`, ...), as the span names them.
     pub user: Option<String>,

@@ -19,7 +19,8 @@ impl TraceId {
         hex(&self.0)
     }
 
-    /// Reads 32 hex digits (either case); `None` for any other text or for the invalid all-zero id.
+    /// Reads 32 hex digits (either case); `None` for any other text or for the invalid
+    /// all-zero id.
     pub fn from_hex(text: &str) -> Option<TraceId> {
         let mut id = [0; 16];
         from_hex(text, &mut id)
@@ -39,7 +40,8 @@ impl SpanId {
         hex(&self.0)
     }
 
-    /// Reads 16 hex digits (either case); `None` for any other text or for the invalid all-zero id.
+    /// Reads 16 hex digits (either case); `None` for any other text or for the invalid
+    /// all-zero id.
     pub fn from_hex(text: &str) -> Option<SpanId> {
         let mut id = [0; 8];
         from_hex(text, &mut id)

@@ -76,14 +76,15 @@ impl From<f64> for Value {
 /// A key and its value, on a span, an event, a link, a resource or a scope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
-    /// The attribute's name (`gen_ai.request.model`); not unique in OTLP, though [`Span::set`] keeps it so.
+    /// The attribute's name (`gen_ai.request.model`); not unique in OTLP, though
+    /// [`Span::set`] keeps it so.
     pub key: String,
     /// Its typed value.
     pub value: Value,
 }
 
 impl Attribute {
-    /// An attribute of `key` with `value` converted from a string, a bool, an `i64` or an `f64`.
+    /// An attribute of `key`, its value from a string, a bool, an `i64` or an `f64`.
     pub fn new(key: impl Into<String>, value: impl Into<Value>) -> Attribute {
         Attribute {
             key: key.into(),
@@ -196,7 +197,8 @@ pub struct Span {
     pub parent_span_id: Option<SpanId>,
     /// The W3C `tracestate` it was started with; empty when none.
     pub trace_state: String,
-    /// OTLP's span flags: the W3C trace flags in the low byte (bit 0: sampled), and whether the parent is remote above them; `0` when unknown.
+    /// OTLP's span flags: the W3C trace flags in the low byte (bit 0: sampled), and whether
+    /// the parent is remote above them; `0` when unknown.
     pub flags: u32,
     /// What the span stands for (`chat gpt-4o`, `run python`).
     pub name: String,
@@ -204,7 +206,8 @@ pub struct Span {
     pub kind: SpanKind,
     /// When it started, in nanoseconds since the Unix epoch.
     pub start_unix_nanos: u64,
-    /// When it ended, in nanoseconds since the Unix epoch; never before the start when set by [`Span::end`].
+    /// When it ended, in nanoseconds since the Unix epoch; never before the start when set
+    /// by [`Span::end`].
     pub end_unix_nanos: u64,
     /// Its attributes, in the order they were set.
     pub attributes: Vec<Attribute>,

@@ -34,7 +34,9 @@ type Tracked = (
     std::collections::BTreeMap<String, AttrValue>,
 );
 
-/// Records one process's telemetry events: each is filtered as it is tracked, and all are stamped and kept by [`Collector::finish`]. Shared by reference between threads; off, it does nothing at all.
+/// Records one process's telemetry events: each is filtered as it is tracked, and all are
+/// stamped and kept by [`Collector::finish`]. Shared by reference between threads; off, it
+/// does nothing at all.
 pub struct Collector {
     enabled: bool,
     debug: bool,

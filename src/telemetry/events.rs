@@ -17,10 +17,10 @@ pub enum EventType {
     /// `feature.used`: a subcommand or option was used (`run.adopt`, `configure.wizard`).
     #[serde(rename = "feature.used")]
     FeatureUsed,
-    /// `agent.run`: an agent ran (its type, framework, hashed name, span counts, duration, success).
+    /// `agent.run`: an agent ran (type, framework, hashed name, counts, duration, success).
     #[serde(rename = "agent.run")]
     AgentRun,
-    /// `agent.error`: something failed (the error's type and the component, never its message).
+    /// `agent.error`: something failed (its error type and component, never its message).
     #[serde(rename = "agent.error")]
     AgentError,
     /// `framework.selected`: the agent framework a run's spans came from.

@@ -33,7 +33,7 @@ pub struct SummaryJson {
     pub errors: usize,
     /// Spans whose parent is not in the store.
     pub orphans: usize,
-    /// Input tokens over every model, cache reads and writes included; `0` when none is known.
+    /// Input tokens over every model, cache reads and writes included; `0` when unknown.
     pub input_tokens: u64,
     /// Output tokens over every model, reasoning included.
     pub output_tokens: u64,

@@ -84,7 +84,7 @@ fn value_text(value: &Value) -> String {
 /// Tokens used with one model, and what they cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelTokens {
-    /// The model's name, or [`NO_MODEL`] for tokens of spans that name none.
+    /// The model's name, or `(no model)` for tokens of spans that name none.
     pub model: String,
     /// Its tokens over the trace, each counted once.
     pub tokens: Tokens,
@@ -185,7 +185,8 @@ impl Summary {
         }
     }
 
-    /// From the earliest start to the latest end, in nanoseconds (`0` when the end is before the start).
+    /// From the earliest start to the latest end, in nanoseconds (`0` when the end is
+    /// before the start).
     pub fn duration_nanos(&self) -> u64 {
         self.end_unix_nanos.saturating_sub(self.start_unix_nanos)
     }

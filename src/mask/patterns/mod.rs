@@ -13,7 +13,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 pub enum Secret {
     /// An email address.
     Email,
-    /// An API key or token: `sk-`/`pk-`-style prefixes, a credential after `Bearer`/`Basic`, or a long run of hex or base64.
+    /// An API key or token: `sk-`/`pk-`-style prefixes, a credential after
+    /// `Bearer`/`Basic`, or a long run of hex or base64.
     Key,
     /// A card number that passes the Luhn checksum.
     Card,
