@@ -26,13 +26,14 @@ const LATENCY_SAMPLES: usize = 4096;
 /// Why spans were not delivered: the keys of an exporter's `dropped` counts. A span kept
 /// for `flush` (spooled) is not dropped; these count the ones that could not be kept.
 pub mod reason {
-    /// The engine's queue was full (by count or bytes): the newest span was dropped.
+    /// The engine's queue was full (by count or bytes). Such spans never reach an exporter:
+    /// they are counted once, in [`Metrics::dropped_queue_full`].
     pub const QUEUE_FULL: &str = "queue_full";
     /// The exporter's lane was full, so its batch went to the spool (dropped without one).
     pub const EXPORTER_QUEUE_FULL: &str = "exporter_queue_full";
     /// Retryable failures (429, 5xx, network) outlasted the retry deadline (or no retry).
     pub const RETRIES_EXHAUSTED: &str = "retries_exhausted";
-    /// The provider answered with a permanent error (400, 401, 403, 404).
+    /// Refused for good: a 4xx other than 413 and 429, or an untrusted certificate.
     pub const REJECTED: &str = "rejected";
     /// The exporter's circuit breaker was open, so nothing was attempted.
     pub const BREAKER_OPEN: &str = "breaker_open";

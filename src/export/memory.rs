@@ -21,7 +21,7 @@ pub struct MemoryExporter {
 }
 
 impl MemoryExporter {
-    /// A double named `name` that delivers everything at once.
+    /// A double named `name` that answers `Delivered` to every export, at once.
     pub fn new(name: &str) -> MemoryExporter {
         MemoryExporter {
             name: name.to_string(),

@@ -41,7 +41,7 @@ pub enum EventType {
 pub const COMMON_KEYS: [&str; 3] = ["event.type", "user.anonymous_id", "session.id"];
 
 impl EventType {
-    /// Every event type, in the order TELEMETRY.md lists them.
+    /// Every event type (what `status` lists as what would be sent).
     pub const ALL: [EventType; 8] = [
         EventType::Startup,
         EventType::FeatureUsed,

@@ -19,7 +19,7 @@ pub const MAX_BYTES: usize = 1024 * 1024;
 /// Fewer bytes than any event's line takes (its ids alone are longer).
 const MIN_LINE: usize = 128;
 
-/// The telemetry directory in the data dir (the outbox and its lock).
+/// The telemetry directory in the data dir, which holds the outbox.
 pub fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("telemetry")
 }

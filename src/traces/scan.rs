@@ -54,7 +54,7 @@ impl Store {
         &self.dir
     }
 
-    /// Whether the store holds no file (it may still hold no trace when it has some).
+    /// Whether the store has no file at all (a store with files may still hold no trace).
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
