@@ -29,7 +29,7 @@ pub struct SettingKey {
     pub toml: Option<&'static str>,
     /// How the value is parsed and how `configure` writes it into TOML.
     pub kind: Kind,
-    /// One line for `status`, `configure` and `.env.example`.
+    /// What the setting does, in one line (the table documents itself with it).
     pub help: &'static str,
 }
 
