@@ -26,8 +26,9 @@ const LATENCY_SAMPLES: usize = 4096;
 /// Why spans were not delivered: the keys of an exporter's `dropped` counts. A span kept
 /// for `flush` (spooled) is not dropped; these count the ones that could not be kept.
 pub mod reason {
-    /// The engine's queue was full (by count or bytes). Such spans never reach an exporter:
-    /// they are counted once, in [`Metrics::dropped_queue_full`](super::Metrics::dropped_queue_full).
+    /// The engine's queue was full (by count or bytes). Such spans never reach an
+    /// exporter: they are counted once, in
+    /// [`Metrics::dropped_queue_full`](super::Metrics::dropped_queue_full).
     pub const QUEUE_FULL: &str = "queue_full";
     /// The exporter's lane was full, so its batch went to the spool (dropped without one).
     pub const EXPORTER_QUEUE_FULL: &str = "exporter_queue_full";
