@@ -47,10 +47,13 @@ Examples:
     propagate_version = true,
     disable_help_subcommand = true
 )]
+/// A user's command line: the global flags and one subcommand.
 pub struct Cli {
+    /// Flags every subcommand accepts.
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// The subcommand and its arguments.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -85,16 +88,28 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+// These docs are `concat!` because clap's derive reads only literal ones: a `///` comment
+// on a variant would become that subcommand's help, replacing its Args struct's doc.
+#[doc = concat!("The subcommands, one handler each in `commands/`.")]
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    #[doc = concat!("`status`: what is on, where traces go, and why.")]
     Status(StatusArgs),
+    #[doc = concat!("`configure`: change settings, by flags or with the wizard.")]
     Configure(ConfigureArgs),
+    #[doc = concat!("`test-export`: send a small test trace to each active provider.")]
     TestExport(TestExportArgs),
+    #[doc = concat!("`flush`: deliver what the spool holds.")]
     Flush(FlushArgs),
+    #[doc = concat!("`run --wrap`: trace a command.")]
     Run(RunArgs),
+    #[doc = concat!("`traces`: read the local trace store.")]
     Traces(TracesArgs),
+    #[doc = concat!("`id`: show the anonymous telemetry ID.")]
     Id(IdArgs),
+    #[doc = concat!("`completions`: print a shell completion script.")]
     Completions(CompletionsArgs),
+    #[doc = concat!("`man`: print a man page, or write all of them.")]
     Man(ManArgs),
 }
 
@@ -103,7 +118,9 @@ pub enum Command {
 /// man pages by being a separate parser.
 #[derive(Debug)]
 pub enum Invocation {
+    /// A command line a user typed.
     User(Cli),
+    /// The hidden telemetry sender, started in the background by another command.
     TelemetrySender(TelemetrySendArgs),
     SpoolSender(SpoolSenderCli),
 }
@@ -425,14 +442,21 @@ Examples:
   automagik-tracing traces show last --json | jq '.spans[] | select(.status.code == \"error\")'
   automagik-tracing traces tail")]
 pub struct TracesArgs {
+    /// `list`, `show` or `tail`, and its arguments.
     #[command(subcommand)]
     pub command: TracesCommand,
 }
 
+// These docs are `concat!` because clap's derive reads only literal ones: a `///` comment
+// on a variant would become that subcommand's help, replacing its Args struct's doc.
+#[doc = concat!("The subcommands of `traces`.")]
 #[derive(Debug, Subcommand)]
 pub enum TracesCommand {
+    #[doc = concat!("`traces list`: the recent traces, newest first.")]
     List(TracesListArgs),
+    #[doc = concat!("`traces show`: one trace as a tree.")]
     Show(TracesShowArgs),
+    #[doc = concat!("`traces tail`: spans as they are written.")]
     Tail(TracesTailArgs),
 }
 

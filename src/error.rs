@@ -21,33 +21,43 @@ pub enum Error {
     /// The command line is wrong: an unknown key, a missing flag, a flag combination.
     #[error("{message}")]
     Usage {
+        /// What went wrong, lowercase, naming the flag, variable, file or URL.
         message: String,
+        /// What to do about it, shown under the message.
         hint: Option<String>,
     },
     /// A value or file the user wrote cannot be understood.
     #[error("{message}")]
     BadInput {
+        /// What went wrong, lowercase, naming the flag, variable, file or URL.
         message: String,
+        /// What to do about it, shown under the message.
         hint: Option<String>,
     },
     /// Reading or writing a file or socket failed.
     #[error("{context}")]
     Io {
+        /// What was being done, and to which path (`cannot read \`.env\``).
         context: String,
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },
     /// The operation ran and did not succeed (an export refused, a child not found).
     #[error("{message}")]
     Failed {
+        /// What went wrong, lowercase, naming the flag, variable, file or URL.
         message: String,
+        /// What to do about it, shown under the message.
         hint: Option<String>,
     },
 }
 
+/// The tool's result type: [`Error`] unless said otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A usage mistake (exit 2) with no hint yet.
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage {
             message: message.into(),
@@ -55,6 +65,7 @@ impl Error {
         }
     }
 
+    /// A value or file that cannot be understood (exit 2), with no hint yet.
     pub fn bad_input(message: impl Into<String>) -> Self {
         Error::BadInput {
             message: message.into(),
@@ -62,6 +73,7 @@ impl Error {
         }
     }
 
+    /// An operation that ran and failed (exit 1), with no hint yet.
     pub fn failed(message: impl Into<String>) -> Self {
         Error::Failed {
             message: message.into(),
@@ -94,6 +106,7 @@ impl Error {
         self
     }
 
+    /// The hint, if any (I/O errors have none).
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Usage { hint, .. }
@@ -103,6 +116,7 @@ impl Error {
         }
     }
 
+    /// The process exit code for this error: 2 for usage and bad input, 1 for the rest.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage { .. } | Error::BadInput { .. } => EXIT_USAGE,

@@ -15,9 +15,14 @@ pub const DEFAULT_WIDTH: usize = 100;
 /// How to talk to the user, decided once at start.
 #[derive(Debug, Clone)]
 pub struct Ui {
+    /// Colour on stdout: it is a terminal, and neither `NO_COLOR`, `TERM=dumb` nor
+    /// `--no-color` says otherwise.
     pub color_stdout: bool,
+    /// Colour on stderr, by the same rule.
     pub color_stderr: bool,
+    /// `--quiet`: warnings and notes are not printed, errors still are.
     pub quiet: bool,
+    /// `-v` count: `debug` lines are printed when above 0.
     pub verbose: u8,
     /// Both stdin and stdout are terminals: prompts are possible.
     pub interactive: bool,
@@ -27,6 +32,8 @@ pub struct Ui {
 }
 
 impl Ui {
+    /// Decides colour, interactivity and width from the flags, the environment snapshot
+    /// `env` and the terminals, and sets `console`'s colour switches to match.
     pub fn new(no_color_flag: bool, quiet: bool, verbose: u8, env: &HashMap<String, String>) -> Ui {
         let no_color = no_color_flag
             || env.get("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -109,18 +116,22 @@ impl Ui {
         indicatif::ProgressBar::new(total).with_style(style)
     }
 
+    /// `text` in bold, when stdout takes colour.
     pub fn bold(&self, text: &str) -> String {
         self.paint(Style::new().bold(), text)
     }
 
+    /// `text` in green (a success), when stdout takes colour.
     pub fn good(&self, text: &str) -> String {
         self.paint(Style::new().green(), text)
     }
 
+    /// `text` in red (a failure), when stdout takes colour.
     pub fn bad(&self, text: &str) -> String {
         self.paint(Style::new().red(), text)
     }
 
+    /// `text` dimmed (a detail), when stdout takes colour.
     pub fn dim(&self, text: &str) -> String {
         self.paint(Style::new().dim(), text)
     }

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 /// A parsed `.env` file: each key's value (first occurrence wins, as in dotenvy) and line.
 #[derive(Debug, Clone)]
 pub struct DotEnv {
+    /// The file that was read.
     pub path: PathBuf,
     entries: Vec<Entry>,
 }
@@ -343,6 +344,7 @@ impl DotEnvEditor {
         self.lines.iter().filter_map(|l| l.key.as_deref())
     }
 
+    /// The edited text: untouched lines byte for byte, edited ones rewritten.
     pub fn render(&self) -> String {
         self.lines.iter().map(|l| l.text.as_str()).collect()
     }

@@ -8,9 +8,13 @@ use crate::presets::{self, KeySpec, PRESETS, Preset};
 /// What a setting's value is, for parsing and for writing it typed into TOML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// `1/0`, `true/false`, `yes/no`, `on/off` in any case; a TOML boolean.
     Bool,
+    /// A decimal number (a rate such as `0.25`).
     Float,
+    /// A whole number, checked against the setting's range when parsed.
     Int,
+    /// Any string (a URL, a path, a mode word), written as a TOML string.
     Text,
     /// A comma list in the environment, an array of strings in TOML.
     List,
@@ -19,10 +23,13 @@ pub enum Kind {
 /// A setting of the tool itself (provider keys are in the preset table).
 #[derive(Debug, Clone, Copy)]
 pub struct SettingKey {
+    /// The environment variable, which is also the key every layer is looked up by.
     pub var: &'static str,
     /// Dotted `tracing.toml` key, `None` for settings that only the environment can set.
     pub toml: Option<&'static str>,
+    /// How the value is parsed and how `configure` writes it into TOML.
     pub kind: Kind,
+    /// What the setting does, in one line (the table documents itself with it).
     pub help: &'static str,
 }
 
@@ -49,27 +56,51 @@ const fn env_only(var: &'static str, kind: Kind, help: &'static str) -> SettingK
     }
 }
 
+/// `true` turns both layers (observability and telemetry) off.
 pub const DISABLE_ALL: &str = "AUTOMAGIK_DISABLE_ALL_TRACING";
+/// `true` keeps both layers on in CI (a detected CI variable turns them off otherwise).
 pub const ENABLE_IN_CI: &str = "AUTOMAGIK_ENABLE_TRACING_IN_CI";
+/// Switches observability (traces to the user's providers) on or off.
 pub const OBSERVABILITY_ENABLED: &str = "AUTOMAGIK_OBSERVABILITY_ENABLED";
+/// A comma list limiting which configured providers are active (`langfuse,honeycomb`).
 pub const OBSERVABILITY_PROVIDERS: &str = "AUTOMAGIK_OBSERVABILITY_PROVIDERS";
+/// Switches the anonymous usage telemetry on or off (on by default).
 pub const TELEMETRY_ENABLED: &str = "AUTOMAGIK_TELEMETRY_ENABLED";
+/// The URL telemetry events are posted to.
 pub const TELEMETRY_ENDPOINT: &str = "AUTOMAGIK_TELEMETRY_ENDPOINT";
+/// `true` prints each telemetry event on stderr instead of sending it.
 pub const TELEMETRY_DEBUG: &str = "AUTOMAGIK_TELEMETRY_DEBUG";
+/// The cross-tool convention: `1` or `true` turns telemetry off (not observability).
 pub const DO_NOT_TRACK: &str = "DO_NOT_TRACK";
+/// The OpenTelemetry convention: `true` turns observability off.
 pub const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+/// Overrides the config dir (`tracing.toml`, the anonymous id); environment only.
 pub const CONFIG_DIR: &str = "AUTOMAGIK_CONFIG_DIR";
+/// Overrides the data dir (spool, local trace store, run metrics, telemetry outbox).
 pub const DATA_DIR: &str = "AUTOMAGIK_DATA_DIR";
+/// The share of traces kept, `0.0` to `1.0` (default `1.0`).
 pub const SAMPLE_RATE: &str = "AUTOMAGIK_SAMPLE_RATE";
+/// Spans at least this many milliseconds long are kept even when not sampled.
 pub const SLOW_THRESHOLD_MS: &str = "AUTOMAGIK_SLOW_THRESHOLD_MS";
+/// The most spans the engine holds in memory; beyond it the newest is dropped and counted.
 pub const QUEUE_MAX_SPANS: &str = "AUTOMAGIK_QUEUE_MAX_SPANS";
+/// The most bytes of spans the engine holds in memory (default 50 MiB).
 pub const QUEUE_MAX_BYTES: &str = "AUTOMAGIK_QUEUE_MAX_BYTES";
+/// Seconds allowed for delivery at exit before the rest goes to the spool.
 pub const FLUSH_TIMEOUT: &str = "AUTOMAGIK_FLUSH_TIMEOUT";
+/// The on-disk spool's cap in bytes; the oldest segments are dropped beyond it.
 pub const SPOOL_MAX_BYTES: &str = "AUTOMAGIK_SPOOL_MAX_BYTES";
+/// The local trace store's cap in bytes.
 pub const STORE_MAX_BYTES: &str = "AUTOMAGIK_STORE_MAX_BYTES";
+/// Days a local trace store file is kept.
 pub const STORE_MAX_AGE_DAYS: &str = "AUTOMAGIK_STORE_MAX_AGE_DAYS";
+/// The OpenTelemetry variable: attribute values longer than this many bytes are truncated
+/// on the way in.
 pub const ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+/// The mask mode of every provider without its own: `none`, `patterns` or `content`.
 pub const MASK: &str = "AUTOMAGIK_MASK";
+/// A comma list of keys whose strings `content` mode keeps besides the structural ones
+/// (`prefix.*` too).
 pub const MASK_KEEP: &str = "AUTOMAGIK_MASK_KEEP";
 
 /// The variable that sets this provider's mask mode (`AUTOMAGIK_MASK_<PROVIDER>`, from
@@ -239,11 +270,14 @@ const REST: &[SettingKey] = &[
 /// What a `tracing.toml` key or an environment variable name stands for.
 #[derive(Debug, Clone, Copy)]
 pub enum Known {
+    /// One of the tool's own settings.
     Setting(&'static SettingKey),
+    /// A provider's key (from the preset table), with the provider it belongs to.
     ProviderKey(&'static Preset, &'static KeySpec),
 }
 
 impl Known {
+    /// The environment variable it is read from.
     pub fn var(&self) -> &'static str {
         match self {
             Known::Setting(s) => s.var,
@@ -251,6 +285,7 @@ impl Known {
         }
     }
 
+    /// How its value is parsed; provider keys are always text.
     pub fn kind(&self) -> Kind {
         match self {
             Known::Setting(s) => s.kind,
@@ -258,6 +293,7 @@ impl Known {
         }
     }
 
+    /// Whether the value is a secret (never printed in full, its file written 0600).
     pub fn secret(&self) -> bool {
         matches!(self, Known::ProviderKey(_, k) if k.secret)
     }
@@ -270,6 +306,7 @@ impl Known {
         }
     }
 
+    /// The setting or provider key read from `var`, if it is one the tool knows.
     pub fn by_var(var: &str) -> Option<Known> {
         if let Some(s) = SETTINGS.iter().find(|s| s.var == var) {
             return Some(Known::Setting(s));
@@ -282,6 +319,8 @@ impl Known {
         })
     }
 
+    /// The setting or provider key a dotted `tracing.toml` key stands for
+    /// (`providers.langfuse.secret_key` included), if any.
     pub fn by_toml_key(dotted: &str) -> Option<Known> {
         if let Some(s) = SETTINGS.iter().find(|s| s.toml == Some(dotted)) {
             return Some(Known::Setting(s));

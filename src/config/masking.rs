@@ -21,6 +21,8 @@ pub struct MaskSettings {
 const UNREADABLE_MODE: MaskMode = MaskMode::Content;
 
 impl MaskSettings {
+    /// Resolves `AUTOMAGIK_MASK` (an unreadable one counts as `content`, the strictest) and
+    /// `AUTOMAGIK_MASK_KEEP`.
     pub fn resolve(r: &mut Resolver) -> MaskSettings {
         MaskSettings {
             mode: r.or_default(MASK, MaskMode::None, UNREADABLE_MODE, parse_mask_mode),

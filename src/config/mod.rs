@@ -65,11 +65,15 @@ pub struct Paths {
     pub env_file: PathBuf,
     /// Whether `env_file` exists.
     pub env_file_exists: bool,
+    /// Where `tracing.toml` and the anonymous id live, and which layer chose it.
     pub config_dir: Sourced<PathBuf>,
+    /// Where the spool, the local trace store, run metrics and the telemetry outbox live,
+    /// and which layer chose it.
     pub data_dir: Sourced<PathBuf>,
 }
 
 impl Paths {
+    /// The user settings file, `tracing.toml` in the config dir (it may not exist).
     pub fn config_file(&self) -> PathBuf {
         self.config_dir.value.join(CONFIG_FILE_NAME)
     }
@@ -83,7 +87,9 @@ impl Paths {
 /// The layers as read from disk, plus the paths they resolve to.
 #[derive(Debug)]
 pub struct Config {
+    /// The values of every layer, as read.
     pub layers: Layers,
+    /// The files and directories the layers point to.
     pub paths: Paths,
 }
 

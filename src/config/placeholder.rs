@@ -12,7 +12,9 @@ use super::source::{Raw, Source};
 /// A provider key that was set to a placeholder and counts as unset.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Placeholder {
+    /// The provider key's variable.
     pub var: String,
+    /// Where the placeholder was set.
     pub source: Source,
     /// `empty` or `placeholder`.
     pub kind: &'static str,

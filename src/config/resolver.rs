@@ -13,10 +13,13 @@ use crate::error::{Error, Result};
 /// A setting whose value could not be read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Invalid {
+    /// The variable whose value could not be read.
     pub var: String,
+    /// Where the bad value was set.
     pub source: Source,
     /// The message, naming the variable, where it was set and what is accepted.
     pub error: String,
+    /// What to write instead, when there is something to suggest.
     pub hint: Option<String>,
 }
 
@@ -42,11 +45,14 @@ impl Invalid {
 
 /// Looks values up across the layers and parses them, collecting what is unreadable.
 pub struct Resolver<'a> {
+    /// The layers values are looked up in.
     pub layers: &'a Layers,
+    /// The values that could not be read so far, in the order they were asked for.
     pub invalid: Vec<Invalid>,
 }
 
 impl<'a> Resolver<'a> {
+    /// A resolver over `layers` with nothing recorded yet.
     pub fn new(layers: &'a Layers) -> Self {
         Resolver {
             layers,

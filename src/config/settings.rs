@@ -33,16 +33,21 @@ pub const CI_VARS: &[&str] = &[
     "TRAVIS",
 ];
 
+/// Where telemetry goes unless `AUTOMAGIK_TELEMETRY_ENDPOINT` says otherwise.
 pub const DEFAULT_TELEMETRY_ENDPOINT: &str = "https://telemetry.namastex.ai/v1/traces";
 
 /// Everything the tool needs to know, resolved once at start.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The config and data dirs and the `.env` file, with their sources.
     pub paths: Paths,
     /// The CI variable that was detected, if any.
     pub ci: Option<String>,
+    /// The observability layer: its switch, the providers, sampling and masking.
     pub observability: Observability,
+    /// The anonymous usage-telemetry layer: its switch and endpoint.
     pub telemetry: Telemetry,
+    /// Queue, flush, spool and store bounds.
     pub limits: Limits,
     /// Things the user should know: reduced URLs, unknown TOML keys, providers named but
     /// not configured, an unreadable telemetry switch.
@@ -57,17 +62,24 @@ pub struct Settings {
 /// A layer's on/off decision and the reason, in words (`off: DO_NOT_TRACK=1`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Switch {
+    /// Whether the layer is on.
     pub enabled: bool,
+    /// Why, in words, naming the deciding variable (`off: DO_NOT_TRACK=1`).
     pub reason: String,
 }
 
+/// The observability layer as resolved: whether it is on and what it sends where.
 #[derive(Debug, Clone)]
 pub struct Observability {
+    /// Whether observability is on, and why.
     pub switch: Switch,
+    /// Every provider of the preset table, configured or not, active or not.
     pub providers: Vec<ProviderConfig>,
     /// `AUTOMAGIK_OBSERVABILITY_PROVIDERS`, when set.
     pub filter: Option<Sourced<Vec<String>>>,
+    /// `AUTOMAGIK_SAMPLE_RATE`, the share of traces kept (`0.0` to `1.0`).
     pub sample_rate: Sourced<f64>,
+    /// `AUTOMAGIK_SLOW_THRESHOLD_MS`: spans at least this long are kept, sampled or not.
     pub slow_threshold_ms: Sourced<u64>,
     /// `AUTOMAGIK_MASK` and `AUTOMAGIK_MASK_KEEP` (each provider's mode is in its config).
     pub mask: MaskSettings,
@@ -101,10 +113,14 @@ impl Observability {
 /// One provider as configured: its keys, where it sends, and whether it is active.
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {
+    /// The provider's name in the preset table (`langfuse`, `otlp`, `local`, ...).
     pub name: &'static str,
+    /// Its display name (`Langfuse`).
     pub title: &'static str,
     /// All required keys are present.
     pub configured: bool,
+    /// It will receive traces: observability is on, it is configured (or is `local` by
+    /// default) and the provider filter lets it through.
     pub active: bool,
     /// Why it is (in)active, in words.
     pub note: String,
@@ -112,6 +128,7 @@ pub struct ProviderConfig {
     pub endpoint: Option<String>,
     /// Where the provider's configuration came from (its primary key's source).
     pub source: Option<Source>,
+    /// Each of the provider's keys, in the preset's order, with its value when set.
     pub keys: Vec<ProviderKey>,
     /// What of the spans' content it receives (`AUTOMAGIK_MASK_<PROVIDER>`, else
     /// `AUTOMAGIK_MASK`).
@@ -129,15 +146,21 @@ impl ProviderConfig {
     }
 }
 
+/// One of a provider's keys and its value.
 #[derive(Debug, Clone)]
 pub struct ProviderKey {
+    /// The key's row in the preset table (its variable, short name, whether it is secret).
     pub spec: &'static KeySpec,
+    /// Its value and source; `None` when unset or a placeholder.
     pub value: Option<Sourced<String>>,
 }
 
+/// The telemetry layer as resolved.
 #[derive(Debug, Clone)]
 pub struct Telemetry {
+    /// Whether telemetry is on, and why.
     pub switch: Switch,
+    /// `AUTOMAGIK_TELEMETRY_ENDPOINT`, where the events are posted.
     pub endpoint: Sourced<String>,
     /// `AUTOMAGIK_TELEMETRY_DEBUG`: print events instead of sending them.
     pub debug: Sourced<bool>,
@@ -146,13 +169,20 @@ pub struct Telemetry {
     pub unreadable: Option<String>,
 }
 
+/// The bounds on what the tool holds in memory and on disk, and how long it waits.
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// `AUTOMAGIK_QUEUE_MAX_SPANS`: spans the engine holds in memory at most.
     pub queue_max_spans: Sourced<u64>,
+    /// `AUTOMAGIK_QUEUE_MAX_BYTES`: bytes of spans the engine holds in memory at most.
     pub queue_max_bytes: Sourced<u64>,
+    /// `AUTOMAGIK_FLUSH_TIMEOUT`: seconds allowed for delivery at exit.
     pub flush_timeout_secs: Sourced<u64>,
+    /// `AUTOMAGIK_SPOOL_MAX_BYTES`: the spool's cap per exporter, in bytes.
     pub spool_max_bytes: Sourced<u64>,
+    /// `AUTOMAGIK_STORE_MAX_BYTES`: the local trace store's cap, in bytes.
     pub store_max_bytes: Sourced<u64>,
+    /// `AUTOMAGIK_STORE_MAX_AGE_DAYS`: days a local store file is kept.
     pub store_max_age_days: Sourced<u64>,
     /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, in bytes.
     pub attribute_value_length_limit: Sourced<u64>,

@@ -21,9 +21,19 @@ pub enum Source {
     /// The process environment, by variable name.
     Env(String),
     /// A line of the `.env` file.
-    DotEnv { path: PathBuf, line: usize },
+    DotEnv {
+        /// The `.env` file read.
+        path: PathBuf,
+        /// The line the key is assigned on, from 1.
+        line: usize,
+    },
     /// A line of `tracing.toml`.
-    Toml { path: PathBuf, line: usize },
+    Toml {
+        /// The `tracing.toml` read.
+        path: PathBuf,
+        /// The line of the key, from 1.
+        line: usize,
+    },
     /// Built in.
     Default,
 }
@@ -60,15 +70,19 @@ impl Serialize for Source {
 /// A resolved value and the layer it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sourced<T> {
+    /// The parsed value.
     pub value: T,
+    /// The layer it came from.
     pub source: Source,
 }
 
 impl<T> Sourced<T> {
+    /// A value from `source`.
     pub fn new(value: T, source: Source) -> Self {
         Sourced { value, source }
     }
 
+    /// A built-in default (`Source::Default`).
     pub fn default(value: T) -> Self {
         Sourced {
             value,
@@ -82,7 +96,9 @@ impl<T> Sourced<T> {
 pub struct Raw {
     /// The environment-variable name the value stands for.
     pub var: String,
+    /// The text as written, untrimmed.
     pub value: String,
+    /// The layer and, for files, the line it was found on.
     pub source: Source,
 }
 
@@ -97,6 +113,7 @@ impl Raw {
         }
     }
 
+    /// `value` (parsed from this raw text) with this raw text's source.
     pub fn sourced<T>(&self, value: T) -> Sourced<T> {
         Sourced::new(value, self.source.clone())
     }
@@ -105,17 +122,24 @@ impl Raw {
 /// A value given on the command line, standing for an environment variable.
 #[derive(Debug, Clone)]
 pub struct Override {
+    /// The environment variable the flag stands for.
     pub var: String,
+    /// The flag's value.
     pub value: String,
+    /// The flag as the user wrote it (`--data-dir`), for messages and `status`.
     pub flag: String,
 }
 
 /// The layers, read once, searched by [`Layers::lookup`].
 #[derive(Debug, Default)]
 pub struct Layers {
+    /// Command-line flags, highest precedence.
     pub overrides: Vec<Override>,
+    /// The process environment, read once.
     pub env: HashMap<String, String>,
+    /// The `.env` file, when one was found.
     pub dotenv: Option<DotEnv>,
+    /// `tracing.toml`, when it exists.
     pub toml: Option<TomlSettings>,
 }
 

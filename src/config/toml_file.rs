@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 /// The settings read from `tracing.toml`, keyed by environment-variable name.
 #[derive(Debug, Clone, Default)]
 pub struct TomlSettings {
+    /// The file that was read.
     pub path: PathBuf,
     values: HashMap<String, (String, usize)>,
     /// Unknown keys, as `tracing.toml:LINE: ...` lines.
@@ -30,6 +31,8 @@ impl TomlSettings {
         }
     }
 
+    /// Parses `content` read from `path` (a leading BOM is ignored); a syntax error names
+    /// the file, line and column, and a value of the wrong kind is an error too.
     pub fn parse(path: &Path, content: &str) -> Result<TomlSettings> {
         let content = content.strip_prefix('\u{feff}').unwrap_or(content);
         let doc = Document::parse(content).map_err(|err| parse_error(path, content, &err))?;

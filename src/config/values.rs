@@ -9,6 +9,7 @@ use crate::presets;
 /// The words a boolean accepts, in any case.
 pub const BOOL_WORDS: &str = "1/0, true/false, yes/no, on/off";
 
+/// A boolean word of [`BOOL_WORDS`], in any case, blanks trimmed; `None` for any other.
 pub fn parse_bool_text(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
@@ -17,6 +18,7 @@ pub fn parse_bool_text(text: &str) -> Option<bool> {
     }
 }
 
+/// A boolean setting; anything but [`BOOL_WORDS`] is an error naming the variable.
 pub fn parse_bool(raw: &Raw) -> Result<bool> {
     parse_bool_text(&raw.value).ok_or_else(|| {
         Error::bad_input(format!(
@@ -67,6 +69,7 @@ pub fn parse_u64(raw: &Raw) -> Result<u64> {
         })
 }
 
+/// A rate from `0.0` to `1.0`, both included.
 pub fn parse_rate(raw: &Raw) -> Result<f64> {
     raw.value
         .trim()

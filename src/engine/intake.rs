@@ -8,6 +8,7 @@ use crate::span::{Attribute, Span, StatusCode, Value};
 /// cost a provider's 413.
 pub const DEFAULT_VALUE_LIMIT: usize = 64 * 1024;
 
+/// The intake rules: which spans are kept and how long a string value may be.
 #[derive(Debug, Clone)]
 pub struct Intake {
     /// Traces whose id hashes below this are kept; `u64::MAX` keeps all.
@@ -17,6 +18,8 @@ pub struct Intake {
 }
 
 impl Intake {
+    /// Keeps traces at `sample_rate` (clamped to `0.0..=1.0`) and every span that failed
+    /// or lasted `slow_threshold_ms` or more; cuts string values over `value_limit` bytes.
     pub fn new(sample_rate: f64, slow_threshold_ms: u64, value_limit: usize) -> Intake {
         let rate = sample_rate.clamp(0.0, 1.0);
         let threshold = if rate >= 1.0 {

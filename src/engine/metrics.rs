@@ -17,17 +17,30 @@ use crate::sync::lock;
 /// The plan's verdict: healthy when under 1 % of spans are dropped (or spooled: kept, but
 /// not delivered) and the mean export latency is under 100 ms.
 pub const HEALTHY_DROP_RATE: f64 = 0.01;
+/// The verdict's latency bound: a run is healthy only when its mean export latency, in
+/// milliseconds, is under this.
 pub const HEALTHY_MEAN_LATENCY_MS: f64 = 100.0;
 /// Latency samples kept per exporter (a ring, so memory stays flat).
 const LATENCY_SAMPLES: usize = 4096;
 
+/// Why spans were not delivered: the keys of an exporter's `dropped` counts. A span kept
+/// for `flush` (spooled) is not dropped; these count the ones that could not be kept.
 pub mod reason {
+    /// The engine's queue was full (by count or bytes). Such spans never reach an
+    /// exporter: they are counted once, in
+    /// [`Metrics::dropped_queue_full`](super::Metrics::dropped_queue_full).
     pub const QUEUE_FULL: &str = "queue_full";
+    /// The exporter's lane was full, so its batch went to the spool (dropped without one).
     pub const EXPORTER_QUEUE_FULL: &str = "exporter_queue_full";
+    /// Retryable failures (429, 5xx, network) outlasted the retry deadline (or no retry).
     pub const RETRIES_EXHAUSTED: &str = "retries_exhausted";
+    /// Refused for good: a 4xx other than 413 and 429, or an untrusted certificate.
     pub const REJECTED: &str = "rejected";
+    /// The exporter's circuit breaker was open, so nothing was attempted.
     pub const BREAKER_OPEN: &str = "breaker_open";
+    /// A single span still too large (413) after its long values were cut.
     pub const TOO_LARGE: &str = "too_large";
+    /// The shutdown deadline passed before delivery.
     pub const SHUTDOWN: &str = "shutdown";
     /// The spool could not be written (full disk, unwritable data dir).
     pub const SPOOL_FAILED: &str = "spool_failed";
@@ -37,23 +50,34 @@ pub mod reason {
     pub const MASK_FAILED: &str = "mask_failed";
 }
 
+/// The engine's live counters, shared by the recorder, the batcher and the workers.
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// Spans accepted into the queue.
     pub queued: AtomicU64,
+    /// Spans left out by sampling (neither sampled, failed nor slow).
     pub sampled_out: AtomicU64,
+    /// Spans dropped on the way in because the queue was full by count or bytes.
     pub dropped_queue_full: AtomicU64,
+    /// Attribute values cut to `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` on the way in.
     pub truncated_values: AtomicU64,
+    /// One set of counters per exporter, in the engine's exporter order.
     pub exporters: Vec<ExporterMetrics>,
     /// Requests the `run --wrap` receiver refused, by reason: their spans never reached
     /// the engine.
     pub refused_requests: Mutex<BTreeMap<String, u64>>,
 }
 
+/// One exporter's live counters.
 #[derive(Debug, Default)]
 pub struct ExporterMetrics {
+    /// The exporter's name (the provider's: `langfuse`, `local`, ...).
     pub name: String,
+    /// Where it sends, for display.
     pub endpoint: String,
+    /// Spans delivered (a 2xx, or written for `local`).
     pub exported: AtomicU64,
+    /// Retries of retryable failures (the first attempt is not counted).
     pub retries: AtomicU64,
     /// Spans written to the spool for a later `flush`.
     pub spooled: AtomicU64,
@@ -69,6 +93,7 @@ pub struct ExporterMetrics {
 }
 
 impl ExporterMetrics {
+    /// Counters at zero for the exporter `name` sending to `endpoint`.
     pub fn new(name: &str, endpoint: &str) -> ExporterMetrics {
         ExporterMetrics {
             name: name.to_string(),
@@ -106,11 +131,14 @@ impl ExporterMetrics {
             .fetch_sub(count.min(self.pending.load(Relaxed)), Relaxed);
     }
 
+    /// Counts `count` spans delivered, no longer pending.
     pub fn delivered(&self, count: u64) {
         self.exported.fetch_add(count, Relaxed);
         self.settle(count);
     }
 
+    /// Records one export attempt's latency (kept in a ring of the last 4096) and remembers
+    /// it with its outcome as the last one.
     pub fn attempt(&self, outcome: &Outcome, latency: Duration) {
         let mut samples = lock(&self.latencies_us);
         let (values, next) = &mut *samples;
@@ -124,6 +152,7 @@ impl ExporterMetrics {
         *lock(&self.last) = Some((outcome.clone(), latency));
     }
 
+    /// The spans dropped so far, by reason (see [`reason`]).
     pub fn dropped(&self) -> BTreeMap<String, u64> {
         lock(&self.dropped)
             .iter()
@@ -153,25 +182,41 @@ impl ExporterMetrics {
 pub struct RunMetrics {
     /// Seconds since the Unix epoch when the run ended.
     pub ended_at: u64,
+    /// How long the engine ran, in milliseconds.
     pub duration_ms: u64,
+    /// Spans accepted into the queue.
     pub queued: u64,
+    /// Spans left out by sampling.
     pub sampled_out: u64,
+    /// Spans dropped on the way in because the queue was full.
     pub dropped_queue_full: u64,
+    /// Attribute values truncated on the way in.
     pub truncated_values: u64,
     /// Requests from the wrapped command that the receiver refused, by reason.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub refused_requests: BTreeMap<String, u64>,
+    /// Each exporter's figures.
     pub exporters: Vec<ExporterRun>,
+    /// Dropped spans over the spans owed to all exporters (each exporter is owed every
+    /// span), `0.0` to `1.0`.
     pub drop_rate: f64,
+    /// The mean of the exporters' mean latencies, over those that made an attempt.
     pub mean_latency_ms: f64,
+    /// The plan's verdict: under 1 % not delivered (dropped or spooled), mean latency under
+    /// 100 ms, and no request refused by the receiver.
     pub healthy: bool,
 }
 
+/// One exporter's figures for a run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ExporterRun {
+    /// The exporter's name.
     pub name: String,
+    /// Where it sent.
     pub endpoint: String,
+    /// Spans delivered.
     pub exported: u64,
+    /// Retries of retryable failures.
     pub retries: u64,
     /// Spans kept in the spool for `flush`.
     #[serde(default)]
@@ -179,12 +224,16 @@ pub struct ExporterRun {
     /// Spans delivered from the spool in the background during the run.
     #[serde(default)]
     pub recovered: u64,
+    /// Spans dropped, by reason (see [`reason`]).
     pub dropped: BTreeMap<String, u64>,
     /// Why the spool could not be written, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spool_error: Option<String>,
+    /// Median export latency in milliseconds, over the last 4096 attempts.
     pub latency_p50_ms: f64,
+    /// 99th-percentile export latency in milliseconds, over the last 4096 attempts.
     pub latency_p99_ms: f64,
+    /// Mean export latency in milliseconds; `0.0` when nothing was attempted.
     pub latency_mean_ms: f64,
     /// The last attempt's outcome and latency (not saved).
     #[serde(skip)]
@@ -201,6 +250,7 @@ impl Metrics {
         }
     }
 
+    /// The figures so far and the verdict, for a run that has lasted `duration`.
     pub fn snapshot(&self, duration: Duration) -> RunMetrics {
         let exporters: Vec<ExporterRun> = self
             .exporters
@@ -289,6 +339,7 @@ pub fn last_run_path(data_dir: &Path) -> PathBuf {
 use crate::config::files;
 
 impl RunMetrics {
+    /// Writes the figures to `metrics/last-run.json` in the data dir (0600, atomically).
     pub fn save(&self, data_dir: &Path) -> crate::Result<()> {
         let path = last_run_path(data_dir);
         let dir = path.parent().expect("has a parent");

@@ -81,11 +81,17 @@ pub const SPOOL_GRACE: Duration = Duration::from_secs(2);
 /// How the engine behaves; [`EngineOptions::from_settings`] is the usual source.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
+    /// Spans held in the queue at most; beyond it the newest is dropped and counted.
     pub queue_max_spans: usize,
+    /// Estimated bytes of spans held at most, from the queue to the last payload in flight.
     pub queue_max_bytes: u64,
+    /// Sampling and value truncation, applied on the caller's thread.
     pub intake: Intake,
+    /// Spans per batch at most.
     pub batch_max_spans: usize,
+    /// Estimated bytes per batch at most.
     pub batch_max_bytes: usize,
+    /// A batch leaves at the latest this long after its first span.
     pub batch_timeout: Duration,
     /// Retry retryable failures while running (off for `test-export`).
     pub retry: bool,
@@ -93,6 +99,7 @@ pub struct EngineOptions {
     pub data_dir: Option<PathBuf>,
     /// The spool root (one directory per exporter inside); `None` drops instead.
     pub spool_dir: Option<PathBuf>,
+    /// The spool's cap per exporter, in bytes; the oldest segments go first.
     pub spool_max_bytes: u64,
     /// What each exporter receives of the spans' content, by exporter name.
     pub mask: MaskPlan,
@@ -102,6 +109,8 @@ pub struct EngineOptions {
 }
 
 impl EngineOptions {
+    /// The options the settings call for: their limits, sampling, masking and the data
+    /// dir's spool, with the default batch sizes.
     pub fn from_settings(settings: &Settings) -> EngineOptions {
         let obs = &settings.observability;
         EngineOptions {
@@ -239,6 +248,7 @@ impl Engine {
         self.recorder.clone()
     }
 
+    /// Hands a span to the engine, as [`Recorder::record`] does: never blocks, never fails.
     pub fn record(&self, span: Span) {
         self.recorder.record(span);
     }

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 const FILE_PREFIX: &str = "traces-";
 const FILE_SUFFIX: &str = ".jsonl";
 
+/// The `local` provider: each batch becomes one OTLP-JSON line in today's store file.
 pub struct LocalStore {
     dir: PathBuf,
     endpoint: String,
@@ -33,6 +34,8 @@ pub struct LocalStore {
 }
 
 impl LocalStore {
+    /// A store in `dir` (created on first append, 0700) keeping at most `max_bytes` in all
+    /// and files at most `max_age_days` days old.
     pub fn new(dir: PathBuf, max_bytes: u64, max_age_days: u64) -> LocalStore {
         LocalStore {
             endpoint: dir.display().to_string(),

@@ -21,6 +21,7 @@ pub struct MemoryExporter {
 }
 
 impl MemoryExporter {
+    /// A double named `name` that answers `Delivered` to every export, at once.
     pub fn new(name: &str) -> MemoryExporter {
         MemoryExporter {
             name: name.to_string(),
@@ -45,6 +46,7 @@ impl MemoryExporter {
         self.most_in_flight.load(SeqCst)
     }
 
+    /// Every request it was given so far, in order (those it answered with a failure too).
     pub fn received(&self) -> Vec<ExportTraceServiceRequest> {
         crate::sync::lock(&self.received).clone()
     }

@@ -23,6 +23,8 @@ use crate::config::{ProviderConfig, Settings};
 use crate::error::Result;
 use crate::presets;
 
+/// The future an [`Exporter`] returns: boxed, so the trait stays object-safe, and `Send`,
+/// so it runs on the export runtime's threads.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Why a delivery failed, as far as the exporter can tell.
@@ -30,6 +32,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub enum Cause {
     /// The server answered with this HTTP status.
     Http(u16),
+    /// No answer within the connect or request timeout.
     Timeout,
     /// Nothing listens there (connection refused or reset).
     Refused,
@@ -39,6 +42,7 @@ pub enum Cause {
     Tls,
     /// Writing to local storage failed.
     Storage,
+    /// Anything else (a malformed answer, a broken connection).
     Other,
 }
 
@@ -46,22 +50,38 @@ pub enum Cause {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Accepted (any 2xx, whatever the body's content type).
-    Delivered { status: Option<u16> },
+    Delivered {
+        /// The HTTP status; `None` for exporters that speak no HTTP (the local store).
+        status: Option<u16>,
+    },
     /// Worth another try later: 429, 5xx, a network error or timeout.
     Retryable {
+        /// Why it failed.
         cause: Cause,
+        /// The server's `Retry-After` (in seconds), when it sent one: how long to wait
+        /// before the next try.
         retry_after: Option<Duration>,
+        /// What went wrong, for messages; never holds a key.
         message: String,
     },
     /// Will fail again as it is: 4xx other than 429, an untrusted certificate.
-    Permanent { cause: Cause, message: String },
+    Permanent {
+        /// Why it failed.
+        cause: Cause,
+        /// What went wrong (with the start of the server's answer), for messages; never
+        /// holds a key.
+        message: String,
+    },
 }
 
 impl Outcome {
+    /// Whether the batch was accepted.
     pub fn is_delivered(&self) -> bool {
         matches!(self, Outcome::Delivered { .. })
     }
 
+    /// The HTTP status the server answered with, if any (`None` for network errors and the
+    /// local store).
     pub fn status(&self) -> Option<u16> {
         match self {
             Outcome::Delivered { status } => *status,
@@ -87,6 +107,7 @@ impl Outcome {
         }
     }
 
+    /// Why it failed; `None` when delivered.
     pub fn cause(&self) -> Option<Cause> {
         match self {
             Outcome::Delivered { .. } => None,

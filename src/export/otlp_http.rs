@@ -14,7 +14,9 @@ use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
 use crate::presets::{self, Header};
 
+/// How long to wait for a connection to a provider.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one request may take in all, connection included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an error response body is kept for the message.
 const ERROR_BODY_CHARS: usize = 200;

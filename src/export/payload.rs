@@ -16,6 +16,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest 
 
 use crate::span::span_count;
 
+/// One batch: the request, its span count, and its protobuf body once encoded (shared by
+/// every exporter, the spool and retries).
 #[derive(Debug)]
 pub struct Payload {
     spans: usize,
@@ -59,6 +61,7 @@ impl Drop for Budget {
 }
 
 impl Payload {
+    /// A payload of `request`, counted in no budget; the body is encoded on first use.
     pub fn new(request: Request) -> Payload {
         Payload {
             spans: span_count(&request),
@@ -74,10 +77,13 @@ impl Payload {
         self
     }
 
+    /// How many spans the request holds.
     pub fn span_count(&self) -> usize {
         self.spans
     }
 
+    /// The request, for exporters that do not send protobuf (the local store) and for
+    /// splitting a batch a provider found too large.
     pub fn request(&self) -> &Request {
         &self.request
     }
@@ -93,6 +99,7 @@ impl Payload {
         })
     }
 
+    /// The request, taken out of the payload (cheap: no copy).
     pub fn into_request(mut self) -> Request {
         std::mem::take(&mut self.request)
     }

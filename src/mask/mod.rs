@@ -32,6 +32,7 @@ impl MaskMode {
     /// The words a mode setting accepts, for errors and help.
     pub const WORDS: &'static str = "none, patterns, content";
 
+    /// The word for the mode, as settings write it (`none`, `patterns`, `content`).
     pub fn as_str(self) -> &'static str {
         match self {
             MaskMode::None => "none",
@@ -159,6 +160,8 @@ pub struct Masker {
 }
 
 impl Masker {
+    /// A masker for `mode`; `keep` holds `AUTOMAGIK_MASK_KEEP`'s keys (exact, or
+    /// `prefix.*`), which only `content` reads.
     pub fn new(mode: MaskMode, keep: &[String]) -> Masker {
         Masker {
             mode,
@@ -166,6 +169,7 @@ impl Masker {
         }
     }
 
+    /// The mode it masks for.
     pub fn mode(&self) -> MaskMode {
         self.mode
     }

@@ -13,12 +13,17 @@ pub const HIDDEN: &str = "[REDACTED]";
 /// each part is a slice of the original text.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Parts<'a> {
+    /// The scheme, without `://`.
     pub scheme: &'a str,
+    /// What stands before the last `@` of the authority (`user:password`), if any.
     pub userinfo: Option<&'a str>,
     /// Host and port.
     pub host: &'a str,
+    /// The path, from its leading `/`; empty when none.
     pub path: &'a str,
+    /// What follows `?`, without it; `None` when there is no `?`.
     pub query: Option<&'a str>,
+    /// What follows `#`, without it; `None` when there is no `#`.
     pub fragment: Option<&'a str>,
 }
 

@@ -10,6 +10,7 @@ use super::Meaning;
 /// A span's cost and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Priced {
+    /// The cost in US dollars.
     pub dollars: f64,
     /// The span carried it (`gen_ai.usage.cost`, `operation.cost`, Langfuse's cost
     /// details...) rather than it being computed from the tokens.

@@ -29,6 +29,7 @@ pub enum Kind {
     Tool,
     /// A step that groups others (a workflow, a chain, a task).
     Chain,
+    /// A call to an embedding model.
     Embedding,
     /// Retrieval or reranking.
     Retriever,
@@ -57,10 +58,15 @@ impl Kind {
 /// convention, and genai-prices'); a dialect that counts them apart is added up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tokens {
+    /// Input (prompt) tokens, cache reads and writes included.
     pub input: Option<u64>,
+    /// Output (completion) tokens, reasoning included.
     pub output: Option<u64>,
+    /// Input tokens read from the provider's prompt cache.
     pub cache_read: Option<u64>,
+    /// Input tokens written to the provider's prompt cache.
     pub cache_write: Option<u64>,
+    /// Output tokens spent on reasoning.
     pub reasoning: Option<u64>,
 }
 
@@ -93,16 +99,24 @@ impl Tokens {
 /// Everything the GenAI attributes of one span say.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Meaning {
+    /// What the span is.
     pub kind: Kind,
+    /// The model asked for (`gen_ai.request.model` and its equivalents).
     pub request_model: Option<String>,
+    /// The model that answered (`gen_ai.response.model`), which may name a dated version of
+    /// the one asked for.
     pub response_model: Option<String>,
     /// The model's provider as the span names it (`openai`, `anthropic`, `gcp.gemini`).
     pub provider: Option<String>,
+    /// The token counts the span reports.
     pub tokens: Tokens,
     /// A cost in US dollars the span carries itself (it wins over a computed price).
     pub cost: Option<f64>,
+    /// The tool called, for a tool span.
     pub tool: Option<String>,
+    /// The session or conversation it belongs to (`gen_ai.conversation.id`, ...).
     pub session: Option<String>,
+    /// The end user it ran for (`user.id`, ...), as the span names them.
     pub user: Option<String>,
     /// The agent's name, when the span names one.
     pub agent: Option<String>,

@@ -14,10 +14,13 @@ impl TraceId {
         TraceId(fastrand::u128(1..).to_be_bytes())
     }
 
+    /// The 32 lowercase hex digits of the W3C form.
     pub fn to_hex(self) -> String {
         hex(&self.0)
     }
 
+    /// Reads 32 hex digits (either case); `None` for any other text or for the invalid
+    /// all-zero id.
     pub fn from_hex(text: &str) -> Option<TraceId> {
         let mut id = [0; 16];
         from_hex(text, &mut id)
@@ -27,14 +30,18 @@ impl TraceId {
 }
 
 impl SpanId {
+    /// A random id, never all zeroes.
     pub fn random() -> SpanId {
         SpanId(fastrand::u64(1..).to_be_bytes())
     }
 
+    /// The 16 lowercase hex digits of the W3C form.
     pub fn to_hex(self) -> String {
         hex(&self.0)
     }
 
+    /// Reads 16 hex digits (either case); `None` for any other text or for the invalid
+    /// all-zero id.
     pub fn from_hex(text: &str) -> Option<SpanId> {
         let mut id = [0; 8];
         from_hex(text, &mut id)

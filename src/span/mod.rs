@@ -21,12 +21,19 @@ pub fn now_unix_nanos() -> u64 {
 /// An attribute value, as OTLP types them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A UTF-8 string.
     Str(String),
+    /// A boolean.
     Bool(bool),
+    /// A signed 64-bit integer.
     Int(i64),
+    /// A 64-bit float.
     Double(f64),
+    /// Raw bytes (base64 in OTLP-JSON).
     Bytes(Vec<u8>),
+    /// A list of values, possibly of mixed types.
     Array(Vec<Value>),
+    /// Nested key-value pairs (OTLP's `kvlist_value`), in their order.
     Map(Vec<Attribute>),
 }
 
@@ -66,13 +73,18 @@ impl From<f64> for Value {
     }
 }
 
+/// A key and its value, on a span, an event, a link, a resource or a scope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
+    /// The attribute's name (`gen_ai.request.model`); not unique in OTLP, though
+    /// [`Span::set`] keeps it so.
     pub key: String,
+    /// Its typed value.
     pub value: Value,
 }
 
 impl Attribute {
+    /// An attribute of `key`, its value from a string, a bool, an `i64` or an `f64`.
     pub fn new(key: impl Into<String>, value: impl Into<Value>) -> Attribute {
         Attribute {
             key: key.into(),
@@ -81,49 +93,73 @@ impl Attribute {
     }
 }
 
+/// The span's role in a call, as OTLP names it (`SPAN_KIND_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SpanKind {
+    /// An operation inside the application (the default, and the run span's kind).
     #[default]
     Internal,
+    /// The handling of a request from a remote client.
     Server,
+    /// A request to a remote service (an LLM API call, say).
     Client,
+    /// The sending of a message handled later, possibly elsewhere.
     Producer,
+    /// The handling of a message a producer sent.
     Consumer,
 }
 
+/// Whether the operation succeeded, as OTLP's `STATUS_CODE_*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StatusCode {
+    /// Nothing said (the default): neither a success nor a failure.
     #[default]
     Unset,
+    /// Marked successful by the application.
     Ok,
+    /// Failed; such spans are kept even when their trace is not sampled.
     Error,
 }
 
+/// A span's outcome.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Status {
+    /// Success, failure or unset.
     pub code: StatusCode,
+    /// What went wrong, meant for an error; empty when none.
     pub message: String,
 }
 
+/// Something that happened at a point in a span's life (an exception, a log line).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// The event's name (`exception`, ...).
     pub name: String,
+    /// When it happened, in nanoseconds since the Unix epoch.
     pub time_unix_nanos: u64,
+    /// Its attributes (`exception.type`, `exception.message`, ...).
     pub attributes: Vec<Attribute>,
 }
 
+/// A reference to a span of another (or the same) trace that this one relates to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
+    /// The linked span's trace.
     pub trace_id: TraceId,
+    /// The linked span.
     pub span_id: SpanId,
+    /// The linked span's W3C `tracestate`; empty when none.
     pub trace_state: String,
+    /// What the link says about the relation.
     pub attributes: Vec<Attribute>,
 }
 
 /// Who produced the spans: `service.name` and friends.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Resource {
+    /// `service.name`, `service.version`, `process.*`, ...
     pub attributes: Vec<Attribute>,
+    /// The semantic-conventions schema the attributes follow; empty when none.
     pub schema_url: String,
 }
 
@@ -140,29 +176,50 @@ impl Resource {
 /// The instrumentation library that made the spans.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Scope {
+    /// The library's name (`opentelemetry.instrumentation.openai`, `pydantic-ai`, ...).
     pub name: String,
+    /// Its version; empty when unknown.
     pub version: String,
+    /// Attributes of the scope itself.
     pub attributes: Vec<Attribute>,
+    /// The semantic-conventions schema its spans follow; empty when none.
     pub schema_url: String,
 }
 
 /// One span. Resource and scope are shared between the spans of one producer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
+    /// The trace the span belongs to.
     pub trace_id: TraceId,
+    /// The span's own id, unique within its trace.
     pub span_id: SpanId,
+    /// The parent span; `None` for a trace's root.
     pub parent_span_id: Option<SpanId>,
+    /// The W3C `tracestate` it was started with; empty when none.
     pub trace_state: String,
+    /// OTLP's span flags: the W3C trace flags in the low byte (bit 0: sampled), and whether
+    /// the parent is remote above them; `0` when unknown.
     pub flags: u32,
+    /// What the span stands for (`chat gpt-4o`, `run python`).
     pub name: String,
+    /// Its role in a call.
     pub kind: SpanKind,
+    /// When it started, in nanoseconds since the Unix epoch.
     pub start_unix_nanos: u64,
+    /// When it ended, in nanoseconds since the Unix epoch; never before the start when set
+    /// by [`Span::end`].
     pub end_unix_nanos: u64,
+    /// Its attributes, in the order they were set.
     pub attributes: Vec<Attribute>,
+    /// What happened during it, in order.
     pub events: Vec<Event>,
+    /// Spans it relates to besides its parent.
     pub links: Vec<Link>,
+    /// Its outcome.
     pub status: Status,
+    /// Who produced it; shared with the other spans of its producer.
     pub resource: Arc<Resource>,
+    /// The library that made it; shared with the other spans of that library.
     pub scope: Arc<Scope>,
 }
 
@@ -204,6 +261,7 @@ impl Span {
         self
     }
 
+    /// The value of the first attribute named `key`, if any.
     pub fn attribute(&self, key: &str) -> Option<&Value> {
         self.attributes
             .iter()

@@ -34,6 +34,9 @@ type Tracked = (
     std::collections::BTreeMap<String, AttrValue>,
 );
 
+/// Records one process's telemetry events: each is filtered as it is tracked, and all are
+/// stamped and kept by [`Collector::finish`]. Shared by reference between threads; off, it
+/// does nothing at all.
 pub struct Collector {
     enabled: bool,
     debug: bool,
@@ -67,6 +70,7 @@ impl Collector {
         }
     }
 
+    /// Whether telemetry is on, so tracked events will be kept.
     pub fn is_enabled(&self) -> bool {
         self.enabled
     }

@@ -37,6 +37,8 @@ pub struct RunObserver {
 }
 
 impl RunObserver {
+    /// Counts `spans` (a batch the receiver took in): LLM calls, tools by type, agents,
+    /// workflows, errors and the framework each came from.
     pub fn observe(&mut self, spans: &[Span]) {
         for span in spans {
             self.spans += 1;

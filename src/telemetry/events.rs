@@ -11,20 +11,28 @@ use crate::span::{Resource, Scope, Span, SpanId, SpanKind, TraceId};
 /// What happened. The names are the span names sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventType {
+    /// `system.startup`: the tool started (version, os, arch, ci).
     #[serde(rename = "system.startup")]
     Startup,
+    /// `feature.used`: a subcommand or option was used (`run.adopt`, `configure.wizard`).
     #[serde(rename = "feature.used")]
     FeatureUsed,
+    /// `agent.run`: an agent ran (type, framework, hashed name, counts, duration, success).
     #[serde(rename = "agent.run")]
     AgentRun,
+    /// `agent.error`: something failed (its error type and component, never its message).
     #[serde(rename = "agent.error")]
     AgentError,
+    /// `framework.selected`: the agent framework a run's spans came from.
     #[serde(rename = "framework.selected")]
     FrameworkSelected,
+    /// `tool.executed`: tools of one type were called (count, duration, success).
     #[serde(rename = "tool.executed")]
     ToolExecuted,
+    /// `workflow.started`: a span with `gen_ai.operation.name = invoke_workflow` began.
     #[serde(rename = "workflow.started")]
     WorkflowStarted,
+    /// `workflow.completed`: such a workflow span ended (duration, success).
     #[serde(rename = "workflow.completed")]
     WorkflowCompleted,
 }
@@ -33,6 +41,7 @@ pub enum EventType {
 pub const COMMON_KEYS: [&str; 3] = ["event.type", "user.anonymous_id", "session.id"];
 
 impl EventType {
+    /// Every event type (what `status` lists as what would be sent).
     pub const ALL: [EventType; 8] = [
         EventType::Startup,
         EventType::FeatureUsed,
@@ -44,6 +53,7 @@ impl EventType {
         EventType::WorkflowCompleted,
     ];
 
+    /// The name sent as the span's name and as `event.type` (`agent.run`).
     pub fn name(self) -> &'static str {
         match self {
             EventType::Startup => "system.startup",
@@ -91,8 +101,11 @@ impl EventType {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AttrValue {
+    /// A boolean (`success`, `ci`).
     Bool(bool),
+    /// A whole number (`duration_ms`, counts); a `u64` over `i64::MAX` is capped to it.
     Int(i64),
+    /// A string, scrubbed and capped at 50 characters by the privacy filter.
     Str(String),
 }
 
@@ -127,11 +140,16 @@ impl From<u64> for AttrValue {
 pub struct Event {
     /// Local bookkeeping (which outbox lines a sender delivered); never sent.
     pub id: String,
+    /// What happened.
     #[serde(rename = "type")]
     pub event_type: EventType,
+    /// When it was tracked, in nanoseconds since the Unix epoch.
     pub time_unix_nanos: u64,
+    /// The install's random anonymous ID (a UUID v4), sent as `user.anonymous_id`.
     pub anonymous_id: String,
+    /// A random UUID per process, sent as `session.id`.
     pub session_id: String,
+    /// The event's own attributes, already filtered by its type's allowlist.
     pub attributes: BTreeMap<String, AttrValue>,
 }
 

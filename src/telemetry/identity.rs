@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 /// The file inside the config dir that holds the ID.
 pub const ID_FILE_NAME: &str = "anonymous_id";
 
+/// The ID file in `config_dir`.
 pub fn id_path(config_dir: &Path) -> PathBuf {
     config_dir.join(ID_FILE_NAME)
 }
@@ -18,7 +19,9 @@ pub fn id_path(config_dir: &Path) -> PathBuf {
 /// What reading the ID file found.
 #[derive(Debug, PartialEq)]
 pub enum Stored {
+    /// No ID file (or it cannot be read).
     Missing,
+    /// The ID, in hyphenated lowercase form.
     Valid(String),
     /// The file exists but does not hold a UUID.
     Corrupt,
@@ -38,7 +41,9 @@ pub fn read(config_dir: &Path) -> Stored {
 /// The outcome of [`ensure`]: the ID and what happened to the file.
 #[derive(Debug, PartialEq)]
 pub struct Ensured {
+    /// The anonymous ID, in hyphenated lowercase form.
     pub id: String,
+    /// The file was written by this call (it was missing or corrupt).
     pub created: bool,
     /// The old file was not a UUID and was replaced.
     pub replaced_corrupt: bool,

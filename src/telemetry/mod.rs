@@ -3,8 +3,8 @@
 //! A [`Collector`] takes the plan's calls and filters each event through [`privacy`] (an
 //! exact allowlist of keys per [`events::EventType`], values scrubbed and capped); at the
 //! end of a command the events go to the [`outbox`], and a detached [`sender`] posts them
-//! to the telemetry endpoint as OTLP spans. [`derive`] turns what a wrapped run's
-//! receiver sees into events. The anonymous ID and the salt live in [`identity`].
+//! to the telemetry endpoint as OTLP spans. [`derive`](mod@derive) turns what a wrapped
+//! run's receiver sees into events. The anonymous ID and the salt live in [`identity`].
 
 pub mod collector;
 pub mod derive;

@@ -9,6 +9,7 @@ use crate::config::files;
 /// The marker file in the config dir that says the notice was shown.
 pub const MARKER_FILE_NAME: &str = "telemetry_notice_shown";
 
+/// The notice's text: what is sent, what never is, how to switch it off.
 pub const NOTICE: &str = "\
 automagik-tracing collects anonymous usage telemetry: which commands and features are
 used, agent frameworks, counts, durations and error types, with a random ID. Never your

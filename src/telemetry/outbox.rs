@@ -12,15 +12,19 @@ use super::events::Event;
 use crate::config::files;
 use crate::error::{Error, Result};
 
+/// Events kept in the outbox at most; the oldest are dropped beyond it.
 pub const MAX_EVENTS: usize = 1_000;
+/// Bytes the outbox file holds at most (1 MiB); the oldest lines are dropped beyond it.
 pub const MAX_BYTES: usize = 1024 * 1024;
 /// Fewer bytes than any event's line takes (its ids alone are longer).
 const MIN_LINE: usize = 128;
 
+/// The telemetry directory in the data dir, which holds the outbox.
 pub fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("telemetry")
 }
 
+/// The outbox file, `telemetry/events.jsonl` in the data dir.
 pub fn path(data_dir: &Path) -> PathBuf {
     dir(data_dir).join("events.jsonl")
 }

@@ -55,6 +55,7 @@ pub fn detach(mut command: Command) -> std::io::Result<()> {
 /// What one send did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Sent {
+    /// Events the endpoint accepted (removed from the outbox).
     pub delivered: usize,
     /// Left in the outbox for the next sender.
     pub kept: usize,

@@ -15,24 +15,37 @@ use crate::span::{Attribute, Span, SpanKind, StatusCode, Value};
 /// A trace in figures: a row of `traces list --json`, the head of `traces show --json`.
 #[derive(Debug, Serialize)]
 pub struct SummaryJson {
+    /// 32 lowercase hex digits.
     pub trace_id: String,
+    /// When its earliest span started, RFC 3339 in UTC.
     pub start_time: String,
+    /// The same instant in nanoseconds since the Unix epoch, as a decimal string.
     pub start_unix_nanos: String,
+    /// From the earliest start to the latest end, in milliseconds.
     pub duration_ms: f64,
     /// The root span's name, `null` when the store holds no root for the trace.
     pub root_name: Option<String>,
     /// The root's name, else the earliest span's.
     pub name: String,
+    /// Spans in the store for this trace.
     pub span_count: usize,
+    /// Spans whose status is ERROR.
     pub errors: usize,
+    /// Spans whose parent is not in the store.
     pub orphans: usize,
+    /// Input tokens over every model, cache reads and writes included; `0` when unknown.
     pub input_tokens: u64,
+    /// Output tokens over every model, reasoning included.
     pub output_tokens: u64,
+    /// Input tokens read from a prompt cache.
     pub cache_read_tokens: u64,
+    /// Input tokens written to a prompt cache.
     pub cache_write_tokens: u64,
+    /// Output tokens spent on reasoning.
     pub reasoning_tokens: u64,
     /// US dollars; `null` when no span has a cost.
     pub cost: Option<f64>,
+    /// Tokens and cost by model, sorted by model name.
     pub models: Vec<ModelJson>,
 }
 
@@ -69,35 +82,53 @@ pub struct GenAiJson {
 /// `traces show --json`: the summary's fields, then the spans in tree order.
 #[derive(Debug, Serialize)]
 pub struct TraceJson {
+    /// The trace in figures (its fields stand at the top level of the JSON).
     #[serde(flatten)]
     pub summary: SummaryJson,
+    /// The spans, each parent before its children.
     pub spans: Vec<SpanJson>,
 }
 
+/// One span: a line of `traces tail --json`, an entry of `traces show --json`.
 #[derive(Debug, Serialize)]
 pub struct SpanJson {
+    /// 32 lowercase hex digits.
     pub trace_id: String,
+    /// 16 lowercase hex digits.
     pub span_id: String,
+    /// 16 lowercase hex digits; `null` for a root.
     pub parent_span_id: Option<String>,
     /// 0 at the top of the tree.
     pub depth: usize,
     /// Shown at the top because its parent is not in the store.
     pub orphan: bool,
+    /// The span's name.
     pub name: String,
     /// `internal`, `server`, `client`, `producer` or `consumer`.
     pub kind: &'static str,
+    /// RFC 3339 in UTC, to the nanosecond.
     pub start_time: String,
+    /// RFC 3339 in UTC, to the nanosecond.
     pub end_time: String,
+    /// Nanoseconds since the Unix epoch, as a decimal string.
     pub start_unix_nanos: String,
+    /// Nanoseconds since the Unix epoch, as a decimal string.
     pub end_unix_nanos: String,
+    /// In milliseconds.
     pub duration_ms: f64,
+    /// Its status code and message.
     pub status: StatusJson,
     /// The resource's `service.name`, `null` when it has none.
     pub service: Option<String>,
+    /// The instrumentation library that made it.
     pub scope: ScopeJson,
+    /// Its attributes, typed as JSON (bytes in base64).
     pub attributes: Map<String, Json>,
+    /// Its events, in order.
     pub events: Vec<EventJson>,
+    /// Its resource's attributes.
     pub resource: Map<String, Json>,
+    /// What the semantic layer reads in it.
     pub gen_ai: GenAiJson,
 }
 
@@ -122,6 +153,7 @@ pub struct EventJson {
 }
 
 impl SummaryJson {
+    /// The JSON form of `summary`.
     pub fn new(summary: &Summary) -> SummaryJson {
         SummaryJson {
             trace_id: summary.trace_id.to_hex(),
@@ -159,6 +191,7 @@ impl ModelJson {
 }
 
 impl TraceJson {
+    /// The summary and every span of `trace`, in tree order.
     pub fn new(trace: &Trace) -> TraceJson {
         let details: Vec<Details> = trace.spans.iter().map(details).collect();
         TraceJson {

@@ -40,7 +40,9 @@ pub const MAX_WRITE_DELAY_NANOS: u64 = 60_000_000_000;
 /// at-least-once, so a span may be stored twice).
 #[derive(Debug, Clone)]
 pub struct Trace {
+    /// The trace's id.
     pub trace_id: TraceId,
+    /// Its spans, each once, in the order they were read.
     pub spans: Vec<Span>,
     seen: HashSet<SpanId>,
     start: u64,
@@ -48,6 +50,7 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// An empty trace of this id, to add spans to.
     pub fn new(trace_id: TraceId) -> Trace {
         Trace {
             trace_id,

@@ -28,7 +28,9 @@ pub struct Store {
 /// What an id prefix names.
 #[derive(Debug)]
 pub enum Lookup {
+    /// Exactly one trace has an id starting with the prefix.
     Found(Trace),
+    /// No trace in the store has such an id.
     NotFound,
     /// More than one trace: each of them, newest first.
     Ambiguous(Vec<Trace>),
@@ -47,10 +49,12 @@ impl Store {
         })
     }
 
+    /// The store's directory.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
+    /// Whether the store has no file at all (a store with files may still hold no trace).
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }

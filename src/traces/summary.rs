@@ -19,22 +19,29 @@ pub const NO_MODEL: &str = "(no model)";
 /// layer reads in it, whichever instrumentation made it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Details {
+    /// What the span is (agent, LLM call, tool...).
     pub kind: Kind,
     /// The model that answered, else the one asked for.
     pub model: Option<String>,
+    /// The token counts it reports itself.
     pub tokens: Tokens,
     /// In US dollars: the span's own, else its tokens priced (genai-prices); `None` for a
     /// model the price data does not know.
     pub cost: Option<f64>,
+    /// The tool called, for a tool span.
     pub tool: Option<String>,
+    /// The model's provider as the span names it (`openai`, ...).
     pub provider: Option<String>,
+    /// The session or conversation it belongs to.
     pub session: Option<String>,
+    /// The end user it ran for.
     pub user: Option<String>,
     /// Set when the status is ERROR: its message, else the exception event's
     /// `exception.message`, else `error.type` (empty when none is known).
     pub error: Option<String>,
 }
 
+/// What the semantic layer reads in `span`, with its cost priced at its start time.
 pub fn details(span: &Span) -> Details {
     let meaning = semantic::read(span);
     Details {
@@ -77,7 +84,9 @@ fn value_text(value: &Value) -> String {
 /// Tokens used with one model, and what they cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelTokens {
+    /// The model's name, or `(no model)` for tokens of spans that name none.
     pub model: String,
+    /// Its tokens over the trace, each counted once.
     pub tokens: Tokens,
     /// `None` when none of its spans could be priced.
     pub cost: Option<f64>,
@@ -86,15 +95,20 @@ pub struct ModelTokens {
 /// One trace in figures: what `traces list` shows in a row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// The trace's id.
     pub trace_id: TraceId,
+    /// The earliest start of its spans, in nanoseconds since the Unix epoch.
     pub start_unix_nanos: u64,
+    /// The latest end of its spans, in nanoseconds since the Unix epoch.
     pub end_unix_nanos: u64,
     /// The name of the root span (the earliest span without a parent), `None` when the
     /// store holds no root for this trace.
     pub root_name: Option<String>,
     /// The root's name, else the earliest span's: what names the trace.
     pub name: String,
+    /// How many spans the store holds for it.
     pub spans: usize,
+    /// How many of them have status ERROR.
     pub errors: usize,
     /// Spans whose parent is not in the store.
     pub orphans: usize,
@@ -107,6 +121,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The figures of `trace` (reads every span's details).
     pub fn of(trace: &Trace) -> Summary {
         let details: Vec<Details> = trace.spans.iter().map(details).collect();
         Summary::with_details(trace, &details)
@@ -170,6 +185,8 @@ impl Summary {
         }
     }
 
+    /// From the earliest start to the latest end, in nanoseconds (`0` when the end is
+    /// before the start).
     pub fn duration_nanos(&self) -> u64 {
         self.end_unix_nanos.saturating_sub(self.start_unix_nanos)
     }

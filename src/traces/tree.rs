@@ -11,6 +11,7 @@ use crate::span::{Span, SpanId};
 pub struct Row {
     /// Index into the trace's spans.
     pub index: usize,
+    /// `0` at the top level, one more per ancestor.
     pub depth: usize,
     /// At the top level because its parent is not in the store (or its parents form a
     /// cycle).

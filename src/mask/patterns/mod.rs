@@ -11,10 +11,16 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// What was found; its name is the `kind` of `[REDACTED:kind]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Secret {
+    /// An email address.
     Email,
+    /// An API key or token: `sk-`/`pk-`-style prefixes, a credential after
+    /// `Bearer`/`Basic`, or a long run of hex or base64.
     Key,
+    /// A card number that passes the Luhn checksum.
     Card,
+    /// A US Social Security number (`123-45-6789`).
     Ssn,
+    /// An IPv4 or IPv6 address.
     Ip,
 }
 
