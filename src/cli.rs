@@ -50,6 +50,7 @@ Examples:
 /// A user's command line: the global flags and one subcommand.
 pub struct Cli {
     /// Flags every subcommand accepts.
+    /// The global flags, as the run that started it had them.
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -122,6 +123,7 @@ pub enum Invocation {
     User(Cli),
     /// The hidden telemetry sender, started in the background by another command.
     TelemetrySender(TelemetrySendArgs),
+    /// The hidden spool sender a run starts for what waited for a destination it reached.
     SpoolSender(SpoolSenderCli),
 }
 
@@ -149,6 +151,7 @@ pub fn parse() -> Invocation {
 #[derive(Debug, Parser)]
 #[command(name = SPOOL_SENDER)]
 pub struct SpoolSenderCli {
+    /// The global flags, as the run that started it had them.
     #[command(flatten)]
     pub global: GlobalArgs,
 

@@ -48,9 +48,12 @@ impl Target {
 /// What happened to one record, as it happens (for a progress bar).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
+    /// A record the provider accepted.
     Delivered {
+        /// How many spans it held.
         spans: u64,
     },
+    /// A record the provider refused, or that could not be sent; it stays.
     Failed,
     /// Not attempted: after a failure, past the deadline, or held by another process.
     Skipped,
@@ -67,12 +70,19 @@ pub enum Step {
 /// One provider's flush, in figures.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FlushReport {
+    /// The provider flushed (`langfuse`, `otlp`...).
     pub provider: String,
+    /// Where it went, without userinfo or query.
     pub endpoint: String,
+    /// Records the provider accepted.
     pub delivered_records: u64,
+    /// The spans those records held.
     pub delivered_spans: u64,
+    /// Records refused or not sent (they stay in the spool).
     pub failed_records: u64,
+    /// Records not attempted: after a failure, past the deadline, or busy.
     pub skipped_records: u64,
+    /// Damaged records copied to the quarantine folder.
     pub quarantined_records: u64,
     /// Records spooled for another destination, or for an unknown one (left in place).
     pub elsewhere_records: u64,
@@ -83,6 +93,7 @@ pub struct FlushReport {
     /// The failure that stopped this provider, if one did.
     #[serde(skip)]
     pub failure: Option<Outcome>,
+    /// What the user should read, each naming its file.
     pub warnings: Vec<String>,
 }
 

@@ -19,6 +19,7 @@ pub struct Claim {
 
 /// What trying to claim a segment came to.
 pub enum Taken {
+    /// Locked by this process: it may read, mark and delete it.
     Mine(Claim),
     /// Another process holds it: a writer still appending, or another flush.
     Busy,
@@ -57,6 +58,7 @@ impl Claim {
         }))
     }
 
+    /// The claimed segment's file.
     pub fn path(&self) -> &Path {
         &self.segment.path
     }

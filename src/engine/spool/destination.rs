@@ -75,10 +75,12 @@ impl DestinationKey {
         key
     }
 
+    /// The provider's name.
     pub fn provider(&self) -> &str {
         &self.provider
     }
 
+    /// The endpoint it sends to, as records show it.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
@@ -102,6 +104,7 @@ impl DestinationKey {
         (salt.len() >= 64).then(|| self.with_salt(salt))
     }
 
+    /// The destination as records carry it, fingerprinted with `salt`.
     pub fn with_salt(&self, salt: &[u8]) -> Destination {
         let mut hasher = Sha256::new();
         for part in [
@@ -129,6 +132,7 @@ impl DestinationKey {
 pub struct Destination {
     /// 32 hex digits of `sha256(salt, provider, endpoint, credential)`.
     pub fingerprint: String,
+    /// The provider's name (`langfuse`, `otlp`...).
     pub provider: String,
     /// The endpoint without userinfo or query.
     pub endpoint: String,
@@ -159,6 +163,7 @@ impl Destination {
         .into_bytes()
     }
 
+    /// A destination from a record's bytes; `None` when they are not one.
     pub fn decode(bytes: &[u8]) -> Option<Destination> {
         let text = std::str::from_utf8(bytes).ok()?;
         let mut parts = text.split('\n');

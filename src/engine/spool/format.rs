@@ -21,6 +21,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest 
 pub const MAGIC: &[u8; 7] = b"AMSPOOL";
 /// The segment format this build writes (it reads format 1 too).
 pub const FORMAT_VERSION: u8 = 2;
+/// The segment header: the magic and the format version.
 pub const SEGMENT_HEADER_LEN: u64 = 8;
 /// A record of format 1, written before records carried their destination.
 pub const LEGACY_MARK: [u8; 4] = [0xA7, b'R', b'E', b'C'];
@@ -28,6 +29,7 @@ pub const LEGACY_MARK: [u8; 4] = [0xA7, b'R', b'E', b'C'];
 pub const DESTINED_MARK: [u8; 4] = [0xA7, b'R', b'E', b'D'];
 /// A record already delivered (its mark overwritten in place).
 pub const DONE_MARK: [u8; 4] = [0xA7, b'A', b'C', b'K'];
+/// A record's header: mark, length, CRC32 and span count, four bytes each.
 pub const RECORD_HEADER_LEN: usize = 16;
 /// Larger declared lengths can only be damage.
 const RECORD_MAX_BYTES: u32 = 1 << 30;
@@ -68,12 +70,15 @@ fn record_crc(length: &[u8], spans: &[u8], body: &[u8]) -> u32 {
 /// What a segment holds, in file order.
 #[derive(Debug)]
 pub enum Entry {
+    /// A whole record, its checksum right.
     Record {
         /// Where the record starts in the segment (to mark it delivered).
         offset: u64,
+        /// How many spans it holds (from its header).
         spans: u64,
         /// `None` for a record written before records carried one.
         destination: Option<Destination>,
+        /// The spans, decoded.
         request: Request,
         /// The record's bytes as stored, to write back what was not delivered.
         raw: Vec<u8>,
@@ -81,7 +86,12 @@ pub enum Entry {
     /// A record delivered already.
     Done,
     /// Bytes that are not a valid record (bad checksum, cut short, not decodable).
-    Damaged { offset: u64, bytes: Vec<u8> },
+    Damaged {
+        /// Where the damaged bytes start in the segment.
+        offset: u64,
+        /// The bytes, for the quarantine folder.
+        bytes: Vec<u8>,
+    },
 }
 
 /// A whole segment's entries. A damaged header costs only its own bytes: the records are
@@ -131,6 +141,7 @@ pub fn parse_records(bytes: &[u8], start: usize) -> Vec<Entry> {
     entries
 }
 
+/// Whether `bytes` start with a record mark (of any kind): where a reader resynchronises.
 pub fn is_mark(bytes: &[u8]) -> bool {
     [LEGACY_MARK, DESTINED_MARK, DONE_MARK]
         .iter()

@@ -96,7 +96,9 @@ fn segment_name() -> String {
 /// A segment file as listed.
 #[derive(Debug, Clone)]
 pub struct Segment {
+    /// The segment file.
     pub path: PathBuf,
+    /// Its size in bytes, as listed.
     pub size: u64,
     /// When it was created (from its name), in milliseconds since the Unix epoch.
     pub created_ms: u64,

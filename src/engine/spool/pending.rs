@@ -14,15 +14,20 @@ use crate::error::Result;
 /// What a spool holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Pending {
+    /// Segment files.
     pub segments: u64,
+    /// Records not delivered yet.
     pub records: u64,
+    /// The spans those records hold.
     pub spans: u64,
+    /// Bytes on disk.
     pub bytes: u64,
     /// When the oldest segment was created, in milliseconds since the Unix epoch.
     pub oldest_ms: Option<u64>,
 }
 
 impl Pending {
+    /// Nothing left to deliver.
     pub fn is_empty(&self) -> bool {
         self.records == 0
     }
@@ -42,7 +47,9 @@ impl Pending {
 /// What waits for one destination (`None`: records written before records carried one).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DestinationPending {
+    /// Where those records were spooled for.
     pub destination: Option<Destination>,
+    /// What waits for it.
     #[serde(flatten)]
     pub pending: Pending,
 }
@@ -50,7 +57,9 @@ pub struct DestinationPending {
 /// One segment, walked.
 #[derive(Debug, Default)]
 pub struct Scan {
+    /// Everything the segment holds.
     pub total: Pending,
+    /// The same, per destination.
     pub by_destination: BTreeMap<Option<Destination>, Pending>,
     /// Where the last whole record ends.
     pub clean_end: u64,

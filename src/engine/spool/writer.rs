@@ -62,6 +62,7 @@ impl SpoolWriter {
         self
     }
 
+    /// The provider's spool directory it writes to.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
