@@ -64,6 +64,8 @@ pub const ENABLE_IN_CI: &str = "AUTOMAGIK_ENABLE_TRACING_IN_CI";
 pub const OBSERVABILITY_ENABLED: &str = "AUTOMAGIK_OBSERVABILITY_ENABLED";
 /// A comma list limiting which configured providers are active (`langfuse,honeycomb`).
 pub const OBSERVABILITY_PROVIDERS: &str = "AUTOMAGIK_OBSERVABILITY_PROVIDERS";
+/// `true` keeps a copy of every trace in the local store beside the other providers.
+pub const LOCAL_COPY: &str = "AUTOMAGIK_LOCAL_COPY";
 /// Switches the anonymous usage telemetry on or off (on by default).
 pub const TELEMETRY_ENABLED: &str = "AUTOMAGIK_TELEMETRY_ENABLED";
 /// The URL telemetry events are posted to.
@@ -160,6 +162,12 @@ const GENERAL: &[SettingKey] = &[
         "observability.providers",
         Kind::List,
         "limit the active providers, e.g. langfuse,honeycomb",
+    ),
+    setting(
+        LOCAL_COPY,
+        "observability.local_copy",
+        Kind::Bool,
+        "true keeps a copy of every trace in the local store beside your providers",
     ),
     setting(
         SAMPLE_RATE,

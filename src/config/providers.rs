@@ -2,7 +2,7 @@
 //! URL, whether it is active and why, and its mask mode; then the local store.
 
 use super::Paths;
-use super::keys::OBSERVABILITY_PROVIDERS;
+use super::keys::{LOCAL_COPY, OBSERVABILITY_PROVIDERS};
 use super::masking::MaskSettings;
 use super::placeholder::{Placeholder, first_real};
 use super::resolver::Resolver;
@@ -60,8 +60,17 @@ pub fn resolve_providers(
         });
     }
     let local_mask = mask.for_provider(r, presets::LOCAL);
+    let local_copy = r
+        .parsed(LOCAL_COPY, super::values::parse_bool)
+        .filter(|(on, _)| *on)
+        .map(|(on, raw)| raw.sourced(on));
     providers.push(local_provider(
-        paths, enabled, filter, &providers, local_mask,
+        paths,
+        enabled,
+        filter,
+        local_copy.as_ref(),
+        &providers,
+        local_mask,
     ));
     providers
 }
@@ -137,11 +146,20 @@ fn local_provider(
     paths: &Paths,
     enabled: bool,
     filter: Option<&Sourced<Vec<String>>>,
+    local_copy: Option<&Sourced<bool>>,
     remotes: &[ProviderConfig],
     mask: Sourced<MaskMode>,
 ) -> ProviderConfig {
     let named = filter.filter(|f| f.value.iter().any(|n| n == presets::LOCAL));
     let no_remote = !remotes.iter().any(|p| p.active);
+    if let (true, None, false, Some(copy)) = (enabled, named, no_remote, local_copy) {
+        return ProviderConfig {
+            note: "active: a copy of what goes to the other providers".to_string(),
+            active: true,
+            source: Some(copy.source.clone()),
+            ..local(paths, mask)
+        };
+    }
     let (active, note, source) = match (enabled, named, no_remote) {
         (false, _, _) => (false, "observability is off".to_string(), None),
         (true, Some(f), _) => (
@@ -156,20 +174,28 @@ fn local_provider(
         ),
         (true, None, false) => (
             false,
-            format!(
-                "another provider is active; add `local` to {OBSERVABILITY_PROVIDERS} to keep a copy"
-            ),
+            format!("another provider is active; set {LOCAL_COPY}=true to keep a copy here too"),
             None,
         ),
     };
     ProviderConfig {
+        active,
+        note,
+        source,
+        ..local(paths, mask)
+    }
+}
+
+/// The local store as a provider, inactive (the caller says whether and why it is on).
+fn local(paths: &Paths, mask: Sourced<MaskMode>) -> ProviderConfig {
+    ProviderConfig {
         name: presets::LOCAL,
         title: "Local trace store",
         configured: true,
-        active,
-        note,
+        active: false,
+        note: String::new(),
         endpoint: Some(paths.store_dir().display().to_string()),
-        source,
+        source: None,
         keys: Vec::new(),
         mask,
     }

@@ -48,6 +48,10 @@ fn wizard_writes_provider_keys_and_the_telemetry_choice() {
     session.exp_string("Where should traces go?").unwrap();
     send(&mut session, " ").unwrap(); // select the first provider, Langfuse
     send(&mut session, "\r").unwrap();
+    session
+        .exp_string("Keep a copy of every trace on this machine")
+        .unwrap();
+    send(&mut session, "\r").unwrap(); // the default: yes
     session.exp_string("Langfuse public_key").unwrap();
     send(&mut session, &format!("{PUBLIC}\r")).unwrap();
     session.exp_string("Langfuse secret_key").unwrap();
@@ -70,11 +74,14 @@ fn wizard_writes_provider_keys_and_the_telemetry_choice() {
     assert_eq!(
         text,
         format!(
-            "# keep this comment\nOTHER=1\nLANGFUSE_PUBLIC_KEY={PUBLIC}\nLANGFUSE_SECRET_KEY={SECRET}\n"
+            "# keep this comment\nOTHER=1\nAUTOMAGIK_LOCAL_COPY=true\nLANGFUSE_PUBLIC_KEY={PUBLIC}\nLANGFUSE_SECRET_KEY={SECRET}\n"
         )
     );
     assert_eq!(mode(&env.env_file()), 0o600);
     let json = env.status_json(&[]);
     assert_eq!(json["observability"]["providers"][0]["active"], true);
     assert_eq!(json["telemetry"]["enabled"], false);
+    let providers = json["observability"]["providers"].as_array().unwrap();
+    let local = providers.iter().find(|p| p["name"] == "local").unwrap();
+    assert_eq!(local["active"], true, "the local copy is kept: {local}");
 }

@@ -51,6 +51,23 @@ pub fn run(config: &Config, ctx: &Context) -> Result<Option<Vec<Change>>> {
         .map_err(prompt_error)?;
 
     let mut changes = Vec::new();
+    if !picked.is_empty() {
+        // Configuring a provider would otherwise quietly end the local copy that
+        // `traces show` reads.
+        let keep_now = current(keys::LOCAL_COPY)
+            .and_then(|v| parse_bool_text(&v))
+            .unwrap_or(true);
+        let keep = Confirm::with_theme(theme)
+            .with_prompt("Keep a copy of every trace on this machine too (for `traces show`)?")
+            .default(keep_now)
+            .interact()
+            .map_err(prompt_error)?;
+        changes.push(Change::new(
+            Known::by_var(keys::LOCAL_COPY).expect("in the table"),
+            Some(keep.to_string()),
+            Some(Scope::Project),
+        ));
+    }
     for index in picked {
         let preset = &PRESETS[index];
         for spec in preset.keys {
