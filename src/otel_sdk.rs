@@ -146,6 +146,7 @@ mod tests {
             spool_dir: None,
             spool_max_bytes: 0,
             mask: crate::mask::MaskPlan::default(),
+            profiles: crate::profile::ProfilePlan::default(),
         };
         let engine = Engine::start_with(exporters, options).unwrap();
         let provider = SdkTracerProvider::builder()

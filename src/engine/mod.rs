@@ -54,6 +54,7 @@ use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::export::{self, Budget, Exporter};
 use crate::mask::MaskPlan;
+use crate::profile::ProfilePlan;
 use crate::span::Span;
 use fanout::FanOut;
 use metrics::{ExporterMetrics, reason};
@@ -95,6 +96,8 @@ pub struct EngineOptions {
     pub spool_max_bytes: u64,
     /// What each exporter receives of the spans' content, by exporter name.
     pub mask: MaskPlan,
+    /// The attributes each exporter's backend reads, added after masking, by exporter name.
+    pub profiles: ProfilePlan,
 }
 
 impl EngineOptions {
@@ -116,6 +119,7 @@ impl EngineOptions {
             spool_dir: Some(spool::root(&settings.paths.data_dir.value)),
             spool_max_bytes: settings.limits.spool_max_bytes.value,
             mask: obs.mask_plan(),
+            profiles: ProfilePlan::from_providers(&obs.providers),
         }
     }
 }
@@ -202,7 +206,11 @@ impl Engine {
         let queued_bytes = Arc::new(AtomicU64::new(0));
         let phase = Arc::new(watch::channel(Phase::Running).0);
         let background = Background {
-            masks: masking::MaskGroups::new(&options.mask, exporters.iter().map(|e| e.name())),
+            masks: masking::MaskGroups::new(
+                &options.mask,
+                &options.profiles,
+                exporters.iter().map(|e| e.name()),
+            ),
             exporters,
             options: options.clone(),
             metrics: metrics.clone(),
