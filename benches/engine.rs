@@ -3,8 +3,9 @@
 //! rate and CPU per million spans at a sustained 10,000 spans/s, peak memory with a dead
 //! provider, and the cost of content masking (throughput of spans carrying prompts with
 //! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
+//! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
 //! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
-//! `throughput` (plain end-to-end), `masking` or `soak` runs that part alone.
+//! `throughput` (plain end-to-end), `masking`, `profiles` or `soak` runs that part alone.
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use automagik_tracing::engine::{Engine, EngineOptions};
 use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
+use automagik_tracing::presets::Profile;
+use automagik_tracing::profile::{ProfilePlan, Profiler};
 use automagik_tracing::span::{Resource, Scope, Span};
 use common::{cpu_seconds, discarding_sink, figure, genai_span, otlp_to, peak_rss_mib};
 
@@ -107,11 +110,31 @@ impl Throughput {
 
 /// Records `batch` as fast as the producer can go and waits for it to be exported.
 fn throughput(url: &str, gzip: bool, mask: MaskMode, batch: Vec<Span>) -> Throughput {
+    throughput_profiled(url, gzip, mask, Profile::Plain, batch)
+}
+
+/// [`throughput`] with the exporter's backend profile set.
+fn throughput_profiled(
+    url: &str,
+    gzip: bool,
+    mask: MaskMode,
+    profile: Profile,
+    batch: Vec<Span>,
+) -> Throughput {
     let n = batch.len();
     let (e, _d) = engine(url, gzip, |o| {
         o.queue_max_spans = n;
         o.queue_max_bytes = 4 << 30;
         o.mask = MaskPlan::all(mask);
+        o.profiles = ProfilePlan {
+            providers: vec![(
+                "otlp".into(),
+                Profiler {
+                    profile,
+                    resource: Vec::new(),
+                },
+            )],
+        };
     });
     let recorder = e.recorder();
     let cpu_before = cpu_seconds();
@@ -243,6 +266,34 @@ fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
     }
 }
 
+/// End-to-end throughput of a million GenAI spans without a backend profile and with
+/// Phoenix's (OpenInference: a semantic read and up to eight attributes added per span).
+fn profiles(url: &str) {
+    let n = 1_000_000;
+    let plain = throughput_profiled(url, false, MaskMode::None, Profile::Plain, spans(n));
+    let profiled =
+        throughput_profiled(url, false, MaskMode::None, Profile::OpenInference, spans(n));
+    figure(
+        "engine.e2e.plain.profile_none",
+        plain.spans_per_second(),
+        "spans/s",
+    );
+    figure(
+        "engine.e2e.plain.profile_openinference",
+        profiled.spans_per_second(),
+        "spans/s",
+    );
+    println!("end-to-end plain, no profile: {}", plain.line(n));
+    println!(
+        "end-to-end plain, openinference profile: {}",
+        profiled.line(n)
+    );
+    println!(
+        "profile cost: {:.1} % of end-to-end throughput",
+        (1.0 - profiled.spans_per_second() / plain.spans_per_second()) * 100.0
+    );
+}
+
 /// Sustained 10,000 spans/s: drop rate and CPU per million spans.
 fn soak(url: &str) {
     let soak: u64 = std::env::var("BENCH_SOAK_SECS")
@@ -282,6 +333,7 @@ fn main() {
         Ok("latency") => latency(&url),
         Ok("throughput") => end_to_end(&url, false, MaskMode::None),
         Ok("masking") => masking(&url),
+        Ok("profiles") => profiles(&url),
         Ok("soak") => soak(&url),
         _ => {
             memory();
@@ -290,6 +342,7 @@ fn main() {
             end_to_end(&url, true, MaskMode::None);
             end_to_end(&url, false, MaskMode::Content);
             masking(&url);
+            profiles(&url);
             soak(&url);
         }
     }
