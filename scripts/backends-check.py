@@ -55,7 +55,7 @@ def check_phoenix():
     print(f"phoenix (project {project}):")
     spans = poll(phoenix_spans, lambda s: {x["context"]["span_id"] for x in s} >= sent_ids)
     if isinstance(spans, Exception):
-        check(False, f"phoenix answered: {spans}")
+        check(False, f"phoenix answered {spans} for project {project} (PHOENIX_PROJECT_NAME)")
         return
     ids = {s["context"]["span_id"] for s in spans}
     check(ids >= sent_ids, f"every span arrived ({len(ids & sent_ids)} of {len(sent_ids)})")
@@ -103,7 +103,7 @@ def check_mlflow():
     check(ids >= sent_ids, f"every span arrived ({len(ids & sent_ids)} of {len(sent_ids)})")
     untyped = [s.name for s in spans if not s.span_type or s.span_type == "UNKNOWN"]
     check(not untyped, f"every span has a span type{': untyped ' + str(untyped) if untyped else ''}")
-    print(f"        types: {sorted({s.span_type for s in spans})}")
+    print(f"        types: {sorted({str(s.span_type) for s in spans})}")
     llms = [s for s in spans if s.span_id in llm_ids]
     check(bool(llms) and all(s.span_type in ("LLM", "CHAT_MODEL") for s in llms), f"{len(llms)} model call(s) of type LLM")
     check(all(s.get_attribute("gen_ai.request.model") for s in llms), "model calls carry their model name")
