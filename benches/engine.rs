@@ -266,31 +266,73 @@ fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
     }
 }
 
-/// End-to-end throughput of a million GenAI spans without a backend profile and with
-/// Phoenix's (OpenInference: a semantic read and up to eight attributes added per span).
+/// The cost of a backend profile: end-to-end throughput without one and with Phoenix's
+/// (OpenInference: a semantic read and up to a dozen attributes added per span), for a
+/// million bare GenAI spans (the worst case: the added attributes are half the span) and
+/// for spans with ~1 KiB of content, as agents' model calls carry; then the profile alone.
 fn profiles(url: &str) {
-    let n = 1_000_000;
-    let plain = throughput_profiled(url, false, MaskMode::None, Profile::Plain, spans(n));
-    let profiled =
-        throughput_profiled(url, false, MaskMode::None, Profile::OpenInference, spans(n));
-    figure(
-        "engine.e2e.plain.profile_none",
-        plain.spans_per_second(),
-        "spans/s",
-    );
-    figure(
-        "engine.e2e.plain.profile_openinference",
-        profiled.spans_per_second(),
-        "spans/s",
-    );
-    println!("end-to-end plain, no profile: {}", plain.line(n));
-    println!(
-        "end-to-end plain, openinference profile: {}",
-        profiled.line(n)
-    );
-    println!(
-        "profile cost: {:.1} % of end-to-end throughput",
+    let cost = |plain: &Throughput, profiled: &Throughput| {
         (1.0 - profiled.spans_per_second() / plain.spans_per_second()) * 100.0
+    };
+    for (label, name, n, make) in [
+        (
+            "bare GenAI spans",
+            "e2e.plain",
+            1_000_000,
+            spans as fn(usize) -> Vec<Span>,
+        ),
+        (
+            "spans with ~1 KiB of content",
+            "content_spans",
+            200_000,
+            content_spans,
+        ),
+    ] {
+        let plain = throughput_profiled(url, false, MaskMode::None, Profile::Plain, make(n));
+        let profiled =
+            throughput_profiled(url, false, MaskMode::None, Profile::OpenInference, make(n));
+        figure(
+            &format!("engine.{name}.profile_none"),
+            plain.spans_per_second(),
+            "spans/s",
+        );
+        figure(
+            &format!("engine.{name}.profile_openinference"),
+            profiled.spans_per_second(),
+            "spans/s",
+        );
+        println!("end-to-end plain, {label}, no profile: {}", plain.line(n));
+        println!(
+            "end-to-end plain, {label}, openinference profile: {}",
+            profiled.line(n)
+        );
+        println!(
+            "profile cost, {label}: {:.1} % of end-to-end throughput",
+            cost(&plain, &profiled)
+        );
+    }
+    // The profile alone, in CPU time (steadier than wall time on a shared machine).
+    let mut batch = spans(200_000);
+    let profiler = Profiler {
+        profile: Profile::OpenInference,
+        resource: Vec::new(),
+    };
+    let cpu_before = cpu_seconds();
+    let mut tokens = 0;
+    for span in &batch {
+        tokens += automagik_tracing::semantic::read(span)
+            .tokens
+            .input
+            .unwrap_or(0);
+    }
+    let read = (cpu_seconds() - cpu_before) * 1e9 / batch.len() as f64;
+    let cpu_before = cpu_seconds();
+    profiler.apply_batch(&mut batch);
+    let apply = (cpu_seconds() - cpu_before) * 1e9 / batch.len() as f64;
+    figure("engine.profile.read", read, "CPU ns/span");
+    figure("engine.profile.apply", apply, "CPU ns/span");
+    println!(
+        "semantic read alone: {read:.0} CPU ns per span ({tokens} tokens); the openinference profile (read included): {apply:.0} CPU ns per span"
     );
 }
 
