@@ -25,6 +25,9 @@ use crate::span::{Attribute, Span, Value};
 /// The resource attribute naming the Phoenix project a span belongs to.
 pub const PHOENIX_PROJECT_ATTRIBUTE: &str = "openinference.project.name";
 
+/// The most attributes one profile adds to a span (OpenInference's).
+const MOST_ADDED: usize = 10;
+
 /// One exporter's profile and the resource attributes it adds (Phoenix's project).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Profiler {
@@ -64,6 +67,8 @@ impl Profiler {
     /// Adds the profile's attributes to one span, keeping every attribute it has.
     pub fn apply(&self, span: &mut Span) {
         let meaning = semantic::read(span);
+        // One move of the attributes to room for what a profile adds, not a doubling.
+        span.attributes.reserve_exact(MOST_ADDED);
         let mut adder = Adder { span, root: false };
         adder.root = adder.span.parent_span_id.is_none();
         match self.profile {
