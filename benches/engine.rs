@@ -3,8 +3,9 @@
 //! rate and CPU per million spans at a sustained 10,000 spans/s, peak memory with a dead
 //! provider, and the cost of content masking (throughput of spans carrying prompts with
 //! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
+//! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
 //! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
-//! `throughput` (plain end-to-end), `masking` or `soak` runs that part alone.
+//! `throughput` (plain end-to-end), `masking`, `profiles` or `soak` runs that part alone.
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -19,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use automagik_tracing::engine::{Engine, EngineOptions};
 use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
+use automagik_tracing::presets::Profile;
+use automagik_tracing::profile::{ProfilePlan, Profiler};
 use automagik_tracing::span::{Resource, Scope, Span};
 use common::{cpu_seconds, discarding_sink, figure, genai_span, otlp_to, peak_rss_mib};
 
@@ -109,11 +112,31 @@ impl Throughput {
 
 /// Records `batch` as fast as the producer can go and waits for it to be exported.
 fn throughput(url: &str, gzip: bool, mask: MaskMode, batch: Vec<Span>) -> Throughput {
+    throughput_profiled(url, gzip, mask, Profile::Plain, batch)
+}
+
+/// [`throughput`] with the exporter's backend profile set.
+fn throughput_profiled(
+    url: &str,
+    gzip: bool,
+    mask: MaskMode,
+    profile: Profile,
+    batch: Vec<Span>,
+) -> Throughput {
     let n = batch.len();
     let (e, _d) = engine(url, gzip, |o| {
         o.queue_max_spans = n;
         o.queue_max_bytes = 4 << 30;
         o.mask = MaskPlan::all(mask);
+        o.profiles = ProfilePlan {
+            providers: vec![(
+                "otlp".into(),
+                Profiler {
+                    profile,
+                    resource: Vec::new(),
+                },
+            )],
+        };
     });
     let recorder = e.recorder();
     let cpu_before = cpu_seconds();
@@ -245,6 +268,76 @@ fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
     }
 }
 
+/// The cost of a backend profile: end-to-end throughput without one and with Phoenix's
+/// (OpenInference: a semantic read and up to a dozen attributes added per span), for a
+/// million bare GenAI spans (the worst case: the added attributes are half the span) and
+/// for spans with ~1 KiB of content, as agents' model calls carry; then the profile alone.
+fn profiles(url: &str) {
+    let cost = |plain: &Throughput, profiled: &Throughput| {
+        (1.0 - profiled.spans_per_second() / plain.spans_per_second()) * 100.0
+    };
+    for (label, name, n, make) in [
+        (
+            "bare GenAI spans",
+            "e2e.plain",
+            1_000_000,
+            spans as fn(usize) -> Vec<Span>,
+        ),
+        (
+            "spans with ~1 KiB of content",
+            "content_spans",
+            200_000,
+            content_spans,
+        ),
+    ] {
+        let plain = throughput_profiled(url, false, MaskMode::None, Profile::Plain, make(n));
+        let profiled =
+            throughput_profiled(url, false, MaskMode::None, Profile::OpenInference, make(n));
+        figure(
+            &format!("engine.{name}.profile_none"),
+            plain.spans_per_second(),
+            "spans/s",
+        );
+        figure(
+            &format!("engine.{name}.profile_openinference"),
+            profiled.spans_per_second(),
+            "spans/s",
+        );
+        println!("end-to-end plain, {label}, no profile: {}", plain.line(n));
+        println!(
+            "end-to-end plain, {label}, openinference profile: {}",
+            profiled.line(n)
+        );
+        println!(
+            "profile cost, {label}: {:.1} % of end-to-end throughput",
+            cost(&plain, &profiled)
+        );
+    }
+    // The profile alone, in CPU time (steadier than wall time on a shared machine).
+    let mut batch = spans(200_000);
+    let profiler = Profiler {
+        profile: Profile::OpenInference,
+        resource: Vec::new(),
+    };
+    let cpu_before = cpu_seconds();
+    let mut tokens = 0;
+    for span in &batch {
+        tokens += automagik_tracing::semantic::read(span)
+            .tokens
+            .input
+            .unwrap_or(0);
+    }
+    let read = (cpu_seconds() - cpu_before) * 1e9 / batch.len() as f64;
+    let cpu_before = cpu_seconds();
+    profiler.apply_batch(&mut batch);
+    let apply = (cpu_seconds() - cpu_before) * 1e9 / batch.len() as f64;
+    figure("engine.profile.read", read, "CPU ns/span");
+    figure("engine.profile.apply", apply, "CPU ns/span");
+    println!(
+        "semantic read alone: {read:.0} CPU ns per span ({tokens} tokens); the openinference profile (read included): {apply:.0} CPU ns per span"
+    );
+}
+
 /// Sustained 10,000 spans/s: drop rate and CPU per million spans.
 fn soak(url: &str) {
     let soak: u64 = std::env::var("BENCH_SOAK_SECS")
@@ -284,6 +377,7 @@ fn main() {
         Ok("latency") => latency(&url),
         Ok("throughput") => end_to_end(&url, false, MaskMode::None),
         Ok("masking") => masking(&url),
+        Ok("profiles") => profiles(&url),
         Ok("soak") => soak(&url),
         _ => {
             memory();
@@ -292,6 +386,7 @@ fn main() {
             end_to_end(&url, true, MaskMode::None);
             end_to_end(&url, false, MaskMode::Content);
             masking(&url);
+            profiles(&url);
             soak(&url);
         }
     }

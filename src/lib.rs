@@ -24,6 +24,7 @@ pub mod mask;
 #[cfg(feature = "otel-sdk")]
 pub mod otel_sdk;
 pub mod presets;
+pub mod profile;
 pub mod semantic;
 pub mod span;
 pub mod stderr;

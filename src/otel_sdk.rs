@@ -147,6 +147,7 @@ mod tests {
             spool_max_bytes: 0,
             mask: crate::mask::MaskPlan::default(),
             destinations: Vec::new(),
+            profiles: crate::profile::ProfilePlan::default(),
         };
         let engine = Engine::start_with(exporters, options).unwrap();
         let provider = SdkTracerProvider::builder()

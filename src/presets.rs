@@ -53,6 +53,26 @@ pub struct Preset {
     /// HTTP URL there (`MLFLOW_TRACKING_URI=databricks`, `file:./mlruns`): such a value
     /// leaves this provider off with a warning instead of failing every command.
     pub shared_base: bool,
+    /// The attributes this backend reads that the engine adds to each span after masking
+    /// (never overwriting one the span has): see `profile`.
+    pub profile: Profile,
+}
+
+/// Which backend's attribute names a provider's spans get added, derived from what the
+/// spans mean (`semantic::read`), so a span of any dialect shows at its best there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Profile {
+    /// Nothing is added: the backend reads the OpenTelemetry GenAI attributes.
+    #[default]
+    Plain,
+    /// Phoenix / Arize: OpenInference (`openinference.span.kind`, `llm.*`, `tool.name`...).
+    OpenInference,
+    /// Langfuse: `langfuse.observation.type`, session, user, model.
+    Langfuse,
+    /// LangSmith: `langsmith.span.kind`, session and user metadata.
+    LangSmith,
+    /// MLflow: its span type.
+    MLflow,
 }
 
 /// One header of a provider's requests. A header whose key is empty is not sent.
@@ -163,6 +183,7 @@ pub const PRESETS: &[Preset] = &[
         endpoint_hint: None,
         certificate_var: None,
         shared_base: false,
+        profile: Profile::Langfuse,
     },
     Preset {
         name: "langwatch",
@@ -186,6 +207,7 @@ pub const PRESETS: &[Preset] = &[
         endpoint_hint: None,
         certificate_var: None,
         shared_base: false,
+        profile: Profile::Plain,
     },
     Preset {
         name: "langsmith",
@@ -213,6 +235,7 @@ pub const PRESETS: &[Preset] = &[
         endpoint_hint: None,
         certificate_var: None,
         shared_base: false,
+        profile: Profile::LangSmith,
     },
     Preset {
         name: "honeycomb",
@@ -246,6 +269,7 @@ pub const PRESETS: &[Preset] = &[
         endpoint_hint: None,
         certificate_var: None,
         shared_base: false,
+        profile: Profile::Plain,
     },
     Preset {
         name: "logfire",
@@ -269,6 +293,7 @@ pub const PRESETS: &[Preset] = &[
         endpoint_hint: None,
         certificate_var: None,
         shared_base: false,
+        profile: Profile::Plain,
     },
     Preset {
         name: "otlp",
@@ -320,6 +345,7 @@ pub const PRESETS: &[Preset] = &[
         endpoint_hint: Some("OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)"),
         certificate_var: Some("OTEL_EXPORTER_OTLP_CERTIFICATE"),
         shared_base: false,
+        profile: Profile::Plain,
     },
     Preset {
         name: "phoenix",
@@ -339,6 +365,13 @@ pub const PRESETS: &[Preset] = &[
                 false,
                 "API key (Phoenix Cloud, or a Phoenix with authentication on)",
             ),
+            key(
+                "project_name",
+                "PHOENIX_PROJECT_NAME",
+                false,
+                false,
+                "project the traces go to (Phoenix's `default` when unset)",
+            ),
         ],
         base_key: "collector_endpoint",
         traces_path: "/v1/traces",
@@ -350,6 +383,7 @@ pub const PRESETS: &[Preset] = &[
         endpoint_hint: None,
         certificate_var: None,
         shared_base: false,
+        profile: Profile::OpenInference,
     },
     Preset {
         name: "mlflow",
@@ -390,6 +424,7 @@ pub const PRESETS: &[Preset] = &[
         endpoint_hint: None,
         certificate_var: None,
         shared_base: true,
+        profile: Profile::MLflow,
     },
 ];
 

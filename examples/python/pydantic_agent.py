@@ -7,7 +7,8 @@ exporter reads OTEL_EXPORTER_OTLP_ENDPOINT; the run's context comes from TRACEPA
 
 With `--openinference`, the spans also get OpenInference's attributes (span kind, model
 name, input and output values) from `openinference-instrumentation-pydantic-ai`, as Phoenix
-and Arize read them.
+and Arize read them. `--model NAME` names the test model as a real one (`gpt-4o-mini`), so
+backends that price by model name show a cost.
 """
 import os
 import sys
@@ -34,7 +35,9 @@ if "TRACEPARENT" in os.environ:
     context.attach(TraceContextTextMapPropagator().extract({"traceparent": os.environ["TRACEPARENT"]}))
 
 Agent.instrument_all(True)
-agent = Agent(TestModel(), name="weather", system_prompt="You are a weather bot.")
+args = sys.argv[1:]
+model_name = args[args.index("--model") + 1] if "--model" in args[:-1] else "test"
+agent = Agent(TestModel(model_name=model_name), name="weather", system_prompt="You are a weather bot.")
 
 
 @agent.tool_plain

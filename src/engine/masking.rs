@@ -1,17 +1,20 @@
-//! The masking step of the fan-out: exporters are grouped by their mask mode, and each
-//! batch is masked and converted to a request once per group (and encoded once, by the
-//! first exporter that sends it). With no masking there is one group and the batch is
+//! The masking step of the fan-out: exporters are grouped by their mask mode and their
+//! backend profile, and each batch is masked, profiled (after masking: see `profile`) and
+//! converted to a request once per group (and encoded once, by the first exporter that
+//! sends it). With no masking and no profile there is one group and the batch is
 //! converted without a copy.
 
 use std::sync::Arc;
 
 use crate::export::{Budget, Payload};
 use crate::mask::{MaskMode, MaskPlan, Masker};
+use crate::profile::{ProfilePlan, Profiler};
 use crate::span::{Span, into_request};
 
-/// Exporters that receive the same masked request.
+/// Exporters that receive the same masked and profiled request.
 struct Group {
     masker: Masker,
+    profiler: Profiler,
     /// Indexes into the engine's exporters.
     exporters: Vec<usize>,
 }
@@ -30,20 +33,30 @@ pub struct MaskGroups {
 }
 
 impl MaskGroups {
-    /// Groups the exporters, named in engine order, by the mode `plan` gives each.
-    pub fn new<'a>(plan: &MaskPlan, names: impl IntoIterator<Item = &'a str>) -> MaskGroups {
+    /// Groups the exporters, named in engine order, by the mode `plan` and the profile
+    /// `profiles` give each.
+    pub fn new<'a>(
+        plan: &MaskPlan,
+        profiles: &ProfilePlan,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> MaskGroups {
         let mut groups: Vec<Group> = Vec::new();
         for (index, name) in names.into_iter().enumerate() {
             let mode = plan.mode_for(name);
-            match groups.iter_mut().find(|g| g.masker.mode() == mode) {
+            let profiler = profiles.profiler_for(name);
+            match groups
+                .iter_mut()
+                .find(|g| g.masker.mode() == mode && g.profiler == profiler)
+            {
                 Some(group) => group.exporters.push(index),
                 None => groups.push(Group {
                     masker: plan.masker_for(name),
+                    profiler,
                     exporters: vec![index],
                 }),
             }
         }
-        groups.sort_by_key(|g| g.masker.mode() == MaskMode::None);
+        groups.sort_by_key(|g| g.masker.mode() == MaskMode::None && g.profiler.is_plain());
         MaskGroups { groups }
     }
 
@@ -66,8 +79,11 @@ impl MaskGroups {
                     spans.clone()
                 };
                 let failed = group.masker.mask_batch(&mut mine) as u64;
+                group.profiler.apply_batch(&mut mine);
+                let mut request = into_request(mine);
+                group.profiler.apply_resource(&mut request);
                 Converted {
-                    payload: Arc::new(Payload::new(into_request(mine)).within(budget)),
+                    payload: Arc::new(Payload::new(request).within(budget)),
                     failed,
                     exporters: &group.exporters,
                 }
@@ -114,7 +130,11 @@ mod tests {
             ],
             keep: Vec::new(),
         };
-        let groups = MaskGroups::new(&plan, ["a", "full", "b", "redacted"]);
+        let groups = MaskGroups::new(
+            &plan,
+            &ProfilePlan::default(),
+            ["a", "full", "b", "redacted"],
+        );
         let converted = groups.convert(batch(), budgets());
         assert_eq!(converted.len(), 3);
         assert_eq!(converted[0].exporters, [0, 2]);
@@ -127,7 +147,7 @@ mod tests {
 
     #[test]
     fn no_masking_is_one_group_of_every_exporter() {
-        let groups = MaskGroups::new(&MaskPlan::default(), ["a", "b"]);
+        let groups = MaskGroups::new(&MaskPlan::default(), &ProfilePlan::default(), ["a", "b"]);
         let converted = groups.convert(batch(), budgets());
         assert_eq!(converted.len(), 1);
         assert_eq!(converted[0].exporters, [0, 1]);

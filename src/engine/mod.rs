@@ -55,6 +55,7 @@ use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::export::{self, Budget, Exporter};
 use crate::mask::MaskPlan;
+use crate::profile::ProfilePlan;
 use crate::span::Span;
 use fanout::FanOut;
 use metrics::{ExporterMetrics, reason};
@@ -106,6 +107,8 @@ pub struct EngineOptions {
     /// Where each configured provider sends (what its spooled records are bound to); an
     /// exporter not found here by name and endpoint is bound to its name and endpoint.
     pub destinations: Vec<spool::DestinationKey>,
+    /// The attributes each exporter's backend reads, added after masking, by exporter name.
+    pub profiles: ProfilePlan,
 }
 
 impl EngineOptions {
@@ -130,6 +133,7 @@ impl EngineOptions {
             spool_max_bytes: settings.limits.spool_max_bytes.value,
             mask: obs.mask_plan(),
             destinations: obs.active().map(spool::DestinationKey::of).collect(),
+            profiles: ProfilePlan::from_providers(&obs.providers),
         }
     }
 }
@@ -216,7 +220,11 @@ impl Engine {
         let queued_bytes = Arc::new(AtomicU64::new(0));
         let phase = Arc::new(watch::channel(Phase::Running).0);
         let background = Background {
-            masks: masking::MaskGroups::new(&options.mask, exporters.iter().map(|e| e.name())),
+            masks: masking::MaskGroups::new(
+                &options.mask,
+                &options.profiles,
+                exporters.iter().map(|e| e.name()),
+            ),
             exporters,
             options: options.clone(),
             metrics: metrics.clone(),

@@ -22,6 +22,7 @@ fn options() -> EngineOptions {
         spool_max_bytes: 0,
         mask: crate::mask::MaskPlan::default(),
         destinations: Vec::new(),
+        profiles: crate::profile::ProfilePlan::default(),
     }
 }
 
@@ -460,4 +461,42 @@ fn with_no_exporter_batches_give_their_bytes_back() {
     let dropped = engine.metrics().dropped_queue_full.load(Relaxed);
     assert!(dropped < 50, "{dropped} dropped");
     engine.shutdown(Duration::from_millis(100));
+}
+
+#[test]
+fn exporters_of_one_mask_mode_get_each_their_own_profile() {
+    use crate::presets::Profile;
+    use crate::profile::{ProfilePlan, Profiler};
+    let phoenix = Arc::new(MemoryExporter::new("phoenix"));
+    let mlflow = Arc::new(MemoryExporter::new("mlflow"));
+    let plain = Arc::new(MemoryExporter::new("otlp"));
+    let profiler = |profile| Profiler {
+        profile,
+        resource: Vec::new(),
+    };
+    let options = EngineOptions {
+        profiles: ProfilePlan {
+            providers: vec![
+                ("phoenix".into(), profiler(Profile::OpenInference)),
+                ("mlflow".into(), profiler(Profile::MLflow)),
+            ],
+        },
+        ..options()
+    };
+    let exporters: Vec<Arc<dyn Exporter>> = vec![phoenix.clone(), mlflow.clone(), plain.clone()];
+    let engine = Engine::start_with(exporters, options).unwrap();
+    let mut chat = span("chat gpt-4o-mini");
+    chat.set("gen_ai.operation.name", "chat");
+    engine.record(chat);
+    engine.shutdown(Duration::from_secs(5));
+    let keys = |memory: &MemoryExporter| -> Vec<String> {
+        let (spans, _) = crate::span::from_request(&memory.received()[0]);
+        spans[0].attributes.iter().map(|a| a.key.clone()).collect()
+    };
+    assert_eq!(
+        keys(&phoenix),
+        ["gen_ai.operation.name", "openinference.span.kind"]
+    );
+    assert_eq!(keys(&mlflow), ["gen_ai.operation.name", "mlflow.spanType"]);
+    assert_eq!(keys(&plain), ["gen_ai.operation.name"]);
 }

@@ -1,0 +1,166 @@
+//! Per-backend profiles: after masking, each exporter's spans get the attributes its
+//! backend reads (Phoenix's OpenInference kinds and token counts, Langfuse's observation
+//! type, LangSmith's run type, MLflow's span type...), derived from what the spans mean
+//! ([`semantic::read`]), so an agent instrumented in any dialect shows well everywhere.
+//!
+//! A profile only adds: it never removes an attribute and never overwrites one the span
+//! already has. It reads the span as masking left it, so it cannot bring back what was
+//! masked, and a masked placeholder (`[MASKED len=N]`) is never copied to another key:
+//! under `content`, an id is carried over only where masking kept it (the structural
+//! `gen_ai.conversation.id`, say), never from `session.id` or `user.id`, which it masks.
+//! Which profile a provider gets is a column of its row in `presets`.
+
+mod backends;
+#[cfg(test)]
+mod tests;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+
+use crate::config::ProviderConfig;
+use crate::presets::{self, Profile};
+use crate::semantic;
+use crate::span::{Attribute, Span, Value};
+
+/// The resource attribute naming the Phoenix project a span belongs to.
+pub const PHOENIX_PROJECT_ATTRIBUTE: &str = "openinference.project.name";
+
+/// The most attributes one profile adds to a span (OpenInference's).
+const MOST_ADDED: usize = 10;
+
+/// One exporter's profile and the resource attributes it adds (Phoenix's project).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Profiler {
+    pub profile: Profile,
+    /// Added to each resource that lacks them: (key, value).
+    pub resource: Vec<(String, String)>,
+}
+
+impl Profiler {
+    /// The profile of a configured provider: its row's, with the settings it reads.
+    pub fn for_provider(provider: &ProviderConfig) -> Profiler {
+        let profile = presets::preset(provider.name).map_or(Profile::Plain, |p| p.profile);
+        let mut resource = Vec::new();
+        if profile == Profile::OpenInference
+            && let Some(project) = provider.value("project_name").filter(|v| !v.is_empty())
+        {
+            resource.push((PHOENIX_PROJECT_ATTRIBUTE.to_string(), project.to_string()));
+        }
+        Profiler { profile, resource }
+    }
+
+    /// Whether it adds nothing at all.
+    pub fn is_plain(&self) -> bool {
+        self.profile == Profile::Plain && self.resource.is_empty()
+    }
+
+    /// Adds the profile's attributes to every span of a (masked) batch.
+    pub fn apply_batch(&self, spans: &mut [Span]) {
+        if self.profile == Profile::Plain {
+            return;
+        }
+        for span in spans {
+            self.apply(span);
+        }
+    }
+
+    /// Adds the profile's attributes to one span, keeping every attribute it has.
+    pub fn apply(&self, span: &mut Span) {
+        let meaning = semantic::read(span);
+        // One move of the attributes to room for what a profile adds, not a doubling.
+        span.attributes.reserve_exact(MOST_ADDED);
+        let mut adder = Adder { span, root: false };
+        adder.root = adder.span.parent_span_id.is_none();
+        match self.profile {
+            Profile::Plain => {}
+            Profile::OpenInference => backends::openinference(&meaning, &mut adder),
+            Profile::Langfuse => backends::langfuse(&meaning, &mut adder),
+            Profile::LangSmith => backends::langsmith(&meaning, &mut adder),
+            Profile::MLflow => backends::mlflow(&meaning, &mut adder),
+        }
+    }
+
+    /// Adds the resource attributes to every resource of `request` that lacks them.
+    pub fn apply_resource(&self, request: &mut ExportTraceServiceRequest) {
+        if self.resource.is_empty() {
+            return;
+        }
+        for resource_spans in &mut request.resource_spans {
+            let resource = resource_spans.resource.get_or_insert_with(Default::default);
+            for (key, value) in &self.resource {
+                if !resource.attributes.iter().any(|a| &a.key == key) {
+                    resource.attributes.push(KeyValue {
+                        key: key.clone(),
+                        value: Some(AnyValue {
+                            value: Some(any_value::Value::StringValue(value.clone())),
+                        }),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Which profile each exporter gets, by exporter name (none: plain).
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePlan {
+    pub providers: Vec<(String, Profiler)>,
+}
+
+impl ProfilePlan {
+    /// Every provider's profile, from its row and its settings.
+    pub fn from_providers<'a>(providers: impl IntoIterator<Item = &'a ProviderConfig>) -> Self {
+        ProfilePlan {
+            providers: providers
+                .into_iter()
+                .map(|p| (p.name.to_string(), Profiler::for_provider(p)))
+                .collect(),
+        }
+    }
+
+    /// The profile of the exporter named `name` (plain when the plan has none).
+    pub fn profiler_for(&self, name: &str) -> Profiler {
+        self.providers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Adds attributes to one span without overwriting any.
+pub(crate) struct Adder<'a> {
+    span: &'a mut Span,
+    /// The span has no parent: the run span or a trace's root.
+    pub root: bool,
+}
+
+impl Adder<'_> {
+    /// Adds `key` = `value` unless the span already has `key`.
+    pub fn add(&mut self, key: &str, value: impl Into<Value>) {
+        if self.span.attribute(key).is_none() {
+            self.span.attributes.push(Attribute::new(key, value));
+        }
+    }
+
+    /// Adds a text the span carried, unless it is a masked placeholder: the profile copies
+    /// identifiers and names, never what masking hid.
+    pub fn add_text(&mut self, key: &str, value: Option<&str>) {
+        if let Some(value) = value.filter(|v| !is_masked(v)) {
+            self.add(key, value);
+        }
+    }
+
+    /// Adds a count, when known (saturated to OTLP's i64).
+    pub fn add_count(&mut self, key: &str, value: Option<u64>) {
+        if let Some(value) = value {
+            self.add(key, i64::try_from(value).unwrap_or(i64::MAX));
+        }
+    }
+}
+
+/// Whether a text is what `content` masking left in place of a value.
+fn is_masked(text: &str) -> bool {
+    text.starts_with("[MASKED len=")
+}
