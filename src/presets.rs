@@ -28,8 +28,11 @@ pub struct KeySpec {
 /// A provider preset: one row of the table.
 #[derive(Debug)]
 pub struct Preset {
+    /// The name users write (`--provider langfuse`, `AUTOMAGIK_OBSERVABILITY_PROVIDERS`).
     pub name: &'static str,
+    /// The name people read (`Langfuse`).
     pub title: &'static str,
+    /// Its variables, in the order `status`, the wizard and `.env.example` show them.
     pub keys: &'static [KeySpec],
     /// Short name of the key that holds the base URL.
     pub base_key: &'static str,
@@ -93,8 +96,11 @@ pub enum Header {
 /// The OTLP signals a provider accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Signals {
+    /// Spans (every provider takes them).
     pub traces: bool,
+    /// Log records.
     pub logs: bool,
+    /// Metrics.
     pub metrics: bool,
 }
 
@@ -430,8 +436,9 @@ pub const PRESETS: &[Preset] = &[
 
 /// The name of the always-available local store provider.
 pub const LOCAL: &str = "local";
-/// The local store's mask mode variable and `tracing.toml` key.
+/// The local store's mask mode variable.
 pub const LOCAL_MASK_VAR: &str = "AUTOMAGIK_MASK_LOCAL";
+/// The local store's mask mode in `tracing.toml`.
 pub const LOCAL_MASK_TOML: &str = "providers.local.mask";
 /// The local store keeps every signal.
 pub const LOCAL_SIGNALS: Signals = ALL_SIGNALS;
@@ -457,11 +464,13 @@ pub fn signals(name: &str) -> Option<Signals> {
     }
 }
 
+/// The row of a remote provider by name; `None` for `local` and unknown names.
 pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }
 
 impl Preset {
+    /// The key with this short name (`secret_key`, `host`...).
     pub fn key(&self, short: &str) -> Option<&'static KeySpec> {
         self.keys.iter().find(|k| k.short == short)
     }
@@ -479,6 +488,7 @@ impl Preset {
 /// A base URL, reduced to its origin when it carries an ingestion path.
 #[derive(Debug, PartialEq)]
 pub struct BaseUrl {
+    /// The base URL, without a trailing slash.
     pub url: String,
     /// Set when the value was reduced: the base URL the user should write instead.
     pub reduced_from: Option<String>,

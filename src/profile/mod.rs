@@ -31,6 +31,7 @@ const MOST_ADDED: usize = 10;
 /// One exporter's profile and the resource attributes it adds (Phoenix's project).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Profiler {
+    /// The attributes it adds to spans.
     pub profile: Profile,
     /// Added to each resource that lacks them: (key, value).
     pub resource: Vec<(String, String)>,
@@ -105,6 +106,7 @@ impl Profiler {
 /// Which profile each exporter gets, by exporter name (none: plain).
 #[derive(Debug, Clone, Default)]
 pub struct ProfilePlan {
+    /// (exporter name, its profiler); an exporter not listed gets none.
     pub providers: Vec<(String, Profiler)>,
 }
 
