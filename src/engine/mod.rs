@@ -303,6 +303,13 @@ impl Drop for Engine {
     }
 }
 
+/// The tasks on the export runtime: the workers, and the spool's background deliveries.
+#[derive(Default)]
+struct Tasks {
+    running: tokio::task::JoinSet<()>,
+    recoveries: tokio::task::JoinSet<()>,
+}
+
 /// What runs on the engine's thread: the batcher, and the export runtime's lifetime.
 struct Background {
     exporters: Vec<Arc<dyn Exporter>>,
@@ -332,31 +339,14 @@ fn begin_stopping(phase: &watch::Sender<Phase>, deadline: Instant) -> Instant {
 impl Background {
     /// The batcher, on this thread; the exporters' deliveries on the export runtime's
     /// threads, so converting one batch overlaps with encoding and sending others.
-    fn run(self, mut spans: mpsc::Receiver<Queued>) {
+    fn run(self, spans: mpsc::Receiver<Queued>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
         else {
             return;
         };
-        let writers = self
-            .exporters
-            .iter()
-            .map(|exporter| {
-                let root = self.options.spool_dir.as_ref()?;
-                Some(SpoolWriter::new(
-                    root.join(exporter.name()),
-                    self.options.spool_max_bytes,
-                    recovery::destination_of(&self.options, exporter.as_ref()),
-                ))
-            })
-            .collect();
-        let wakes: Vec<Option<Arc<tokio::sync::Notify>>> = self
-            .exporters
-            .iter()
-            .map(|_| recovery::data_dir(&self.options).map(|_| Arc::default()))
-            .collect();
-        let spooler = Spooler::start(writers, self.metrics.clone());
+        let spooler = Spooler::start(self.spool_writers(), self.metrics.clone());
         let phase_rx = self.phase.subscribe();
         let pressure = fanout::Pressure {
             held: self.queued_bytes.clone(),
@@ -379,11 +369,58 @@ impl Background {
                 None
             }
         };
-        let mut running = tokio::task::JoinSet::new();
-        // Background deliveries of the spool end when the engine begins to stop: the run
-        // never waits for them.
-        let mut recoveries = tokio::task::JoinSet::new();
+        let mut tasks = Tasks::default();
+        if let Some(exports) = &exports {
+            self.start_workers(lanes, &spooler, &phase_rx, exports, &mut tasks);
+        }
+        let deadline = runtime.block_on(self.batch_until_stopped(spans, fan_out, phase_rx.clone()));
+        runtime.shutdown_background();
+        if let Some(exports) = exports {
+            // Deliveries end when their lanes are closed and empty, or SPOOL_GRACE after
+            // the deadline; nothing outlives that, not a DNS lookup on the blocking pool.
+            exports.block_on(async {
+                let all_done = async { while tasks.running.join_next().await.is_some() {} };
+                tokio::select! {
+                    () = all_done => {}
+                    () = worker::deadline_passed(phase_rx, SPOOL_GRACE) => {}
+                }
+                tasks.running.abort_all();
+                tasks.recoveries.abort_all();
+            });
+            exports.shutdown_background();
+        }
+        spooler.finish(deadline + SPOOL_GRACE);
+    }
+
+    /// One spool writer per exporter (none without a spool dir).
+    fn spool_writers(&self) -> Vec<Option<SpoolWriter>> {
+        self.exporters
+            .iter()
+            .map(|exporter| {
+                let root = self.options.spool_dir.as_ref()?;
+                Some(SpoolWriter::new(
+                    root.join(exporter.name()),
+                    self.options.spool_max_bytes,
+                    recovery::destination_of(&self.options, exporter.as_ref()),
+                ))
+            })
+            .collect()
+    }
+
+    /// A worker per exporter on the export runtime, and beside it the background delivery
+    /// of what its spool holds (which ends when the engine begins to stop: the run never
+    /// waits for it).
+    fn start_workers(
+        &self,
+        lanes: Vec<fanout::Lane>,
+        spooler: &Spooler,
+        phase_rx: &watch::Receiver<Phase>,
+        exports: &tokio::runtime::Runtime,
+        tasks: &mut Tasks,
+    ) {
         for ((index, exporter), lane) in self.exporters.iter().enumerate().zip(lanes) {
+            let wake: Option<Arc<tokio::sync::Notify>> =
+                recovery::data_dir(&self.options).map(|_| Arc::default());
             let worker = worker::Worker {
                 exporter: exporter.clone(),
                 metrics: self.metrics.clone(),
@@ -392,71 +429,60 @@ impl Background {
                 phase: phase_rx.clone(),
                 breaker: Default::default(),
                 spool: spooler.queue(),
-                recovery: wakes[index].clone(),
+                recovery: wake.clone(),
                 delivered_once: Default::default(),
             };
-            if let Some(exports) = &exports {
-                running.spawn_on(worker.run(lane), exports.handle());
-                if let Some(wake) = wakes[index].clone() {
-                    let recovery = recovery::Recovery::new(
-                        &self.options,
-                        exporter.clone(),
-                        index,
-                        self.metrics.clone(),
-                        wake,
-                        phase_rx.clone(),
-                    );
-                    recoveries.spawn_on(recovery.run(), exports.handle());
-                }
+            tasks.running.spawn_on(worker.run(lane), exports.handle());
+            if let Some(wake) = wake {
+                let recovery = recovery::Recovery::new(
+                    &self.options,
+                    exporter.clone(),
+                    index,
+                    self.metrics.clone(),
+                    wake,
+                    phase_rx.clone(),
+                );
+                tasks.recoveries.spawn_on(recovery.run(), exports.handle());
             }
         }
-        let mut stop = phase_rx.clone();
-        let deadline = runtime.block_on(async move {
-            let mut batch = Batch::default();
-            let deadline = loop {
-                let flush_at = batch.first_at.map(|t| t + self.options.batch_timeout);
-                tokio::select! {
-                    biased;
-                    phase = stop.wait_for(|p| *p != Phase::Running) => {
-                        let deadline = match phase.map(|p| *p) {
-                            Ok(Phase::Stopping { deadline }) => deadline,
-                            _ => Instant::now(),
-                        };
-                        spans.close();
-                        while let Ok(item) = spans.try_recv() {
-                            self.add(&mut batch, item, &fan_out).await;
-                        }
-                        break deadline;
+    }
+
+    /// The batching loop: takes spans until the engine stops, then hands on what is left
+    /// and returns the shutdown deadline in force.
+    async fn batch_until_stopped(
+        &self,
+        mut spans: mpsc::Receiver<Queued>,
+        fan_out: FanOut,
+        mut stop: watch::Receiver<Phase>,
+    ) -> Instant {
+        let mut batch = Batch::default();
+        let deadline = loop {
+            let flush_at = batch.first_at.map(|t| t + self.options.batch_timeout);
+            tokio::select! {
+                biased;
+                phase = stop.wait_for(|p| *p != Phase::Running) => {
+                    let deadline = match phase.map(|p| *p) {
+                        Ok(Phase::Stopping { deadline }) => deadline,
+                        _ => Instant::now(),
+                    };
+                    spans.close();
+                    while let Ok(item) = spans.try_recv() {
+                        self.add(&mut batch, item, &fan_out).await;
                     }
-                    item = spans.recv() => match item {
-                        Some(item) => self.take_waiting(item, &mut spans, &mut batch, &fan_out).await,
-                        None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
-                    },
-                    _ = sleep_until(flush_at), if flush_at.is_some() => {
-                        self.dispatch(&mut batch, &fan_out).await;
-                    }
+                    break deadline;
                 }
-            };
-            // At the deadline the workers spool what they hold and what is queued.
-            self.dispatch(&mut batch, &fan_out).await;
-            deadline
-        });
-        runtime.shutdown_background();
-        if let Some(exports) = exports {
-            // Deliveries end when their lanes are closed and empty, or SPOOL_GRACE after
-            // the deadline; nothing outlives that, not a DNS lookup on the blocking pool.
-            exports.block_on(async {
-                let all_done = async { while running.join_next().await.is_some() {} };
-                tokio::select! {
-                    () = all_done => {}
-                    () = worker::deadline_passed(phase_rx, SPOOL_GRACE) => {}
+                item = spans.recv() => match item {
+                    Some(item) => self.take_waiting(item, &mut spans, &mut batch, &fan_out).await,
+                    None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
+                },
+                _ = sleep_until(flush_at), if flush_at.is_some() => {
+                    self.dispatch(&mut batch, &fan_out).await;
                 }
-                running.abort_all();
-                recoveries.abort_all();
-            });
-            exports.shutdown_background();
-        }
-        spooler.finish(deadline + SPOOL_GRACE);
+            }
+        };
+        // At the deadline the workers spool what they hold and what is queued.
+        self.dispatch(&mut batch, &fan_out).await;
+        deadline
     }
 
     /// Adds `first` and what else is waiting (a batch's worth at most, so a stop is

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::events::{AttrValue, EventType};
 use super::vocabulary;
+use crate::semantic::Kind;
 use crate::span::{Span, StatusCode};
 
 /// Distinct agent names hashed per run at most (a run is one agent, or a few).
@@ -42,18 +43,27 @@ impl RunObserver {
     pub fn observe(&mut self, spans: &[Span]) {
         for span in spans {
             self.spans += 1;
-            let operation = text(span, "gen_ai.operation.name");
+            // Kinds come from the semantic layer, whichever instrumentation wrote them.
+            let meaning = crate::semantic::read(span);
             let framework = framework_of(span);
             if let Some(framework) = framework {
                 self.frameworks.insert(framework);
             }
             let failed = span.status.code == StatusCode::Error;
-            let component = match operation {
-                Some("chat" | "text_completion" | "generate_content" | "embeddings") => {
+            let workflow = text(span, "gen_ai.operation.name") == Some("invoke_workflow");
+            let component = match meaning.kind {
+                _ if workflow => {
+                    let ms = span.end_unix_nanos.saturating_sub(span.start_unix_nanos) / 1_000_000;
+                    if self.workflows.len() < MAX_WORKFLOW_EVENTS {
+                        self.workflows.push((ms, !failed));
+                    }
+                    "workflow"
+                }
+                Kind::Llm | Kind::Embedding => {
                     self.llm_calls += 1;
                     "llm"
                 }
-                Some("execute_tool") => {
+                Kind::Tool => {
                     let tool_type =
                         text(span, "gen_ai.tool.type").map_or("function", vocabulary::tool_type);
                     let entry = self.tools.entry(tool_type.to_string()).or_default();
@@ -61,21 +71,14 @@ impl RunObserver {
                     entry.1 += u64::from(failed);
                     "tool"
                 }
-                Some("invoke_agent" | "create_agent") => {
+                Kind::Agent => {
                     self.agent_spans += 1;
-                    if let Some(name) = text(span, "gen_ai.agent.name")
+                    if let Some(name) = meaning.agent
                         && self.agent_names.len() < MAX_AGENT_NAMES
                     {
-                        self.agent_names.insert(name.to_string());
+                        self.agent_names.insert(name);
                     }
                     "agent"
-                }
-                Some("invoke_workflow") => {
-                    let ms = span.end_unix_nanos.saturating_sub(span.start_unix_nanos) / 1_000_000;
-                    if self.workflows.len() < MAX_WORKFLOW_EVENTS {
-                        self.workflows.push((ms, !failed));
-                    }
-                    "workflow"
                 }
                 _ => "span",
             };
@@ -335,6 +338,30 @@ mod tests {
         assert!(text.contains("\"RateLimitError\""), "{text}");
         assert!(text.contains("\"other\""));
         assert!(!text.contains("my tool"));
+    }
+
+    #[test]
+    fn openinference_and_openllmetry_spans_count_as_their_kinds() {
+        let mut observer = RunObserver::default();
+        observer.observe(&[
+            span("agno", &[("openinference.span.kind", "AGENT")]),
+            span(
+                "agno",
+                &[
+                    ("openinference.span.kind", "LLM"),
+                    ("llm.model_name", "gpt-4o"),
+                ],
+            ),
+            span("traceloop", &[("traceloop.span.kind", "tool")]),
+        ]);
+        assert_eq!(
+            (
+                observer.agent_spans,
+                observer.llm_calls,
+                observer.tools.len()
+            ),
+            (1, 1, 1)
+        );
     }
 
     #[test]

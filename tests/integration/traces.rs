@@ -507,3 +507,30 @@ fn a_batch_with_an_attribute_nested_30_levels_deep_is_shown_whole() {
     let json = stdout_of(&env, &["traces", "show", "last", "--json"]);
     assert!(json.contains("bottom-of-the-well"), "{json}");
 }
+
+#[test]
+fn show_last_says_where_the_last_run_went_when_the_store_kept_no_copy() {
+    let sink = crate::sink::Sink::start();
+    let env = TestEnv::new()
+        .var("DO_NOT_TRACK", "1")
+        .var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    env.cmd().args(["run", "true"]).assert().success();
+    let out = env.cmd().args(["traces", "show", "last"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the last run's spans went to otlp, not to the local store"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("AUTOMAGIK_LOCAL_COPY=true"), "{stderr}");
+    // With the copy kept, the same run is in the store and nothing is said.
+    let kept = env.var("AUTOMAGIK_LOCAL_COPY", "true");
+    kept.cmd().args(["run", "true"]).assert().success();
+    let out = kept
+        .cmd()
+        .args(["traces", "show", "last"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("true"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("the last run's spans went"));
+}

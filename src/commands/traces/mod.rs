@@ -31,9 +31,12 @@ fn open(ctx: &Context, dir: &Path, json_on_stdout: bool) -> Result<Option<Store>
     if !store.is_empty() {
         return Ok(Some(store));
     }
+    if let Some(elsewhere) = last_run_elsewhere(dir) {
+        ctx.ui.note(&elsewhere);
+    }
     let text = format!(
         "no traces yet in {}\n\
-         hint: trace a command with `automagik-tracing run --wrap -- CMD`: with no other \
+         hint: trace a command with `automagik-tracing run -- CMD`: with no other \
          provider configured (or with `local` in AUTOMAGIK_OBSERVABILITY_PROVIDERS) its \
          spans land here\n",
         dir.display()
@@ -44,6 +47,39 @@ fn open(ctx: &Context, dir: &Path, json_on_stdout: bool) -> Result<Option<Store>
         ctx.ui.out(&text)?;
     }
     Ok(None)
+}
+
+/// When the last traced run sent nothing to the local store, where it went instead (the
+/// run's figures are saved beside the store): what `traces show last` says first.
+fn last_run_elsewhere(store_dir: &Path) -> Option<String> {
+    let data_dir = store_dir.parent()?;
+    let run = crate::engine::RunMetrics::load(data_dir)?;
+    let local = crate::presets::LOCAL;
+    if run
+        .exporters
+        .iter()
+        .any(|e| e.name == local && e.exported > 0)
+    {
+        return None;
+    }
+    let places: Vec<String> = run
+        .exporters
+        .iter()
+        .filter(|e| e.name != local && (e.exported > 0 || e.spooled > 0))
+        .map(|e| match (e.exported, e.spooled) {
+            (_, 0) => e.name.clone(),
+            (0, _) => format!("{} (spooled, for `automagik-tracing flush`)", e.name),
+            (_, spooled) => format!("{} ({spooled} spans spooled)", e.name),
+        })
+        .collect();
+    if places.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the last run's spans went to {}, not to the local store: look there, or set {}=true to keep a copy here too",
+        places.join(", "),
+        crate::config::keys::LOCAL_COPY
+    ))
 }
 
 /// Where the store's warnings go: stderr, unless `--quiet`.

@@ -44,6 +44,9 @@ fn find(store: &Store, id: &str, ctx: &Context) -> Result<Trace> {
     let mut warn = super::warn(ctx);
     let dir = store.dir().display();
     if id.trim().eq_ignore_ascii_case(LAST) {
+        if let Some(elsewhere) = super::last_run_elsewhere(store.dir()) {
+            ctx.ui.note(&elsewhere);
+        }
         return store.recent(1, &mut warn)?.pop().ok_or_else(|| {
             Error::failed(format!("no readable trace in {dir}"))
                 .with_hint("its lines are all corrupt or empty; the warnings above name them")
