@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::wrap::child::{self, SpawnError};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::describe_refused;
-use crate::wrap::session::{self, Observer, Report, RunSpec, Session};
+use crate::wrap::session::{self, Observer, Protocol, Report, RunSpec, Session};
 
 pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     if !args.wrap {
@@ -38,6 +38,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             .env
             .get("TRACEPARENT")
             .and_then(|v| TraceParent::parse(v)),
+        protocol: Protocol::chosen(&ctx.options.env),
     };
     // Tracing never changes the outcome of the command: whatever fails or panics in it,
     // the command runs and its code is returned. A failure before the spawn fails closed.
@@ -45,7 +46,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
         .unwrap_or_else(|| {
             let why = "an internal error stopped tracing".to_string();
             ctx.ui.warn(&format!("the command runs untraced: {why}"));
-            let session = guarded(|| Session::discarding(why.clone()))
+            let session = guarded(|| Session::discarding(why.clone(), spec.protocol))
                 .unwrap_or_else(|| Session::sealed(why));
             (session, Duration::ZERO, None)
         });
@@ -98,7 +99,7 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> (Session, Duration,
     let loaded = ctx.load_with(options).and_then(|c| c.settings());
     let settings = match loaded {
         Ok(settings) => settings,
-        Err(err) => return (discard(&err, ctx), Duration::ZERO, None),
+        Err(err) => return (discard(&err, spec, ctx), Duration::ZERO, None),
     };
     // Usage telemetry counts the GenAI spans the receiver sees (types and counts only).
     let observer: Option<Observer> = settings.telemetry.switch.enabled.then(Default::default);
@@ -115,17 +116,17 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> (Session, Duration,
             flush_timeout(args, &settings),
             observer,
         ),
-        Err(err) => (discard(&err, ctx), Duration::ZERO, observer),
+        Err(err) => (discard(&err, spec, ctx), Duration::ZERO, observer),
     }
 }
 
 /// The session for settings that cannot be used, with a warning that says why.
-fn discard(err: &Error, ctx: &Context) -> Session {
+fn discard(err: &Error, spec: &RunSpec, ctx: &Context) -> Session {
     ctx.ui.warn(&format!(
         "the command runs untraced, and what its OpenTelemetry SDK sends is discarded so nothing leaves unmasked: {}",
         err.one_line()
     ));
-    Session::discarding(err.one_line())
+    Session::discarding(err.one_line(), spec.protocol)
 }
 
 /// Tells the user what did not reach a provider: spooled (and how to send it), refused
