@@ -20,7 +20,9 @@ use hyper::Request;
 use hyper::body::Incoming;
 use prost::Message;
 use tonic::Status;
-use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codec::{
+    BufferSettings, Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder,
+};
 use tonic::server::{Grpc, UnaryService};
 
 use crate::wrap::receiver::{BODY_READ_TIMEOUT, Format, Shared, take_traces};
@@ -195,5 +197,11 @@ impl Decoder for RawCodec {
 
     fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
         Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+
+    /// Room for a typical batch at once (tonic's default grows 8 KiB at a time and yields
+    /// every 32 KiB).
+    fn buffer_settings(&self) -> BufferSettings {
+        BufferSettings::new(256 * 1024, 1024 * 1024)
     }
 }

@@ -43,6 +43,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub const MAX_CONNECTIONS: usize = 64;
 /// Request bodies read and decoded at once: what bounds the receiver's memory.
 pub const REQUESTS_AT_ONCE: usize = 2;
+/// The largest HTTP/2 frame a client may send (the protocol's default is 16 KiB).
+const H2_MAX_FRAME_SIZE: u32 = 256 * 1024;
 /// How long a request body may take to arrive once its headers have.
 pub(super) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -175,7 +177,10 @@ fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot
                     let shared = shared.clone();
                     async move { Ok::<_, std::convert::Infallible>(handle(req, shared).await) }
                 });
-                let _ = auto::Builder::new(TokioExecutor::new())
+                let mut builder = auto::Builder::new(TokioExecutor::new());
+                // Larger frames: a request of 512 spans arrives in a few, not dozens.
+                builder.http2().max_frame_size(H2_MAX_FRAME_SIZE);
+                let _ = builder
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
             });
