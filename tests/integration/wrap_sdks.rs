@@ -81,6 +81,16 @@ fn a_grpc_exporter_child_lands_under_the_run_span() {
 }
 
 #[test]
+fn a_child_hard_wired_to_grpc_reaches_the_receiver_at_the_endpoint_it_was_given() {
+    // The wrapper says http/protobuf (the default) and gives `.../v1/traces`; an exporter
+    // that only speaks gRPC takes the host and port from it and is served all the same.
+    let env = TestEnv::new().var("COLUMNS", "100");
+    let stdout = succeeded(&wrapped_with(&env, python(), "grpc_child.py", &["grpc"]));
+    assert!(stdout.contains("proto.grpc"), "{stdout}");
+    assert_shown_under_the_run(&env, &["└─ invoke_agent grpc ", "   └─ chat gpt-4o-mini "]);
+}
+
+#[test]
 fn phoenix_register_sends_through_the_receiver_to_the_users_phoenix() {
     // The user's own Phoenix: this tool's `phoenix` provider sends there, while the
     // child's `register()` (gRPC on PHOENIX_GRPC_PORT by default) sends to the receiver.
