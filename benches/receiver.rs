@@ -1,5 +1,5 @@
-//! Receiver throughput: spans/s accepted over loopback from one load generator posting
-//! 512-span protobuf requests, the receiver (inside `run --wrap`) pinned to core 0 and the
+//! Receiver throughput: spans/s accepted over loopback from one load generator sending
+//! 512-span protobuf requests (OTLP/HTTP, then OTLP/gRPC to the same port), the receiver (inside `run --wrap`) pinned to core 0 and the
 //! generator to core 1 — beside `rotel` (the Rust OTLP collector from PyPI) under the same
 //! load, forwarding to the same discarding sink (like for like) and with its `blackhole`
 //! exporter (decode and drop). Also the wrapper's memory while the load
@@ -54,9 +54,17 @@ fn rss_mib(pid: u32) -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
-/// Posts `body` over `CONNECTIONS` connections for `secs`; returns requests accepted, and
-/// samples the target's memory once a second.
-fn load(url: &str, body: Arc<Vec<u8>>, secs: u64, pid: u32) -> (u64, Vec<f64>) {
+/// Where the load goes, and how.
+enum Target {
+    /// OTLP/HTTP protobuf to this `/v1/traces` URL, over HTTP/1.1.
+    Http(String),
+    /// OTLP/gRPC to this `host:port`, one HTTP/2 connection per sender.
+    Grpc(String),
+}
+
+/// Sends `body` over `CONNECTIONS` connections for `secs`, one request at a time on each;
+/// returns requests accepted, and samples the target's memory once a second.
+fn load(target: &Target, body: Arc<Vec<u8>>, secs: u64, pid: u32) -> (u64, Vec<f64>) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -72,25 +80,19 @@ fn load(url: &str, body: Arc<Vec<u8>>, secs: u64, pid: u32) -> (u64, Vec<f64>) {
     runtime.block_on(async {
         let mut tasks = Vec::new();
         for _ in 0..CONNECTIONS {
-            let (client, body, accepted, url) = (
-                client.clone(),
-                body.clone(),
-                accepted.clone(),
-                url.to_string(),
-            );
-            tasks.push(tokio::spawn(async move {
-                while Instant::now() < deadline {
-                    let sent = client
-                        .post(&url)
-                        .header("content-type", "application/x-protobuf")
-                        .body(body.as_ref().clone())
-                        .send()
-                        .await;
-                    if sent.is_ok_and(|r| r.status().is_success()) {
-                        accepted.fetch_add(1, Relaxed);
-                    }
+            let (body, accepted) = (body.clone(), accepted.clone());
+            tasks.push(match target {
+                Target::Http(url) => tokio::spawn(post_http(
+                    client.clone(),
+                    url.clone(),
+                    body,
+                    deadline,
+                    accepted,
+                )),
+                Target::Grpc(addr) => {
+                    tokio::spawn(call_grpc(addr.clone(), body, deadline, accepted))
                 }
-            }));
+            });
         }
         while Instant::now() < deadline {
             memory.push(rss_mib(pid));
@@ -101,6 +103,65 @@ fn load(url: &str, body: Arc<Vec<u8>>, secs: u64, pid: u32) -> (u64, Vec<f64>) {
         }
     });
     (accepted.load(Relaxed), memory)
+}
+
+async fn post_http(
+    client: reqwest::Client,
+    url: String,
+    body: Arc<Vec<u8>>,
+    deadline: Instant,
+    accepted: Arc<AtomicU64>,
+) {
+    while Instant::now() < deadline {
+        let sent = client
+            .post(&url)
+            .header("content-type", "application/x-protobuf")
+            .body(body.as_ref().clone())
+            .send()
+            .await;
+        if sent.is_ok_and(|r| r.status().is_success()) {
+            accepted.fetch_add(1, Relaxed);
+        }
+    }
+}
+
+/// Unary `TraceService/Export` calls on one HTTP/2 connection (h2c), the message framed
+/// as gRPC frames it (a flag byte, a 4-byte length); accepted when `grpc-status` is 0.
+async fn call_grpc(addr: String, body: Arc<Vec<u8>>, deadline: Instant, accepted: Arc<AtomicU64>) {
+    use http_body_util::{BodyExt, Full};
+    let mut framed = vec![0u8];
+    framed.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    framed.extend_from_slice(&body);
+    let framed = hyper::body::Bytes::from(framed);
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let uri = format!("http://{addr}/opentelemetry.proto.collector.trace.v1.TraceService/Export");
+    while Instant::now() < deadline {
+        let request = hyper::Request::post(&uri)
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(Full::new(framed.clone()))
+            .unwrap();
+        let Ok(response) = sender.send_request(request).await else {
+            break;
+        };
+        let Ok(collected) = response.into_body().collect().await else {
+            continue;
+        };
+        let ok = collected
+            .trailers()
+            .and_then(|t| t.get("grpc-status"))
+            .is_some_and(|v| v == "0");
+        if ok {
+            accepted.fetch_add(1, Relaxed);
+        }
+    }
 }
 
 fn wait_listening(addr: &str) {
@@ -115,11 +176,13 @@ fn wait_listening(addr: &str) {
 }
 
 fn report(what: &str, requests: u64, secs: u64, memory: &[f64]) {
+    let grpc = if what.contains("gRPC") { "_grpc" } else { "" };
     let name = match what {
-        w if w.starts_with("automagik") => "receiver.ours",
-        w if w.contains("blackhole") => "receiver.rotel_blackhole",
-        _ => "receiver.rotel_forwarding",
+        w if w.starts_with("automagik") => format!("receiver.ours{grpc}"),
+        w if w.contains("blackhole") => format!("receiver.rotel_blackhole{grpc}"),
+        _ => "receiver.rotel_forwarding".to_string(),
     };
+    let name = name.as_str();
     common::figure(name, (requests * 512) as f64 / secs as f64, "spans/s");
     let max_rss = memory.iter().copied().fold(0.0, f64::max);
     common::figure(&format!("{name}.rss"), max_rss, "MiB");
@@ -180,9 +243,18 @@ fn main() {
         .unwrap();
     let pid = wrapper.id();
     let wrapper = Killed(wrapper);
-    let url = format!("{}/v1/traces", line.trim());
+    let endpoint = line.trim().to_string();
+    let url = Target::Http(format!("{endpoint}/v1/traces"));
     let (requests, memory) = load(&url, body.clone(), secs, pid);
     report("automagik-tracing run --wrap", requests, secs, &memory);
+    let addr = Target::Grpc(endpoint.trim_start_matches("http://").to_string());
+    let (requests, memory) = load(&addr, body.clone(), secs, pid);
+    report(
+        "automagik-tracing run --wrap, gRPC",
+        requests,
+        secs,
+        &memory,
+    );
     drop(wrapper);
 
     // rotel, receiving the same load the same way.
@@ -220,9 +292,17 @@ fn main() {
             &["--exporter", "blackhole"][..],
         ),
     ] {
-        let (requests, memory) = run_rotel(agent.trim(), exporter, &body, secs, home.path());
+        let (requests, memory) = run_rotel(agent.trim(), exporter, &body, secs, home.path(), false);
         report(label, requests, secs, &memory);
     }
+    let blackhole = ["--exporter", "blackhole"];
+    let (requests, memory) = run_rotel(agent.trim(), &blackhole, &body, secs, home.path(), true);
+    report(
+        "rotel 0.0.1a15 (blackhole exporter), gRPC",
+        requests,
+        secs,
+        &memory,
+    );
 }
 
 /// Runs rotel pinned to core 0 with these exporter arguments under the same load.
@@ -232,6 +312,7 @@ fn run_rotel(
     body: &Arc<Vec<u8>>,
     secs: u64,
     home: &std::path::Path,
+    over_grpc: bool,
 ) -> (u64, Vec<f64>) {
     let free = || {
         std::net::TcpListener::bind("127.0.0.1:0")
@@ -254,12 +335,13 @@ fn run_rotel(
     let pid = rotel.id();
     let rotel = Killed(rotel);
     wait_listening(&format!("127.0.0.1:{port}"));
-    let measured = load(
-        &format!("http://127.0.0.1:{port}/v1/traces"),
-        body.clone(),
-        secs,
-        pid,
-    );
+    wait_listening(&format!("127.0.0.1:{grpc}"));
+    let target = if over_grpc {
+        Target::Grpc(format!("127.0.0.1:{grpc}"))
+    } else {
+        Target::Http(format!("http://127.0.0.1:{port}/v1/traces"))
+    };
+    let measured = load(&target, body.clone(), secs, pid);
     drop(rotel);
     measured
 }

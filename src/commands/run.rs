@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::wrap::child::{self, SpawnError};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::describe_refused;
-use crate::wrap::session::{self, Observer, Report, RunSpec, Session};
+use crate::wrap::session::{self, Observer, Protocol, Report, RunSpec, Session};
 
 pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     let Some((program, program_args)) = args.command.split_first() else {
@@ -35,6 +35,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             .env
             .get("TRACEPARENT")
             .and_then(|v| TraceParent::parse(v)),
+        protocol: Protocol::chosen(&ctx.options.env),
     };
     // Tracing never changes the outcome of the command: whatever fails or panics in it,
     // the command runs and its code is returned. A failure before the spawn fails closed.
@@ -46,8 +47,8 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     } = guarded(|| prepare(args, &spec, ctx)).unwrap_or_else(|| {
         let why = "an internal error stopped tracing".to_string();
         ctx.ui.warn(&format!("the command runs untraced: {why}"));
-        let session =
-            guarded(|| Session::discarding(why.clone())).unwrap_or_else(|| Session::sealed(why));
+        let session = guarded(|| Session::discarding(why.clone(), spec.protocol))
+            .unwrap_or_else(|| Session::sealed(why));
         Prepared::untraced(session, None)
     });
     if let Some(warning) = session.take_warning() {
@@ -125,7 +126,7 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> Prepared {
     let loaded = ctx.load_with(options).and_then(|c| c.settings());
     let settings = match loaded {
         Ok(settings) => settings,
-        Err(err) => return Prepared::untraced(discard(&err, ctx), None),
+        Err(err) => return Prepared::untraced(discard(&err, spec, ctx), None),
     };
     // Usage telemetry counts the GenAI spans the receiver sees (types and counts only).
     let observer: Option<Observer> = settings.telemetry.switch.enabled.then(Default::default);
@@ -143,17 +144,17 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> Prepared {
             observer,
             settings: Some(settings),
         },
-        Err(err) => Prepared::untraced(discard(&err, ctx), observer),
+        Err(err) => Prepared::untraced(discard(&err, spec, ctx), observer),
     }
 }
 
 /// The session for settings that cannot be used, with a warning that says why.
-fn discard(err: &Error, ctx: &Context) -> Session {
+fn discard(err: &Error, spec: &RunSpec, ctx: &Context) -> Session {
     ctx.ui.warn(&format!(
         "the command runs untraced, and what its OpenTelemetry SDK sends is discarded so nothing leaves unmasked: {}",
         err.one_line()
     ));
-    Session::discarding(err.one_line())
+    Session::discarding(err.one_line(), spec.protocol)
 }
 
 /// Tells the user what did not reach a provider: spooled (and how to send it), refused

@@ -3,7 +3,9 @@
 
 pub mod args;
 pub mod child;
+pub mod child_env;
 pub mod context;
+mod grpc;
 pub mod receiver;
 pub mod refusal;
 pub mod scan;

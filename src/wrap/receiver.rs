@@ -1,7 +1,8 @@
-//! The loopback OTLP/HTTP receiver of `run --wrap`: the child's own OpenTelemetry SDK sends
+//! The loopback OTLP receiver of `run --wrap`: the child's own OpenTelemetry SDK sends
 //! here, and what arrives goes into the same engine as everything else.
 //!
-//! 127.0.0.1 only, an ephemeral port. `POST /v1/traces` in protobuf or JSON, gzip (one
+//! 127.0.0.1 only, an ephemeral port, one listener for HTTP/1.1 and HTTP/2: a gRPC request
+//! (`application/grpc`) goes to [`grpc`], the rest is OTLP/HTTP, served here. `POST /v1/traces` in protobuf or JSON, gzip (one
 //! member or several) or not, answered per the OTLP/HTTP spec: 200 with an
 //! `ExportTraceServiceResponse`, 400 malformed, 413 too large (compressed, decompressed,
 //! or more spans and values than one request may carry: see [`scan`]), 415 wrong content
@@ -20,9 +21,11 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -32,7 +35,7 @@ use tokio::sync::{Semaphore, oneshot};
 use crate::error::{Error, Result};
 use crate::span::{Span, into_spans};
 pub use crate::wrap::refusal::{Refusal, describe_refused};
-use crate::wrap::scan;
+use crate::wrap::{grpc, scan};
 
 /// The largest request body accepted, compressed or not.
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -40,8 +43,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub const MAX_CONNECTIONS: usize = 64;
 /// Request bodies read and decoded at once: what bounds the receiver's memory.
 pub const REQUESTS_AT_ONCE: usize = 2;
+/// The largest HTTP/2 frame a client may send (the protocol's default is 16 KiB).
+const H2_MAX_FRAME_SIZE: u32 = 256 * 1024;
 /// How long a request body may take to arrive once its headers have.
-const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the receiver hands its spans to.
 pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
@@ -57,7 +62,7 @@ pub struct ReceiverStats {
 }
 
 impl ReceiverStats {
-    fn refuse(&self, why: Refusal) {
+    pub(super) fn refuse(&self, why: Refusal) {
         self.refused[why as usize].fetch_add(1, Relaxed);
     }
 
@@ -133,12 +138,12 @@ impl Drop for Receiver {
     }
 }
 
-struct Shared {
+pub(super) struct Shared {
     sink: SpanSink,
-    body_limit: usize,
-    stats: Arc<ReceiverStats>,
+    pub(super) body_limit: usize,
+    pub(super) stats: Arc<ReceiverStats>,
     /// Held while a body is read and decoded.
-    reading: Semaphore,
+    pub(super) reading: Semaphore,
 }
 
 fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
@@ -172,8 +177,11 @@ fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot
                     let shared = shared.clone();
                     async move { Ok::<_, std::convert::Infallible>(handle(req, shared).await) }
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                let mut builder = auto::Builder::new(TokioExecutor::new());
+                // Larger frames: a request of 512 spans arrives in a few, not dozens.
+                builder.http2().max_frame_size(H2_MAX_FRAME_SIZE);
+                let _ = builder
+                    .serve_connection(TokioIo::new(stream), service)
                     .await;
             });
         }
@@ -181,20 +189,27 @@ fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Format {
+pub(super) enum Format {
     Protobuf,
     Json,
 }
 
-async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
+/// An OTLP/HTTP answer, or a gRPC one.
+type Answer = Response<Either<Full<Bytes>, tonic::body::Body>>;
+
+async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     shared.stats.requests.fetch_add(1, Relaxed);
-    match receive(req, shared.clone()).await {
+    if grpc::is_grpc(&req) {
+        return grpc::handle(req, shared).await.map(Either::Right);
+    }
+    let response = match receive(req, shared.clone()).await {
         Ok(response) => response,
         Err(refusal) => {
             shared.stats.refuse(refusal);
             refusal.response()
         }
-    }
+    };
+    response.map(Either::Left)
 }
 
 /// What a request asks for, read from its head.
@@ -278,7 +293,22 @@ fn decode(
             Format::Json => reply(asked.format, Bytes::from_static(b"{}")),
         });
     }
-    let checked = match asked.format {
+    let answer = take_traces(body, asked.format, shared)?;
+    let bytes = match asked.format {
+        Format::Protobuf => Bytes::from(answer.encode_to_vec()),
+        Format::Json => Bytes::from(serde_json::to_vec(&answer).unwrap_or_else(|_| b"{}".to_vec())),
+    };
+    Ok(reply(asked.format, bytes))
+}
+
+/// Checks a decompressed trace request's counts, decodes it and hands its spans to the
+/// sink (HTTP and gRPC alike); the answer says how many spans were invalid. Blocking.
+pub(super) fn take_traces(
+    body: Bytes,
+    format: Format,
+    shared: &Shared,
+) -> std::result::Result<ExportTraceServiceResponse, Refusal> {
+    let checked = match format {
         Format::Protobuf => scan::check_protobuf(&body),
         Format::Json => scan::check_json(&body),
     };
@@ -286,7 +316,7 @@ fn decode(
         scan::Refused::TooMany => Refusal::TooLarge,
         scan::Refused::Malformed => Refusal::Malformed,
     })?;
-    let request = match asked.format {
+    let request = match format {
         Format::Protobuf => ExportTraceServiceRequest::decode(body.as_ref()).ok(),
         Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok(),
     };
@@ -297,17 +327,12 @@ fn decode(
     if !spans.is_empty() {
         (shared.sink)(spans);
     }
-    let answer = ExportTraceServiceResponse {
+    Ok(ExportTraceServiceResponse {
         partial_success: (invalid > 0).then(|| ExportTracePartialSuccess {
             rejected_spans: invalid as i64,
             error_message: "spans with an invalid trace or span id were dropped".into(),
         }),
-    };
-    let bytes = match asked.format {
-        Format::Protobuf => Bytes::from(answer.encode_to_vec()),
-        Format::Json => Bytes::from(serde_json::to_vec(&answer).unwrap_or_else(|_| b"{}".to_vec())),
-    };
-    Ok(reply(asked.format, bytes))
+    })
 }
 
 /// Decompresses every gzip member (concatenated streams are valid per RFC 1952), up to

@@ -19,13 +19,12 @@ use crate::engine::{Engine, RunMetrics};
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
 use crate::telemetry::derive::RunObserver;
 use crate::wrap::child::{Ended, SpawnError};
+use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, SpanSink};
 use crate::wrap::{adopt, args::redact};
 
-/// Set in the child's environment to the receiver's endpoint: a wrapper that finds it is
-/// nested in another, and sends only there (the outer one masks, samples and exports).
-pub const RECEIVER_MARKER: &str = "AUTOMAGIK_TRACING_RECEIVER";
+pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
 
 /// What the command line asks of a traced run.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +43,8 @@ pub struct RunSpec {
     pub adopt: bool,
     /// A `TRACEPARENT` the wrapper itself was given.
     pub inherited: Option<TraceParent>,
+    /// The OTLP protocol the child's SDK is told to use ([`Protocol::chosen`]).
+    pub protocol: Protocol,
 }
 
 /// The counts of GenAI spans usage telemetry is made of, shared with the receiver.
@@ -90,12 +91,12 @@ impl Session {
 
     /// Tracing could not start (`why`): the child's SDK is pointed at a receiver that
     /// counts what arrives and keeps none of it, so nothing bypasses masking.
-    pub fn discarding(why: String) -> Session {
+    pub fn discarding(why: String, protocol: Protocol) -> Session {
         let mut env = Vec::new();
         let mut warning = None;
         let receiver = match Receiver::start(Arc::new(|_spans: Vec<Span>| {}), DEFAULT_BODY_LIMIT) {
             Ok(receiver) => {
-                point_child_at(&receiver, true, &mut env);
+                point_child_at(receiver.addr, protocol, true, &mut env);
                 Some(receiver)
             }
             Err(err) => {
@@ -144,7 +145,7 @@ impl Session {
             let sink = forward_to(&engine, &span, spec.adopt, observer);
             match Receiver::start(sink, DEFAULT_BODY_LIMIT) {
                 Ok(receiver) => {
-                    point_child_at(&receiver, false, &mut env);
+                    point_child_at(receiver.addr, spec.protocol, false, &mut env);
                     Some(receiver)
                 }
                 Err(err) => {
@@ -253,45 +254,6 @@ pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> 
         overrides.push(set(var, "none".into()));
     }
     Some(overrides)
-}
-
-/// Points the child's OpenTelemetry SDK at `receiver` (every signal, when discarding, so
-/// no signal-specific endpoint it inherited carries content past it).
-fn point_child_at(receiver: &Receiver, every_signal: bool, env: &mut Vec<(String, String)>) {
-    let endpoint = receiver.endpoint();
-    let mut set = |k: &str, v: String| env.push((k.to_string(), v));
-    set("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone());
-    set(
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-        format!("{endpoint}/v1/traces"),
-    );
-    set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into());
-    set("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf".into());
-    if every_signal {
-        for signal in ["LOGS", "METRICS"] {
-            set(
-                &format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"),
-                format!("{endpoint}/v1/{}", signal.to_ascii_lowercase()),
-            );
-            set(
-                &format!("OTEL_EXPORTER_OTLP_{signal}_PROTOCOL"),
-                "http/protobuf".into(),
-            );
-        }
-    }
-    set(RECEIVER_MARKER, endpoint);
-}
-
-/// Switches the child's OpenTelemetry SDK off, the fallback when no receiver runs.
-fn seal(env: &mut Vec<(String, String)>) {
-    for (k, v) in [
-        ("OTEL_SDK_DISABLED", "true"),
-        ("OTEL_TRACES_EXPORTER", "none"),
-        ("OTEL_LOGS_EXPORTER", "none"),
-        ("OTEL_METRICS_EXPORTER", "none"),
-    ] {
-        env.push((k.to_string(), v.to_string()));
-    }
 }
 
 /// The receiver's sink: counts for usage telemetry, adopts, and records.

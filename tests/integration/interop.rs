@@ -20,18 +20,27 @@ use crate::testenv::{TestEnv, free_port};
 /// The venv python with the pinned peers, installed on first use by `scripts/python-peers`.
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let out = Command::new(root.join("scripts/python-peers"))
-            .output()
-            .expect("scripts/python-peers runs (it needs python3)");
-        assert!(
-            out.status.success(),
-            "installing the Python peers failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-    })
+    PYTHON.get_or_init(|| peers_python(&[]))
+}
+
+/// The venv python with OpenLLMetry (`scripts/python-peers traceloop`, a venv of its own).
+pub fn traceloop_python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| peers_python(&["traceloop"]))
+}
+
+fn peers_python(args: &[&str]) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(root.join("scripts/python-peers"))
+        .args(args)
+        .output()
+        .expect("scripts/python-peers runs (it needs python3)");
+    assert!(
+        out.status.success(),
+        "installing the Python peers failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
 fn script(name: &str) -> PathBuf {

@@ -28,3 +28,4 @@ mod traces;
 mod wizard;
 mod wrap;
 mod wrap_faults;
+mod wrap_sdks;

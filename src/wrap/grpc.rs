@@ -1,0 +1,207 @@
+//! OTLP/gRPC on the receiver's port: a request whose content type is `application/grpc`
+//! (HTTP/2, as every gRPC client sends it) is served here, the rest by the OTLP/HTTP path
+//! in [`receiver`](super::receiver).
+//!
+//! `tonic` does the gRPC framing, gzip (`grpc-encoding`), the byte limit and the status
+//! trailers; its codec here hands the message over undecoded, so the same span and value
+//! count ([`scan`](super::scan)) runs before any decoding, as for HTTP. Traces go to the
+//! sink; the logs and metrics services are answered and counted, not forwarded. Refusals
+//! are counted under the same reasons as HTTP: `RESOURCE_EXHAUSTED` for too large,
+//! `INVALID_ARGUMENT` for not OTLP, `UNIMPLEMENTED` for an unknown method,
+//! `DEADLINE_EXCEEDED` for a body too slow to arrive.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+use bytes::{Buf, BufMut, Bytes};
+use hyper::Request;
+use hyper::body::Incoming;
+use prost::Message;
+use tonic::Status;
+use tonic::codec::{
+    BufferSettings, Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder,
+};
+use tonic::server::{Grpc, UnaryService};
+
+use crate::wrap::receiver::{BODY_READ_TIMEOUT, Format, Shared, take_traces};
+use crate::wrap::refusal::Refusal;
+
+/// The gRPC methods of the three OTLP services.
+const TRACES: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+const LOGS: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+const METRICS: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+
+/// Whether a request is gRPC (`application/grpc`, `application/grpc+proto`).
+pub(super) fn is_grpc<B>(req: &Request<B>) -> bool {
+    req.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/grpc"))
+}
+
+/// Answers one gRPC request; a refusal is counted and answered with its status.
+pub(super) async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+) -> hyper::Response<tonic::body::Body> {
+    let traces = match req.uri().path() {
+        TRACES => true,
+        LOGS | METRICS => false,
+        _ => return refuse(&shared, Refusal::WrongPath),
+    };
+    let Ok(_reading) = shared.reading.acquire().await else {
+        return refuse(&shared, Refusal::Timeout);
+    };
+    let reached = Arc::new(AtomicBool::new(false));
+    let export = Export {
+        traces,
+        shared: shared.clone(),
+        reached: reached.clone(),
+    };
+    let mut grpc = Grpc::new(RawCodec)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .max_decoding_message_size(shared.body_limit);
+    let answered = tokio::time::timeout(BODY_READ_TIMEOUT, grpc.unary(export, req)).await;
+    let Ok(mut response) = answered else {
+        return refuse(&shared, Refusal::Timeout);
+    };
+    if !reached.load(Relaxed) {
+        count_framing_refusal(&shared, &mut response);
+    }
+    response
+}
+
+/// A request tonic refused before the service saw it (too large, bad framing, corrupt
+/// gzip) is counted; tonic's `OUT_OF_RANGE` for a message over the byte limit becomes
+/// `RESOURCE_EXHAUSTED`, what the gRPC spec asks of a server for a message too large.
+fn count_framing_refusal(shared: &Shared, response: &mut hyper::Response<tonic::body::Body>) {
+    let code = response
+        .headers()
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok());
+    let Some(code) = code.filter(|c| *c != tonic::Code::Ok as i32) else {
+        return;
+    };
+    let too_large = [tonic::Code::OutOfRange, tonic::Code::ResourceExhausted]
+        .iter()
+        .any(|c| *c as i32 == code);
+    if too_large {
+        shared.stats.refuse(Refusal::TooLarge);
+        let exhausted = tonic::Code::ResourceExhausted as i32;
+        response.headers_mut().insert(
+            "grpc-status",
+            exhausted.to_string().parse().expect("digits"),
+        );
+    } else {
+        shared.stats.refuse(Refusal::Malformed);
+    }
+}
+
+fn refuse(shared: &Shared, why: Refusal) -> hyper::Response<tonic::body::Body> {
+    shared.stats.refuse(why);
+    status_of(why).into_http()
+}
+
+/// The gRPC status a refusal is answered with.
+fn status_of(why: Refusal) -> Status {
+    match why {
+        Refusal::TooLarge => Status::resource_exhausted(
+            "the message, or its count of spans and attributes, is larger than the receiver accepts",
+        ),
+        Refusal::Malformed | Refusal::WrongType => {
+            Status::invalid_argument("the message is not an OTLP export request")
+        }
+        Refusal::WrongPath | Refusal::WrongMethod => Status::unimplemented(
+            "only the OTLP trace, metrics and logs services' Export are served here",
+        ),
+        Refusal::Timeout => Status::deadline_exceeded("the message did not arrive in time"),
+    }
+}
+
+/// The Export call of one service, fed the message undecoded.
+struct Export {
+    traces: bool,
+    shared: Arc<Shared>,
+    /// Set once tonic hands the message over: a status without it is tonic's refusal.
+    reached: Arc<AtomicBool>,
+}
+
+type Answer = Pin<Box<dyn Future<Output = Result<tonic::Response<Bytes>, Status>> + Send>>;
+
+impl UnaryService<Bytes> for Export {
+    type Response = Bytes;
+    type Future = Answer;
+
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Answer {
+        self.reached.store(true, Relaxed);
+        let (traces, shared) = (self.traces, self.shared.clone());
+        Box::pin(async move {
+            let message = request.into_inner();
+            if !traces {
+                shared.stats.other_signals.fetch_add(1, Relaxed);
+                // An empty Export*ServiceResponse encodes to no bytes.
+                return Ok(tonic::Response::new(Bytes::new()));
+            }
+            let worker = shared.clone();
+            let taken = tokio::task::spawn_blocking(move || {
+                take_traces(message, Format::Protobuf, &worker)
+            })
+            .await
+            .unwrap_or(Err(Refusal::Malformed));
+            match taken {
+                Ok(answer) => Ok(tonic::Response::new(Bytes::from(answer.encode_to_vec()))),
+                Err(why) => {
+                    shared.stats.refuse(why);
+                    Err(status_of(why))
+                }
+            }
+        })
+    }
+}
+
+/// Passes messages through as bytes: decoding is the receiver's, after its checks.
+#[derive(Clone, Copy, Default)]
+struct RawCodec;
+
+impl Codec for RawCodec {
+    type Encode = Bytes;
+    type Decode = Bytes;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+}
+
+impl Encoder for RawCodec {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl Decoder for RawCodec {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+
+    /// Room for a typical batch at once (tonic's default grows 8 KiB at a time and yields
+    /// every 32 KiB).
+    fn buffer_settings(&self) -> BufferSettings {
+        BufferSettings::new(256 * 1024, 1024 * 1024)
+    }
+}
