@@ -12,6 +12,8 @@
 //! Rust SDK's `SpanExporter` on top of the engine, for agents instrumented with
 //! `opentelemetry` or `tracing` + `tracing-opentelemetry`.
 
+#![warn(missing_docs)]
+
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "cli")]

@@ -29,6 +29,7 @@ const HEADER_FLAGS: &[&str] = &["--header", "--proxy-header"];
 /// Flags whose value is `user:password` (curl, wget): the part after the colon is hidden.
 const USER_FLAGS: &[&str] = &["-u", "--user", "--proxy-user"];
 
+/// What a secret in the command's arguments becomes in the run span.
 pub const REDACTED: &str = "[REDACTED]";
 
 /// What the argument before this one asks of it.

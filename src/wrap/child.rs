@@ -15,6 +15,7 @@ use signal_hook::low_level::siginfo::Cause;
 /// How the child ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ended {
+    /// The child's process id.
     pub pid: u32,
     /// Its exit code, when it exited.
     pub exit_code: Option<i32>,
@@ -40,10 +41,12 @@ pub enum SpawnError {
     NotFound,
     /// 126
     NotExecutable,
+    /// Any other reason it could not start (126).
     Other(io::Error),
 }
 
 impl SpawnError {
+    /// The wrapper's exit code for it: 127 not found, 126 otherwise, as shells do.
     pub fn code(&self) -> u8 {
         match self {
             SpawnError::NotFound => 127,

@@ -15,8 +15,11 @@ pub const RECEIVER_MARKER: &str = "AUTOMAGIK_TRACING_RECEIVER";
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Protocol {
     #[default]
+    /// OTLP/HTTP with protobuf bodies: what the wrapper asks for by default.
     HttpProtobuf,
+    /// OTLP/HTTP with JSON bodies.
     HttpJson,
+    /// OTLP/gRPC (on the same port: the receiver speaks both).
     Grpc,
 }
 

@@ -7,8 +7,11 @@ use crate::span::{SpanId, TraceId};
 /// A parsed `traceparent`: version 00 form `00-<trace id>-<span id>-<flags>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TraceParent {
+    /// The trace the child's spans join.
     pub trace_id: TraceId,
+    /// The parent span of the child's root spans (the run span).
     pub span_id: SpanId,
+    /// The `sampled` flag of the W3C header.
     pub sampled: bool,
 }
 
@@ -36,6 +39,7 @@ impl TraceParent {
         })
     }
 
+    /// The `TRACEPARENT` value: `00-TRACEID-SPANID-FLAGS`.
     pub fn format(&self) -> String {
         format!(
             "00-{}-{}-{}",

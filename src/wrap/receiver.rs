@@ -54,7 +54,9 @@ pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
 /// What the receiver saw.
 #[derive(Debug, Default)]
 pub struct ReceiverStats {
+    /// Spans accepted and handed on.
     pub spans: AtomicU64,
+    /// Trace requests answered (accepted or refused).
     pub requests: AtomicU64,
     refused: [AtomicU64; Refusal::ALL.len()],
     /// Requests to `/v1/metrics` and `/v1/logs`, answered and not forwarded.
@@ -76,8 +78,11 @@ impl ReceiverStats {
     }
 }
 
+/// The running receiver: stopped (waiting for what it is decoding) when dropped.
 pub struct Receiver {
+    /// Where it listens (127.0.0.1 and a port the system chose).
     pub addr: SocketAddr,
+    /// What it saw so far.
     pub stats: Arc<ReceiverStats>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,

@@ -25,6 +25,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Every reason, in the order reports list them.
     pub const ALL: [Refusal; 6] = [
         Refusal::TooLarge,
         Refusal::Malformed,

@@ -50,6 +50,7 @@ pub struct RunSpec {
 /// The counts of GenAI spans usage telemetry is made of, shared with the receiver.
 pub type Observer = Arc<Mutex<RunObserver>>;
 
+/// One wrapped run's tracing: traced (engine, run span, receiver), discarding (a receiver that drops what arrives, after a configuration error) or off; and the environment the child gets.
 pub struct Session {
     tracing: Tracing,
     receiver: Option<Receiver>,
@@ -69,6 +70,7 @@ enum Tracing {
 pub struct Report {
     /// The engine's figures (traced runs).
     pub run: Option<RunMetrics>,
+    /// The run's trace id (traced runs).
     pub trace_id: Option<String>,
     /// Spans the child sent that were thrown away, and why (discarding runs).
     pub discarded: Option<(u64, String)>,

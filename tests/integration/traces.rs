@@ -345,7 +345,7 @@ fn an_absent_store_has_no_traces_yet_and_stays_absent() {
             .assert()
             .success()
             .stdout(predicates::str::starts_with(format!(
-                "no traces yet in {}\nhint: trace a command with `automagik-tracing run --wrap",
+                "no traces yet in {}\nhint: trace a command with `automagik-tracing run -- CMD`",
                 store.display()
             )));
     }

@@ -37,8 +37,7 @@ fn open(ctx: &Context, dir: &Path, json_on_stdout: bool) -> Result<Option<Store>
     let text = format!(
         "no traces yet in {}\n\
          hint: trace a command with `automagik-tracing run -- CMD`: with no other \
-         provider configured (or with `local` in AUTOMAGIK_OBSERVABILITY_PROVIDERS) its \
-         spans land here\n",
+         provider configured (or with AUTOMAGIK_LOCAL_COPY=true) its spans land here\n",
         dir.display()
     );
     if json_on_stdout {
