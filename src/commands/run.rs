@@ -36,6 +36,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             .get("TRACEPARENT")
             .and_then(|v| TraceParent::parse(v)),
         protocol: Protocol::chosen(&ctx.options.env),
+        resource: crate::wrap::naming::resource_from_env(&ctx.options.env),
     };
     // Tracing never changes the outcome of the command: whatever fails or panics in it,
     // the command runs and its code is returned. A failure before the spawn fails closed.

@@ -6,6 +6,7 @@ pub mod child;
 pub mod child_env;
 pub mod context;
 mod grpc;
+pub mod naming;
 pub mod receiver;
 pub mod refusal;
 pub mod scan;

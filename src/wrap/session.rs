@@ -22,7 +22,7 @@ use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, SpanSink};
-use crate::wrap::{adopt, args::redact};
+use crate::wrap::{adopt, args::redact, naming};
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
 
@@ -31,10 +31,13 @@ pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
 pub struct RunSpec {
     /// The command and its arguments, the program first.
     pub command: Vec<OsString>,
-    /// The run span's name (default: the program's file name).
+    /// The run span's name (default: the script's name, [`naming::run_name`]).
     pub name: Option<String>,
-    /// `service.name` of the run span (default: the program's file name).
+    /// `service.name` of the run span (default: the SDK's variables, else the run's name).
     pub service_name: Option<String>,
+    /// The resource the command's own SDK would use (`OTEL_RESOURCE_ATTRIBUTES`,
+    /// `OTEL_SERVICE_NAME`), for the run span too.
+    pub resource: Vec<(String, String)>,
     /// Extra attributes of the run span.
     pub attrs: Vec<(String, String)>,
     /// Start the loopback receiver (`--no-receiver` turns it off).
@@ -288,19 +291,33 @@ fn run_span(spec: &RunSpec) -> Span {
         || program.to_string_lossy().into_owned(),
         |n| n.to_string_lossy().into_owned(),
     );
+    let run_name = naming::run_name(&spec.command);
+    let from_env = spec
+        .resource
+        .iter()
+        .find(|(k, _)| k == "service.name")
+        .map(|(_, v)| v.clone());
     let service = spec
         .service_name
         .clone()
-        .unwrap_or_else(|| program_name.clone());
+        .or(from_env)
+        .unwrap_or_else(|| run_name.clone());
+    let mut resource = Resource::service(&service);
+    resource.attributes.extend(
+        spec.resource
+            .iter()
+            .filter(|(k, _)| k != "service.name")
+            .map(|(k, v)| crate::span::Attribute::new(k.as_str(), v.as_str())),
+    );
     let scope = Arc::new(Scope {
         name: "automagik-tracing".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         ..Default::default()
     });
     let mut span = Span::start(
-        spec.name.clone().unwrap_or_else(|| program_name.clone()),
+        spec.name.clone().unwrap_or(run_name),
         spec.inherited.map(|p| (p.trace_id, p.span_id)),
-        Arc::new(Resource::service(&service)),
+        Arc::new(resource),
         scope,
     );
     span.kind = SpanKind::Internal;

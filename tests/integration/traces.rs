@@ -275,7 +275,7 @@ fn show_last_after_a_wrapped_python_run_nests_its_spans_under_the_run() {
     let text = stdout_of(&env, &["traces", "show", "last"]);
     let lines: Vec<&str> = text.lines().collect();
     for (line, name) in lines[1..].iter().zip([
-        "python ",
+        "agent_otel.py ",
         "└─ invoke_agent weather ",
         "   ├─ chat gpt-4o-mini ",
         "   └─ execute_tool get_forecast ",

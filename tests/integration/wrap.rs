@@ -222,8 +222,10 @@ fn check_one_trace(spans: &[Span]) {
     );
     let run = spans
         .iter()
-        .find(|s| s.name.ends_with("python") || s.name.starts_with("python"))
+        .find(|s| s.scope.name == "automagik-tracing")
         .expect("run span");
+    // Named after the script, not the interpreter.
+    assert!(run.name.ends_with(".py"), "{}", run.name);
     let find = |name: &str| {
         spans
             .iter()

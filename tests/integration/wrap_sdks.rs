@@ -43,7 +43,14 @@ fn assert_shown_under_the_run(env: &TestEnv, tree: &[&str]) {
     let text = succeeded(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines.len() > tree.len() + 1, "{text}");
-    assert!(lines[1].starts_with("python "), "no run span:\n{text}");
+    // The run span, named after the script the interpreter ran.
+    assert!(
+        lines[1]
+            .split_whitespace()
+            .next()
+            .is_some_and(|n| n.ends_with(".py")),
+        "no run span:\n{text}"
+    );
     for (line, name) in lines[2..].iter().zip(tree) {
         assert!(line.starts_with(name), "`{name}` expected:\n{text}");
     }
@@ -57,7 +64,10 @@ fn assert_nested_under_the_run(spans: &[Span], agent_name: &str) {
             .find(|s| s.name == name)
             .unwrap_or_else(|| panic!("no {name} in {:?}", names(spans)))
     };
-    let run = spans.iter().find(|s| s.name == "python").expect("run span");
+    let run = spans
+        .iter()
+        .find(|s| s.scope.name == "automagik-tracing")
+        .expect("run span");
     let agent = find(agent_name);
     let chat = find("chat gpt-4o-mini");
     assert_eq!(agent.trace_id, run.trace_id);
