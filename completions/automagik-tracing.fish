@@ -121,6 +121,8 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand flus
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l name -d 'Name of the run span (default: the program\'s name)' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l attr -d 'Add an attribute to the run span (repeatable)' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l service-name -d 'service.name of the run span (default: the program\'s name)' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l session -d 'Session id on every span of the run (and to the command as W3C BAGGAGE)' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l user -d 'User id on every span of the run (and to the command as W3C BAGGAGE)' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l flush-timeout -d 'Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F

@@ -418,6 +418,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_adopt: bool,
 
+    /// Session id on every span of the run (and to the command as W3C BAGGAGE)
+    #[arg(long = "session", value_name = "ID", env = "AUTOMAGIK_SESSION_ID")]
+    pub session: Option<String>,
+
+    /// User id on every span of the run (and to the command as W3C BAGGAGE)
+    #[arg(long = "user", value_name = "ID", env = "AUTOMAGIK_USER_ID")]
+    pub user: Option<String>,
+
     /// Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]
     #[arg(long, value_name = "SECS", value_parser = seconds)]
     pub flush_timeout: Option<f64>,

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::wrap::child::{self, SpawnError};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::describe_refused;
-use crate::wrap::session::{self, Observer, Protocol, Report, RunSpec, Session};
+use crate::wrap::session::{self, Observer, Protocol, Report, RunSpec, Session, Who};
 
 pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     let Some((program, program_args)) = args.command.split_first() else {
@@ -37,6 +37,11 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             .and_then(|v| TraceParent::parse(v)),
         protocol: Protocol::chosen(&ctx.options.env),
         resource: crate::wrap::naming::resource_from_env(&ctx.options.env),
+        who: Who {
+            session: args.session.clone().filter(|s| !s.trim().is_empty()),
+            user: args.user.clone().filter(|u| !u.trim().is_empty()),
+        },
+        baggage: ctx.options.env.get("BAGGAGE").cloned(),
     };
     // Tracing never changes the outcome of the command: whatever fails or panics in it,
     // the command runs and its code is returned. A failure before the spawn fails closed.

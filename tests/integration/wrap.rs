@@ -579,3 +579,37 @@ fn pydantic_ai_agent_spans_reach_the_provider_with_genai_attributes() {
     );
     assert_eq!(agent.scope.name, "pydantic-ai");
 }
+
+#[test]
+fn a_runs_session_and_user_reach_its_spans_and_the_command() {
+    let env = TestEnv::new().var("DO_NOT_TRACK", "1");
+    let out = env
+        .cmd()
+        .args([
+            "run",
+            "--session",
+            "chat-42",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$BAGGAGE\"",
+        ])
+        .env("AUTOMAGIK_USER_ID", "u-7")
+        .env("BAGGAGE", "team=search")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "team=search,session.id=chat-42,user.id=u-7"
+    );
+    let shown = env
+        .cmd()
+        .args(["traces", "show", "last", "--json"])
+        .output()
+        .unwrap();
+    let trace: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let run = &trace["spans"][0];
+    assert_eq!(run["gen_ai"]["session"], "chat-42", "{run}");
+    assert_eq!(run["gen_ai"]["user"], "u-7", "{run}");
+}
