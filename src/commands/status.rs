@@ -257,11 +257,12 @@ impl ProviderReport {
                         name: k.spec.var.to_string(),
                         value: if k.spec.secret {
                             mask(&value.value)
-                        } else if k.spec.default.is_some() || k.spec.short.contains("endpoint") {
+                        } else if url_key(p.name, k.spec.short) {
                             // A URL setting: a token in its query never shows.
                             url::display(&value.value)
                         } else {
-                            value.value.clone()
+                            // Any URL in another value (MLflow's `databricks://…`) neither.
+                            url::display_in(&value.value).into_owned()
                         },
                         source: value.source.clone(),
                     })
@@ -271,6 +272,13 @@ impl ProviderReport {
             receives: p.mask.value.receives(),
         }
     }
+}
+
+/// Whether a provider key holds a URL, even one without a scheme: its base key, or an
+/// endpoint.
+fn url_key(provider: &str, short: &str) -> bool {
+    crate::presets::preset(provider).is_some_and(|p| p.base_key == short)
+        || short.contains("endpoint")
 }
 
 impl TelemetryReport {

@@ -190,6 +190,12 @@ fn an_mlflow_tracking_uri_that_is_no_url_leaves_mlflow_off_and_nothing_broken() 
         assert_eq!(mlflow["active"], false, "{mlflow}");
         env.cmd().arg("test-export").assert().success();
     }
+    // Its credentials are never shown, URL or not.
+    let env = TestEnv::new().var("MLFLOW_TRACKING_URI", "databricks://bob:sekrit-tok@ws");
+    let out = env.cmd().arg("status").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("MLFLOW_TRACKING_URI"), "{text}");
+    assert!(!text.contains("sekrit-tok"), "{text}");
 }
 
 #[test]
