@@ -42,6 +42,24 @@ fn engine_with(memory: &Arc<MemoryExporter>, options: EngineOptions) -> Engine {
     Engine::start_with(vec![exporter], options).unwrap()
 }
 
+/// An engine of these exporters with a spool under `dir`, batches of 10 spans.
+fn spooling_engine(exporters: Vec<Arc<MemoryExporter>>, dir: &std::path::Path) -> Engine {
+    let exporters: Vec<Arc<dyn Exporter>> = exporters
+        .into_iter()
+        .map(|e| e as Arc<dyn Exporter>)
+        .collect();
+    Engine::start_with(
+        exporters,
+        EngineOptions {
+            batch_max_spans: 10,
+            spool_dir: Some(dir.to_path_buf()),
+            spool_max_bytes: 1 << 30,
+            ..options()
+        },
+    )
+    .unwrap()
+}
+
 /// The sizes of the batches received, largest first (deliveries run side by side, so
 /// they may arrive in any order).
 fn batch_sizes(memory: &MemoryExporter) -> Vec<usize> {
@@ -310,15 +328,7 @@ fn a_burst_waits_for_a_slow_exporter_instead_of_spilling_to_the_spool() {
     // holds, yet each is only briefly behind, so all are sent and none spooled.
     let spool = tempfile::tempdir().unwrap();
     let memory = Arc::new(MemoryExporter::new("m").delaying(Duration::from_millis(20)));
-    let engine = engine_with(
-        &memory,
-        EngineOptions {
-            batch_max_spans: 10,
-            spool_dir: Some(spool.path().to_path_buf()),
-            spool_max_bytes: 1 << 30,
-            ..options()
-        },
-    );
+    let engine = spooling_engine(vec![memory], spool.path());
     for i in 0..400 {
         engine.record(span(&format!("s{i}")));
     }
@@ -335,17 +345,7 @@ fn a_slower_exporter_beside_a_fast_one_paces_the_burst_instead_of_spilling() {
     let spool = tempfile::tempdir().unwrap();
     let slow = Arc::new(MemoryExporter::new("slow").delaying(Duration::from_millis(20)));
     let fast = Arc::new(MemoryExporter::new("fast"));
-    let exporters: Vec<Arc<dyn Exporter>> = vec![slow.clone(), fast.clone()];
-    let engine = Engine::start_with(
-        exporters,
-        EngineOptions {
-            batch_max_spans: 10,
-            spool_dir: Some(spool.path().to_path_buf()),
-            spool_max_bytes: 1 << 30,
-            ..options()
-        },
-    )
-    .unwrap();
+    let engine = spooling_engine(vec![slow, fast], spool.path());
     for i in 0..400 {
         engine.record(span(&format!("s{i}")));
     }
@@ -381,17 +381,7 @@ fn a_stuck_exporter_is_spooled_for_while_the_other_gets_everything() {
     let spool = tempfile::tempdir().unwrap();
     let stuck = Arc::new(MemoryExporter::new("stuck").delaying(Duration::from_secs(600)));
     let live = Arc::new(MemoryExporter::new("live"));
-    let exporters: Vec<Arc<dyn Exporter>> = vec![stuck.clone(), live.clone()];
-    let engine = Engine::start_with(
-        exporters,
-        EngineOptions {
-            batch_max_spans: 10,
-            spool_dir: Some(spool.path().to_path_buf()),
-            spool_max_bytes: 1 << 30,
-            ..options()
-        },
-    )
-    .unwrap();
+    let engine = spooling_engine(vec![stuck, live.clone()], spool.path());
     for i in 0..1000 {
         engine.record(span(&format!("s{i}")));
     }
