@@ -36,13 +36,16 @@ fn reading_keys(terminal: &fs::File) -> bool {
 fn wizard_writes_provider_keys_and_the_telemetry_choice() {
     let env = TestEnv::new();
     env.write_env_file("# keep this comment\nOTHER=1\n");
-    let mut cmd = std::process::Command::new(BIN);
+    // rexpect turns the terminal's echo off; a terminal a person types in has it on, and
+    // `send` tells a prompt waiting for keys by its switching echo or line mode off.
+    let mut cmd = std::process::Command::new("sh");
     cmd.env_clear()
         .env("HOME", &env.home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TERM", "xterm")
         .env("NO_COLOR", "1")
         .current_dir(&env.project)
-        .arg("configure");
+        .args(["-c", "stty echo && exec \"$0\" configure", BIN]);
     // A generous bound: each prompt appears in milliseconds.
     let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
     session.exp_string("Where should traces go?").unwrap();
