@@ -2,7 +2,7 @@
 //! deterministic sampling by trace id, truncation of oversized attribute values, and a
 //! size estimate for the queue's byte bound.
 
-use crate::span::{Attribute, Span, StatusCode, Value};
+use crate::span::{Attribute, Span, StatusCode, TraceId, Value};
 
 /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` default here: a base64 file in a prompt must not
 /// cost a provider's 413.
@@ -35,16 +35,36 @@ impl Intake {
     }
 
     /// Kept when its trace is sampled (the same answer for every span of a trace), or when
-    /// it failed or was slow: a head decision cannot know a trace will fail.
+    /// it failed or was slow: a head decision cannot know a trace will fail. This is the
+    /// library's rule (head sampling); `run` decides whole traces instead
+    /// (`wrap::sampling`), with the same trace-id rule.
     pub fn keep(&self, span: &Span) -> bool {
-        if self.threshold == u64::MAX {
-            return true;
-        }
+        self.samples_all()
+            || self.trace_sampled(&span.trace_id)
+            || self.failed(span)
+            || self.slow(span)
+    }
+
+    /// Every trace is kept (a rate of 1): nothing needs deciding.
+    pub fn samples_all(&self) -> bool {
+        self.threshold == u64::MAX
+    }
+
+    /// The deterministic trace-id rule: the same answer for a trace wherever it is asked.
+    pub fn trace_sampled(&self, trace_id: &TraceId) -> bool {
         let mut low = [0u8; 8];
-        low.copy_from_slice(&span.trace_id.0[8..]);
+        low.copy_from_slice(&trace_id.0[8..]);
         u64::from_be_bytes(low) < self.threshold
-            || span.status.code == StatusCode::Error
-            || span.end_unix_nanos.saturating_sub(span.start_unix_nanos) >= self.slow_nanos
+    }
+
+    /// The span's status is an error.
+    pub fn failed(&self, span: &Span) -> bool {
+        span.status.code == StatusCode::Error
+    }
+
+    /// The span lasted the slow threshold or longer.
+    pub fn slow(&self, span: &Span) -> bool {
+        span.end_unix_nanos.saturating_sub(span.start_unix_nanos) >= self.slow_nanos
     }
 
     /// Truncates string values over the limit; returns how many were cut.
@@ -142,7 +162,7 @@ pub fn approx_size(span: &Span) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::span::{Resource, Scope, Status, TraceId};
+    use crate::span::{Resource, Scope, Status};
     use std::sync::Arc;
 
     fn span_in(trace: TraceId) -> Span {

@@ -61,6 +61,9 @@ pub struct Metrics {
     pub dropped_queue_full: AtomicU64,
     /// Attribute values cut to `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` on the way in.
     pub truncated_values: AtomicU64,
+    /// Spans `run`'s whole-trace sampling could not hold (the held traces had reached the
+    /// queue's bounds), decided by trace id alone as the library does.
+    pub sampled_without_holding: AtomicU64,
     /// One set of counters per exporter, in the engine's exporter order.
     pub exporters: Vec<ExporterMetrics>,
     /// Requests the `run --wrap` receiver refused, by reason: their spans never reached
@@ -192,6 +195,10 @@ pub struct RunMetrics {
     pub dropped_queue_full: u64,
     /// Attribute values truncated on the way in.
     pub truncated_values: u64,
+    /// Spans `run`'s whole-trace sampling decided by trace id alone, its held traces
+    /// having reached the queue's bounds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sampled_without_holding: u64,
     /// Requests from the wrapped command that the receiver refused, by reason.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub refused_requests: BTreeMap<String, u64>,
@@ -318,6 +325,7 @@ impl Metrics {
             sampled_out: self.sampled_out.load(Relaxed),
             dropped_queue_full: queue_full,
             truncated_values: self.truncated_values.load(Relaxed),
+            sampled_without_holding: self.sampled_without_holding.load(Relaxed),
             refused_requests,
             exporters,
             drop_rate,
@@ -329,6 +337,10 @@ impl Metrics {
                 && no_refusals,
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Where the last run's figures are kept.

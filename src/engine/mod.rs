@@ -158,18 +158,31 @@ pub struct Recorder {
 impl Recorder {
     /// Hands a span to the engine. Never blocks and never fails: a span that does not fit
     /// (by count or bytes) is dropped and counted, the newest first.
-    pub fn record(&self, mut span: Span) {
+    ///
+    /// Sampling here is head sampling ([`Intake::keep`]): by trace id, plus every span
+    /// that failed or was slow, so a failed span of an unsampled trace arrives without
+    /// its parents. `run` holds whole traces and decides each once (`wrap::sampling`).
+    pub fn record(&self, span: Span) {
         if !self.intake.keep(&span) {
             self.metrics.sampled_out.fetch_add(1, Relaxed);
             return;
         }
+        self.enqueue(span);
+    }
+
+    /// Hands on a span whose trace the caller has decided to keep (`run`'s whole-trace
+    /// sampling): as [`Recorder::record`], without the head decision.
+    pub fn record_sampled(&self, span: Span) {
+        self.enqueue(span);
+    }
+
+    fn enqueue(&self, mut span: Span) {
         let cut = self.intake.truncate(&mut span);
         if cut > 0 {
             self.metrics.truncated_values.fetch_add(cut as u64, Relaxed);
         }
         let size = intake::approx_size(&span) as u64;
-        if self.queued_bytes.fetch_add(size, Relaxed) + size > self.max_bytes {
-            self.queued_bytes.fetch_sub(size, Relaxed);
+        if !self.reserve(size) {
             self.metrics.dropped_queue_full.fetch_add(1, Relaxed);
             return;
         }
@@ -182,6 +195,47 @@ impl Recorder {
                 self.metrics.dropped_queue_full.fetch_add(1, Relaxed);
             }
         }
+    }
+}
+
+/// What `run`'s whole-trace sampling (`wrap::sampling`) needs of the engine: its rules, and
+/// its bounds, so spans held for a decision count in the same byte budget as the queue.
+impl Recorder {
+    /// The sampling rules spans are recorded with.
+    pub(crate) fn intake(&self) -> &Intake {
+        &self.intake
+    }
+
+    /// The queue's bound by count.
+    pub(crate) fn max_spans(&self) -> usize {
+        self.tx.max_capacity()
+    }
+
+    /// Takes `bytes` of the queue's byte budget for spans held outside it; `false` (and
+    /// nothing taken) when they do not fit.
+    pub(crate) fn reserve(&self, bytes: u64) -> bool {
+        if self.queued_bytes.fetch_add(bytes, Relaxed) + bytes > self.max_bytes {
+            self.queued_bytes.fetch_sub(bytes, Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Gives back what [`Recorder::reserve`] took.
+    pub(crate) fn release(&self, bytes: u64) {
+        self.queued_bytes.fetch_sub(bytes, Relaxed);
+    }
+
+    /// Counts spans a caller's sampling left out.
+    pub(crate) fn count_sampled_out(&self, spans: u64) {
+        self.metrics.sampled_out.fetch_add(spans, Relaxed);
+    }
+
+    /// Counts spans decided by trace id alone because they could not be held.
+    pub(crate) fn count_sampled_without_holding(&self, spans: u64) {
+        self.metrics
+            .sampled_without_holding
+            .fetch_add(spans, Relaxed);
     }
 }
 

@@ -9,6 +9,7 @@ mod grpc;
 pub mod naming;
 pub mod receiver;
 pub mod refusal;
+pub mod sampling;
 pub mod scan;
 pub mod session;
 

@@ -22,6 +22,7 @@ use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, SpanSink};
+use crate::wrap::sampling::{Forward, WholeTraces};
 use crate::wrap::{adopt, args::redact, naming};
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
@@ -68,8 +69,15 @@ pub struct Session {
 }
 
 enum Tracing {
-    On { engine: Engine, span: Box<Span> },
-    Discarding { why: String },
+    On {
+        engine: Engine,
+        span: Box<Span>,
+        /// Whole-trace sampling, below a sample rate of 1.
+        sampling: Option<Arc<WholeTraces>>,
+    },
+    Discarding {
+        why: String,
+    },
     Off,
 }
 
@@ -154,8 +162,11 @@ impl Session {
             env.push(("BAGGAGE".to_string(), baggage));
         }
         let mut warning = None;
+        let hand_on = hand_on(&engine, &span, spec.adopt, spec.who.clone());
+        let sampling =
+            WholeTraces::start(&engine, span.trace_id, spec.adopt, hand_on.clone()).map(Arc::new);
         let receiver = if spec.receiver {
-            let sink = forward_to(&engine, &span, spec.adopt, spec.who.clone(), observer);
+            let sink = forward_to(observer, sampling.clone(), hand_on);
             match Receiver::start(sink, DEFAULT_BODY_LIMIT) {
                 Ok(receiver) => {
                     point_child_at(receiver.addr, spec.protocol, false, &mut env);
@@ -178,6 +189,7 @@ impl Session {
             tracing: Tracing::On {
                 engine,
                 span: Box::new(span),
+                sampling,
             },
             receiver,
             env,
@@ -227,11 +239,19 @@ impl Session {
             report.other_signals = stats.other_signals.load(Relaxed);
         }
         match self.tracing {
-            Tracing::On { engine, mut span } => {
+            Tracing::On {
+                engine,
+                mut span,
+                sampling,
+            } => {
                 span.end();
                 record_outcome(&mut span, outcome);
                 report.trace_id = Some(span.trace_id.to_hex());
-                engine.record(*span);
+                // What is held is decided and handed on before the flush deadline starts.
+                match sampling {
+                    Some(sampling) => sampling.finish(*span),
+                    None => engine.record(*span),
+                }
                 engine.metrics().receiver_refused(&report.refused);
                 report.run = Some(engine.shutdown(flush_timeout));
             }
@@ -269,26 +289,36 @@ pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> 
     Some(overrides)
 }
 
-/// The receiver's sink: counts for usage telemetry, adopts, and records.
+/// The receiver's sink: counts for usage telemetry, then holds for whole-trace sampling
+/// or hands on at once.
 fn forward_to(
-    engine: &Engine,
-    span: &Span,
-    adopting: bool,
-    who: Who,
     observer: Option<Observer>,
+    sampling: Option<Arc<WholeTraces>>,
+    hand_on: Forward,
 ) -> SpanSink {
-    let recorder = engine.recorder();
-    let (trace_id, run_span) = (span.trace_id, span.span_id);
-    Arc::new(move |mut spans: Vec<Span>| {
+    Arc::new(move |spans: Vec<Span>| {
         if let Some(observer) = &observer {
             crate::sync::lock(observer).observe(&spans);
         }
+        match &sampling {
+            Some(sampling) => sampling.offer(spans),
+            None => hand_on(spans),
+        }
+    })
+}
+
+/// Where the child's kept spans go: adopted, marked with the run's session and user, and
+/// recorded as sampled (by [`WholeTraces`], or every trace is kept at a rate of 1).
+fn hand_on(engine: &Engine, span: &Span, adopting: bool, who: Who) -> Forward {
+    let recorder = engine.recorder();
+    let (trace_id, run_span) = (span.trace_id, span.span_id);
+    Arc::new(move |mut spans: Vec<Span>| {
         if adopting {
             adopt(&mut spans, trace_id, run_span);
         }
         who.mark(&mut spans);
         for s in spans {
-            recorder.record(s);
+            recorder.record_sampled(s);
         }
     })
 }
