@@ -28,4 +28,5 @@ mod traces;
 mod wizard;
 mod wrap;
 mod wrap_faults;
+mod wrap_sampling;
 mod wrap_sdks;
