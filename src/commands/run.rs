@@ -180,6 +180,9 @@ fn tell(report: &Report, ctx: &Context) {
         ));
     }
     if let (Some(run), Some(trace_id)) = (&report.run, &report.trace_id) {
+        if let Some(sampling) = describe_sampling(run) {
+            ctx.ui.debug(&sampling);
+        }
         report_delivery(run, trace_id, ctx);
         ctx.ui.note(&run_line(run, trace_id));
     }
@@ -222,6 +225,25 @@ pub fn run_line(run: &crate::engine::RunMetrics, trace_id: &str) -> String {
         "trace {short}… · {spans} span{} → {places} · {see}",
         if spans == 1 { "" } else { "s" }
     )
+}
+
+/// What sampling left out, and how many spans it could not hold to decide with their
+/// whole trace (`None` when it left out nothing).
+pub fn describe_sampling(run: &crate::engine::RunMetrics) -> Option<String> {
+    if run.sampled_out == 0 && run.sampled_without_holding == 0 {
+        return None;
+    }
+    let mut text = format!(
+        "{} spans left out by sampling (AUTOMAGIK_SAMPLE_RATE)",
+        run.sampled_out
+    );
+    if run.sampled_without_holding > 0 {
+        text.push_str(&format!(
+            ", {} of them without waiting for the rest of their trace, as the held traces had reached the queue's bounds (AUTOMAGIK_QUEUE_MAX_BYTES, AUTOMAGIK_QUEUE_MAX_SPANS)",
+            run.sampled_without_holding
+        ));
+    }
+    Some(text)
 }
 
 /// Tells the user what did not reach a provider: spooled (and how to send it), or lost.

@@ -17,7 +17,7 @@ fn wrapped_child(env: &TestEnv, rate: &str, mode: &str, code: u8) -> Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sampling_child.py");
     env.cmd()
         .env("AUTOMAGIK_SAMPLE_RATE", rate)
-        .args(["run", "--"])
+        .args(["run", "-v", "--"])
         .arg(python())
         .arg(script)
         .args([mode, &code.to_string()])
@@ -119,4 +119,27 @@ fn at_rate_zero_a_slow_trace_arrives_whole_and_at_rate_one_everything_does() {
         ])
     );
     assert_eq!(env.status_json(&[])["last_run"]["sampled_out"], 0);
+}
+
+#[test]
+fn past_the_queues_bounds_spans_are_decided_without_their_trace_counted_and_shown() {
+    // Two spans held at most: the quiet trace's two are; three of the busy trace's arrive
+    // to a full hold and are decided at once, by the head rule.
+    let env = TestEnv::new().var("AUTOMAGIK_QUEUE_MAX_SPANS", "2");
+    let out = wrapped_child(&env, "0", "error", 3);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("5 spans left out by sampling (AUTOMAGIK_SAMPLE_RATE), 3 of them without waiting for the rest of their trace"),
+        "{stderr}"
+    );
+    let run = &env.status_json(&[])["last_run"];
+    assert_eq!(run["sampled_without_holding"], 3, "{run:#}");
+    assert_eq!(run["sampled_out"], 5, "{run:#}");
+    let status = env.cmd().arg("status").output().unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("3 of them without waiting for the rest of their trace"),
+        "{text}"
+    );
 }

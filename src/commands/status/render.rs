@@ -268,6 +268,9 @@ fn last_run(out: &mut String, report: &Report, ui: &Ui) {
     if let Some(refused) = crate::wrap::receiver::describe_refused(&run.refused_requests) {
         let _ = writeln!(out, "  {}", ui.bad(&refused));
     }
+    if let Some(sampling) = crate::commands::run::describe_sampling(run) {
+        let _ = writeln!(out, "  {:<10} {sampling}", "sampling");
+    }
 }
 
 fn spool(out: &mut String, report: &Report, ui: &Ui) {
