@@ -86,7 +86,9 @@ pub struct EngineOptions {
     pub queue_max_spans: usize,
     /// Estimated bytes of spans held at most, from the queue to the last payload in flight.
     pub queue_max_bytes: u64,
-    /// Sampling and value truncation, applied on the caller's thread.
+    /// Sampling and value truncation, applied on the caller's thread. The sampling is
+    /// head sampling, span by span ([`Intake::keep`]); `run` decides whole traces before
+    /// its spans get here.
     pub intake: Intake,
     /// Spans per batch at most.
     pub batch_max_spans: usize,
