@@ -291,9 +291,9 @@ impl WholeTraces {
 
     /// Takes spans the receiver got.
     pub fn offer(&self, spans: Vec<Span>) {
-        let recorder = self.shared.recorder.clone();
+        let room = &self.shared.recorder;
         self.shared
-            .release(|holder, out| holder.offer(spans, Instant::now(), &recorder, out));
+            .release(|holder, out| holder.offer(spans, Instant::now(), room, out));
     }
 
     /// Decides everything held and hands on what is kept, the run span with it.
