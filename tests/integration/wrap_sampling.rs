@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 
 use crate::interop::python;
 use crate::testenv::TestEnv;
+use crate::traces::stdout_of;
 
 /// Runs the sampling child wrapped, at `rate`, in `mode` (`error` or `slow`), exiting `code`.
 fn wrapped_child(env: &TestEnv, rate: &str, mode: &str, code: u8) -> Output {
@@ -27,17 +28,7 @@ fn wrapped_child(env: &TestEnv, rate: &str, mode: &str, code: u8) -> Output {
 
 /// `traces show last --json`, parsed.
 fn last_trace(env: &TestEnv) -> Json {
-    let out = env
-        .cmd()
-        .args(["traces", "show", "last", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&stdout_of(env, &["traces", "show", "last", "--json"])).unwrap()
 }
 
 /// The names of the trace's spans, the run span (named after the script) as `RUN`;
