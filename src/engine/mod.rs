@@ -634,4 +634,4 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

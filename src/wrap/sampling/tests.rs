@@ -323,3 +323,45 @@ fn old_decisions_are_forgotten_past_the_bound() {
         "the oldest went first"
     );
 }
+
+#[test]
+fn a_run_hands_its_kept_traces_to_the_engine_and_accounts_for_every_span() {
+    use crate::engine::EngineOptions;
+    use crate::export::memory::MemoryExporter;
+    let memory = Arc::new(MemoryExporter::new("m"));
+    let exporter: Arc<dyn crate::export::Exporter> = memory.clone();
+    let options = EngineOptions {
+        intake: Intake::new(0.0, 1000, DEFAULT_VALUE_LIMIT),
+        ..crate::engine::tests::options()
+    };
+    let engine = Engine::start_with(vec![exporter], options).unwrap();
+    let recorder = engine.recorder();
+    let forward: Forward = Arc::new(move |spans: Vec<Span>| {
+        spans.into_iter().for_each(|s| recorder.record_sampled(s));
+    });
+    let run = run_span();
+    let whole = WholeTraces::start(&engine, run.trace_id, true, forward).expect("rate 0 holds");
+    whole.offer(three_deep(|s| s));
+    whole.offer(three_deep(failed));
+    whole.finish(run);
+    drop(whole);
+    let metrics = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(metrics.queued, 4, "the failed trace and the run span");
+    assert_eq!(metrics.sampled_out, 3, "the quiet trace");
+    assert_eq!(metrics.exporters[0].exported, 4);
+    let delivered: usize = memory
+        .received()
+        .iter()
+        .flat_map(|r| &r.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    assert_eq!(delivered, 4);
+}
+
+#[test]
+fn at_a_rate_of_one_nothing_is_held() {
+    let engine = Engine::start_with(Vec::new(), crate::engine::tests::options()).unwrap();
+    let forward: Forward = Arc::new(|_spans: Vec<Span>| {});
+    assert!(WholeTraces::start(&engine, TraceId::random(), true, forward).is_none());
+}
