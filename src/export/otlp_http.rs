@@ -12,7 +12,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
-use crate::presets::{self, Header};
+use crate::presets::{self, Header, Signal, Signals};
 
 /// How long to wait for a connection to a provider.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -25,6 +25,9 @@ const ERROR_BODY_CHARS: usize = 200;
 pub struct OtlpHttp {
     name: String,
     url: String,
+    /// Where log records and metrics go, for a provider that takes them.
+    logs_url: Option<String>,
+    metrics_url: Option<String>,
     /// The URL as messages, `status`, `flush` and `test-export` show it (userinfo and
     /// query values masked).
     shown_url: String,
@@ -58,6 +61,8 @@ impl OtlpHttp {
         Ok(OtlpHttp {
             name: provider.name.to_string(),
             shown_url: crate::mask::url::display(&url),
+            logs_url: signal_url(provider, &url, Signal::Logs),
+            metrics_url: signal_url(provider, &url, Signal::Metrics),
             url,
             headers,
             gzip,
@@ -76,6 +81,8 @@ impl OtlpHttp {
         Ok(OtlpHttp {
             name: name.to_string(),
             url: url.to_string(),
+            logs_url: None,
+            metrics_url: None,
             shown_url: crate::mask::url::display(url),
             headers: HeaderMap::new(),
             gzip: false,
@@ -83,11 +90,27 @@ impl OtlpHttp {
         })
     }
 
+    /// Where a payload of `signal` goes; `None` for a signal it does not take.
+    fn url_for(&self, signal: Signal) -> Option<&str> {
+        match signal {
+            Signal::Traces => Some(&self.url),
+            Signal::Logs => self.logs_url.as_deref(),
+            Signal::Metrics => self.metrics_url.as_deref(),
+        }
+    }
+
     async fn send(&self, payload: &Payload) -> Outcome {
+        let Some(url) = self.url_for(payload.signal()) else {
+            // The engine sends no such payload (see `signals`); a caller that does is told.
+            return Outcome::Permanent {
+                cause: Cause::Other,
+                message: format!("{} takes no {}", self.name, payload.signal().as_str()),
+            };
+        };
         let mut body = payload.protobuf().clone();
         let mut builder = self
             .client
-            .post(&self.url)
+            .post(url)
             .headers(self.headers.clone())
             .header("content-type", "application/x-protobuf");
         if self.gzip {
@@ -119,6 +142,41 @@ impl Exporter for OtlpHttp {
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
         Box::pin(self.send(payload))
     }
+
+    fn signals(&self) -> Signals {
+        Signals {
+            traces: true,
+            logs: self.logs_url.is_some(),
+            metrics: self.metrics_url.is_some(),
+        }
+    }
+}
+
+/// Where a provider that takes `signal` receives it: for `otlp`, its per-signal variable
+/// (`OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`, used as is), else its base URL with the signal's
+/// path, as for traces; for the others, the traces URL with `/v1/logs` (or `/v1/metrics`)
+/// in place of `/v1/traces`. `None` when the provider does not take the signal, or when
+/// nothing says where (only an `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` of another shape).
+fn signal_url(provider: &ProviderConfig, traces_url: &str, signal: Signal) -> Option<String> {
+    if !presets::signals(provider.name).is_some_and(|s| s.accepts(signal)) {
+        return None;
+    }
+    if provider.name == "otlp" {
+        let own = provider
+            .value(&format!("{}_endpoint", signal.as_str()))
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        if let Some(url) = own {
+            return Some(url.to_string());
+        }
+        let base = provider
+            .value("endpoint")
+            .and_then(|v| presets::normalize_base_url(v).ok());
+        if let Some(base) = base {
+            return Some(format!("{}/v1/{}", base.url.trim_end_matches('/'), signal.as_str()));
+        }
+    }
+    signal.url_beside(traces_url)
 }
 
 #[derive(Clone, Copy)]
