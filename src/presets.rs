@@ -133,7 +133,9 @@ impl Signal {
     /// `.../v1/logs` (the OTLP/HTTP paths differ only there). `None` when the traces URL
     /// does not end that way (an `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` used as is).
     pub fn url_beside(self, traces_url: &str) -> Option<String> {
-        let base = traces_url.trim_end_matches('/').strip_suffix("/v1/traces")?;
+        let base = traces_url
+            .trim_end_matches('/')
+            .strip_suffix("/v1/traces")?;
         Some(format!("{base}/v1/{}", self.as_str()))
     }
 }

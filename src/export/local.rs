@@ -62,7 +62,12 @@ impl LocalStore {
             Records::Logs(request) => serde_json::to_vec(request),
             Records::Metrics(request) => serde_json::to_vec(request),
         }
-        .map_err(|e| Error::failed(format!("cannot encode {} as JSON: {e}", records.signal().as_str())))?;
+        .map_err(|e| {
+            Error::failed(format!(
+                "cannot encode {} as JSON: {e}",
+                records.signal().as_str()
+            ))
+        })?;
         self.append_line(records.signal(), line)
     }
 

@@ -173,7 +173,11 @@ fn signal_url(provider: &ProviderConfig, traces_url: &str, signal: Signal) -> Op
             .value("endpoint")
             .and_then(|v| presets::normalize_base_url(v).ok());
         if let Some(base) = base {
-            return Some(format!("{}/v1/{}", base.url.trim_end_matches('/'), signal.as_str()));
+            return Some(format!(
+                "{}/v1/{}",
+                base.url.trim_end_matches('/'),
+                signal.as_str()
+            ));
         }
     }
     signal.url_beside(traces_url)

@@ -91,7 +91,9 @@ impl Payload {
 
     /// The signal it carries (and so the OTLP path it goes to).
     pub fn signal(&self) -> Signal {
-        self.records.as_ref().map_or(Signal::Traces, Records::signal)
+        self.records
+            .as_ref()
+            .map_or(Signal::Traces, Records::signal)
     }
 
     /// What it holds in its signal's unit: spans, log records, or metric data points.
