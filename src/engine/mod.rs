@@ -7,6 +7,12 @@
 //! [`Engine::shutdown`] delivers what it can within a deadline, spools the rest, and
 //! accounts for every span: delivered, spooled, or dropped with a reason.
 //!
+//! Log records and metrics ([`Recorder::record_records`]) take the same way beside the
+//! spans: a queue of their own (bounded by requests, and by the same byte cap), batches of
+//! their own signal, masking per mode, the same lanes, workers, retry and spool; only the
+//! exporters whose provider takes the signal get them (the others count them as not
+//! accepted). The span path does not wait on them.
+//!
 //! Spans are allocated where they are recorded and freed on the export threads; the
 //! binary uses mimalloc for that, and library users after throughput should too.
 //!
@@ -53,12 +59,15 @@ pub use metrics::{ExporterRun, Metrics, RunMetrics};
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::export::{self, Budget, Exporter};
+use crate::export::{self, Budget, Exporter, Records};
 use crate::mask::MaskPlan;
+use crate::presets::{Signal, Signals};
 use crate::profile::ProfilePlan;
 use crate::span::Span;
 use fanout::FanOut;
 use metrics::{ExporterMetrics, reason};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use spool::SpoolWriter;
 use spooler::Spooler;
 use worker::Phase;
@@ -75,6 +84,9 @@ pub const BATCH_TIMEOUT: Duration = Duration::from_secs(1);
 /// second instead of once per span. Nothing is late for it: a batch waits up to
 /// [`BATCH_TIMEOUT`] anyway.
 pub const INTAKE_LINGER: Duration = Duration::from_millis(5);
+/// Requests of log records or metrics the queue holds at most (the byte cap bounds them
+/// too): a child sends a few a second, each of many records.
+pub const RECORDS_QUEUE_REQUESTS: usize = 1024;
 /// After the shutdown deadline, how long the workers get to write what is left to the
 /// spool before they are stopped (and what they held is counted as dropped).
 pub const SPOOL_GRACE: Duration = Duration::from_secs(2);
@@ -145,10 +157,18 @@ struct Queued {
     size: u64,
 }
 
+/// A queued request of log records or metrics, and its encoded size (counted in the byte
+/// bound as a span's estimate is).
+struct QueuedRecords {
+    records: Records,
+    size: u64,
+}
+
 /// The cheap, clonable producer side.
 #[derive(Clone)]
 pub struct Recorder {
     tx: mpsc::Sender<Queued>,
+    records_tx: mpsc::Sender<QueuedRecords>,
     queued_bytes: Arc<AtomicU64>,
     max_bytes: u64,
     intake: Arc<Intake>,
@@ -182,6 +202,41 @@ impl Recorder {
                 self.metrics.dropped_queue_full.fetch_add(1, Relaxed);
             }
         }
+    }
+
+    /// Hands log records or metrics to the engine, as [`record`](Self::record) does
+    /// spans: never blocks, never fails; a request that does not fit (by count of
+    /// requests or by bytes) is dropped and its records counted. Neither sampled nor cut:
+    /// what a child logs is kept whole.
+    pub fn record_records(&self, records: Records) {
+        let count = records.count() as u64;
+        if count == 0 {
+            return;
+        }
+        let signal = records.signal();
+        let size = records.encoded_len() as u64;
+        let dropped = || self.metrics.records_dropped_queue_full.add(signal, count);
+        if self.queued_bytes.fetch_add(size, Relaxed) + size > self.max_bytes {
+            self.queued_bytes.fetch_sub(size, Relaxed);
+            return dropped();
+        }
+        match self.records_tx.try_send(QueuedRecords { records, size }) {
+            Ok(()) => self.metrics.records_queued.add(signal, count),
+            Err(_) => {
+                self.queued_bytes.fetch_sub(size, Relaxed);
+                dropped();
+            }
+        }
+    }
+
+    /// Hands a child's log records to the engine ([`record_records`](Self::record_records)).
+    pub fn record_logs(&self, request: ExportLogsServiceRequest) {
+        self.record_records(Records::Logs(request));
+    }
+
+    /// Hands a child's metrics to the engine ([`record_records`](Self::record_records)).
+    pub fn record_metrics(&self, request: ExportMetricsServiceRequest) {
+        self.record_records(Records::Metrics(request));
     }
 }
 
@@ -217,6 +272,7 @@ impl Engine {
             ..Default::default()
         });
         let (tx, rx) = mpsc::channel(options.queue_max_spans.max(1));
+        let (records_tx, records_rx) = mpsc::channel(RECORDS_QUEUE_REQUESTS);
         let queued_bytes = Arc::new(AtomicU64::new(0));
         let phase = Arc::new(watch::channel(Phase::Running).0);
         let background = Background {
@@ -225,6 +281,7 @@ impl Engine {
                 &options.profiles,
                 exporters.iter().map(|e| e.name()),
             ),
+            accepts: exporters.iter().map(|e| e.signals()).collect(),
             exporters,
             options: options.clone(),
             metrics: metrics.clone(),
@@ -233,11 +290,12 @@ impl Engine {
         };
         let thread = std::thread::Builder::new()
             .name("automagik-engine".into())
-            .spawn(move || background.run(rx))
+            .spawn(move || background.run(rx, records_rx))
             .map_err(|e| Error::failed(format!("cannot start the engine's thread: {e}")))?;
         Ok(Engine {
             recorder: Recorder {
                 tx,
+                records_tx,
                 queued_bytes,
                 max_bytes: options.queue_max_bytes,
                 intake: Arc::new(options.intake),
@@ -288,9 +346,14 @@ impl Engine {
             let _ = thread.join();
         }
         for exporter in &self.metrics.exporters {
-            let left = exporter.pending.load(Relaxed);
-            if left > 0 {
-                exporter.drop_spans(left, reason::SHUTDOWN);
+            for signal in Signal::ALL {
+                let left = match exporter.records.pending.of(signal) {
+                    None => exporter.pending.load(Relaxed),
+                    Some(pending) => pending.load(Relaxed),
+                };
+                if left > 0 {
+                    exporter.dropped_of(signal, left, reason::SHUTDOWN);
+                }
             }
         }
     }
@@ -313,6 +376,8 @@ struct Tasks {
 /// What runs on the engine's thread: the batcher, and the export runtime's lifetime.
 struct Background {
     exporters: Vec<Arc<dyn Exporter>>,
+    /// The signals each exporter takes, in exporter order.
+    accepts: Vec<Signals>,
     masks: masking::MaskGroups,
     options: EngineOptions,
     metrics: Arc<Metrics>,
@@ -339,7 +404,7 @@ fn begin_stopping(phase: &watch::Sender<Phase>, deadline: Instant) -> Instant {
 impl Background {
     /// The batcher, on this thread; the exporters' deliveries on the export runtime's
     /// threads, so converting one batch overlaps with encoding and sending others.
-    fn run(self, spans: mpsc::Receiver<Queued>) {
+    fn run(self, spans: mpsc::Receiver<Queued>, records: mpsc::Receiver<QueuedRecords>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -373,7 +438,13 @@ impl Background {
         if let Some(exports) = &exports {
             self.start_workers(lanes, &spooler, &phase_rx, exports, &mut tasks);
         }
-        let deadline = runtime.block_on(self.batch_until_stopped(spans, fan_out, phase_rx.clone()));
+        let queues = Queues {
+            spans,
+            records,
+            records_open: true,
+        };
+        let deadline =
+            runtime.block_on(self.batch_until_stopped(queues, fan_out, phase_rx.clone()));
         runtime.shutdown_background();
         if let Some(exports) = exports {
             // Deliveries end when their lanes are closed and empty, or SPOOL_GRACE after
@@ -447,15 +518,16 @@ impl Background {
         }
     }
 
-    /// The batching loop: takes spans until the engine stops, then hands on what is left
-    /// and returns the shutdown deadline in force.
+    /// The batching loop: takes spans (and log records and metrics) until the engine
+    /// stops, then hands on what is left and returns the shutdown deadline in force.
     async fn batch_until_stopped(
         &self,
-        mut spans: mpsc::Receiver<Queued>,
+        mut queues: Queues,
         fan_out: FanOut,
         mut stop: watch::Receiver<Phase>,
     ) -> Instant {
         let mut batch = Batch::default();
+        let spans = &mut queues.spans;
         let deadline = loop {
             let flush_at = batch.first_at.map(|t| t + self.options.batch_timeout);
             tokio::select! {
@@ -469,11 +541,19 @@ impl Background {
                     while let Ok(item) = spans.try_recv() {
                         self.add(&mut batch, item, &fan_out).await;
                     }
+                    queues.records.close();
+                    while let Ok(item) = queues.records.try_recv() {
+                        self.add_records(&mut batch, item, &fan_out).await;
+                    }
                     break deadline;
                 }
                 item = spans.recv() => match item {
-                    Some(item) => self.take_waiting(item, &mut spans, &mut batch, &fan_out).await,
+                    Some(item) => self.take_waiting(item, spans, &mut batch, &fan_out).await,
                     None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
+                },
+                item = queues.records.recv(), if queues.records_open => match item {
+                    Some(item) => self.add_records(&mut batch, item, &fan_out).await,
+                    None => queues.records_open = false,
                 },
                 _ = sleep_until(flush_at), if flush_at.is_some() => {
                     self.dispatch(&mut batch, &fan_out).await;
@@ -530,7 +610,13 @@ impl Background {
     /// converted once per mask mode (moving, not copying, for the last) and shared by
     /// the exporters of that mode.
     async fn dispatch(&self, batch: &mut Batch, fan_out: &FanOut) {
+        for slot in &mut batch.records {
+            if let Some((records, bytes)) = slot.take() {
+                self.dispatch_records(records, bytes, fan_out).await;
+            }
+        }
         if batch.spans.is_empty() {
+            batch.first_at = None;
             return;
         }
         let spans = std::mem::take(&mut batch.spans);
@@ -563,11 +649,91 @@ impl Background {
     }
 }
 
+/// The batcher's two queues.
+struct Queues {
+    spans: mpsc::Receiver<Queued>,
+    records: mpsc::Receiver<QueuedRecords>,
+    /// Until every recorder is gone.
+    records_open: bool,
+}
+
 #[derive(Default)]
 struct Batch {
     spans: Vec<Span>,
     bytes: usize,
+    /// Log records, then metrics, each merged into one request, with their bytes.
+    records: [Option<(Records, u64)>; 2],
+    /// When the batch's first span or record came.
     first_at: Option<Instant>,
+}
+
+impl Background {
+    /// Adds a request of log records or metrics to the batch of its signal, which leaves
+    /// once it is as full as a batch of spans may be (in records, or bytes).
+    async fn add_records(&self, batch: &mut Batch, item: QueuedRecords, fan_out: &FanOut) {
+        batch.first_at.get_or_insert_with(Instant::now);
+        let slot = &mut batch.records[usize::from(item.records.signal() == Signal::Metrics)];
+        let full = match slot {
+            Some((held, bytes)) => {
+                // The slot holds this signal only, so nothing is given back.
+                let _ = held.absorb(item.records);
+                *bytes += item.size;
+                self.records_full(held, *bytes)
+            }
+            None => {
+                let full = self.records_full(&item.records, item.size);
+                *slot = Some((item.records, item.size));
+                full
+            }
+        };
+        if full && let Some((records, bytes)) = slot.take() {
+            self.dispatch_records(records, bytes, fan_out).await;
+        }
+    }
+
+    fn records_full(&self, records: &Records, bytes: u64) -> bool {
+        records.count() >= self.options.batch_max_spans
+            || bytes >= self.options.batch_max_bytes as u64
+    }
+
+    /// Hands log records or metrics to the lanes of the exporters that take their
+    /// signal, masked once per mask mode among them; the others count them as not
+    /// accepted.
+    async fn dispatch_records(&self, records: Records, bytes: u64, fan_out: &FanOut) {
+        let signal = records.signal();
+        let count = records.count() as u64;
+        let takes = |index: usize| self.accepts[index].accepts(signal);
+        for (index, stats) in self.metrics.exporters.iter().enumerate() {
+            if !takes(index) {
+                stats.not_accepted(signal, count);
+            }
+        }
+        let total = &self.queued_bytes;
+        let budgets = std::iter::once(Budget::holding(total.clone(), bytes)).chain(
+            std::iter::repeat_with(|| Budget::counting(total.clone(), bytes)),
+        );
+        let groups = self.masks.convert_records(records, budgets, |exporters| {
+            exporters.iter().any(|&i| takes(i))
+        });
+        if groups.is_empty() {
+            return;
+        }
+        fan_out
+            .wait_for_room(Instant::now() + fanout::ROOM_WAIT)
+            .await;
+        for group in groups {
+            for &index in group.exporters.iter().filter(|&&i| takes(i)) {
+                let stats = &self.metrics.exporters[index];
+                stats.handed(signal, count);
+                if group.failed > 0 {
+                    stats.dropped_of(signal, group.failed, reason::MASK_FAILED);
+                }
+                if count > group.failed {
+                    fan_out.send(index, &group.payload);
+                }
+            }
+        }
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {
