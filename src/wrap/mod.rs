@@ -24,3 +24,24 @@ pub fn adopt(spans: &mut [Span], trace_id: TraceId, run_span: SpanId) {
         }
     }
 }
+
+/// What [`adopt`] does to a trace's spans, done to log records: a record of another trace
+/// (one that ignored `TRACEPARENT`) takes the run's trace id, keeping its span id, so it
+/// stays with its span. Records of no trace, and metrics, are left as they are.
+pub fn adopt_records(records: &mut crate::export::Records, trace_id: TraceId) {
+    let crate::export::Records::Logs(request) = records else {
+        return;
+    };
+    let run = trace_id.0;
+    for record in request
+        .resource_logs
+        .iter_mut()
+        .flat_map(|r| &mut r.scope_logs)
+        .flat_map(|s| &mut s.log_records)
+    {
+        let of_a_trace = record.trace_id.len() == 16 && record.trace_id.iter().any(|b| *b != 0);
+        if of_a_trace && record.trace_id != run {
+            record.trace_id = run.to_vec();
+        }
+    }
+}
