@@ -88,6 +88,9 @@ pub struct ProviderReport {
     pub mask: Sourced<MaskMode>,
     /// What it receives of the spans' content, in words.
     pub receives: &'static str,
+    /// The OTLP signals it receives (`traces`, `logs`, `metrics`); a wrapped command's
+    /// other signals are not sent to it.
+    pub signals: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -270,6 +273,9 @@ impl ProviderReport {
                 .collect(),
             mask: p.mask.clone(),
             receives: p.mask.value.receives(),
+            signals: crate::presets::signals(p.name)
+                .unwrap_or(crate::presets::TRACES_ONLY)
+                .names(),
         }
     }
 }

@@ -128,6 +128,13 @@ fn provider(out: &mut String, report: &Report, p: &ProviderReport, ui: &Ui) {
             p.receives,
             ui.dim(&format!("(mask {}: {})", p.mask.value, p.mask.source))
         );
+        let _ = writeln!(
+            out,
+            "  {:<10} {:<8}  signals {}",
+            "",
+            "",
+            p.signals.join(", ")
+        );
     } else {
         let _ = writeln!(out, "  {:<10} {}  {}", p.name, ui.dim("inactive"), p.note);
     }
