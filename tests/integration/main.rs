@@ -29,3 +29,4 @@ mod wizard;
 mod wrap;
 mod wrap_faults;
 mod wrap_sdks;
+mod wrap_signals;

@@ -16,7 +16,7 @@ use crate::testenv::TestEnv;
 pub fn delivered(sink: &Sink) -> Vec<Span> {
     sink.requests()
         .iter()
-        .filter(|r| r.status < 300)
+        .filter(|r| r.status < 300 && r.path.ends_with("/v1/traces"))
         .flat_map(|r| from_request(&r.decode()).0)
         .collect()
 }
