@@ -744,4 +744,6 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 #[cfg(test)]
+mod signal_tests;
+#[cfg(test)]
 mod tests;

@@ -85,6 +85,7 @@ fn drops_newest_when_full_and_counts_it() {
     let metrics = Arc::new(Metrics::default());
     let recorder = Recorder {
         tx,
+        records_tx: mpsc::channel(1).0,
         queued_bytes: Arc::new(AtomicU64::new(0)),
         max_bytes: u64::MAX,
         intake: Arc::new(Intake::new(1.0, 1000, 1024)),
@@ -103,6 +104,7 @@ fn the_byte_bound_drops_too() {
     let metrics = Arc::new(Metrics::default());
     let recorder = Recorder {
         tx,
+        records_tx: mpsc::channel(1).0,
         queued_bytes: Arc::new(AtomicU64::new(0)),
         max_bytes: 1000,
         intake: Arc::new(Intake::new(1.0, 1000, 1024 * 1024)),
