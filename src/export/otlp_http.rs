@@ -404,6 +404,70 @@ fn error_chain(err: &reqwest::Error) -> String {
 mod tests {
     use super::*;
 
+    /// The exporter of provider `name` under an environment of `vars` alone.
+    fn exporter(name: &str, vars: &[(&str, &str)]) -> OtlpHttp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        env.insert("HOME".into(), dir.path().display().to_string());
+        let options = crate::config::LoadOptions {
+            env,
+            cwd: dir.path().to_path_buf(),
+            env_file: None,
+            env_file_may_be_new: false,
+            overrides: Vec::new(),
+        };
+        let settings = crate::Config::load(options).unwrap().settings().unwrap();
+        let provider = settings
+            .observability
+            .providers
+            .iter()
+            .find(|p| p.name == name);
+        OtlpHttp::new(provider.unwrap()).unwrap()
+    }
+
+    #[test]
+    fn logs_and_metrics_go_beside_traces_or_where_their_own_variable_says() {
+        let otlp = exporter(
+            "otlp",
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+                (
+                    "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                    "http://logs:9000/ingest",
+                ),
+            ],
+        );
+        assert_eq!(
+            otlp.url_for(Signal::Traces),
+            Some("http://collector:4318/v1/traces")
+        );
+        assert_eq!(otlp.url_for(Signal::Logs), Some("http://logs:9000/ingest"));
+        assert_eq!(
+            otlp.url_for(Signal::Metrics),
+            Some("http://collector:4318/v1/metrics")
+        );
+        let honeycomb = exporter(
+            "honeycomb",
+            &[("HONEYCOMB_API_KEY", "hcaik_0123456789abcdef")],
+        );
+        assert_eq!(
+            honeycomb.url_for(Signal::Logs),
+            Some("https://api.honeycomb.io/v1/logs")
+        );
+        let langfuse = exporter(
+            "langfuse",
+            &[
+                ("LANGFUSE_PUBLIC_KEY", "pk-lf-0123456789"),
+                ("LANGFUSE_SECRET_KEY", "sk-lf-0123456789"),
+            ],
+        );
+        assert_eq!(langfuse.url_for(Signal::Logs), None);
+        assert!(!langfuse.signals().logs && !langfuse.signals().metrics);
+    }
+
     #[test]
     fn otlp_headers_are_split_and_url_decoded() {
         let headers = parse_otlp_headers("Api-Key=a%20b%3Dc, x-team = t1 ,").unwrap();

@@ -45,3 +45,36 @@ pub fn adopt_records(records: &mut crate::export::Records, trace_id: TraceId) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::Records;
+    use crate::export::records::fixtures::logs;
+
+    fn trace_ids(records: &Records) -> Vec<Vec<u8>> {
+        let Records::Logs(request) = records else {
+            panic!("logs")
+        };
+        request.resource_logs[0].scope_logs[0]
+            .log_records
+            .iter()
+            .map(|r| r.trace_id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn adopted_log_records_take_the_run_trace_and_keep_their_span() {
+        let run = TraceId([5; 16]);
+        let mut records = logs(&["a"], [9; 16], [2; 8]);
+        adopt_records(&mut records, run);
+        assert_eq!(trace_ids(&records), [run.0.to_vec()]);
+        let mut none = logs(&["a"], [0; 16], [0; 8]);
+        adopt_records(&mut none, run);
+        assert_eq!(
+            trace_ids(&none),
+            [vec![0; 16]],
+            "a record of no trace stays so"
+        );
+    }
+}
