@@ -548,7 +548,15 @@ impl Background {
                     break deadline;
                 }
                 item = spans.recv() => match item {
-                    Some(item) => self.take_waiting(item, spans, &mut batch, &fan_out).await,
+                    Some(item) => {
+                        self.take_waiting(item, spans, &mut batch, &fan_out).await;
+                        // Spans are taken first (`biased`): under a steady stream of
+                        // them, the records waiting are taken here, or they would wait
+                        // for a lull (a lock-free check when there are none).
+                        while let Ok(item) = queues.records.try_recv() {
+                            self.add_records(&mut batch, item, &fan_out).await;
+                        }
+                    }
                     None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
                 },
                 item = queues.records.recv(), if queues.records_open => match item {
