@@ -240,6 +240,10 @@ fn logs_a_down_provider_could_not_take_are_spooled_and_flushed_to_v1_logs() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    let report: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let flushed = &report["providers"][0]["delivered_by_signal"];
+    assert_eq!(flushed["logs"], 1, "{report}");
+    assert_eq!(flushed["metrics"], 1, "{report}");
     let records = log_records(&sink);
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(text(&records[0].body), BODY);
