@@ -157,7 +157,7 @@ impl Exporter for OtlpHttp {
 /// path, as for traces; for the others, the traces URL with `/v1/logs` (or `/v1/metrics`)
 /// in place of `/v1/traces`. `None` when the provider does not take the signal, or when
 /// nothing says where (only an `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` of another shape).
-fn signal_url(provider: &ProviderConfig, traces_url: &str, signal: Signal) -> Option<String> {
+pub fn signal_url(provider: &ProviderConfig, traces_url: &str, signal: Signal) -> Option<String> {
     if !presets::signals(provider.name).is_some_and(|s| s.accepts(signal)) {
         return None;
     }

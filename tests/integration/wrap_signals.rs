@@ -281,4 +281,14 @@ fn status_lists_the_signals_each_provider_receives() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("signals traces, logs, metrics"), "{text}");
     assert!(text.contains("signals traces\n"), "{text}");
+    // A traces URL of its own shape says nothing of where logs go: none are sent.
+    let custom = TestEnv::new()
+        .var(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "http://127.0.0.1:4318/ingest",
+        )
+        .status_json(&[]);
+    let providers = custom["observability"]["providers"].as_array().unwrap();
+    let otlp = providers.iter().find(|p| p["name"] == "otlp").unwrap();
+    assert_eq!(otlp["signals"], serde_json::json!(["traces"]));
 }
