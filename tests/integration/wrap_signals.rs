@@ -161,6 +161,12 @@ fn a_provider_that_takes_only_traces_gets_the_span_and_no_logs() {
     assert_eq!(langfuse["signals"]["logs"]["not_accepted"], 1, "{run}");
     assert_eq!(langfuse["signals"]["logs"]["dropped"], 0, "{run}");
     assert_eq!(run["healthy"], true, "{run}");
+    let out = env.cmd().arg("status").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("logs: 0 exported, 1 not sent (the provider takes none)"),
+        "{text}"
+    );
 }
 
 #[test]

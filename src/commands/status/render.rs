@@ -271,6 +271,21 @@ fn last_run(out: &mut String, report: &Report, ui: &Ui) {
         if let Some(error) = &e.spool_error {
             let _ = writeln!(out, "  {:<10} {} {error}", "", ui.bad("spool failed:"));
         }
+        for (signal, s) in &e.signals {
+            let mut figures = vec![format!("{} exported", s.exported)];
+            for (n, what) in [(s.spooled, "spooled"), (s.dropped, "dropped")] {
+                if n > 0 {
+                    figures.push(format!("{n} {what}"));
+                }
+            }
+            if s.not_accepted > 0 {
+                figures.push(format!(
+                    "{} not sent (the provider takes none)",
+                    s.not_accepted
+                ));
+            }
+            let _ = writeln!(out, "  {:<10} {signal}: {}", "", figures.join(", "));
+        }
     }
     if let Some(refused) = crate::wrap::receiver::describe_refused(&run.refused_requests) {
         let _ = writeln!(out, "  {}", ui.bad(&refused));
