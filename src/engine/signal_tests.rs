@@ -4,27 +4,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::tests::span;
 use super::*;
 use crate::export::memory::MemoryExporter;
 use crate::export::records::fixtures::{logs, metrics};
 use crate::export::{Cause, Outcome};
-use crate::span::{Resource, Scope};
 
+/// The engine tests' options, without retries (a refusal spools at once).
 fn options() -> EngineOptions {
     EngineOptions {
-        queue_max_spans: 1000,
-        queue_max_bytes: 50 * 1024 * 1024,
-        intake: Intake::new(1.0, 1000, intake::DEFAULT_VALUE_LIMIT),
-        batch_max_spans: BATCH_MAX_SPANS,
-        batch_max_bytes: BATCH_MAX_BYTES,
-        batch_timeout: BATCH_TIMEOUT,
         retry: false,
-        data_dir: None,
-        spool_dir: None,
         spool_max_bytes: 1 << 30,
-        mask: crate::mask::MaskPlan::default(),
-        destinations: Vec::new(),
-        profiles: crate::profile::ProfilePlan::default(),
+        ..super::tests::options()
     }
 }
 
@@ -34,17 +25,6 @@ fn start(exporters: &[&Arc<MemoryExporter>], options: EngineOptions) -> Engine {
         .map(|e| Arc::clone(*e) as Arc<dyn Exporter>)
         .collect();
     Engine::start_with(exporters, options).unwrap()
-}
-
-fn span() -> Span {
-    let mut s = Span::start(
-        "chat",
-        None,
-        Arc::new(Resource::service("t")),
-        Arc::new(Scope::default()),
-    );
-    s.end();
-    s
 }
 
 fn received_count(memory: &MemoryExporter) -> usize {
@@ -61,7 +41,7 @@ fn logs_go_only_to_exporters_that_take_them_and_the_others_count_them() {
         recorder.record_records(logs(&["a", "b"], [1; 16], [2; 8]));
     }
     recorder.record_records(metrics(4, "x"));
-    recorder.record(span());
+    recorder.record(span("chat"));
     let run = engine.shutdown(Duration::from_secs(5));
     assert_eq!(received_count(&otlp), 10, "6 log records and 4 data points");
     assert!(langfuse.records().is_empty(), "langfuse takes traces only");

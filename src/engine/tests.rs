@@ -8,7 +8,7 @@ use crate::export::memory::MemoryExporter;
 use crate::export::{Cause, Outcome};
 use crate::span::{Resource, Scope};
 
-fn options() -> EngineOptions {
+pub(super) fn options() -> EngineOptions {
     EngineOptions {
         queue_max_spans: 10_000,
         queue_max_bytes: 50 * 1024 * 1024,
@@ -26,7 +26,7 @@ fn options() -> EngineOptions {
     }
 }
 
-fn span(name: &str) -> Span {
+pub(super) fn span(name: &str) -> Span {
     let mut s = Span::start(
         name,
         None,

@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
-use opentelemetry_proto::tonic::metrics::v1::{Metric, metric::Data};
+use opentelemetry_proto::tonic::metrics::v1::{Exemplar, Metric, metric::Data};
 
 use super::{MaskError, MaskMode, Masker, Treatment, mask_value, redact_in_place};
 use crate::export::Records;
@@ -71,42 +71,43 @@ impl Masker {
         };
         match data {
             Data::Gauge(g) => {
-                for point in &mut g.data_points {
-                    self.mask_key_values(&mut point.attributes)?;
-                    for exemplar in &mut point.exemplars {
-                        self.mask_key_values(&mut exemplar.filtered_attributes)?;
-                    }
+                for p in &mut g.data_points {
+                    self.mask_point(&mut p.attributes, &mut p.exemplars)?;
                 }
             }
             Data::Sum(s) => {
-                for point in &mut s.data_points {
-                    self.mask_key_values(&mut point.attributes)?;
-                    for exemplar in &mut point.exemplars {
-                        self.mask_key_values(&mut exemplar.filtered_attributes)?;
-                    }
+                for p in &mut s.data_points {
+                    self.mask_point(&mut p.attributes, &mut p.exemplars)?;
                 }
             }
             Data::Histogram(h) => {
-                for point in &mut h.data_points {
-                    self.mask_key_values(&mut point.attributes)?;
-                    for exemplar in &mut point.exemplars {
-                        self.mask_key_values(&mut exemplar.filtered_attributes)?;
-                    }
+                for p in &mut h.data_points {
+                    self.mask_point(&mut p.attributes, &mut p.exemplars)?;
                 }
             }
             Data::ExponentialHistogram(h) => {
-                for point in &mut h.data_points {
-                    self.mask_key_values(&mut point.attributes)?;
-                    for exemplar in &mut point.exemplars {
-                        self.mask_key_values(&mut exemplar.filtered_attributes)?;
-                    }
+                for p in &mut h.data_points {
+                    self.mask_point(&mut p.attributes, &mut p.exemplars)?;
                 }
             }
             Data::Summary(s) => {
-                for point in &mut s.data_points {
-                    self.mask_key_values(&mut point.attributes)?;
+                for p in &mut s.data_points {
+                    self.mask_point(&mut p.attributes, &mut [])?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A data point's attributes and its exemplars' attributes.
+    fn mask_point(
+        &self,
+        attributes: &mut Vec<KeyValue>,
+        exemplars: &mut [Exemplar],
+    ) -> Result<(), MaskError> {
+        self.mask_key_values(attributes)?;
+        for exemplar in exemplars {
+            self.mask_key_values(&mut exemplar.filtered_attributes)?;
         }
         Ok(())
     }

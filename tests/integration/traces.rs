@@ -169,7 +169,8 @@ fn golden(name: &str, actual: &str) {
     }
 }
 
-fn stdout_of(env: &TestEnv, args: &[&str]) -> String {
+/// The stdout of a command that succeeds with nothing on stderr.
+pub fn stdout_of(env: &TestEnv, args: &[&str]) -> String {
     let out = env.cmd().args(args).output().unwrap();
     assert!(
         out.status.success(),

@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use crate::interop::python;
 use crate::sink::{Recorded, Sink};
 use crate::testenv::TestEnv;
+use crate::traces::stdout_of;
 use crate::wrap::delivered;
 
 /// The body of the child's log record, as it sends it.
@@ -173,17 +174,8 @@ fn a_provider_that_takes_only_traces_gets_the_span_and_no_logs() {
 fn the_local_store_shows_a_grpc_childs_log_under_its_span() {
     let env = TestEnv::new().var("COLUMNS", "120");
     let span_id = run_child(&env, &["grpc"]);
-    let out = env
-        .cmd()
-        .args(["traces", "show", "last", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let trace: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let shown = stdout_of(&env, &["traces", "show", "last", "--json"]);
+    let trace: Json = serde_json::from_str(&shown).unwrap();
     let spans = trace["spans"].as_array().unwrap();
     let chat = spans
         .iter()
@@ -203,8 +195,7 @@ fn the_local_store_shows_a_grpc_childs_log_under_its_span() {
         "no log outside a span: {trace}"
     );
 
-    let out = env.cmd().args(["traces", "show", "last"]).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = stdout_of(&env, &["traces", "show", "last"]);
     let lines: Vec<&str> = text.lines().collect();
     let at = lines
         .iter()
@@ -217,12 +208,7 @@ fn the_local_store_shows_a_grpc_childs_log_under_its_span() {
         "{text}"
     );
     // The logs file is no trace to `traces list`: one trace of two spans.
-    let out = env
-        .cmd()
-        .args(["traces", "list", "--json"])
-        .output()
-        .unwrap();
-    let list: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let list: Json = serde_json::from_str(&stdout_of(&env, &["traces", "list", "--json"])).unwrap();
     assert_eq!(list["traces"].as_array().map(Vec::len), Some(1), "{list}");
     assert_eq!(list["traces"][0]["span_count"], 2, "{list}");
 }
