@@ -325,14 +325,7 @@ pub(super) fn take_traces(
     format: Format,
     shared: &Shared,
 ) -> std::result::Result<ExportTraceServiceResponse, Refusal> {
-    let checked = match format {
-        Format::Protobuf => scan::check_protobuf(&body),
-        Format::Json => scan::check_json(&body),
-    };
-    checked.map_err(|refused| match refused {
-        scan::Refused::TooMany => Refusal::TooLarge,
-        scan::Refused::Malformed => Refusal::Malformed,
-    })?;
+    check(&body, format, Signal::Traces)?;
     let request = match format {
         Format::Protobuf => ExportTraceServiceRequest::decode(body.as_ref()).ok(),
         Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok(),
@@ -352,15 +345,16 @@ pub(super) fn take_traces(
     })
 }
 
-/// Decodes a decompressed request of log records or metrics (`signal`) and hands it to
-/// the engine (HTTP and gRPC alike): the one place the receiver passes them on. Bounded by
-/// the body limit alone (the span and value count of [`scan`] is for traces). Blocking.
+/// Checks a decompressed request of log records or metrics (`signal`), decodes it and
+/// hands it to the engine (HTTP and gRPC alike): the one place the receiver passes them
+/// on. Bounded as trace requests are ([`scan`]). Blocking.
 pub(super) fn take_records(
     body: Bytes,
     format: Format,
     signal: Signal,
     shared: &Shared,
 ) -> std::result::Result<(), Refusal> {
+    check(&body, format, signal)?;
     let records = match (signal, format) {
         (Signal::Logs, Format::Protobuf) => ExportLogsServiceRequest::decode(body.as_ref())
             .ok()
@@ -377,6 +371,18 @@ pub(super) fn take_records(
     shared.stats.other_signals.fetch_add(1, Relaxed);
     (shared.records)(records);
     Ok(())
+}
+
+/// Counts what a body would decode into ([`scan`]) and refuses it when that is too much.
+fn check(body: &[u8], format: Format, signal: Signal) -> std::result::Result<(), Refusal> {
+    let checked = match format {
+        Format::Protobuf => scan::check_protobuf_of(signal, body),
+        Format::Json => scan::check_json(body),
+    };
+    checked.map_err(|refused| match refused {
+        scan::Refused::TooMany => Refusal::TooLarge,
+        scan::Refused::Malformed => Refusal::Malformed,
+    })
 }
 
 /// Decompresses every gzip member (concatenated streams are valid per RFC 1952), up to
