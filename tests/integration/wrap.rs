@@ -401,6 +401,11 @@ impl Sleeper {
         format!("{}/v1/traces", self.endpoint)
     }
 
+    /// The receiver's URL for `path` (`/v1/logs`, `/v1/metrics`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.endpoint)
+    }
+
     /// The wrapper's peak resident memory, in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))

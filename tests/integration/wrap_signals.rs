@@ -15,7 +15,7 @@ use crate::interop::python;
 use crate::sink::{Recorded, Sink};
 use crate::testenv::TestEnv;
 use crate::traces::stdout_of;
-use crate::wrap::delivered;
+use crate::wrap::{Sleeper, delivered, post};
 
 /// The body of the child's log record, as it sends it.
 const BODY: &str = "prompt sent: write to bob@example.com";
@@ -283,4 +283,27 @@ fn status_lists_the_signals_each_provider_receives() {
     let providers = custom["observability"]["providers"].as_array().unwrap();
     let otlp = providers.iter().find(|p| p["name"] == "otlp").unwrap();
     assert_eq!(otlp["signals"], serde_json::json!(["traces"]));
+}
+
+#[test]
+fn json_logs_are_taken_and_a_bad_or_oversized_logs_request_refused() {
+    let sink = Sink::start();
+    let env = TestEnv::new().var("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.url());
+    let wrapped = Sleeper::start(&env, &[]);
+    let logs = wrapped.url("/v1/logs");
+    let json = r#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{
+        "timeUnixNano":"1700000000000000000","severityText":"WARN",
+        "body":{"stringValue":"json said hi"},
+        "traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708"}]}]}]}"#;
+    assert_eq!(post(&logs, "application/json", None, json.into()), 200);
+    let pb = "application/x-protobuf";
+    assert_eq!(post(&logs, pb, None, b"\xff\xff garbage".to_vec()), 400);
+    let bomb = "{}".repeat(300_001);
+    assert_eq!(post(&logs, "application/json", None, bomb.into()), 413);
+    let stderr = wrapped.stop();
+    let records = log_records(&sink);
+    assert_eq!(records.len(), 1, "{records:?}\n{stderr}");
+    assert_eq!(text(&records[0].body), "json said hi");
+    assert_eq!(records[0].severity_text, "WARN");
+    assert_eq!(hex(&records[0].span_id), "0102030405060708");
 }
