@@ -379,6 +379,34 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
+    fn a_log_goes_under_its_span_and_one_of_no_span_under_the_trace() {
+        let span = Span::start(
+            "s",
+            None,
+            Arc::new(Resource::service("svc")),
+            Arc::new(Scope::default()),
+        );
+        let mut trace = Trace::new(span.trace_id);
+        let log = |span_id, body: &str| LogEvent {
+            time_unix_nanos: 1,
+            span_id,
+            severity: "INFO".into(),
+            event_name: String::new(),
+            body: Some(Value::from(body)),
+            attributes: Vec::new(),
+        };
+        let logs = [log(Some(span.span_id), "in"), log(None, "out")];
+        trace.add(span);
+        let json = serde_json::to_value(TraceJson::with_logs(&trace, &logs)).unwrap();
+        assert_eq!(json["spans"][0]["logs"][0]["body"], "in");
+        assert_eq!(json["spans"][0]["logs"].as_array().map(Vec::len), Some(1));
+        assert_eq!(json["logs"][0]["body"], "out");
+        assert_eq!(json["logs"][0]["span_id"], Json::Null);
+        let plain = serde_json::to_value(TraceJson::new(&trace)).unwrap();
+        assert!(plain.get("logs").is_none() && plain["spans"][0].get("logs").is_none());
+    }
+
+    #[test]
     fn values_are_plain_json_and_big_times_are_strings() {
         let mut span = Span::start(
             "s",
