@@ -9,7 +9,10 @@ use std::time::Instant;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
+use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value::Value as V};
+
 use super::fanout::{self, FanOut};
+use super::intake::truncate_string;
 use super::metrics::reason;
 use super::{Background, Batch, Recorder};
 use crate::export::{Budget, Records};
@@ -29,12 +32,17 @@ pub(super) struct QueuedRecords {
 impl Recorder {
     /// Hands log records or metrics to the engine, as [`record`](Self::record) does
     /// spans: never blocks, never fails; a request that does not fit (by count of
-    /// requests or by bytes) is dropped and its records counted. Neither sampled nor cut:
-    /// what a child logs is kept whole.
-    pub fn record_records(&self, records: Records) {
+    /// requests or by bytes) is dropped and its records counted. Not sampled; log bodies
+    /// and attribute values longer than `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` are cut as a
+    /// span's are, so one huge log line cannot cost a batch a 413.
+    pub fn record_records(&self, mut records: Records) {
         let count = records.count() as u64;
         if count == 0 {
             return;
+        }
+        let cut = truncate_log_values(&mut records, self.intake.value_limit());
+        if cut > 0 {
+            self.metrics.truncated_values.fetch_add(cut as u64, Relaxed);
         }
         let signal = records.signal();
         let size = records.encoded_len() as u64;
@@ -134,5 +142,57 @@ impl Background {
                 }
             }
         }
+    }
+}
+
+/// Cuts the string and bytes values of log records (bodies and attributes) longer than
+/// `limit`, as the intake does a span's; returns how many were cut. Metrics carry no
+/// content worth the walk.
+fn truncate_log_values(records: &mut Records, limit: usize) -> usize {
+    let Records::Logs(request) = records else {
+        return 0;
+    };
+    request
+        .resource_logs
+        .iter_mut()
+        .flat_map(|r| &mut r.scope_logs)
+        .flat_map(|s| &mut s.log_records)
+        .map(|record| {
+            let attributes = record
+                .attributes
+                .iter_mut()
+                .filter_map(|a| a.value.as_mut());
+            record
+                .body
+                .iter_mut()
+                .chain(attributes)
+                .map(|v| truncate_any(v, limit))
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+fn truncate_any(value: &mut AnyValue, limit: usize) -> usize {
+    match &mut value.value {
+        Some(V::StringValue(s)) if s.len() > limit => {
+            truncate_string(s, limit);
+            1
+        }
+        Some(V::BytesValue(b)) if b.len() > limit => {
+            b.truncate(limit);
+            1
+        }
+        Some(V::ArrayValue(array)) => array
+            .values
+            .iter_mut()
+            .map(|v| truncate_any(v, limit))
+            .sum(),
+        Some(V::KvlistValue(list)) => list
+            .values
+            .iter_mut()
+            .filter_map(|kv| kv.value.as_mut())
+            .map(|v| truncate_any(v, limit))
+            .sum(),
+        _ => 0,
     }
 }

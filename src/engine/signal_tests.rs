@@ -104,3 +104,26 @@ fn records_beyond_the_byte_cap_are_dropped_and_counted() {
     assert_eq!(run.records_dropped_queue_full["logs"], 2);
     assert!(otlp.records().is_empty());
 }
+
+#[test]
+fn long_log_values_are_cut_on_the_way_in_as_a_spans_are() {
+    let otlp = Arc::new(MemoryExporter::new("otlp"));
+    let options = EngineOptions {
+        intake: Intake::new(1.0, 1000, 1024),
+        ..options()
+    };
+    let engine = start(&[&otlp], options);
+    let long = "x".repeat(4096);
+    engine
+        .recorder()
+        .record_records(logs(&[long.as_str()], [1; 16], [2; 8]));
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(run.truncated_values, 2, "the body and the prompt attribute");
+    let received = otlp.records();
+    let Records::Logs(request) = &received[0] else {
+        panic!("{received:?}");
+    };
+    let record = &request.resource_logs[0].scope_logs[0].log_records[0];
+    let body = format!("{:?}", record.body);
+    assert!(body.contains("…[truncated 3072 bytes]"), "{body}");
+}
