@@ -262,9 +262,16 @@ fn render(rows: &[ProviderRow], summary: &str, ctx: &Context) -> String {
                 row.left.spans
             ));
         } else {
+            let mut held = vec![format!("{} spans", f.delivered_spans)];
+            held.extend(
+                f.delivered_by_signal
+                    .iter()
+                    .map(|(signal, n)| format!("{n} {signal}")),
+            );
             let delivered = format!(
-                "delivered {} records ({} spans)",
-                f.delivered_records, f.delivered_spans
+                "delivered {} records ({})",
+                f.delivered_records,
+                held.join(", ")
             );
             let delivered = if row.left.is_empty() {
                 ui.good(&delivered)

@@ -170,7 +170,10 @@ fn tell(report: &Report, ctx: &Context) {
         ctx.ui.warn(&refused);
     }
     if report.other_signals > 0 {
-        ctx.ui.debug(&format!("{} metrics or logs requests from the command were answered and dropped (only traces are forwarded)", report.other_signals));
+        ctx.ui.debug(&format!(
+            "{} logs or metrics requests from the command were received and forwarded to the providers that take them",
+            report.other_signals
+        ));
     }
     if let Some((spans, why)) = &report.discarded
         && *spans > 0

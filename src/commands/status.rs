@@ -88,6 +88,9 @@ pub struct ProviderReport {
     pub mask: Sourced<MaskMode>,
     /// What it receives of the spans' content, in words.
     pub receives: &'static str,
+    /// The OTLP signals it receives (`traces`, `logs`, `metrics`); a wrapped command's
+    /// other signals are not sent to it.
+    pub signals: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -270,8 +273,26 @@ impl ProviderReport {
                 .collect(),
             mask: p.mask.clone(),
             receives: p.mask.value.receives(),
+            signals: signals(p),
         }
     }
+}
+
+/// The signals a provider receives: its preset's, less those it has no URL for (an
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` alone, of another shape than `…/v1/traces`).
+fn signals(p: &crate::config::ProviderConfig) -> Vec<&'static str> {
+    use crate::presets::{self, Signal, Signals};
+    let preset = presets::signals(p.name).unwrap_or(presets::TRACES_ONLY);
+    let has_url = |signal: Signal| match (&p.endpoint, p.name) {
+        (_, presets::LOCAL) | (None, _) => true,
+        (Some(traces), _) => crate::export::otlp_http::signal_url(p, traces, signal).is_some(),
+    };
+    Signals {
+        traces: true,
+        logs: preset.logs && has_url(Signal::Logs),
+        metrics: preset.metrics && has_url(Signal::Metrics),
+    }
+    .names()
 }
 
 /// Whether a provider key holds a URL, even one without a scheme: its base key, or an

@@ -10,6 +10,7 @@
 //! records got a 2xx, or rewritten with what is left. Damaged records are copied to the
 //! quarantine folder and never sent; empty segments are deleted.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 use super::oversize::{Oversize, after_413};
 use super::spool::{self, Claim, Destination, Entry, Segment, Taken};
-use crate::export::{BoxFuture, Cause, Exporter, Outcome, Payload};
+use crate::export::{BoxFuture, Cause, Exporter, Outcome, Payload, Records};
 use crate::mask::{MaskMode, Masker};
 use crate::span::{into_request, into_spans};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
@@ -88,6 +89,10 @@ pub struct FlushReport {
     pub elsewhere_records: u64,
     /// Spans left out of delivered records: too large even alone, or not maskable.
     pub dropped_spans: u64,
+    /// Log records and metric data points delivered, by signal (`logs`, `metrics`); the
+    /// records that held them are counted in `delivered_records`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub delivered_by_signal: BTreeMap<String, u64>,
     /// Segments another process held (a run still writing, another flush).
     pub busy_segments: u64,
     /// The failure that stopped this provider, if one did.
@@ -231,10 +236,15 @@ impl Flush<'_> {
                     offset,
                     spans,
                     request,
+                    records,
                     raw,
                     ..
                 } => {
-                    if !self.record(spans, request).await {
+                    let delivered = match records {
+                        Some(records) => self.records(spans, records).await,
+                        None => self.record(spans, request).await,
+                    };
+                    if !delivered {
                         keep.push(raw);
                         continue;
                     }
@@ -344,6 +354,51 @@ impl Flush<'_> {
                 true
             }
             Err(outcome) => {
+                self.stopped = true;
+                self.report.failure = Some(outcome);
+                self.step(Step::Failed);
+                false
+            }
+        }
+    }
+
+    /// Sends one record of log records or metrics (`count` of them), masked as the
+    /// provider's mode says now; true when it may leave the spool. A provider that finds
+    /// it too large (413) loses it, with a warning: such a record is never split.
+    async fn records(&mut self, count: u64, mut records: Records) -> bool {
+        let signal = records.signal();
+        if self.stopped
+            || Instant::now() >= self.deadline
+            || !self.exporter.signals().accepts(signal)
+        {
+            self.step(Step::Skipped);
+            return false;
+        }
+        let unmaskable = self.masker.mask_records(&mut records) as u64;
+        let payload = Payload::of_records(records);
+        match export_waiting_as_told(self.exporter, &payload, self.deadline).await {
+            Outcome::Delivered { .. } => {
+                let delivered = count.saturating_sub(unmaskable);
+                *self
+                    .report
+                    .delivered_by_signal
+                    .entry(signal.as_str().to_string())
+                    .or_default() += delivered;
+                self.step(Step::Delivered { spans: 0 });
+                true
+            }
+            Outcome::Permanent {
+                cause: Cause::Http(413),
+                ..
+            } => {
+                self.step(Step::Warning(format!(
+                    "{} refused a record of {count} {} as too large: it was dropped",
+                    self.report.provider,
+                    signal.as_str()
+                )));
+                true
+            }
+            outcome => {
                 self.stopped = true;
                 self.report.failure = Some(outcome);
                 self.step(Step::Failed);

@@ -67,6 +67,11 @@ impl Intake {
         span.end_unix_nanos.saturating_sub(span.start_unix_nanos) >= self.slow_nanos
     }
 
+    /// How long a string or bytes value may be (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`).
+    pub fn value_limit(&self) -> usize {
+        self.value_limit
+    }
+
     /// Truncates string values over the limit; returns how many were cut.
     pub fn truncate(&self, span: &mut Span) -> usize {
         let mut cut = truncate_attrs(&mut span.attributes, self.value_limit);

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::export::{Budget, Payload};
+use crate::export::{Budget, Payload, Records};
 use crate::mask::{MaskMode, MaskPlan, Masker};
 use crate::profile::{ProfilePlan, Profiler};
 use crate::span::{Span, into_request};
@@ -90,6 +90,41 @@ impl MaskGroups {
             })
             .collect()
     }
+
+    /// Log records or metrics masked once per group that `wanted` (given the group's
+    /// exporters) says takes them; groups it does not are skipped, and masking work with
+    /// them. Backend profiles are for spans: records get none.
+    pub fn convert_records(
+        &self,
+        mut records: Records,
+        budgets: impl Iterator<Item = Budget>,
+        wanted: impl Fn(&[usize]) -> bool,
+    ) -> Vec<Converted<'_>> {
+        let groups: Vec<&Group> = self
+            .groups
+            .iter()
+            .filter(|g| wanted(&g.exporters))
+            .collect();
+        let last = groups.len().saturating_sub(1);
+        groups
+            .into_iter()
+            .enumerate()
+            .zip(budgets)
+            .map(|((i, group), budget)| {
+                let mut mine = if i == last {
+                    std::mem::replace(&mut records, Records::Logs(Default::default()))
+                } else {
+                    records.clone()
+                };
+                let failed = group.masker.mask_records(&mut mine) as u64;
+                Converted {
+                    payload: Arc::new(Payload::of_records(mine).within(budget)),
+                    failed,
+                    exporters: &group.exporters,
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +178,24 @@ mod tests {
         assert_eq!(prompt(&converted[1]), Value::from("hello [REDACTED:email]"));
         assert_eq!(converted[2].exporters, [1]);
         assert_eq!(prompt(&converted[2]), Value::from("hello bob@example.com"));
+    }
+
+    #[test]
+    fn records_are_masked_once_per_group_that_takes_them() {
+        use crate::export::records::fixtures::logs;
+        let plan = MaskPlan {
+            default: MaskMode::Content,
+            providers: vec![("full".into(), MaskMode::None)],
+            keep: Vec::new(),
+        };
+        let groups = MaskGroups::new(&plan, &ProfilePlan::default(), ["a", "full"]);
+        let batch = logs(&["hello"], [1; 16], [2; 8]);
+        let converted = groups.convert_records(batch.clone(), budgets(), |e| e != [1]);
+        assert_eq!(converted.len(), 1, "the unmasked group takes no logs here");
+        assert_eq!(converted[0].exporters, [0]);
+        assert_ne!(converted[0].payload.records(), Some(&batch), "masked");
+        let both = groups.convert_records(batch.clone(), budgets(), |_| true);
+        assert_eq!(both[1].payload.records(), Some(&batch), "unmasked, last");
     }
 
     #[test]

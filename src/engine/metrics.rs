@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::export::Outcome;
+use crate::presets::Signal;
 use crate::sync::lock;
 
 /// The plan's verdict: healthy when under 1 % of spans are dropped (or spooled: kept, but
@@ -69,6 +70,75 @@ pub struct Metrics {
     /// Requests the `run --wrap` receiver refused, by reason: their spans never reached
     /// the engine.
     pub refused_requests: Mutex<BTreeMap<String, u64>>,
+    /// Log records and metric data points accepted into the queue.
+    pub records_queued: PerSignal,
+    /// Log records and metric data points dropped on the way in (the queue was full).
+    pub records_dropped_queue_full: PerSignal,
+}
+
+/// A count per signal besides traces: log records, and metric data points.
+#[derive(Debug, Default)]
+pub struct PerSignal {
+    /// Log records.
+    pub logs: AtomicU64,
+    /// Metric data points.
+    pub metrics: AtomicU64,
+}
+
+impl PerSignal {
+    /// The counter of `signal`; `None` for traces (counted as spans, elsewhere).
+    pub fn of(&self, signal: Signal) -> Option<&AtomicU64> {
+        match signal {
+            Signal::Traces => None,
+            Signal::Logs => Some(&self.logs),
+            Signal::Metrics => Some(&self.metrics),
+        }
+    }
+
+    /// Adds `count` to the counter of `signal` (nothing for traces).
+    pub fn add(&self, signal: Signal, count: u64) {
+        if let Some(counter) = self.of(signal) {
+            counter.fetch_add(count, Relaxed);
+        }
+    }
+
+    /// The counts that are not zero, by signal name.
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        [(Signal::Logs, &self.logs), (Signal::Metrics, &self.metrics)]
+            .into_iter()
+            .map(|(s, n)| (s.as_str().to_string(), n.load(Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+/// What became of one exporter's log records and metric data points (spans are counted
+/// in the exporter's own fields).
+#[derive(Debug, Default)]
+pub struct RecordCounters {
+    /// Delivered (a 2xx, or written for `local`).
+    pub exported: PerSignal,
+    /// Written to the spool for a later `flush`.
+    pub spooled: PerSignal,
+    /// Lost, whatever the reason (the same reasons as spans).
+    pub dropped: PerSignal,
+    /// Not sent because the provider does not take the signal: by design, not a loss.
+    pub not_accepted: PerSignal,
+    /// Handed to this exporter and not yet delivered, spooled or dropped.
+    pub pending: PerSignal,
+}
+
+/// One exporter's figures for one signal besides traces, in a run's metrics.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SignalRun {
+    /// Delivered.
+    pub exported: u64,
+    /// Kept in the spool for `flush`.
+    pub spooled: u64,
+    /// Lost (the queue or spool was full, refused for good, shutdown...).
+    pub dropped: u64,
+    /// Not sent: the provider does not take this signal.
+    pub not_accepted: u64,
 }
 
 /// One exporter's live counters.
@@ -89,6 +159,8 @@ pub struct ExporterMetrics {
     pub recovered: AtomicU64,
     /// Spans handed to this exporter and not yet delivered or dropped.
     pub pending: AtomicU64,
+    /// Log records and metric data points, as the span counters above count spans.
+    pub records: RecordCounters,
     dropped: Mutex<BTreeMap<&'static str, u64>>,
     latencies_us: Mutex<(Vec<u64>, usize)>,
     last: Mutex<Option<(Outcome, Duration)>>,
@@ -132,6 +204,76 @@ impl ExporterMetrics {
     fn settle(&self, count: u64) {
         self.pending
             .fetch_sub(count.min(self.pending.load(Relaxed)), Relaxed);
+    }
+
+    /// Counts `count` items of `signal` (spans, log records, data points) delivered.
+    pub fn delivered_of(&self, signal: Signal, count: u64) {
+        match self.records.exported.of(signal) {
+            None => self.delivered(count),
+            Some(exported) => {
+                exported.fetch_add(count, Relaxed);
+                self.settle_records(signal, count);
+            }
+        }
+    }
+
+    /// Counts `count` items of `signal` kept on disk for `flush`.
+    pub fn spooled_of(&self, signal: Signal, count: u64) {
+        match self.records.spooled.of(signal) {
+            None => self.spool_spans(count),
+            Some(spooled) => {
+                spooled.fetch_add(count, Relaxed);
+                self.settle_records(signal, count);
+            }
+        }
+    }
+
+    /// Counts `count` items of `signal` lost for `why` (by reason for spans).
+    pub fn dropped_of(&self, signal: Signal, count: u64, why: &'static str) {
+        match self.records.dropped.of(signal) {
+            None => self.drop_spans(count, why),
+            Some(dropped) => {
+                dropped.fetch_add(count, Relaxed);
+                self.settle_records(signal, count);
+            }
+        }
+    }
+
+    /// Counts `count` items of `signal` handed to this exporter.
+    pub fn handed(&self, signal: Signal, count: u64) {
+        match self.records.pending.of(signal) {
+            None => self.pending.fetch_add(count, Relaxed),
+            Some(pending) => pending.fetch_add(count, Relaxed),
+        };
+    }
+
+    /// Counts `count` items of `signal` this exporter's provider does not take.
+    pub fn not_accepted(&self, signal: Signal, count: u64) {
+        self.records.not_accepted.add(signal, count);
+    }
+
+    fn settle_records(&self, signal: Signal, count: u64) {
+        if let Some(pending) = self.records.pending.of(signal) {
+            pending.fetch_sub(count.min(pending.load(Relaxed)), Relaxed);
+        }
+    }
+
+    /// This exporter's figures for log records and metrics, by signal name (signals it
+    /// saw nothing of are left out).
+    fn signal_runs(&self) -> BTreeMap<String, SignalRun> {
+        [Signal::Logs, Signal::Metrics]
+            .into_iter()
+            .filter_map(|signal| {
+                let load = |c: &PerSignal| c.of(signal).map_or(0, |n| n.load(Relaxed));
+                let run = SignalRun {
+                    exported: load(&self.records.exported),
+                    spooled: load(&self.records.spooled),
+                    dropped: load(&self.records.dropped),
+                    not_accepted: load(&self.records.not_accepted),
+                };
+                (run != SignalRun::default()).then(|| (signal.as_str().to_string(), run))
+            })
+            .collect()
     }
 
     /// Counts `count` spans delivered, no longer pending.
@@ -202,6 +344,12 @@ pub struct RunMetrics {
     /// Requests from the wrapped command that the receiver refused, by reason.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub refused_requests: BTreeMap<String, u64>,
+    /// Log records and metric data points accepted into the queue, by signal.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub records_queued: BTreeMap<String, u64>,
+    /// Log records and metric data points dropped because the queue was full, by signal.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub records_dropped_queue_full: BTreeMap<String, u64>,
     /// Each exporter's figures.
     pub exporters: Vec<ExporterRun>,
     /// Dropped spans over the spans owed to all exporters (each exporter is owed every
@@ -242,6 +390,9 @@ pub struct ExporterRun {
     pub latency_p99_ms: f64,
     /// Mean export latency in milliseconds; `0.0` when nothing was attempted.
     pub latency_mean_ms: f64,
+    /// What became of log records and metric data points, by signal (`logs`, `metrics`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub signals: BTreeMap<String, SignalRun>,
     /// The last attempt's outcome and latency (not saved).
     #[serde(skip)]
     pub last: Option<(Outcome, Duration)>,
@@ -276,6 +427,7 @@ impl Metrics {
                     latency_p50_ms: p50,
                     latency_p99_ms: p99,
                     latency_mean_ms: mean,
+                    signals: e.signal_runs(),
                     last: e.last(),
                 }
             })
@@ -327,6 +479,8 @@ impl Metrics {
             truncated_values: self.truncated_values.load(Relaxed),
             sampled_without_holding: self.sampled_without_holding.load(Relaxed),
             refused_requests,
+            records_queued: self.records_queued.snapshot(),
+            records_dropped_queue_full: self.records_dropped_queue_full.snapshot(),
             exporters,
             drop_rate,
             mean_latency_ms,

@@ -7,6 +7,12 @@
 //! [`Engine::shutdown`] delivers what it can within a deadline, spools the rest, and
 //! accounts for every span: delivered, spooled, or dropped with a reason.
 //!
+//! Log records and metrics ([`Recorder::record_records`]) take the same way beside the
+//! spans: a queue of their own (bounded by requests, and by the same byte cap), batches of
+//! their own signal, masking per mode, the same lanes, workers, retry and spool; only the
+//! exporters whose provider takes the signal get them (the others count them as not
+//! accepted). The span path does not wait on them.
+//!
 //! Spans are allocated where they are recorded and freed on the export threads; the
 //! binary uses mimalloc for that, and library users after throughput should too.
 //!
@@ -34,6 +40,7 @@ pub mod intake;
 mod masking;
 pub mod metrics;
 mod oversize;
+mod records;
 mod recovery;
 mod retry;
 pub mod spool;
@@ -50,11 +57,14 @@ use tokio::sync::{mpsc, watch};
 
 pub use intake::Intake;
 pub use metrics::{ExporterRun, Metrics, RunMetrics};
+use records::QueuedRecords;
+pub use records::RECORDS_QUEUE_REQUESTS;
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::export::{self, Budget, Exporter};
+use crate::export::{self, Budget, Exporter, Records};
 use crate::mask::MaskPlan;
+use crate::presets::{Signal, Signals};
 use crate::profile::ProfilePlan;
 use crate::span::Span;
 use fanout::FanOut;
@@ -151,6 +161,7 @@ struct Queued {
 #[derive(Clone)]
 pub struct Recorder {
     tx: mpsc::Sender<Queued>,
+    records_tx: mpsc::Sender<QueuedRecords>,
     queued_bytes: Arc<AtomicU64>,
     max_bytes: u64,
     intake: Arc<Intake>,
@@ -273,6 +284,7 @@ impl Engine {
             ..Default::default()
         });
         let (tx, rx) = mpsc::channel(options.queue_max_spans.max(1));
+        let (records_tx, records_rx) = mpsc::channel(RECORDS_QUEUE_REQUESTS);
         let queued_bytes = Arc::new(AtomicU64::new(0));
         let phase = Arc::new(watch::channel(Phase::Running).0);
         let background = Background {
@@ -281,6 +293,7 @@ impl Engine {
                 &options.profiles,
                 exporters.iter().map(|e| e.name()),
             ),
+            accepts: exporters.iter().map(|e| e.signals()).collect(),
             exporters,
             options: options.clone(),
             metrics: metrics.clone(),
@@ -289,11 +302,12 @@ impl Engine {
         };
         let thread = std::thread::Builder::new()
             .name("automagik-engine".into())
-            .spawn(move || background.run(rx))
+            .spawn(move || background.run(rx, records_rx))
             .map_err(|e| Error::failed(format!("cannot start the engine's thread: {e}")))?;
         Ok(Engine {
             recorder: Recorder {
                 tx,
+                records_tx,
                 queued_bytes,
                 max_bytes: options.queue_max_bytes,
                 intake: Arc::new(options.intake),
@@ -344,9 +358,14 @@ impl Engine {
             let _ = thread.join();
         }
         for exporter in &self.metrics.exporters {
-            let left = exporter.pending.load(Relaxed);
-            if left > 0 {
-                exporter.drop_spans(left, reason::SHUTDOWN);
+            for signal in Signal::ALL {
+                let left = match exporter.records.pending.of(signal) {
+                    None => exporter.pending.load(Relaxed),
+                    Some(pending) => pending.load(Relaxed),
+                };
+                if left > 0 {
+                    exporter.dropped_of(signal, left, reason::SHUTDOWN);
+                }
             }
         }
     }
@@ -369,6 +388,8 @@ struct Tasks {
 /// What runs on the engine's thread: the batcher, and the export runtime's lifetime.
 struct Background {
     exporters: Vec<Arc<dyn Exporter>>,
+    /// The signals each exporter takes, in exporter order.
+    accepts: Vec<Signals>,
     masks: masking::MaskGroups,
     options: EngineOptions,
     metrics: Arc<Metrics>,
@@ -395,7 +416,7 @@ fn begin_stopping(phase: &watch::Sender<Phase>, deadline: Instant) -> Instant {
 impl Background {
     /// The batcher, on this thread; the exporters' deliveries on the export runtime's
     /// threads, so converting one batch overlaps with encoding and sending others.
-    fn run(self, spans: mpsc::Receiver<Queued>) {
+    fn run(self, spans: mpsc::Receiver<Queued>, records: mpsc::Receiver<QueuedRecords>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -429,7 +450,13 @@ impl Background {
         if let Some(exports) = &exports {
             self.start_workers(lanes, &spooler, &phase_rx, exports, &mut tasks);
         }
-        let deadline = runtime.block_on(self.batch_until_stopped(spans, fan_out, phase_rx.clone()));
+        let queues = Queues {
+            spans,
+            records,
+            records_open: true,
+        };
+        let deadline =
+            runtime.block_on(self.batch_until_stopped(queues, fan_out, phase_rx.clone()));
         runtime.shutdown_background();
         if let Some(exports) = exports {
             // Deliveries end when their lanes are closed and empty, or SPOOL_GRACE after
@@ -503,15 +530,16 @@ impl Background {
         }
     }
 
-    /// The batching loop: takes spans until the engine stops, then hands on what is left
-    /// and returns the shutdown deadline in force.
+    /// The batching loop: takes spans (and log records and metrics) until the engine
+    /// stops, then hands on what is left and returns the shutdown deadline in force.
     async fn batch_until_stopped(
         &self,
-        mut spans: mpsc::Receiver<Queued>,
+        mut queues: Queues,
         fan_out: FanOut,
         mut stop: watch::Receiver<Phase>,
     ) -> Instant {
         let mut batch = Batch::default();
+        let spans = &mut queues.spans;
         let deadline = loop {
             let flush_at = batch.first_at.map(|t| t + self.options.batch_timeout);
             tokio::select! {
@@ -525,11 +553,27 @@ impl Background {
                     while let Ok(item) = spans.try_recv() {
                         self.add(&mut batch, item, &fan_out).await;
                     }
+                    queues.records.close();
+                    while let Ok(item) = queues.records.try_recv() {
+                        self.add_records(&mut batch, item, &fan_out).await;
+                    }
                     break deadline;
                 }
                 item = spans.recv() => match item {
-                    Some(item) => self.take_waiting(item, &mut spans, &mut batch, &fan_out).await,
+                    Some(item) => {
+                        self.take_waiting(item, spans, &mut batch, &fan_out).await;
+                        // Spans are taken first (`biased`): under a steady stream of
+                        // them, the records waiting are taken here, or they would wait
+                        // for a lull (a lock-free check when there are none).
+                        while let Ok(item) = queues.records.try_recv() {
+                            self.add_records(&mut batch, item, &fan_out).await;
+                        }
+                    }
                     None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
+                },
+                item = queues.records.recv(), if queues.records_open => match item {
+                    Some(item) => self.add_records(&mut batch, item, &fan_out).await,
+                    None => queues.records_open = false,
                 },
                 _ = sleep_until(flush_at), if flush_at.is_some() => {
                     self.dispatch(&mut batch, &fan_out).await;
@@ -586,7 +630,13 @@ impl Background {
     /// converted once per mask mode (moving, not copying, for the last) and shared by
     /// the exporters of that mode.
     async fn dispatch(&self, batch: &mut Batch, fan_out: &FanOut) {
+        for slot in &mut batch.records {
+            if let Some((records, bytes)) = slot.take() {
+                self.dispatch_records(records, bytes, fan_out).await;
+            }
+        }
         if batch.spans.is_empty() {
+            batch.first_at = None;
             return;
         }
         let spans = std::mem::take(&mut batch.spans);
@@ -619,10 +669,21 @@ impl Background {
     }
 }
 
+/// The batcher's two queues.
+struct Queues {
+    spans: mpsc::Receiver<Queued>,
+    records: mpsc::Receiver<QueuedRecords>,
+    /// Until every recorder is gone.
+    records_open: bool,
+}
+
 #[derive(Default)]
 struct Batch {
     spans: Vec<Span>,
     bytes: usize,
+    /// Log records, then metrics, each merged into one request, with their bytes.
+    records: [Option<(Records, u64)>; 2],
+    /// When the batch's first span or record came.
     first_at: Option<Instant>,
 }
 
@@ -633,5 +694,7 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
+#[cfg(test)]
+mod signal_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -45,13 +45,13 @@ impl SpoolQueue {
                 Err(mpsc::SendError(job)) => return self.drop_job(&job),
             }
         }
-        let count = payload.span_count() as u64;
-        self.metrics.exporters[exporter].drop_spans(count, why);
+        let (signal, count) = (payload.signal(), payload.count() as u64);
+        self.metrics.exporters[exporter].dropped_of(signal, count, why);
     }
 
     fn drop_job(&self, job: &Job) {
-        let count = job.payload.span_count() as u64;
-        self.metrics.exporters[job.exporter].drop_spans(count, job.why);
+        let (signal, count) = (job.payload.signal(), job.payload.count() as u64);
+        self.metrics.exporters[job.exporter].dropped_of(signal, count, job.why);
     }
 }
 
@@ -143,12 +143,17 @@ fn write_jobs(rx: Receiver<Job>, mut writers: Vec<Option<SpoolWriter>>, metrics:
             match writer.append_all(&payloads) {
                 Ok(appended) => {
                     stats.spool_spans(appended.spans);
+                    for records in payloads.iter().filter(|p| p.records().is_some()) {
+                        stats.spooled_of(records.signal(), records.count() as u64);
+                    }
                     stats.count_dropped(appended.evicted_spans, reason::SPOOL_FULL);
                 }
                 Err(err) => {
                     stats.spool_failed(&err);
-                    let spans: u64 = payloads.iter().map(|p| p.span_count() as u64).sum();
-                    stats.drop_spans(spans, reason::SPOOL_FAILED);
+                    for payload in &payloads {
+                        let count = payload.count() as u64;
+                        stats.dropped_of(payload.signal(), count, reason::SPOOL_FAILED);
+                    }
                 }
             }
         }

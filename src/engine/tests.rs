@@ -27,7 +27,7 @@ pub(crate) fn options() -> EngineOptions {
     }
 }
 
-fn span(name: &str) -> Span {
+pub(super) fn span(name: &str) -> Span {
     let mut s = Span::start(
         name,
         None,
@@ -86,6 +86,7 @@ fn drops_newest_when_full_and_counts_it() {
     let metrics = Arc::new(Metrics::default());
     let recorder = Recorder {
         tx,
+        records_tx: mpsc::channel(1).0,
         queued_bytes: Arc::new(AtomicU64::new(0)),
         max_bytes: u64::MAX,
         intake: Arc::new(Intake::new(1.0, 1000, 1024)),
@@ -104,6 +105,7 @@ fn the_byte_bound_drops_too() {
     let metrics = Arc::new(Metrics::default());
     let recorder = Recorder {
         tx,
+        records_tx: mpsc::channel(1).0,
         queued_bytes: Arc::new(AtomicU64::new(0)),
         max_bytes: 1000,
         intake: Arc::new(Intake::new(1.0, 1000, 1024 * 1024)),

@@ -130,7 +130,7 @@ impl Worker {
     /// counted reason.
     fn deliver(&self, payload: Arc<Payload>, truncated: bool) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            let count = payload.span_count() as u64;
+            let count = payload.count() as u64;
             if self.past_deadline() {
                 return self.keep(&payload, reason::SHUTDOWN);
             }
@@ -150,7 +150,7 @@ impl Worker {
                 match outcome {
                     Outcome::Delivered { .. } => {
                         self.succeeded();
-                        self.stats().delivered(count);
+                        self.stats().delivered_of(payload.signal(), count);
                         return;
                     }
                     Outcome::Permanent {
@@ -204,7 +204,15 @@ impl Worker {
 
     /// A 413: halves are sent on their own; one span alone has its long values cut and
     /// is sent once more, then dropped with a count. One huge span never sinks a batch.
+    /// Log records and metrics are not split: a provider that finds their batch too
+    /// large loses it, counted.
     async fn split(&self, payload: &Payload, truncated: bool) {
+        if payload.records().is_some() {
+            let count = payload.count() as u64;
+            return self
+                .stats()
+                .dropped_of(payload.signal(), count, reason::TOO_LARGE);
+        }
         match after_413(payload.request(), truncated) {
             Oversize::Halves(left, right) => {
                 self.deliver(Arc::new(left.into()), truncated).await;

@@ -1,5 +1,7 @@
 //! The local trace store: OTLP-JSON lines in daily files (`traces-YYYY-MM-DD.jsonl`) in
-//! the data dir, capped by total size and by age. What `traces` reads.
+//! the data dir, capped by total size and by age. What `traces` reads. Log records and
+//! metrics go to daily files of their own (`logs-…`, `metrics-…`) under the same caps, so
+//! what lists and follows traces never reads them; `traces show` reads a trace's logs.
 //!
 //! Whole lines or nothing: a write that fails or falls short (a full disk) is cut back to
 //! where its line began, and a line left unfinished by a process that died mid-write is
@@ -17,11 +19,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use super::nesting::cut_too_deep;
-use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
+use super::{BoxFuture, Cause, Exporter, Outcome, Payload, Records};
 use crate::config::files;
 use crate::error::{Error, Result};
+use crate::presets::{self, Signal, Signals};
 
-const FILE_PREFIX: &str = "traces-";
 const FILE_SUFFIX: &str = ".jsonl";
 
 /// The `local` provider: each batch becomes one OTLP-JSON line in today's store file.
@@ -46,13 +48,33 @@ impl LocalStore {
         }
     }
 
-    /// Appends the request as one JSON line to today's file, then enforces the caps. One
-    /// append at a time: the engine delivers batches side by side, and a line must
-    /// neither interleave with another nor land in a file the caps are deleting.
+    /// Appends the request as one JSON line to today's file, then enforces the caps.
     pub fn append(&self, request: &ExportTraceServiceRequest) -> Result<PathBuf> {
         let cut = cut_too_deep(request);
-        let mut line = serde_json::to_vec(cut.as_ref().unwrap_or(request))
+        let line = serde_json::to_vec(cut.as_ref().unwrap_or(request))
             .map_err(|e| Error::failed(format!("cannot encode spans as JSON: {e}")))?;
+        self.append_line(Signal::Traces, line)
+    }
+
+    /// Appends log records or metrics as one JSON line to today's file of their signal.
+    pub fn append_records(&self, records: &Records) -> Result<PathBuf> {
+        let line = match records {
+            Records::Logs(request) => serde_json::to_vec(request),
+            Records::Metrics(request) => serde_json::to_vec(request),
+        }
+        .map_err(|e| {
+            Error::failed(format!(
+                "cannot encode {} as JSON: {e}",
+                records.signal().as_str()
+            ))
+        })?;
+        self.append_line(records.signal(), line)
+    }
+
+    /// Appends `line` and a newline to today's file of `signal`, then enforces the caps.
+    /// One append at a time: the engine delivers batches side by side, and a line must
+    /// neither interleave with another nor land in a file the caps are deleting.
+    fn append_line(&self, signal: Signal, mut line: Vec<u8>) -> Result<PathBuf> {
         line.push(b'\n');
         let _one_at_a_time = self
             .appending
@@ -61,7 +83,7 @@ impl LocalStore {
         // The store holds full prompts: this user's only.
         files::private_dir(&self.dir)
             .map_err(|e| Error::io("cannot create directory", &self.dir, e))?;
-        let path = self.dir.join(file_name(SystemTime::now()));
+        let path = self.dir.join(signal_file_name(signal, SystemTime::now()));
         let mut file = files::open_private(
             &path,
             OpenOptions::new().create(true).append(true).read(true),
@@ -80,7 +102,12 @@ impl LocalStore {
     /// Deletes files older than the age cap, then the oldest files until under the size
     /// cap; the file just written is kept.
     fn enforce_caps(&self, current: &Path) -> Result<()> {
-        let mut files = store_files(&self.dir)?;
+        let mut files = Vec::new();
+        for signal in Signal::ALL {
+            files.extend(signal_files(&self.dir, signal)?);
+        }
+        // Oldest day first, whatever the signal.
+        files.sort_by(|a, b| day_of(&a.0).cmp(day_of(&b.0)));
         let max_age = Duration::from_secs(self.max_age_days * 86_400);
         let now = SystemTime::now();
         files.retain(|(path, _, modified)| {
@@ -113,9 +140,17 @@ impl Exporter for LocalStore {
         &self.endpoint
     }
 
+    fn signals(&self) -> Signals {
+        presets::LOCAL_SIGNALS
+    }
+
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            match self.append(payload.request()) {
+            let appended = match payload.records() {
+                Some(records) => self.append_records(records),
+                None => self.append(payload.request()),
+            };
+            match appended {
                 Ok(_) => Outcome::Delivered { status: None },
                 Err(err) => Outcome::Permanent {
                     cause: Cause::Storage,
@@ -172,6 +207,12 @@ fn append_whole_line(file: &mut impl LineFile, line: &[u8]) -> io::Result<()> {
 
 /// The store's files, oldest first, with size and modification time.
 pub fn store_files(dir: &Path) -> Result<Vec<(PathBuf, u64, SystemTime)>> {
+    signal_files(dir, Signal::Traces)
+}
+
+/// The store's files of `signal` (`traces-…`, `logs-…`, `metrics-…`), oldest first.
+pub fn signal_files(dir: &Path, signal: Signal) -> Result<Vec<(PathBuf, u64, SystemTime)>> {
+    let prefix = format!("{}-", signal.as_str());
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -182,7 +223,7 @@ pub fn store_files(dir: &Path) -> Result<Vec<(PathBuf, u64, SystemTime)>> {
         .filter(|e| {
             let name = e.file_name();
             let name = name.to_string_lossy();
-            name.starts_with(FILE_PREFIX) && name.ends_with(FILE_SUFFIX)
+            name.starts_with(&prefix) && name.ends_with(FILE_SUFFIX)
         })
         .filter_map(|e| {
             let meta = e.metadata().ok()?;
@@ -195,11 +236,22 @@ pub fn store_files(dir: &Path) -> Result<Vec<(PathBuf, u64, SystemTime)>> {
 
 /// `traces-YYYY-MM-DD.jsonl` for the UTC day of `time`.
 pub fn file_name(time: SystemTime) -> String {
+    signal_file_name(Signal::Traces, time)
+}
+
+/// `logs-YYYY-MM-DD.jsonl` (or `traces-`, `metrics-`) for the UTC day of `time`.
+pub fn signal_file_name(signal: Signal, time: SystemTime) -> String {
     let days = time
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400) as i64;
     let (y, m, d) = civil_from_days(days);
-    format!("{FILE_PREFIX}{y:04}-{m:02}-{d:02}{FILE_SUFFIX}")
+    format!("{}-{y:04}-{m:02}-{d:02}{FILE_SUFFIX}", signal.as_str())
+}
+
+/// The `YYYY-MM-DD.jsonl` part of a store file's name, for ordering files of every signal.
+fn day_of(path: &Path) -> &str {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.split_once('-').map_or(name, |(_, day)| day)
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
-use super::{BoxFuture, Exporter, Outcome, Payload};
+use super::{BoxFuture, Exporter, Outcome, Payload, Records};
+use crate::presets::{self, Signals};
 
 /// Records every request; answers with the scripted outcomes in order, then `Delivered`,
 /// each after the delay it was given.
@@ -14,6 +15,8 @@ use super::{BoxFuture, Exporter, Outcome, Payload};
 pub struct MemoryExporter {
     name: String,
     received: Mutex<Vec<ExportTraceServiceRequest>>,
+    records: Mutex<Vec<Records>>,
+    signals: Option<Signals>,
     script: Mutex<Vec<Outcome>>,
     delay: Duration,
     in_flight: AtomicUsize,
@@ -41,12 +44,24 @@ impl MemoryExporter {
         self
     }
 
+    /// Takes these signals (by default its provider's, when its name is one, else all).
+    pub fn taking(mut self, signals: Signals) -> MemoryExporter {
+        self.signals = Some(signals);
+        self
+    }
+
+    /// Every request of log records or metrics it was given so far, in order.
+    pub fn records(&self) -> Vec<Records> {
+        crate::sync::lock(&self.records).clone()
+    }
+
     /// The most exports that were under way at once.
     pub fn most_in_flight(&self) -> usize {
         self.most_in_flight.load(SeqCst)
     }
 
-    /// Every request it was given so far, in order (those it answered with a failure too).
+    /// Every request of spans it was given so far, in order (those it answered with a
+    /// failure too).
     pub fn received(&self) -> Vec<ExportTraceServiceRequest> {
         crate::sync::lock(&self.received).clone()
     }
@@ -61,6 +76,12 @@ impl Exporter for MemoryExporter {
         "memory"
     }
 
+    fn signals(&self) -> Signals {
+        self.signals
+            .or_else(|| presets::signals(&self.name))
+            .unwrap_or(presets::ALL_SIGNALS)
+    }
+
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let now = self.in_flight.fetch_add(1, SeqCst) + 1;
@@ -69,8 +90,10 @@ impl Exporter for MemoryExporter {
                 tokio::time::sleep(self.delay).await;
             }
             self.in_flight.fetch_sub(1, SeqCst);
-            let request = payload.request().clone();
-            crate::sync::lock(&self.received).push(request);
+            match payload.records() {
+                Some(records) => crate::sync::lock(&self.records).push(records.clone()),
+                None => crate::sync::lock(&self.received).push(payload.request().clone()),
+            }
             crate::sync::lock(&self.script)
                 .pop()
                 .unwrap_or(Outcome::Delivered { status: None })

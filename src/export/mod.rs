@@ -11,8 +11,10 @@ pub mod memory;
 pub mod nesting;
 pub mod otlp_http;
 mod payload;
+pub mod records;
 
 pub use payload::{Budget, Payload};
+pub use records::Records;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -124,6 +126,11 @@ pub trait Exporter: Send + Sync {
     fn endpoint(&self) -> &str;
     /// Sends one batch. Must not panic; every failure is an [`Outcome`].
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome>;
+    /// The signals it takes: the engine hands it no batch of another (and counts them as
+    /// not accepted). Spans alone unless it says otherwise.
+    fn signals(&self) -> presets::Signals {
+        presets::TRACES_ONLY
+    }
 }
 
 /// The exporter for a provider of the settings.

@@ -12,7 +12,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
-use crate::presets::{self, Header};
+use crate::presets::{self, Header, Signal, Signals};
 
 /// How long to wait for a connection to a provider.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -25,6 +25,9 @@ const ERROR_BODY_CHARS: usize = 200;
 pub struct OtlpHttp {
     name: String,
     url: String,
+    /// Where log records and metrics go, for a provider that takes them.
+    logs_url: Option<String>,
+    metrics_url: Option<String>,
     /// The URL as messages, `status`, `flush` and `test-export` show it (userinfo and
     /// query values masked).
     shown_url: String,
@@ -58,6 +61,8 @@ impl OtlpHttp {
         Ok(OtlpHttp {
             name: provider.name.to_string(),
             shown_url: crate::mask::url::display(&url),
+            logs_url: signal_url(provider, &url, Signal::Logs),
+            metrics_url: signal_url(provider, &url, Signal::Metrics),
             url,
             headers,
             gzip,
@@ -76,6 +81,8 @@ impl OtlpHttp {
         Ok(OtlpHttp {
             name: name.to_string(),
             url: url.to_string(),
+            logs_url: None,
+            metrics_url: None,
             shown_url: crate::mask::url::display(url),
             headers: HeaderMap::new(),
             gzip: false,
@@ -83,11 +90,27 @@ impl OtlpHttp {
         })
     }
 
+    /// Where a payload of `signal` goes; `None` for a signal it does not take.
+    fn url_for(&self, signal: Signal) -> Option<&str> {
+        match signal {
+            Signal::Traces => Some(&self.url),
+            Signal::Logs => self.logs_url.as_deref(),
+            Signal::Metrics => self.metrics_url.as_deref(),
+        }
+    }
+
     async fn send(&self, payload: &Payload) -> Outcome {
+        let Some(url) = self.url_for(payload.signal()) else {
+            // The engine sends no such payload (see `signals`); a caller that does is told.
+            return Outcome::Permanent {
+                cause: Cause::Other,
+                message: format!("{} takes no {}", self.name, payload.signal().as_str()),
+            };
+        };
         let mut body = payload.protobuf().clone();
         let mut builder = self
             .client
-            .post(&self.url)
+            .post(url)
             .headers(self.headers.clone())
             .header("content-type", "application/x-protobuf");
         if self.gzip {
@@ -119,6 +142,45 @@ impl Exporter for OtlpHttp {
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
         Box::pin(self.send(payload))
     }
+
+    fn signals(&self) -> Signals {
+        Signals {
+            traces: true,
+            logs: self.logs_url.is_some(),
+            metrics: self.metrics_url.is_some(),
+        }
+    }
+}
+
+/// Where a provider that takes `signal` receives it: for `otlp`, its per-signal variable
+/// (`OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`, used as is), else its base URL with the signal's
+/// path, as for traces; for the others, the traces URL with `/v1/logs` (or `/v1/metrics`)
+/// in place of `/v1/traces`. `None` when the provider does not take the signal, or when
+/// nothing says where (only an `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` of another shape).
+pub fn signal_url(provider: &ProviderConfig, traces_url: &str, signal: Signal) -> Option<String> {
+    if !presets::signals(provider.name).is_some_and(|s| s.accepts(signal)) {
+        return None;
+    }
+    if provider.name == "otlp" {
+        let own = provider
+            .value(&format!("{}_endpoint", signal.as_str()))
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        if let Some(url) = own {
+            return Some(url.to_string());
+        }
+        let base = provider
+            .value("endpoint")
+            .and_then(|v| presets::normalize_base_url(v).ok());
+        if let Some(base) = base {
+            return Some(format!(
+                "{}/v1/{}",
+                base.url.trim_end_matches('/'),
+                signal.as_str()
+            ));
+        }
+    }
+    signal.url_beside(traces_url)
 }
 
 #[derive(Clone, Copy)]
@@ -341,6 +403,70 @@ fn error_chain(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The exporter of provider `name` under an environment of `vars` alone.
+    fn exporter(name: &str, vars: &[(&str, &str)]) -> OtlpHttp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        env.insert("HOME".into(), dir.path().display().to_string());
+        let options = crate::config::LoadOptions {
+            env,
+            cwd: dir.path().to_path_buf(),
+            env_file: None,
+            env_file_may_be_new: false,
+            overrides: Vec::new(),
+        };
+        let settings = crate::Config::load(options).unwrap().settings().unwrap();
+        let provider = settings
+            .observability
+            .providers
+            .iter()
+            .find(|p| p.name == name);
+        OtlpHttp::new(provider.unwrap()).unwrap()
+    }
+
+    #[test]
+    fn logs_and_metrics_go_beside_traces_or_where_their_own_variable_says() {
+        let otlp = exporter(
+            "otlp",
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+                (
+                    "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                    "http://logs:9000/ingest",
+                ),
+            ],
+        );
+        assert_eq!(
+            otlp.url_for(Signal::Traces),
+            Some("http://collector:4318/v1/traces")
+        );
+        assert_eq!(otlp.url_for(Signal::Logs), Some("http://logs:9000/ingest"));
+        assert_eq!(
+            otlp.url_for(Signal::Metrics),
+            Some("http://collector:4318/v1/metrics")
+        );
+        let honeycomb = exporter(
+            "honeycomb",
+            &[("HONEYCOMB_API_KEY", "hcaik_0123456789abcdef")],
+        );
+        assert_eq!(
+            honeycomb.url_for(Signal::Logs),
+            Some("https://api.honeycomb.io/v1/logs")
+        );
+        let langfuse = exporter(
+            "langfuse",
+            &[
+                ("LANGFUSE_PUBLIC_KEY", "pk-lf-0123456789"),
+                ("LANGFUSE_SECRET_KEY", "sk-lf-0123456789"),
+            ],
+        );
+        assert_eq!(langfuse.url_for(Signal::Logs), None);
+        assert!(!langfuse.signals().logs && !langfuse.signals().metrics);
+    }
 
     #[test]
     fn otlp_headers_are_split_and_url_decoded() {

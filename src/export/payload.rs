@@ -1,5 +1,6 @@
-//! One batch as exporters and the spool take it: the request, and its protobuf body
-//! encoded once, on first use, for all of them. Every OTLP exporter of a batch sends the
+//! One batch as exporters and the spool take it: the request (spans, or log records or
+//! metrics: see [`Records`]), and its protobuf body encoded once, on first use, for all
+//! of them. Every OTLP exporter of a batch sends the
 //! same bytes, the spool writes them, and a retry sends them again; the encoding runs
 //! where the body is first needed (an export thread, or the spooler for a batch spooled
 //! before any attempt), never on the engine's batching thread.
@@ -14,6 +15,8 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
+use super::Records;
+use crate::presets::Signal;
 use crate::span::span_count;
 
 /// One batch: the request, its span count, and its protobuf body once encoded (shared by
@@ -21,7 +24,10 @@ use crate::span::span_count;
 #[derive(Debug)]
 pub struct Payload {
     spans: usize,
+    /// The spans; empty in a payload of other records.
     request: Request,
+    /// Log records or metrics instead of spans.
+    records: Option<Records>,
     protobuf: OnceLock<Bytes>,
     budget: Option<Budget>,
 }
@@ -66,9 +72,38 @@ impl Payload {
         Payload {
             spans: span_count(&request),
             request,
+            records: None,
             protobuf: OnceLock::new(),
             budget: None,
         }
+    }
+
+    /// A payload of log records or metrics, counted in no budget.
+    pub fn of_records(records: Records) -> Payload {
+        Payload {
+            spans: 0,
+            request: Request::default(),
+            records: Some(records),
+            protobuf: OnceLock::new(),
+            budget: None,
+        }
+    }
+
+    /// The signal it carries (and so the OTLP path it goes to).
+    pub fn signal(&self) -> Signal {
+        self.records
+            .as_ref()
+            .map_or(Signal::Traces, Records::signal)
+    }
+
+    /// What it holds in its signal's unit: spans, log records, or metric data points.
+    pub fn count(&self) -> usize {
+        self.records.as_ref().map_or(self.spans, Records::count)
+    }
+
+    /// The log records or metrics, when it carries no spans.
+    pub fn records(&self) -> Option<&Records> {
+        self.records.as_ref()
     }
 
     /// The same payload, its bytes (and its body's, once encoded) counted in `budget`.
@@ -77,13 +112,14 @@ impl Payload {
         self
     }
 
-    /// How many spans the request holds.
+    /// How many spans the request holds (none in a payload of other records).
     pub fn span_count(&self) -> usize {
         self.spans
     }
 
-    /// The request, for exporters that do not send protobuf (the local store) and for
-    /// splitting a batch a provider found too large.
+    /// The spans' request, for exporters that do not send protobuf (the local store) and
+    /// for splitting a batch a provider found too large; empty in a payload of other
+    /// records (see [`records`](Self::records)).
     pub fn request(&self) -> &Request {
         &self.request
     }
@@ -91,7 +127,10 @@ impl Payload {
     /// The request in protobuf, encoded by the first caller (others wait for it).
     pub fn protobuf(&self) -> &Bytes {
         self.protobuf.get_or_init(|| {
-            let body = Bytes::from(crate::wire::encode(&self.request));
+            let body = Bytes::from(match &self.records {
+                Some(records) => records.encode(),
+                None => crate::wire::encode(&self.request),
+            });
             if let Some(budget) = &self.budget {
                 budget.add(body.len() as u64);
             }

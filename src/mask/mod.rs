@@ -7,6 +7,7 @@
 //! [`Masker`] once per mask mode in use, after sampling and before encoding; see MASKING.md.
 
 pub mod patterns;
+mod records;
 pub mod url;
 
 use std::fmt;

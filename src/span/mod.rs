@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use ids::{SpanId, TraceId};
-pub use otlp::{from_request, into_request, into_spans, span_count, to_request};
+pub use otlp::{
+    attrs_from_pb, attrs_into_pb, from_request, into_request, into_spans, span_count, to_request,
+    value_from_pb, value_into_pb,
+};
 
 /// Nanoseconds since the Unix epoch, now.
 pub fn now_unix_nanos() -> u64 {

@@ -249,7 +249,8 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
     })
 }
 
-fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
+/// Attributes as OTLP key-values.
+pub fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
     attrs
         .into_iter()
         .map(|a| pb_common::KeyValue {
@@ -260,7 +261,8 @@ fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
         .collect()
 }
 
-fn value_into_pb(value: Value) -> pb_common::AnyValue {
+/// A value as OTLP's `AnyValue`.
+pub fn value_into_pb(value: Value) -> pb_common::AnyValue {
     use pb_common::any_value::Value as V;
     let v = match value {
         Value::Str(s) => V::StringValue(s),
@@ -278,7 +280,9 @@ fn value_into_pb(value: Value) -> pb_common::AnyValue {
     pb_common::AnyValue { value: Some(v) }
 }
 
-fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
+/// OTLP key-values as attributes (those without a value, or with a string-table index,
+/// are left out).
+pub fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
     attrs
         .into_iter()
         .filter_map(|kv| {
@@ -290,7 +294,8 @@ fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
         .collect()
 }
 
-fn value_from_pb(value: pb_common::AnyValue) -> Option<Value> {
+/// OTLP's `AnyValue` as a value; `None` when it holds none.
+pub fn value_from_pb(value: pb_common::AnyValue) -> Option<Value> {
     use pb_common::any_value::Value as V;
     Some(match value.value? {
         V::StringValue(s) => Value::Str(s),

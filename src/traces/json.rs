@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 use super::summary::{Details, ModelTokens, Summary, details};
 use super::time::rfc3339;
 use super::tree::Row;
-use super::{Trace, rows};
+use super::{LogEvent, Trace, rows};
 use crate::span::{Attribute, Span, SpanKind, StatusCode, Value};
 
 /// A trace in figures: a row of `traces list --json`, the head of `traces show --json`.
@@ -87,6 +87,44 @@ pub struct TraceJson {
     pub summary: SummaryJson,
     /// The spans, each parent before its children.
     pub spans: Vec<SpanJson>,
+    /// Log records of the trace that name no span of it (each other one is under its
+    /// span); left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<LogJson>,
+}
+
+/// One log record, under its span (or its trace) in `traces show --json`.
+#[derive(Debug, Serialize)]
+pub struct LogJson {
+    /// RFC 3339 in UTC, to the nanosecond.
+    pub time: String,
+    /// Nanoseconds since the Unix epoch, as a decimal string.
+    pub time_unix_nanos: String,
+    /// 16 lowercase hex digits; `null` when it names no span.
+    pub span_id: Option<String>,
+    /// `INFO`, `ERROR`...
+    pub severity: String,
+    /// Its event name; empty when it is no event.
+    pub event_name: String,
+    /// Its body, as JSON; `null` when it has none.
+    pub body: Json,
+    /// Its attributes, typed as JSON.
+    pub attributes: Map<String, Json>,
+}
+
+impl LogJson {
+    /// The JSON form of a log record.
+    pub fn new(log: &LogEvent) -> LogJson {
+        LogJson {
+            time: rfc3339(log.time_unix_nanos),
+            time_unix_nanos: log.time_unix_nanos.to_string(),
+            span_id: log.span_id.map(|id| id.to_hex()),
+            severity: log.severity.clone(),
+            event_name: log.event_name.clone(),
+            body: log.body.as_ref().map_or(Json::Null, value),
+            attributes: attributes(&log.attributes),
+        }
+    }
 }
 
 /// One span: a line of `traces tail --json`, an entry of `traces show --json`.
@@ -130,6 +168,9 @@ pub struct SpanJson {
     pub resource: Map<String, Json>,
     /// What the semantic layer reads in it.
     pub gen_ai: GenAiJson,
+    /// The log records recorded in it (`traces show` only); left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<LogJson>,
 }
 
 #[derive(Debug, Serialize)]
@@ -193,15 +234,33 @@ impl ModelJson {
 impl TraceJson {
     /// The summary and every span of `trace`, in tree order.
     pub fn new(trace: &Trace) -> TraceJson {
+        TraceJson::with_logs(trace, &[])
+    }
+
+    /// [`TraceJson::new`], each of `logs` under its span, or under the trace when it
+    /// names no span of it.
+    pub fn with_logs(trace: &Trace, logs: &[LogEvent]) -> TraceJson {
         let details: Vec<Details> = trace.spans.iter().map(details).collect();
+        let spans = rows(&trace.spans)
+            .iter()
+            .map(|row| {
+                let span = &trace.spans[row.index];
+                let mut json = SpanJson::with_details(span, Some(row), &details[row.index]);
+                json.logs = logs
+                    .iter()
+                    .filter(|l| l.span_id == Some(span.span_id))
+                    .map(LogJson::new)
+                    .collect();
+                json
+            })
+            .collect();
         TraceJson {
             summary: SummaryJson::new(&Summary::with_details(trace, &details)),
-            spans: rows(&trace.spans)
+            spans,
+            logs: logs
                 .iter()
-                .map(|row| {
-                    let i = row.index;
-                    SpanJson::with_details(&trace.spans[i], Some(row), &details[i])
-                })
+                .filter(|l| !trace.spans.iter().any(|s| Some(s.span_id) == l.span_id))
+                .map(LogJson::new)
                 .collect(),
         }
     }
@@ -264,6 +323,7 @@ impl SpanJson {
                 .collect(),
             resource: attributes(&span.resource.attributes),
             gen_ai: GenAiJson::new(d),
+            logs: Vec::new(),
         }
     }
 }
@@ -317,6 +377,34 @@ mod tests {
     use super::*;
     use crate::span::{Resource, Scope};
     use std::sync::Arc;
+
+    #[test]
+    fn a_log_goes_under_its_span_and_one_of_no_span_under_the_trace() {
+        let span = Span::start(
+            "s",
+            None,
+            Arc::new(Resource::service("svc")),
+            Arc::new(Scope::default()),
+        );
+        let mut trace = Trace::new(span.trace_id);
+        let log = |span_id, body: &str| LogEvent {
+            time_unix_nanos: 1,
+            span_id,
+            severity: "INFO".into(),
+            event_name: String::new(),
+            body: Some(Value::from(body)),
+            attributes: Vec::new(),
+        };
+        let logs = [log(Some(span.span_id), "in"), log(None, "out")];
+        trace.add(span);
+        let json = serde_json::to_value(TraceJson::with_logs(&trace, &logs)).unwrap();
+        assert_eq!(json["spans"][0]["logs"][0]["body"], "in");
+        assert_eq!(json["spans"][0]["logs"].as_array().map(Vec::len), Some(1));
+        assert_eq!(json["logs"][0]["body"], "out");
+        assert_eq!(json["logs"][0]["span_id"], Json::Null);
+        let plain = serde_json::to_value(TraceJson::new(&trace)).unwrap();
+        assert!(plain.get("logs").is_none() && plain["spans"][0].get("logs").is_none());
+    }
 
     #[test]
     fn values_are_plain_json_and_big_times_are_strings() {

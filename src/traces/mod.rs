@@ -16,6 +16,7 @@ mod decode;
 mod follow;
 mod json;
 mod lines;
+mod logs;
 mod pool;
 mod scan;
 mod summary;
@@ -23,7 +24,8 @@ mod time;
 mod tree;
 
 pub use follow::Follower;
-pub use json::{SpanJson, SummaryJson, TraceJson};
+pub use json::{LogJson, SpanJson, SummaryJson, TraceJson};
+pub use logs::{LogEvent, logs_of};
 pub use scan::{Lookup, MIN_PREFIX, Store, id_prefix};
 pub use summary::{Details, ModelTokens, Summary, details};
 pub use time::{rfc3339, utc_date_time, utc_time_of_day};

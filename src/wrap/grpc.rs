@@ -5,7 +5,7 @@
 //! `tonic` does the gRPC framing, gzip (`grpc-encoding`), the byte limit and the status
 //! trailers; its codec here hands the message over undecoded, so the same span and value
 //! count ([`scan`](super::scan)) runs before any decoding, as for HTTP. Traces go to the
-//! sink; the logs and metrics services are answered and counted, not forwarded. Refusals
+//! sink; log records and metrics through the same door as over HTTP. Refusals
 //! are counted under the same reasons as HTTP: `RESOURCE_EXHAUSTED` for too large,
 //! `INVALID_ARGUMENT` for not OTLP, `UNIMPLEMENTED` for an unknown method,
 //! `DEADLINE_EXCEEDED` for a body too slow to arrive.
@@ -25,7 +25,8 @@ use tonic::codec::{
 };
 use tonic::server::{Grpc, UnaryService};
 
-use crate::wrap::receiver::{BODY_READ_TIMEOUT, Format, Shared, take_traces};
+use crate::presets::Signal;
+use crate::wrap::receiver::{BODY_READ_TIMEOUT, Format, Shared, take_records, take_traces};
 use crate::wrap::refusal::Refusal;
 
 /// The gRPC methods of the three OTLP services.
@@ -46,9 +47,10 @@ pub(super) async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
 ) -> hyper::Response<tonic::body::Body> {
-    let traces = match req.uri().path() {
-        TRACES => true,
-        LOGS | METRICS => false,
+    let signal = match req.uri().path() {
+        TRACES => Signal::Traces,
+        LOGS => Signal::Logs,
+        METRICS => Signal::Metrics,
         _ => return refuse(&shared, Refusal::WrongPath),
     };
     let Ok(_reading) = shared.reading.acquire().await else {
@@ -56,7 +58,7 @@ pub(super) async fn handle(
     };
     let reached = Arc::new(AtomicBool::new(false));
     let export = Export {
-        traces,
+        signal,
         shared: shared.clone(),
         reached: reached.clone(),
     };
@@ -123,7 +125,7 @@ fn status_of(why: Refusal) -> Status {
 
 /// The Export call of one service, fed the message undecoded.
 struct Export {
-    traces: bool,
+    signal: Signal,
     shared: Arc<Shared>,
     /// Set once tonic hands the message over: a status without it is tonic's refusal.
     reached: Arc<AtomicBool>,
@@ -137,22 +139,20 @@ impl UnaryService<Bytes> for Export {
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Answer {
         self.reached.store(true, Relaxed);
-        let (traces, shared) = (self.traces, self.shared.clone());
+        let (signal, shared) = (self.signal, self.shared.clone());
         Box::pin(async move {
             let message = request.into_inner();
-            if !traces {
-                shared.stats.other_signals.fetch_add(1, Relaxed);
-                // An empty Export*ServiceResponse encodes to no bytes.
-                return Ok(tonic::Response::new(Bytes::new()));
-            }
             let worker = shared.clone();
-            let taken = tokio::task::spawn_blocking(move || {
-                take_traces(message, Format::Protobuf, &worker)
+            let taken = tokio::task::spawn_blocking(move || match signal {
+                Signal::Traces => take_traces(message, Format::Protobuf, &worker)
+                    .map(|answer| answer.encode_to_vec()),
+                // An empty Export*ServiceResponse encodes to no bytes.
+                _ => take_records(message, Format::Protobuf, signal, &worker).map(|()| Vec::new()),
             })
             .await
             .unwrap_or(Err(Refusal::Malformed));
             match taken {
-                Ok(answer) => Ok(tonic::Response::new(Bytes::from(answer.encode_to_vec()))),
+                Ok(answer) => Ok(tonic::Response::new(Bytes::from(answer))),
                 Err(why) => {
                     shared.stats.refuse(why);
                     Err(status_of(why))

@@ -6,8 +6,9 @@
 //! member or several) or not, answered per the OTLP/HTTP spec: 200 with an
 //! `ExportTraceServiceResponse`, 400 malformed, 413 too large (compressed, decompressed,
 //! or more spans and values than one request may carry: see [`scan`]), 415 wrong content
-//! type. `/v1/metrics` and `/v1/logs` get a 200 so the child's SDK does not log errors,
-//! and are counted. Every refusal is counted by reason ([`Refusal`]).
+//! type. `/v1/logs` and `/v1/metrics` are decoded the same way and handed on as
+//! [`Records`] through [`take_records`], the one door log records and metrics take into
+//! the engine. Every refusal is counted by reason ([`Refusal`]).
 //!
 //! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,
 //! at most [`REQUESTS_AT_ONCE`] bodies held and decoded at a time, decoding on a blocking
@@ -33,9 +34,13 @@ use prost::Message;
 use tokio::sync::{Semaphore, oneshot};
 
 use crate::error::{Error, Result};
+use crate::export::Records;
+use crate::presets::Signal;
 use crate::span::{Span, into_spans};
 pub use crate::wrap::refusal::{Refusal, describe_refused};
 use crate::wrap::{grpc, scan};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 /// The largest request body accepted, compressed or not.
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -50,6 +55,8 @@ pub(super) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the receiver hands its spans to.
 pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
+/// What the receiver hands log records and metrics to.
+pub type RecordSink = Arc<dyn Fn(Records) + Send + Sync>;
 
 /// What the receiver saw.
 #[derive(Debug, Default)]
@@ -59,7 +66,7 @@ pub struct ReceiverStats {
     /// Trace requests answered (accepted or refused).
     pub requests: AtomicU64,
     refused: [AtomicU64; Refusal::ALL.len()],
-    /// Requests to `/v1/metrics` and `/v1/logs`, answered and not forwarded.
+    /// Requests of log records or metrics accepted and handed on.
     pub other_signals: AtomicU64,
 }
 
@@ -89,8 +96,9 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// Starts listening on 127.0.0.1 on a free port.
-    pub fn start(sink: SpanSink, body_limit: usize) -> Result<Receiver> {
+    /// Starts listening on 127.0.0.1 on a free port; spans go to `sink`, log records and
+    /// metrics to `records`.
+    pub fn start(sink: SpanSink, records: RecordSink, body_limit: usize) -> Result<Receiver> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| Error::failed(format!("cannot open the loopback receiver: {e}")))?;
@@ -101,6 +109,7 @@ impl Receiver {
         let (stop_tx, stop_rx) = oneshot::channel();
         let shared = Arc::new(Shared {
             sink,
+            records,
             body_limit,
             stats: stats.clone(),
             reading: Semaphore::new(REQUESTS_AT_ONCE),
@@ -145,6 +154,7 @@ impl Drop for Receiver {
 
 pub(super) struct Shared {
     sink: SpanSink,
+    records: RecordSink,
     pub(super) body_limit: usize,
     pub(super) stats: Arc<ReceiverStats>,
     /// Held while a body is read and decoded.
@@ -219,15 +229,16 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Answer {
 
 /// What a request asks for, read from its head.
 struct Asked {
-    traces: bool,
+    signal: Signal,
     format: Format,
     gzip: bool,
 }
 
 fn read_head(req: &Request<Incoming>, body_limit: usize) -> std::result::Result<Asked, Refusal> {
-    let traces = match req.uri().path() {
-        "/v1/traces" => true,
-        "/v1/metrics" | "/v1/logs" => false,
+    let signal = match req.uri().path() {
+        "/v1/traces" => Signal::Traces,
+        "/v1/logs" => Signal::Logs,
+        "/v1/metrics" => Signal::Metrics,
         _ => return Err(Refusal::WrongPath),
     };
     if req.method() != Method::POST {
@@ -246,7 +257,7 @@ fn read_head(req: &Request<Incoming>, body_limit: usize) -> std::result::Result<
         return Err(Refusal::TooLarge);
     }
     Ok(Asked {
-        traces,
+        signal,
         format,
         gzip: header(req, "content-encoding").eq_ignore_ascii_case("gzip"),
     })
@@ -291,8 +302,9 @@ fn decode(
     } else {
         body
     };
-    if !asked.traces {
-        shared.stats.other_signals.fetch_add(1, Relaxed);
+    if asked.signal != Signal::Traces {
+        take_records(body, asked.format, asked.signal, shared)?;
+        // An empty Export{Logs,Metrics}ServiceResponse: no bytes, or `{}`.
         return Ok(match asked.format {
             Format::Protobuf => reply(asked.format, Bytes::new()),
             Format::Json => reply(asked.format, Bytes::from_static(b"{}")),
@@ -313,14 +325,7 @@ pub(super) fn take_traces(
     format: Format,
     shared: &Shared,
 ) -> std::result::Result<ExportTraceServiceResponse, Refusal> {
-    let checked = match format {
-        Format::Protobuf => scan::check_protobuf(&body),
-        Format::Json => scan::check_json(&body),
-    };
-    checked.map_err(|refused| match refused {
-        scan::Refused::TooMany => Refusal::TooLarge,
-        scan::Refused::Malformed => Refusal::Malformed,
-    })?;
+    check(&body, format, Signal::Traces)?;
     let request = match format {
         Format::Protobuf => ExportTraceServiceRequest::decode(body.as_ref()).ok(),
         Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok(),
@@ -337,6 +342,46 @@ pub(super) fn take_traces(
             rejected_spans: invalid as i64,
             error_message: "spans with an invalid trace or span id were dropped".into(),
         }),
+    })
+}
+
+/// Checks a decompressed request of log records or metrics (`signal`), decodes it and
+/// hands it to the engine (HTTP and gRPC alike): the one place the receiver passes them
+/// on. Bounded as trace requests are ([`scan`]). Blocking.
+pub(super) fn take_records(
+    body: Bytes,
+    format: Format,
+    signal: Signal,
+    shared: &Shared,
+) -> std::result::Result<(), Refusal> {
+    check(&body, format, signal)?;
+    let records = match (signal, format) {
+        (Signal::Logs, Format::Protobuf) => ExportLogsServiceRequest::decode(body.as_ref())
+            .ok()
+            .map(Records::Logs),
+        (Signal::Logs, Format::Json) => serde_json::from_slice(&body).ok().map(Records::Logs),
+        (Signal::Metrics, Format::Protobuf) => ExportMetricsServiceRequest::decode(body.as_ref())
+            .ok()
+            .map(Records::Metrics),
+        (Signal::Metrics, Format::Json) => serde_json::from_slice(&body).ok().map(Records::Metrics),
+        (Signal::Traces, _) => None,
+    };
+    drop(body);
+    let records = records.ok_or(Refusal::Malformed)?;
+    shared.stats.other_signals.fetch_add(1, Relaxed);
+    (shared.records)(records);
+    Ok(())
+}
+
+/// Counts what a body would decode into ([`scan`]) and refuses it when that is too much.
+fn check(body: &[u8], format: Format, signal: Signal) -> std::result::Result<(), Refusal> {
+    let checked = match format {
+        Format::Protobuf => scan::check_protobuf_of(signal, body),
+        Format::Json => scan::check_json(body),
+    };
+    checked.map_err(|refused| match refused {
+        scan::Refused::TooMany => Refusal::TooLarge,
+        scan::Refused::Malformed => Refusal::Malformed,
     })
 }
 

@@ -4,11 +4,15 @@
 //!
 //! Protobuf bodies are walked field by field with prost's wire-format helpers, following
 //! only the fields that hold repeated messages (spans, events, links, attributes, and the
-//! arrays and key-value lists inside values); nothing is copied. JSON bodies are bounded
-//! by their number of objects, since every span and every value is one.
+//! arrays and key-value lists inside values; log records and their bodies; metrics, their
+//! data points and exemplars); nothing is copied. A log record or a metric data point
+//! counts as a span does. JSON bodies are bounded by their number of objects, since every
+//! span and every value is one.
 
 use prost::bytes::Buf;
 use prost::encoding::{WireType, decode_key, decode_varint};
+
+use crate::presets::Signal;
 
 /// The most spans one request may carry. SDKs send batches of 512 by default and an
 /// OpenTelemetry Collector 8,192.
@@ -45,6 +49,28 @@ enum Msg {
     AnyValue,
     ArrayValue,
     KeyValueList,
+    LogsRequest,
+    ResourceLogs,
+    ScopeLogs,
+    LogRecord,
+    MetricsRequest,
+    ResourceMetrics,
+    ScopeMetrics,
+    Metric,
+    /// A gauge, sum, histogram, exponential histogram or summary: field 1 is its points.
+    MetricData(Point),
+    DataPoint(Point),
+    Exemplar,
+    Quantile,
+}
+
+/// The kinds of metric data point, whose attributes and exemplars sit at other fields.
+#[derive(Clone, Copy)]
+enum Point {
+    Number,
+    Histogram,
+    Exponential,
+    Summary,
 }
 
 /// What a field of `msg` holds, when it is a message worth following.
@@ -64,6 +90,29 @@ fn child(msg: Msg, field: u32) -> Option<Msg> {
         (AnyValue, 6) => Some(KeyValueList),
         (ArrayValue, 1) => Some(AnyValue),
         (KeyValueList, 1) => Some(KeyValue),
+        (LogsRequest, 1) => Some(ResourceLogs),
+        (ResourceLogs, 1) | (ResourceMetrics, 1) => Some(Resource),
+        (ResourceLogs, 2) => Some(ScopeLogs),
+        (ScopeLogs, 1) | (ScopeMetrics, 1) => Some(Scope),
+        (ScopeLogs, 2) => Some(LogRecord),
+        (LogRecord, 5) => Some(AnyValue),
+        (LogRecord, 6) | (Metric, 12) | (Exemplar, 7) => Some(KeyValue),
+        (MetricsRequest, 1) => Some(ResourceMetrics),
+        (ResourceMetrics, 2) => Some(ScopeMetrics),
+        (ScopeMetrics, 2) => Some(Metric),
+        (Metric, 5 | 7) => Some(MetricData(Point::Number)),
+        (Metric, 9) => Some(MetricData(Point::Histogram)),
+        (Metric, 10) => Some(MetricData(Point::Exponential)),
+        (Metric, 11) => Some(MetricData(Point::Summary)),
+        (MetricData(point), 1) => Some(DataPoint(point)),
+        (DataPoint(Point::Number), 7)
+        | (DataPoint(Point::Histogram), 9)
+        | (DataPoint(Point::Exponential), 1)
+        | (DataPoint(Point::Summary), 7) => Some(KeyValue),
+        (DataPoint(Point::Number), 5)
+        | (DataPoint(Point::Histogram), 8)
+        | (DataPoint(Point::Exponential), 11) => Some(Exemplar),
+        (DataPoint(Point::Summary), 6) => Some(Quantile),
         _ => None,
     }
 }
@@ -77,8 +126,19 @@ struct Counts {
 /// Counts the spans and values of a protobuf `ExportTraceServiceRequest`, refusing as
 /// soon as a cap is passed.
 pub fn check_protobuf(body: &[u8]) -> Result<(), Refused> {
+    check_protobuf_of(Signal::Traces, body)
+}
+
+/// [`check_protobuf`] for a request of any signal: its log records or metric data points
+/// are counted against [`MAX_SPANS`], their attributes and bodies against [`MAX_VALUES`].
+pub fn check_protobuf_of(signal: Signal, body: &[u8]) -> Result<(), Refused> {
     let mut counts = Counts::default();
-    walk(body, Msg::Request, 0, &mut counts)
+    let request = match signal {
+        Signal::Traces => Msg::Request,
+        Signal::Logs => Msg::LogsRequest,
+        Signal::Metrics => Msg::MetricsRequest,
+    };
+    walk(body, request, 0, &mut counts)
 }
 
 fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(), Refused> {
@@ -114,8 +174,14 @@ fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(
 
 fn count(kind: Msg, counts: &mut Counts) -> Result<(), Refused> {
     match kind {
-        Msg::Span => counts.spans += 1,
-        Msg::KeyValue | Msg::AnyValue | Msg::Event | Msg::Link => counts.values += 1,
+        Msg::Span | Msg::LogRecord | Msg::DataPoint(_) => counts.spans += 1,
+        Msg::KeyValue
+        | Msg::AnyValue
+        | Msg::Event
+        | Msg::Link
+        | Msg::Exemplar
+        | Msg::Quantile
+        | Msg::Metric => counts.values += 1,
         _ => {}
     }
     if counts.spans > MAX_SPANS || counts.values > MAX_VALUES {
@@ -216,6 +282,26 @@ mod tests {
             check_protobuf(b"\xff\xff\xff garbage"),
             Err(Refused::Malformed)
         );
+    }
+
+    #[test]
+    fn too_many_log_records_or_data_points_are_refused_even_when_empty() {
+        use crate::export::records::fixtures::{logs, metrics};
+        let many = vec![""; MAX_SPANS as usize + 1];
+        let body = logs(&many, [1; 16], [2; 8]).encode();
+        assert_eq!(
+            check_protobuf_of(Signal::Logs, &body),
+            Err(Refused::TooMany)
+        );
+        let body = logs(&["a"; 512], [1; 16], [2; 8]).encode();
+        assert_eq!(check_protobuf_of(Signal::Logs, &body), Ok(()));
+        let body = metrics(MAX_SPANS as usize + 1, "x").encode();
+        assert_eq!(
+            check_protobuf_of(Signal::Metrics, &body),
+            Err(Refused::TooMany)
+        );
+        let body = metrics(512, "x").encode();
+        assert_eq!(check_protobuf_of(Signal::Metrics, &body), Ok(()));
     }
 
     #[test]

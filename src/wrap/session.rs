@@ -16,14 +16,15 @@ use std::time::Duration;
 
 use crate::config::{Override, keys};
 use crate::engine::{Engine, RunMetrics};
+use crate::export::Records;
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
 use crate::telemetry::derive::RunObserver;
 use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
-use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, SpanSink};
+use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, RecordSink, SpanSink};
 use crate::wrap::sampling::{Forward, WholeTraces};
-use crate::wrap::{adopt, args::redact, naming};
+use crate::wrap::{adopt, adopt_records, args::redact, naming};
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
 
@@ -92,7 +93,7 @@ pub struct Report {
     pub discarded: Option<(u64, String)>,
     /// Requests the receiver refused, by reason.
     pub refused: BTreeMap<String, u64>,
-    /// Metrics and logs requests answered and not forwarded.
+    /// Logs and metrics requests received and handed to the engine.
     pub other_signals: u64,
 }
 
@@ -112,7 +113,11 @@ impl Session {
     pub fn discarding(why: String, protocol: Protocol) -> Session {
         let mut env = Vec::new();
         let mut warning = None;
-        let receiver = match Receiver::start(Arc::new(|_spans: Vec<Span>| {}), DEFAULT_BODY_LIMIT) {
+        let receiver = match Receiver::start(
+            Arc::new(|_spans: Vec<Span>| {}),
+            Arc::new(|_records: Records| {}),
+            DEFAULT_BODY_LIMIT,
+        ) {
             Ok(receiver) => {
                 point_child_at(receiver.addr, protocol, true, &mut env);
                 Some(receiver)
@@ -167,7 +172,8 @@ impl Session {
             WholeTraces::start(&engine, span.trace_id, spec.adopt, hand_on.clone()).map(Arc::new);
         let receiver = if spec.receiver {
             let sink = forward_to(observer, sampling.clone(), hand_on);
-            match Receiver::start(sink, DEFAULT_BODY_LIMIT) {
+            let records = records_to(&engine, &span, spec.adopt);
+            match Receiver::start(sink, records, DEFAULT_BODY_LIMIT) {
                 Ok(receiver) => {
                     point_child_at(receiver.addr, spec.protocol, false, &mut env);
                     Some(receiver)
@@ -320,6 +326,19 @@ fn hand_on(engine: &Engine, span: &Span, adopting: bool, who: Who) -> Forward {
         for s in spans {
             recorder.record_sampled(s);
         }
+    })
+}
+
+/// The receiver's sink for log records and metrics: log records of a trace that is
+/// adopted move with its spans (same span ids, the run's trace id), then the engine.
+fn records_to(engine: &Engine, span: &Span, adopting: bool) -> RecordSink {
+    let recorder = engine.recorder();
+    let trace_id = span.trace_id;
+    Arc::new(move |mut records: Records| {
+        if adopting {
+            adopt_records(&mut records, trace_id);
+        }
+        recorder.record_records(records);
     })
 }
 

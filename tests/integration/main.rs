@@ -30,3 +30,4 @@ mod wrap;
 mod wrap_faults;
 mod wrap_sampling;
 mod wrap_sdks;
+mod wrap_signals;

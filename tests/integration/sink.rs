@@ -10,6 +10,8 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
@@ -36,6 +38,18 @@ impl Recorded {
     pub fn decode(&self) -> ExportTraceServiceRequest {
         ExportTraceServiceRequest::decode(self.body.as_slice())
             .expect("the body is an OTLP protobuf request")
+    }
+
+    /// The body of a `/v1/logs` request.
+    pub fn decode_logs(&self) -> ExportLogsServiceRequest {
+        ExportLogsServiceRequest::decode(self.body.as_slice())
+            .expect("the body is an OTLP logs request")
+    }
+
+    /// The body of a `/v1/metrics` request.
+    pub fn decode_metrics(&self) -> ExportMetricsServiceRequest {
+        ExportMetricsServiceRequest::decode(self.body.as_slice())
+            .expect("the body is an OTLP metrics request")
     }
 }
 
@@ -174,6 +188,14 @@ impl Sink {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// The requests to a path ending in `suffix` (`/v1/logs`, `/v1/metrics`), in order.
+    pub fn requests_to(&self, suffix: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with(suffix))
+            .collect()
     }
 
     /// Every request body received, concatenated (gzip already undone).

@@ -169,6 +169,7 @@ fn golden(name: &str, actual: &str) {
     }
 }
 
+/// The stdout of a command that succeeds with nothing on stderr.
 pub fn stdout_of(env: &TestEnv, args: &[&str]) -> String {
     let out = env.cmd().args(args).output().unwrap();
     assert!(

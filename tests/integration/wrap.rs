@@ -16,7 +16,7 @@ use crate::testenv::TestEnv;
 pub fn delivered(sink: &Sink) -> Vec<Span> {
     sink.requests()
         .iter()
-        .filter(|r| r.status < 300)
+        .filter(|r| r.status < 300 && r.path.ends_with("/v1/traces"))
         .flat_map(|r| from_request(&r.decode()).0)
         .collect()
 }
@@ -399,6 +399,11 @@ impl Sleeper {
 
     pub fn traces(&self) -> String {
         format!("{}/v1/traces", self.endpoint)
+    }
+
+    /// The receiver's URL for `path` (`/v1/logs`, `/v1/metrics`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.endpoint)
     }
 
     /// The wrapper's peak resident memory, in MiB.

@@ -128,6 +128,13 @@ fn provider(out: &mut String, report: &Report, p: &ProviderReport, ui: &Ui) {
             p.receives,
             ui.dim(&format!("(mask {}: {})", p.mask.value, p.mask.source))
         );
+        let _ = writeln!(
+            out,
+            "  {:<10} {:<8}  signals {}",
+            "",
+            "",
+            p.signals.join(", ")
+        );
     } else {
         let _ = writeln!(out, "  {:<10} {}  {}", p.name, ui.dim("inactive"), p.note);
     }
@@ -263,6 +270,21 @@ fn last_run(out: &mut String, report: &Report, ui: &Ui) {
         );
         if let Some(error) = &e.spool_error {
             let _ = writeln!(out, "  {:<10} {} {error}", "", ui.bad("spool failed:"));
+        }
+        for (signal, s) in &e.signals {
+            let mut figures = vec![format!("{} exported", s.exported)];
+            for (n, what) in [(s.spooled, "spooled"), (s.dropped, "dropped")] {
+                if n > 0 {
+                    figures.push(format!("{n} {what}"));
+                }
+            }
+            if s.not_accepted > 0 {
+                figures.push(format!(
+                    "{} not sent (the provider takes none)",
+                    s.not_accepted
+                ));
+            }
+            let _ = writeln!(out, "  {:<10} {signal}: {}", "", figures.join(", "));
         }
     }
     if let Some(refused) = crate::wrap::receiver::describe_refused(&run.refused_requests) {

@@ -1,5 +1,5 @@
 //! `traces show ID|last`: one trace as a tree with a timing bar a span, its GenAI details
-//! inline, and a summary; or the same as JSON.
+//! inline, the log records of each span under it, and a summary; or the same as JSON.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,8 +11,8 @@ use crate::cli::TracesShowArgs;
 use crate::commands::Context;
 use crate::error::{EXIT_OK, Error, Result};
 use crate::span::{Span, Value};
-use crate::traces::{Details, Lookup, Row, Store, Summary, Trace, TraceJson};
-use crate::traces::{details, id_prefix, rows, utc_date_time};
+use crate::traces::{Details, LogEvent, Lookup, Row, Store, Summary, Trace, TraceJson};
+use crate::traces::{details, id_prefix, logs_of, rows, utc_date_time};
 use crate::ui::Ui;
 
 /// What `ID` may be besides an id prefix.
@@ -27,12 +27,13 @@ pub fn run(args: &TracesShowArgs, ctx: &Context, dir: &Path) -> Result<u8> {
         return Ok(EXIT_OK);
     };
     let trace = find(&store, &args.id, ctx)?;
+    let logs = logs_of(store.dir(), trace.trace_id, &mut super::warn(ctx))?;
     if args.json {
-        let text =
-            serde_json::to_string_pretty(&TraceJson::new(&trace)).expect("the trace serialises");
+        let json = TraceJson::with_logs(&trace, &logs);
+        let text = serde_json::to_string_pretty(&json).expect("the trace serialises");
         ctx.ui.out(&format!("{}\n", text::json_safe(&text)))?;
     } else {
-        ctx.ui.out(&render(&trace, &ctx.ui))?;
+        ctx.ui.out(&render(&trace, &logs, &ctx.ui))?;
     }
     // The process ends next: freeing a large trace span by span would cost more than the
     // rest of the command (a third of `show` of 10,000 spans), for nothing.
@@ -89,7 +90,7 @@ struct Layout {
     details: usize,
 }
 
-fn render(trace: &Trace, ui: &Ui) -> String {
+fn render(trace: &Trace, logs: &[LogEvent], ui: &Ui) -> String {
     let spans = &trace.spans;
     let rows = rows(spans);
     let details: Vec<Details> = spans.iter().map(details).collect();
@@ -112,9 +113,30 @@ fn render(trace: &Trace, ui: &Ui) -> String {
     for (row, label) in rows.iter().zip(&labels) {
         let i = row.index;
         out.push_str(&line(&spans[i], &details[i], label, &layout, ui));
+        let indent = "   ".repeat(row.depth + 1);
+        for log in logs.iter().filter(|l| l.span_id == Some(spans[i].span_id)) {
+            out.push_str(&log_line(&indent, log, ui));
+        }
+    }
+    for log in logs
+        .iter()
+        .filter(|l| !spans.iter().any(|s| Some(s.span_id) == l.span_id))
+    {
+        out.push_str(&log_line("", log, ui));
     }
     out.push_str(&footer(&summary, spans, &details, ui));
     out
+}
+
+/// A log record under its span: `· log INFO body` (its event name when it has no body).
+fn log_line(indent: &str, log: &LogEvent, ui: &Ui) -> String {
+    let text = match &log.body {
+        Some(Value::Str(s)) => one_line(s),
+        Some(other) => one_line(&format!("{other:?}")),
+        None => one_line(&log.event_name),
+    };
+    let head = ui.dim(&format!("{indent}· log {}", log.severity));
+    format!("{head} {text}\n")
 }
 
 fn header(summary: &Summary, spans: &[Span], ui: &Ui) -> String {

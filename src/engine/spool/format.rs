@@ -4,29 +4,40 @@
 //! is, so every record reads on its own, whatever happened to the segment's header:
 //!
 //! - [`DESTINED_MARK`] (format 2): `destination length (u16 LE) | destination | payload`;
+//! - [`LOGS_MARK`], [`METRICS_MARK`] (format 3): the same, the payload being log records
+//!   or metrics, and the span count their count (log records, metric data points);
 //! - [`LEGACY_MARK`] (format 1): the payload alone, destination unknown;
 //! - [`DONE_MARK`]: delivered already (a flush marks each record as it is delivered, so
 //!   one stopped midway sends again at most the record that was in flight).
 //!
-//! The payload is one `ExportTraceServiceRequest` in protobuf. After damage, the next
-//! record is found by its mark and a valid checksum.
+//! The payload is one `ExportTraceServiceRequest` in protobuf (an `ExportLogsServiceRequest`
+//! or `ExportMetricsServiceRequest` after their marks). After damage, the next record is
+//! found by its mark and a valid checksum.
 
 use prost::Message as _;
 
 use super::destination::Destination;
 use crate::error::{Error, Result};
+use crate::export::Records;
+use crate::presets::Signal;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
 /// The first bytes of every segment.
 pub const MAGIC: &[u8; 7] = b"AMSPOOL";
-/// The segment format this build writes (it reads format 1 too).
-pub const FORMAT_VERSION: u8 = 2;
+/// The segment format this build writes (it reads formats 1 and 2 too). Format 3 added
+/// records of log records and metrics, which a build that reads only 2 must not take for
+/// damage.
+pub const FORMAT_VERSION: u8 = 3;
 /// The segment header: the magic and the format version.
 pub const SEGMENT_HEADER_LEN: u64 = 8;
 /// A record of format 1, written before records carried their destination.
 pub const LEGACY_MARK: [u8; 4] = [0xA7, b'R', b'E', b'C'];
 /// A record that carries its destination.
 pub const DESTINED_MARK: [u8; 4] = [0xA7, b'R', b'E', b'D'];
+/// A record of log records that carries its destination.
+pub const LOGS_MARK: [u8; 4] = [0xA7, b'R', b'E', b'L'];
+/// A record of metrics that carries its destination.
+pub const METRICS_MARK: [u8; 4] = [0xA7, b'R', b'E', b'M'];
 /// A record already delivered (its mark overwritten in place).
 pub const DONE_MARK: [u8; 4] = [0xA7, b'A', b'C', b'K'];
 /// A record's header: mark, length, CRC32 and span count, four bytes each.
@@ -42,12 +53,22 @@ pub fn segment_header() -> [u8; SEGMENT_HEADER_LEN as usize] {
     header
 }
 
-/// One record for `destination` holding `payload` (a protobuf request of `spans` spans).
-pub fn encode_record(destination: &Destination, payload: &[u8], spans: u32) -> Vec<u8> {
+/// One record for `destination` holding `payload` (a protobuf request of `signal` holding
+/// `spans` spans, or log records, or metric data points).
+pub fn encode_record(
+    destination: &Destination,
+    signal: Signal,
+    payload: &[u8],
+    spans: u32,
+) -> Vec<u8> {
     let dest = destination.encode();
     let body_len = 2 + dest.len() + payload.len();
     let mut record = Vec::with_capacity(RECORD_HEADER_LEN + body_len);
-    record.extend_from_slice(&DESTINED_MARK);
+    record.extend_from_slice(match signal {
+        Signal::Traces => &DESTINED_MARK,
+        Signal::Logs => &LOGS_MARK,
+        Signal::Metrics => &METRICS_MARK,
+    });
     record.extend_from_slice(&(body_len as u32).to_le_bytes());
     record.extend_from_slice(&[0; 4]);
     record.extend_from_slice(&spans.to_le_bytes());
@@ -74,12 +95,15 @@ pub enum Entry {
     Record {
         /// Where the record starts in the segment (to mark it delivered).
         offset: u64,
-        /// How many spans it holds (from its header).
+        /// How many spans it holds (from its header); for log records or metrics, how
+        /// many of those.
         spans: u64,
         /// `None` for a record written before records carried one.
         destination: Option<Destination>,
-        /// The spans, decoded.
+        /// The spans, decoded (empty in a record of log records or metrics).
         request: Request,
+        /// The log records or metrics, decoded, for a record of those.
+        records: Option<Records>,
         /// The record's bytes as stored, to write back what was not delivered.
         raw: Vec<u8>,
     },
@@ -143,9 +167,34 @@ pub fn parse_records(bytes: &[u8], start: usize) -> Vec<Entry> {
 
 /// Whether `bytes` start with a record mark (of any kind): where a reader resynchronises.
 pub fn is_mark(bytes: &[u8]) -> bool {
-    [LEGACY_MARK, DESTINED_MARK, DONE_MARK]
-        .iter()
-        .any(|m| bytes.starts_with(m))
+    [
+        LEGACY_MARK,
+        DESTINED_MARK,
+        LOGS_MARK,
+        METRICS_MARK,
+        DONE_MARK,
+    ]
+    .iter()
+    .any(|m| bytes.starts_with(m))
+}
+
+/// The signal of a record that starts with `header`; `None` for a delivered record or
+/// no record at all. (Records before format 3 are traces.)
+pub fn signal_of(header: &[u8]) -> Option<Signal> {
+    if header.starts_with(&LEGACY_MARK) || header.starts_with(&DESTINED_MARK) {
+        Some(Signal::Traces)
+    } else if header.starts_with(&LOGS_MARK) {
+        Some(Signal::Logs)
+    } else if header.starts_with(&METRICS_MARK) {
+        Some(Signal::Metrics)
+    } else {
+        None
+    }
+}
+
+/// Whether the record that starts with `header` carries its destination.
+pub fn carries_destination(header: &[u8]) -> bool {
+    !header.starts_with(&LEGACY_MARK) && signal_of(header).is_some()
 }
 
 /// The valid record at `at`, and where the next one starts.
@@ -167,13 +216,16 @@ fn record_at(bytes: &[u8], at: usize) -> Option<(Entry, usize)> {
     if header.starts_with(&DONE_MARK) {
         return Some((Entry::Done, end));
     }
-    let (destination, payload) = if header.starts_with(&DESTINED_MARK) {
+    let (destination, payload) = if carries_destination(header) {
         let (destination, payload) = split_destination(body)?;
         (Some(destination), payload)
     } else {
         (None, body)
     };
-    let request = Request::decode(payload).ok()?;
+    let (request, records) = match signal_of(header)? {
+        Signal::Traces => (Request::decode(payload).ok()?, None),
+        signal => (Request::default(), Some(Records::decode(signal, payload)?)),
+    };
     let spans = u64::from(u32::from_le_bytes(header[12..16].try_into().ok()?));
     Some((
         Entry::Record {
@@ -181,6 +233,7 @@ fn record_at(bytes: &[u8], at: usize) -> Option<(Entry, usize)> {
             spans,
             destination,
             request,
+            records,
             raw: bytes[at..end].to_vec(),
         },
         end,
@@ -201,7 +254,7 @@ mod tests {
 
     fn record(payload: &[u8]) -> Vec<u8> {
         let destination = DestinationKey::new("otlp", "http://h", "").with_salt(&[1; 64]);
-        encode_record(&destination, payload, 1)
+        encode_record(&destination, Signal::Traces, payload, 1)
     }
 
     fn segment(records: usize) -> Vec<u8> {
@@ -266,6 +319,26 @@ mod tests {
                 ..
             }]
         ));
+    }
+
+    #[test]
+    fn a_record_of_logs_reads_back_as_logs() {
+        use crate::export::records::fixtures::logs;
+        let destination = DestinationKey::new("otlp", "http://h", "").with_salt(&[1; 64]);
+        let batch = logs(&["a", "b"], [1; 16], [2; 8]);
+        let mut bytes = segment(1);
+        bytes.extend(encode_record(
+            &destination,
+            Signal::Logs,
+            &batch.encode(),
+            2,
+        ));
+        let entries = read_segment(&bytes, "s".as_ref()).unwrap();
+        assert!(matches!(entries[0], Entry::Record { records: None, .. }));
+        let Entry::Record { spans, records, .. } = &entries[1] else {
+            panic!("{entries:?}");
+        };
+        assert_eq!((*spans, records.as_ref()), (2, Some(&batch)));
     }
 
     #[test]

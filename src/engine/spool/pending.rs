@@ -7,9 +7,12 @@ use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::Path;
 
 use super::destination::Destination;
-use super::format::{DESTINED_MARK, DONE_MARK, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, is_mark};
+use super::format::{
+    DONE_MARK, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, carries_destination, is_mark, signal_of,
+};
 use super::segments;
 use crate::error::Result;
+use crate::presets::Signal;
 
 /// What a spool holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -143,10 +146,14 @@ pub fn scan(path: &Path) -> std::io::Result<Scan> {
         if header.starts_with(&DONE_MARK) {
             continue;
         }
-        let spans = u64::from(u32::from_le_bytes(
-            header[12..16].try_into().expect("4 bytes"),
-        ));
-        let destination = if header.starts_with(&DESTINED_MARK) {
+        // Records of log records or metrics count as records, not as spans.
+        let spans = match signal_of(&header) {
+            Some(Signal::Traces) => u64::from(u32::from_le_bytes(
+                header[12..16].try_into().expect("4 bytes"),
+            )),
+            _ => 0,
+        };
+        let destination = if carries_destination(&header) {
             read_destination(&mut file, length)?
         } else {
             None

@@ -153,7 +153,13 @@ fn the_oldest_segments_go_when_over_the_cap_and_are_counted() {
     let dir = tempfile::tempdir().unwrap();
     let big = request(200);
     let destination = key().with_salt(&[0; 64]);
-    let record = format::encode_record(&destination, &big.encode_to_vec(), 200).len() as u64;
+    let record = format::encode_record(
+        &destination,
+        crate::presets::Signal::Traces,
+        &big.encode_to_vec(),
+        200,
+    )
+    .len() as u64;
     // Room for about three records; one record a segment.
     let mut evicted = 0;
     for _ in 0..5 {

@@ -84,7 +84,9 @@ impl SpoolWriter {
         };
         for payload in payloads {
             let spans = payload.span_count() as u64;
-            let record = format::encode_record(&destination, payload.protobuf(), spans as u32);
+            let count = payload.count() as u32;
+            let record =
+                format::encode_record(&destination, payload.signal(), payload.protobuf(), count);
             let open = self.segment_for(record.len() as u64)?;
             if let Err(e) = open.file.write_all(&record) {
                 return Err(self.undo_partial(e));
