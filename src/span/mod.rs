@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use ids::{SpanId, TraceId};
+pub(crate) use otlp::attrs_from_pb;
 pub use otlp::{from_request, into_request, into_spans, span_count, to_request};
 
 /// Nanoseconds since the Unix epoch, now.

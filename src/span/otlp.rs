@@ -278,7 +278,7 @@ fn value_into_pb(value: Value) -> pb_common::AnyValue {
     pb_common::AnyValue { value: Some(v) }
 }
 
-fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
+pub(crate) fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
     attrs
         .into_iter()
         .filter_map(|kv| {

@@ -25,7 +25,7 @@ use tonic::codec::{
 };
 use tonic::server::{Grpc, UnaryService};
 
-use crate::wrap::receiver::{BODY_READ_TIMEOUT, Format, Shared, take_traces};
+use crate::wrap::receiver::{BODY_READ_TIMEOUT, Format, Shared, take_traces, tap_logs};
 use crate::wrap::refusal::Refusal;
 
 /// The gRPC methods of the three OTLP services.
@@ -57,6 +57,7 @@ pub(super) async fn handle(
     let reached = Arc::new(AtomicBool::new(false));
     let export = Export {
         traces,
+        logs: req.uri().path() == LOGS,
         shared: shared.clone(),
         reached: reached.clone(),
     };
@@ -124,6 +125,8 @@ fn status_of(why: Refusal) -> Status {
 /// The Export call of one service, fed the message undecoded.
 struct Export {
     traces: bool,
+    /// The logs service (read by the log tap, if any).
+    logs: bool,
     shared: Arc<Shared>,
     /// Set once tonic hands the message over: a status without it is tonic's refusal.
     reached: Arc<AtomicBool>,
@@ -137,11 +140,23 @@ impl UnaryService<Bytes> for Export {
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Answer {
         self.reached.store(true, Relaxed);
-        let (traces, shared) = (self.traces, self.shared.clone());
+        let (traces, logs, shared) = (self.traces, self.logs, self.shared.clone());
         Box::pin(async move {
             let message = request.into_inner();
             if !traces {
                 shared.stats.other_signals.fetch_add(1, Relaxed);
+                if logs {
+                    let worker = shared.clone();
+                    let tapped = tokio::task::spawn_blocking(move || {
+                        tap_logs(&message, Format::Protobuf, &worker)
+                    })
+                    .await
+                    .unwrap_or(Err(Refusal::Malformed));
+                    if let Err(why) = tapped {
+                        shared.stats.refuse(why);
+                        return Err(status_of(why));
+                    }
+                }
                 // An empty Export*ServiceResponse encodes to no bytes.
                 return Ok(tonic::Response::new(Bytes::new()));
             }

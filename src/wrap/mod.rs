@@ -1,6 +1,7 @@
 //! Tracing a child process: its trace context, its arguments as recorded, the process
 //! itself with signal forwarding, and the loopback OTLP receiver its SDK sends to.
 
+pub mod agents;
 pub mod args;
 pub mod child;
 pub mod child_env;

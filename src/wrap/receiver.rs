@@ -26,6 +26,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -50,6 +51,12 @@ pub(super) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the receiver hands its spans to.
 pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
+
+/// What reads each decoded logs request (a coding agent's events, [`agents`]); it only
+/// reads: the request is answered as before.
+///
+/// [`agents`]: crate::wrap::agents
+pub type LogTap = Arc<dyn Fn(&ExportLogsServiceRequest) + Send + Sync>;
 
 /// What the receiver saw.
 #[derive(Debug, Default)]
@@ -91,6 +98,15 @@ pub struct Receiver {
 impl Receiver {
     /// Starts listening on 127.0.0.1 on a free port.
     pub fn start(sink: SpanSink, body_limit: usize) -> Result<Receiver> {
+        Receiver::start_tapped(sink, None, body_limit)
+    }
+
+    /// [`Receiver::start`], with `log_tap` reading every logs request.
+    pub fn start_tapped(
+        sink: SpanSink,
+        log_tap: Option<LogTap>,
+        body_limit: usize,
+    ) -> Result<Receiver> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| Error::failed(format!("cannot open the loopback receiver: {e}")))?;
@@ -101,6 +117,7 @@ impl Receiver {
         let (stop_tx, stop_rx) = oneshot::channel();
         let shared = Arc::new(Shared {
             sink,
+            log_tap,
             body_limit,
             stats: stats.clone(),
             reading: Semaphore::new(REQUESTS_AT_ONCE),
@@ -145,6 +162,7 @@ impl Drop for Receiver {
 
 pub(super) struct Shared {
     sink: SpanSink,
+    log_tap: Option<LogTap>,
     pub(super) body_limit: usize,
     pub(super) stats: Arc<ReceiverStats>,
     /// Held while a body is read and decoded.
@@ -220,6 +238,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Answer {
 /// What a request asks for, read from its head.
 struct Asked {
     traces: bool,
+    logs: bool,
     format: Format,
     gzip: bool,
 }
@@ -247,6 +266,7 @@ fn read_head(req: &Request<Incoming>, body_limit: usize) -> std::result::Result<
     }
     Ok(Asked {
         traces,
+        logs: req.uri().path() == "/v1/logs",
         format,
         gzip: header(req, "content-encoding").eq_ignore_ascii_case("gzip"),
     })
@@ -293,6 +313,9 @@ fn decode(
     };
     if !asked.traces {
         shared.stats.other_signals.fetch_add(1, Relaxed);
+        if asked.logs {
+            tap_logs(&body, asked.format, shared)?;
+        }
         return Ok(match asked.format {
             Format::Protobuf => reply(asked.format, Bytes::new()),
             Format::Json => reply(asked.format, Bytes::from_static(b"{}")),
@@ -338,6 +361,23 @@ pub(super) fn take_traces(
             error_message: "spans with an invalid trace or span id were dropped".into(),
         }),
     })
+}
+
+/// Hands a decompressed logs request to the tap, when there is one. Blocking.
+pub(super) fn tap_logs(
+    body: &[u8],
+    format: Format,
+    shared: &Shared,
+) -> std::result::Result<(), Refusal> {
+    let Some(tap) = &shared.log_tap else {
+        return Ok(());
+    };
+    let request = match format {
+        Format::Protobuf => ExportLogsServiceRequest::decode(body).ok(),
+        Format::Json => serde_json::from_slice::<ExportLogsServiceRequest>(body).ok(),
+    };
+    tap(&request.ok_or(Refusal::Malformed)?);
+    Ok(())
 }
 
 /// Decompresses every gzip member (concatenated streams are valid per RFC 1952), up to

@@ -18,11 +18,13 @@ use crate::config::{Override, keys};
 use crate::engine::{Engine, RunMetrics};
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
 use crate::telemetry::derive::RunObserver;
+use crate::wrap::agents::{Agent, RunIds, Tally, Translator, log_events};
 use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
-use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, SpanSink};
+use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, LogTap, Receiver, SpanSink};
 use crate::wrap::{adopt, args::redact, naming};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
 
@@ -53,6 +55,11 @@ pub struct RunSpec {
     pub who: Who,
     /// A `BAGGAGE` the wrapper itself was given, passed on with the run's ids added.
     pub baggage: Option<String>,
+    /// The coding agent the command runs ([`Agent::recognise`] or `--agent`), with the
+    /// index in `command` where its own arguments begin.
+    pub agent: Option<(Agent, usize)>,
+    /// The wrapper's environment (what the agent's setup must not override).
+    pub env: HashMap<String, String>,
 }
 
 /// The counts of GenAI spans usage telemetry is made of, shared with the receiver.
@@ -63,6 +70,12 @@ pub struct Session {
     tracing: Tracing,
     receiver: Option<Receiver>,
     env: Vec<(String, String)>,
+    /// Arguments for the command, inserted at the index (an agent's `-c key=value`).
+    args: Option<(usize, Vec<String>)>,
+    /// What the agent setup did and left alone, for `-v`.
+    notes: Vec<String>,
+    /// The receiver's sink and the agent's translator, finished before the engine.
+    forward: Option<Arc<Forward>>,
     /// What the user should know before the command runs (the caller prints it).
     warning: Option<String>,
 }
@@ -86,6 +99,8 @@ pub struct Report {
     pub refused: BTreeMap<String, u64>,
     /// Metrics and logs requests answered and not forwarded.
     pub other_signals: u64,
+    /// The coding agent traced, and what its translator did.
+    pub agent: Option<(Agent, Tally)>,
 }
 
 impl Session {
@@ -95,6 +110,9 @@ impl Session {
             tracing: Tracing::Off,
             receiver: None,
             env: Vec::new(),
+            args: None,
+            notes: Vec::new(),
+            forward: None,
             warning: None,
         }
     }
@@ -121,6 +139,9 @@ impl Session {
             tracing: Tracing::Discarding { why },
             receiver,
             env,
+            args: None,
+            notes: Vec::new(),
+            forward: None,
             warning,
         }
     }
@@ -133,6 +154,9 @@ impl Session {
             tracing: Tracing::Discarding { why },
             receiver: None,
             env,
+            args: None,
+            notes: Vec::new(),
+            forward: None,
             warning: None,
         }
     }
@@ -154,11 +178,46 @@ impl Session {
             env.push(("BAGGAGE".to_string(), baggage));
         }
         let mut warning = None;
+        let mut session_args = None;
+        let mut notes = Vec::new();
+        let mut forward = None;
         let receiver = if spec.receiver {
-            let sink = forward_to(&engine, &span, spec.adopt, spec.who.clone(), observer);
-            match Receiver::start(sink, DEFAULT_BODY_LIMIT) {
+            let translator = spec.agent.map(|(agent, _)| {
+                agent.translator(RunIds {
+                    trace_id: span.trace_id,
+                    run_span: span.span_id,
+                })
+            });
+            let sink = Arc::new(Forward {
+                recorder: engine.recorder(),
+                run: (span.trace_id, span.span_id),
+                adopting: spec.adopt,
+                who: spec.who.clone(),
+                observer,
+                agent: spec.agent.map(|(agent, _)| agent),
+                translator: translator.map(Mutex::new),
+            });
+            let tap = sink.translator.is_some().then(|| {
+                let sink = sink.clone();
+                Arc::new(move |request: &ExportLogsServiceRequest| sink.tap(request)) as LogTap
+            });
+            let spans = sink.clone();
+            let spans: SpanSink = Arc::new(move |batch: Vec<Span>| spans.take(batch));
+            forward = Some(sink);
+            match Receiver::start_tapped(spans, tap, DEFAULT_BODY_LIMIT) {
                 Ok(receiver) => {
-                    point_child_at(receiver.addr, spec.protocol, false, &mut env);
+                    let setup = spec
+                        .agent
+                        .map(|(agent, at)| (agent.setup(&receiver.endpoint(), &spec.env), at));
+                    // An agent whose telemetry is switched on sends logs and metrics too:
+                    // all of it to the receiver, none to an endpoint inherited for them.
+                    let switched = setup.as_ref().is_some_and(|(s, _)| !s.env.is_empty());
+                    point_child_at(receiver.addr, spec.protocol, switched, &mut env);
+                    if let Some((setup, at)) = setup {
+                        env.extend(setup.env);
+                        notes = setup.notes;
+                        session_args = (!setup.args.is_empty()).then_some((at, setup.args));
+                    }
                     Some(receiver)
                 }
                 Err(err) => {
@@ -181,8 +240,26 @@ impl Session {
             },
             receiver,
             env,
+            args: session_args,
+            notes,
+            forward,
             warning,
         }
+    }
+
+    /// What the agent setup switched on and left alone, once (for `-v`).
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// The command's arguments (after the program), with what the agent setup adds.
+    pub fn child_args(&self, command: &[OsString]) -> Vec<OsString> {
+        let mut all = command.to_vec();
+        if let Some((at, args)) = &self.args {
+            let at = (*at).clamp(1, all.len().max(1));
+            all.splice(at..at, args.iter().map(OsString::from));
+        }
+        all.into_iter().skip(1).collect()
     }
 
     /// What the user should know before the command runs, once.
@@ -225,6 +302,9 @@ impl Session {
             received = stats.spans.load(Relaxed);
             report.refused = stats.refused();
             report.other_signals = stats.other_signals.load(Relaxed);
+        }
+        if let Some(forward) = &self.forward {
+            report.agent = forward.finish();
         }
         match self.tracing {
             Tracing::On { engine, mut span } => {
@@ -269,28 +349,65 @@ pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> 
     Some(overrides)
 }
 
-/// The receiver's sink: counts for usage telemetry, adopts, and records.
-fn forward_to(
-    engine: &Engine,
-    span: &Span,
+/// The receiver's sink: translates an agent's telemetry, counts for usage telemetry,
+/// adopts, and records.
+struct Forward {
+    recorder: crate::engine::Recorder,
+    /// The run's trace and span.
+    run: (crate::span::TraceId, crate::span::SpanId),
     adopting: bool,
     who: Who,
     observer: Option<Observer>,
-) -> SpanSink {
-    let recorder = engine.recorder();
-    let (trace_id, run_span) = (span.trace_id, span.span_id);
-    Arc::new(move |mut spans: Vec<Span>| {
-        if let Some(observer) = &observer {
+    /// The coding agent the command runs, and its translator.
+    agent: Option<Agent>,
+    translator: Option<Mutex<Box<dyn Translator>>>,
+}
+
+impl Forward {
+    /// A span batch from the receiver.
+    fn take(&self, spans: Vec<Span>) {
+        let spans = match &self.translator {
+            Some(translator) => crate::sync::lock(translator).spans(spans),
+            None => spans,
+        };
+        self.record(spans);
+    }
+
+    /// A logs request from the receiver: read by the translator.
+    fn tap(&self, request: &ExportLogsServiceRequest) {
+        if let Some(translator) = &self.translator {
+            let events = log_events(request);
+            let spans = crate::sync::lock(translator).logs(&events);
+            self.record(spans);
+        }
+    }
+
+    /// Records what the translator still holds; what it did.
+    fn finish(&self) -> Option<(Agent, Tally)> {
+        let translator = self.translator.as_ref()?;
+        let (spans, tally) = {
+            let mut translator = crate::sync::lock(translator);
+            (translator.finish(), translator.tally())
+        };
+        self.record(spans);
+        Some((self.agent?, tally))
+    }
+
+    fn record(&self, mut spans: Vec<Span>) {
+        if spans.is_empty() {
+            return;
+        }
+        if let Some(observer) = &self.observer {
             crate::sync::lock(observer).observe(&spans);
         }
-        if adopting {
-            adopt(&mut spans, trace_id, run_span);
+        if self.adopting {
+            adopt(&mut spans, self.run.0, self.run.1);
         }
-        who.mark(&mut spans);
+        self.who.mark(&mut spans);
         for s in spans {
-            recorder.record(s);
+            self.recorder.record(s);
         }
-    })
+    }
 }
 
 /// The run span, before the spawn: the process's name and its arguments, secrets
