@@ -5,6 +5,7 @@ a final text, both with token usage. Python standard library only.
 Dialects, one method each (`answer_<dialect>`), chosen by path:
 - Anthropic Messages (`POST /v1/messages`, streaming SSE or not): Claude Code.
 - Gemini (`POST /v1beta/models/M:generateContent` and `:streamGenerateContent?alt=sse`).
+- A request whose messages hold `REFUSE-ME` gets a 400 (Anthropic's error shape).
 - Anything else gets `{}` with 200 (an agent's side requests must not fail the run).
 A new dialect (say, the OpenAI Responses API for Codex) is one more `answer_*` method and
 one line in `route`.
@@ -19,6 +20,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOOL_COMMAND = "echo hi"
+# A prompt with this word is refused (400), so a test can see the agent fail.
+REFUSE_WORD = "REFUSE-ME"
 FINAL_TEXT = "The command printed hi."
 USAGE = {"input": 120, "output": 30, "cache_read": 40, "cache_write": 10}
 
@@ -62,6 +65,11 @@ class Handler(BaseHTTPRequestHandler):
     # --- Anthropic Messages -------------------------------------------------------------
 
     def answer_anthropic(self, body):
+        if REFUSE_WORD in json.dumps(body.get("messages")):
+            self.send_json({"type": "error", "error": {
+                "type": "invalid_request_error", "message": "refused by the fake server",
+            }}, status=400)
+            return
         wants_tool = anthropic_has_tool(body, "Bash") and not anthropic_has_result(body)
         model = body.get("model", "claude-sonnet-4-5")
         if wants_tool:
@@ -144,9 +152,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- plumbing -----------------------------------------------------------------------
 
-    def send_json(self, value):
+    def send_json(self, value, status=200):
         data = json.dumps(value).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.end_headers()

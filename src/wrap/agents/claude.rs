@@ -194,14 +194,19 @@ fn describe(span: &mut Span, succeeded: &HashMap<SpanId, bool>) {
             if let Some(model) = model {
                 span.set("gen_ai.request.model", model);
             }
-            let count = |key: &str| int_of(span.attribute(key)).unwrap_or(0);
-            let (input, output) = (count("input_tokens"), count("output_tokens"));
-            let (read, write) = (count("cache_read_tokens"), count("cache_creation_tokens"));
             span.set("gen_ai.operation.name", "chat")
                 .set("gen_ai.provider.name", "anthropic");
-            set_usage(span, input + read + write, output, read, write);
+            // A failed request has no usage: no tokens rather than zeroes.
+            if span.attribute("input_tokens").is_some() {
+                let count = |key: &str| int_of(span.attribute(key)).unwrap_or(0);
+                let (input, output) = (count("input_tokens"), count("output_tokens"));
+                let (read, write) = (count("cache_read_tokens"), count("cache_creation_tokens"));
+                set_usage(span, input + read + write, output, read, write);
+            }
             if bool_of(span.attribute("success")) == Some(false) {
-                fail(span, "the model request failed");
+                let why = text_of(span.attribute("error")).unwrap_or("the model request failed");
+                let why = why.to_string();
+                fail(span, &why);
             }
         }
         "claude_code.tool" => {
