@@ -322,7 +322,7 @@ fn spans_from_events(events: &[LogEvent], run: RunIds) -> Vec<Span> {
         );
         span.parent_span_id = prompt
             .as_deref()
-            .map(|p| derived_span_id(p))
+            .map(derived_span_id)
             .or(Some(run.run_span));
         span.start_unix_nanos = start;
         span.end_unix_nanos = end;
