@@ -18,13 +18,13 @@ use crate::config::{Override, keys};
 use crate::engine::{Engine, RunMetrics};
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
 use crate::telemetry::derive::RunObserver;
-use crate::wrap::agents::{Agent, RunIds, Tally, Translator, log_events};
+use crate::wrap::agents::{Agent, Tally};
 use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
-use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, LogTap, Receiver, SpanSink};
-use crate::wrap::{adopt, args::redact, naming};
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use crate::wrap::forward::Forward;
+use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver};
+use crate::wrap::{args::redact, naming};
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
 
@@ -182,27 +182,8 @@ impl Session {
         let mut notes = Vec::new();
         let mut forward = None;
         let receiver = if spec.receiver {
-            let translator = spec.agent.map(|(agent, _)| {
-                agent.translator(RunIds {
-                    trace_id: span.trace_id,
-                    run_span: span.span_id,
-                })
-            });
-            let sink = Arc::new(Forward {
-                recorder: engine.recorder(),
-                run: (span.trace_id, span.span_id),
-                adopting: spec.adopt,
-                who: spec.who.clone(),
-                observer,
-                agent: spec.agent.map(|(agent, _)| agent),
-                translator: translator.map(Mutex::new),
-            });
-            let tap = sink.translator.is_some().then(|| {
-                let sink = sink.clone();
-                Arc::new(move |request: &ExportLogsServiceRequest| sink.tap(request)) as LogTap
-            });
-            let spans = sink.clone();
-            let spans: SpanSink = Arc::new(move |batch: Vec<Span>| spans.take(batch));
+            let sink = Forward::new(&engine, &span, spec, observer);
+            let (spans, tap) = sink.sinks();
             forward = Some(sink);
             match Receiver::start_tapped(spans, tap, DEFAULT_BODY_LIMIT) {
                 Ok(receiver) => {
@@ -349,67 +330,6 @@ pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> 
     Some(overrides)
 }
 
-/// The receiver's sink: translates an agent's telemetry, counts for usage telemetry,
-/// adopts, and records.
-struct Forward {
-    recorder: crate::engine::Recorder,
-    /// The run's trace and span.
-    run: (crate::span::TraceId, crate::span::SpanId),
-    adopting: bool,
-    who: Who,
-    observer: Option<Observer>,
-    /// The coding agent the command runs, and its translator.
-    agent: Option<Agent>,
-    translator: Option<Mutex<Box<dyn Translator>>>,
-}
-
-impl Forward {
-    /// A span batch from the receiver.
-    fn take(&self, spans: Vec<Span>) {
-        let spans = match &self.translator {
-            Some(translator) => crate::sync::lock(translator).spans(spans),
-            None => spans,
-        };
-        self.record(spans);
-    }
-
-    /// A logs request from the receiver: read by the translator.
-    fn tap(&self, request: &ExportLogsServiceRequest) {
-        if let Some(translator) = &self.translator {
-            let events = log_events(request);
-            let spans = crate::sync::lock(translator).logs(&events);
-            self.record(spans);
-        }
-    }
-
-    /// Records what the translator still holds; what it did.
-    fn finish(&self) -> Option<(Agent, Tally)> {
-        let translator = self.translator.as_ref()?;
-        let (spans, tally) = {
-            let mut translator = crate::sync::lock(translator);
-            (translator.finish(), translator.tally())
-        };
-        self.record(spans);
-        Some((self.agent?, tally))
-    }
-
-    fn record(&self, mut spans: Vec<Span>) {
-        if spans.is_empty() {
-            return;
-        }
-        if let Some(observer) = &self.observer {
-            crate::sync::lock(observer).observe(&spans);
-        }
-        if self.adopting {
-            adopt(&mut spans, self.run.0, self.run.1);
-        }
-        self.who.mark(&mut spans);
-        for s in spans {
-            self.recorder.record(s);
-        }
-    }
-}
-
 /// The run span, before the spawn: the process's name and its arguments, secrets
 /// redacted.
 fn run_span(spec: &RunSpec) -> Span {
@@ -477,7 +397,7 @@ pub struct Who {
 impl Who {
     /// Sets `session.id` and `user.id` on spans that carry no session (or user) of their
     /// own, in any dialect: a span's own ids are kept.
-    fn mark(&self, spans: &mut [Span]) {
+    pub(super) fn mark(&self, spans: &mut [Span]) {
         if self.session.is_none() && self.user.is_none() {
             return;
         }

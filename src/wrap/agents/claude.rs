@@ -95,6 +95,20 @@ impl Claude {
             tally: Tally::default(),
         }
     }
+
+    /// Holds a model span no event matched yet; when full, hands back the oldest (without
+    /// its cost).
+    fn hold(&mut self, span: Span) -> Option<Span> {
+        self.held.push(span);
+        (self.held.len() > HELD_MAX).then(|| self.held.remove(0))
+    }
+
+    /// Keeps an event spans may be built from, while Claude Code sent none.
+    fn keep(&mut self, event: &LogEvent) {
+        if !self.spans_seen {
+            push_capped(&mut self.events, event.clone());
+        }
+    }
 }
 
 impl Translator for Claude {
@@ -112,7 +126,10 @@ impl Translator for Claude {
                 out.push(span);
                 continue;
             }
-            match closest(&self.costs, |event| matches(&span, event)) {
+            let found = closest(&self.costs, |event| {
+                matches(&span, event).then(|| span.end_unix_nanos.abs_diff(event.time_unix_nanos))
+            });
+            match found {
                 Some(i) => {
                     let event = self.costs.remove(i);
                     apply_cost(&mut span, &event);
@@ -130,7 +147,11 @@ impl Translator for Claude {
         for event in events {
             match event.name() {
                 "api_request" | "claude_code.api_request" => {
-                    match closest(&self.held, |span| matches(span, event)) {
+                    let found = closest(&self.held, |span| {
+                        matches(span, event)
+                            .then(|| span.end_unix_nanos.abs_diff(event.time_unix_nanos))
+                    });
+                    match found {
                         Some(i) => {
                             let mut span = self.held.remove(i);
                             apply_cost(&mut span, event);
@@ -139,12 +160,12 @@ impl Translator for Claude {
                         }
                         None => push_capped(&mut self.costs, event.clone()),
                     }
-                    push_capped(&mut self.events, event.clone());
+                    self.keep(event);
                 }
                 "user_prompt"
                 | "tool_result"
                 | "claude_code.user_prompt"
-                | "claude_code.tool_result" => push_capped(&mut self.events, event.clone()),
+                | "claude_code.tool_result" => self.keep(event),
                 _ => {}
             }
         }
@@ -163,19 +184,6 @@ impl Translator for Claude {
 
     fn tally(&self) -> Tally {
         self.tally
-    }
-}
-
-impl Claude {
-    /// Holds a model span no event matched yet (called by `spans` through `join`).
-    fn hold(&mut self, span: Span) -> Option<Span> {
-        if self.held.len() >= HELD_MAX {
-            let oldest = self.held.remove(0);
-            self.held.push(span);
-            return Some(oldest);
-        }
-        self.held.push(span);
-        None
     }
 }
 
@@ -270,9 +278,15 @@ fn matches(span: &Span, event: &LogEvent) -> bool {
         && span.end_unix_nanos.abs_diff(event.time_unix_nanos) <= JOIN_WINDOW_NANOS
 }
 
-/// The index of the first of `items` that `fits`.
-fn closest<T>(items: &[T], fits: impl Fn(&T) -> bool) -> Option<usize> {
-    items.iter().position(fits)
+/// The index of the item at the least distance, among those `distance` measures (the
+/// ones that match).
+fn closest<T>(items: &[T], distance: impl Fn(&T) -> Option<u64>) -> Option<usize> {
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| Some((distance(item)?, i)))
+        .min()
+        .map(|(_, i)| i)
 }
 
 fn apply_cost(span: &mut Span, event: &LogEvent) {
