@@ -12,23 +12,14 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
+use crate::interop::install_peers;
 use crate::testenv::TestEnv;
+use crate::traces::stdout_of;
 
 /// `target/npm-peers` with the pinned agents, installed on first use.
 pub fn npm_peers() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let out = Command::new(root.join("scripts/npm-peers"))
-            .output()
-            .expect("scripts/npm-peers runs (it needs node and npm)");
-        assert!(
-            out.status.success(),
-            "installing the npm peers failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-    })
+    DIR.get_or_init(|| install_peers("npm-peers", &[]))
 }
 
 /// An agent's command in `target/npm-peers/node_modules/.bin`.
@@ -71,17 +62,7 @@ impl Drop for FakeModels {
 
 /// `traces show last --json`, parsed.
 fn last_trace(env: &TestEnv) -> Json {
-    let out = env
-        .cmd()
-        .args(["traces", "show", "last", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&stdout_of(env, &["traces", "show", "last", "--json"])).unwrap()
 }
 
 /// The first span named `name`, with the names of all for the message.

@@ -169,7 +169,7 @@ fn golden(name: &str, actual: &str) {
     }
 }
 
-fn stdout_of(env: &TestEnv, args: &[&str]) -> String {
+pub fn stdout_of(env: &TestEnv, args: &[&str]) -> String {
     let out = env.cmd().args(args).output().unwrap();
     assert!(
         out.status.success(),
