@@ -8,6 +8,8 @@ pub mod child_env;
 pub mod context;
 mod forward;
 mod grpc;
+#[cfg(test)]
+mod log_tap_tests;
 pub mod naming;
 pub mod receiver;
 pub mod refusal;
