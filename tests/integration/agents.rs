@@ -151,6 +151,34 @@ fn claude_code_becomes_a_trace_with_prompt_model_and_tool_spans() {
 }
 
 #[test]
+fn claude_code_without_its_span_beta_is_traced_from_its_events() {
+    let models = FakeModels::start();
+    let env = claude_env(&models).var("CLAUDE_CODE_ENHANCED_TELEMETRY_BETA", "0");
+    let out = run_claude(&env, "run echo hi");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=0 is kept as set"),
+        "{}",
+        stderr(&out)
+    );
+    let trace = last_trace(&env);
+    let prompt = assert_prompt_under_the_run(&trace, "claude_code.interaction");
+    let spans = trace["spans"].as_array().unwrap();
+    let under_prompt = |name: &str| {
+        spans
+            .iter()
+            .filter(|s| s["name"] == name && s["parent_span_id"] == prompt["span_id"])
+            .count()
+    };
+    assert_eq!(under_prompt("claude_code.llm_request"), 2, "{trace}");
+    let tool = span(&trace, "claude_code.tool");
+    assert_eq!(tool["parent_span_id"], prompt["span_id"]);
+    assert_eq!(attr(tool, "gen_ai.tool.name"), "Bash");
+    assert_eq!(tool["status"]["code"], "unset");
+    assert!(trace["cost"].as_f64().is_some_and(|c| c > 0.0));
+}
+
+#[test]
 fn a_failing_claude_code_keeps_its_exit_code_and_its_trace() {
     let models = FakeModels::start();
     let env = claude_env(&models);
