@@ -31,8 +31,9 @@ pub enum Agent {
     Codex,
 }
 
-/// Programs that run an npm package named by their first argument that is not a flag.
-const PACKAGE_RUNNERS: [&str; 4] = ["npx", "pnpx", "bunx", "yarn"];
+/// Programs that run the package or script named by their first argument that is not a
+/// flag (`npx -y @openai/codex`, `pnpm dlx @google/gemini-cli`, `node .../gemini.js`).
+const PACKAGE_RUNNERS: [&str; 6] = ["npx", "pnpx", "bunx", "yarn", "pnpm", "node"];
 
 impl Agent {
     /// Every agent, in the order `--agent` lists them.
@@ -51,15 +52,17 @@ impl Agent {
     /// and version: `claude-code`, `@google/gemini-cli@0.61.0`), any case.
     pub fn named(name: &str) -> Option<Agent> {
         let lower = name.trim().to_ascii_lowercase();
-        // `@scope/name@version` → `name`; a path → its file name, without `.js`/`.exe`.
-        let unversioned = match lower.strip_prefix('@') {
-            Some(scoped) => scoped.split('@').next().unwrap_or(scoped),
-            None => lower.split('@').next().unwrap_or(&lower),
+        // `@scope/name@version` → `name`; a path → its file name; `name@version` → `name`.
+        let base = match lower.strip_prefix('@') {
+            Some(scoped) => {
+                let unversioned = scoped.split('@').next().unwrap_or(scoped);
+                unversioned.rsplit('/').next().unwrap_or(unversioned)
+            }
+            None => {
+                let file = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
+                file.split('@').next().unwrap_or(file)
+            }
         };
-        let base = unversioned
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(unversioned);
         let stem = base
             .strip_suffix(".js")
             .or_else(|| base.strip_suffix(".exe"))

@@ -77,6 +77,18 @@ fn agents_are_recognised_by_program_path_or_npm_package() {
         Some((Agent::Claude, 2))
     );
     assert_eq!(
+        found(&["pnpm", "dlx", "@google/gemini-cli", "-p", "x"]),
+        Some((Agent::Gemini, 3))
+    );
+    assert_eq!(
+        found(&[
+            "node",
+            "--no-warnings",
+            "node_modules/@google/gemini-cli/bundle/gemini.js"
+        ]),
+        Some((Agent::Gemini, 3))
+    );
+    assert_eq!(
         found(&["python", "claude.py"]),
         None,
         "a script is not the agent"
