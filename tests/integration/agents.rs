@@ -23,7 +23,7 @@ pub fn npm_peers() -> &'static Path {
 }
 
 /// An agent's command in `target/npm-peers/node_modules/.bin`.
-fn agent_bin(name: &str) -> PathBuf {
+pub fn agent_bin(name: &str) -> PathBuf {
     npm_peers().join("node_modules/.bin").join(name)
 }
 
@@ -61,12 +61,12 @@ impl Drop for FakeModels {
 }
 
 /// `traces show last --json`, parsed.
-fn last_trace(env: &TestEnv) -> Json {
+pub fn last_trace(env: &TestEnv) -> Json {
     serde_json::from_str(&stdout_of(env, &["traces", "show", "last", "--json"])).unwrap()
 }
 
 /// The first span named `name`, with the names of all for the message.
-fn span<'a>(trace: &'a Json, name: &str) -> &'a Json {
+pub fn span<'a>(trace: &'a Json, name: &str) -> &'a Json {
     let spans = trace["spans"].as_array().unwrap();
     spans.iter().find(|s| s["name"] == name).unwrap_or_else(|| {
         let names: Vec<&Json> = spans.iter().map(|s| &s["name"]).collect();
@@ -74,7 +74,7 @@ fn span<'a>(trace: &'a Json, name: &str) -> &'a Json {
     })
 }
 
-fn attr<'a>(span: &'a Json, key: &str) -> &'a Json {
+pub fn attr<'a>(span: &'a Json, key: &str) -> &'a Json {
     &span["attributes"][key]
 }
 
@@ -83,7 +83,7 @@ fn stderr(out: &Output) -> String {
 }
 
 /// The run span (the trace's root) and the prompt span right under it.
-fn assert_prompt_under_the_run<'a>(trace: &'a Json, prompt: &str) -> &'a Json {
+pub fn assert_prompt_under_the_run<'a>(trace: &'a Json, prompt: &str) -> &'a Json {
     let run = &trace["spans"][0];
     assert_eq!(run["depth"], 0, "the run span is the root");
     assert_eq!(run["scope"]["name"], "automagik-tracing");
