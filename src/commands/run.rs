@@ -101,7 +101,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
 }
 
 /// The coding agent the command runs: `--agent`, else recognised by its name.
-fn agent_of(args: &RunArgs) -> Option<(Agent, usize)> {
+pub(crate) fn agent_of(args: &RunArgs) -> Option<(Agent, usize)> {
     match args.agent.as_deref() {
         Some("none") => None,
         Some(name) => {

@@ -241,3 +241,51 @@ fn gemini_cli_spans_go_under_a_prompt_span_in_the_run_trace() {
         "priced from the tokens: {trace}"
     );
 }
+
+/// A stand-in `claude` in the project dir that prints what of Claude Code's telemetry
+/// environment it got.
+fn fake_claude(env: &TestEnv) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = env.project.join("claude");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\necho \"$CLAUDE_CODE_ENABLE_TELEMETRY|$OTEL_LOGS_EXPORTER|$OTEL_EXPORTER_OTLP_LOGS_ENDPOINT\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The `feature.name`s of the usage events a command printed (`AUTOMAGIK_TELEMETRY_DEBUG`).
+fn features(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+        .filter_map(|e| e["feature.name"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_recognised_agent_gets_its_telemetry_switched_on_and_is_counted() {
+    let env = TestEnv::new().var("AUTOMAGIK_TELEMETRY_DEBUG", "1");
+    let claude = fake_claude(&env);
+    let out = env.cmd().args(["run", "--"]).arg(&claude).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<&str> = got.trim().split('|').collect();
+    assert_eq!(fields[..2], ["1", "otlp"], "{got}");
+    assert!(
+        fields[2].starts_with("http://127.0.0.1:") && fields[2].ends_with("/v1/logs"),
+        "its logs go to the receiver: {got}"
+    );
+    assert!(features(&out).contains(&"run.agent.claude".to_string()));
+    // Opted out: the command runs as any other.
+    let out = env
+        .cmd()
+        .args(["run", "--agent", "none", "--"])
+        .arg(&claude)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "||");
+    assert!(!features(&out).iter().any(|f| f.starts_with("run.agent.")));
+}
