@@ -128,6 +128,7 @@ Register-ArgumentCompleter -Native -CommandName 'automagik-tracing' -ScriptBlock
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'service.name of the run span (default: the program''s name)')
             [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'Session id on every span of the run (and to the command as W3C BAGGAGE)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User id on every span of the run (and to the command as W3C BAGGAGE)')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'The coding agent the command runs, when its name does not say (`none`: trace it as any command)')
             [CompletionResult]::new('--flush-timeout', '--flush-timeout', [CompletionResultType]::ParameterName, 'Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from this file instead of `.env` in the working directory')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]')

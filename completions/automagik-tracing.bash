@@ -251,7 +251,7 @@ _automagik__tracing() {
             return 0
             ;;
         automagik__subcmd__tracing__subcmd__run)
-            opts="-q -v -h -V --wrap --name --attr --service-name --no-receiver --no-adopt --session --user --flush-timeout --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
+            opts="-q -v -h -V --wrap --name --attr --service-name --no-receiver --no-adopt --session --user --agent --flush-timeout --env-file --config-dir --data-dir --no-color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,6 +275,10 @@ _automagik__tracing() {
                     ;;
                 --user)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -W "claude gemini codex none" -- "${cur}"))
                     return 0
                     ;;
                 --flush-timeout)

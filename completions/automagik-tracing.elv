@@ -120,6 +120,7 @@ set edit:completion:arg-completer[automagik-tracing] = {|@words|
             cand --service-name 'service.name of the run span (default: the program''s name)'
             cand --session 'Session id on every span of the run (and to the command as W3C BAGGAGE)'
             cand --user 'User id on every span of the run (and to the command as W3C BAGGAGE)'
+            cand --agent 'The coding agent the command runs, when its name does not say (`none`: trace it as any command)'
             cand --flush-timeout 'Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]'
             cand --env-file 'Read variables from this file instead of `.env` in the working directory'
             cand --config-dir 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]'

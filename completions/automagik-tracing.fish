@@ -123,6 +123,10 @@ complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l service-name -d 'service.name of the run span (default: the program\'s name)' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l session -d 'Session id on every span of the run (and to the command as W3C BAGGAGE)' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l user -d 'User id on every span of the run (and to the command as W3C BAGGAGE)' -r
+complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l agent -d 'The coding agent the command runs, when its name does not say (`none`: trace it as any command)' -r -f -a "claude\t''
+gemini\t''
+codex\t''
+none\t''"
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l flush-timeout -d 'Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]' -r
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l env-file -d 'Read variables from this file instead of `.env` in the working directory' -r -F
 complete -c automagik-tracing -n "__fish_automagik_tracing_using_subcommand run" -l config-dir -d 'Directory of tracing.toml and the anonymous ID [env: AUTOMAGIK_CONFIG_DIR]' -r -F

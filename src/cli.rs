@@ -384,6 +384,13 @@ pub const RUN_USAGE: &str = "automagik-tracing run [OPTIONS] [--] CMD [ARGS...]"
 /// run), whatever happens to the export, which is bounded by --flush-timeout; what is not
 /// delivered by then is kept in the spool for `flush`.
 ///
+/// Coding agents (Claude Code `claude`, Gemini CLI `gemini`, Codex `codex`, also through
+/// npx) are recognised by the command's name, or named with --agent: their own telemetry
+/// is switched on toward the receiver through their environment (never their config
+/// files), and their events become spans under the run span: a span per prompt, per
+/// model request (tokens, cost) and per tool call. Telemetry the user configured for the
+/// agent is left alone (-v says so); --agent none turns this off.
+///
 /// Everything from CMD on belongs to the command (`--` before it is optional, and needed
 /// only when the command starts with a dash). `--wrap` is accepted and changes nothing.
 #[derive(Debug, Args)]
@@ -392,6 +399,8 @@ Examples:
   automagik-tracing run -- python agent.py --verbose
   automagik-tracing run --name nightly-eval --attr team=search -- ./eval.sh
   automagik-tracing run --flush-timeout 2 node agent.js
+  automagik-tracing run -- claude -p \"fix the failing test\"
+  automagik-tracing run --agent gemini -- ./my-gemini-wrapper.sh -p \"summarise README.md\"
   automagik-tracing traces show last      # the run you just made")]
 pub struct RunArgs {
     /// Accepted for scripts written for earlier versions; `run` wraps the command either way
@@ -425,6 +434,14 @@ pub struct RunArgs {
     /// User id on every span of the run (and to the command as W3C BAGGAGE)
     #[arg(long = "user", value_name = "ID", env = "AUTOMAGIK_USER_ID")]
     pub user: Option<String>,
+
+    /// The coding agent the command runs, when its name does not say (`none`: trace it as any command)
+    ///
+    /// Claude Code, Gemini CLI and Codex are recognised by the program's name (`claude`,
+    /// `gemini`, `codex`, or their npm package run through npx); name the agent here when
+    /// a script or alias starts it. `none` leaves the agent's telemetry as it is.
+    #[arg(long, value_name = "NAME", value_parser = ["claude", "gemini", "codex", "none"])]
+    pub agent: Option<String>,
 
     /// Seconds to deliver spans after the command exits; the rest is spooled [env: AUTOMAGIK_FLUSH_TIMEOUT] [default: 5]
     #[arg(long, value_name = "SECS", value_parser = seconds)]

@@ -12,13 +12,14 @@ use crate::commands::Context;
 use crate::config::Settings;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::wrap::agents::Agent;
 use crate::wrap::child::{self, SpawnError};
 use crate::wrap::context::TraceParent;
 use crate::wrap::receiver::describe_refused;
 use crate::wrap::session::{self, Observer, Protocol, Report, RunSpec, Session, Who};
 
 pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
-    let Some((program, program_args)) = args.command.split_first() else {
+    let Some(program) = args.command.first() else {
         return Err(
             Error::usage("`run` needs a command to run").with_hint(format!("usage: {RUN_USAGE}"))
         );
@@ -42,6 +43,8 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             user: args.user.clone().filter(|u| !u.trim().is_empty()),
         },
         baggage: ctx.options.env.get("BAGGAGE").cloned(),
+        agent: agent_of(args),
+        env: ctx.options.env.clone(),
     };
     // Tracing never changes the outcome of the command: whatever fails or panics in it,
     // the command runs and its code is returned. A failure before the spawn fails closed.
@@ -60,9 +63,13 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     if let Some(warning) = session.take_warning() {
         ctx.ui.warn(&warning);
     }
+    for note in session.take_notes() {
+        ctx.ui.debug(&note);
+    }
+    let program_args = session.child_args(&args.command);
     session.begin();
     let trace_id = session.trace_id();
-    let outcome = child::run(program, program_args, session.child_env(), |pid| {
+    let outcome = child::run(program, &program_args, session.child_env(), |pid| {
         ctx.ui.debug(&format!(
             "started {} as pid {pid}{}",
             program.to_string_lossy(),
@@ -91,6 +98,18 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             .warn("an internal error stopped tracing; the command's exit code is kept");
     }
     Ok(code)
+}
+
+/// The coding agent the command runs: `--agent`, else recognised by its name.
+pub(crate) fn agent_of(args: &RunArgs) -> Option<(Agent, usize)> {
+    match args.agent.as_deref() {
+        Some("none") => None,
+        Some(name) => {
+            let at = Agent::recognise(&args.command).map_or(1, |(_, at)| at);
+            Agent::named(name).map(|agent| (agent, at))
+        }
+        None => Agent::recognise(&args.command),
+    }
 }
 
 /// Runs `f`, turning a panic into `None` (the panic hook has already printed it).
@@ -168,6 +187,16 @@ fn discard(err: &Error, spec: &RunSpec, ctx: &Context) -> Session {
 fn tell(report: &Report, ctx: &Context) {
     if let Some(refused) = describe_refused(&report.refused) {
         ctx.ui.warn(&refused);
+    }
+    if let Some((agent, tally)) = &report.agent {
+        ctx.ui.debug(&format!(
+            "{}: {} spans synthesised or built from its events, {} moved under the run, {} given figures from its events, {} dropped",
+            agent.name(),
+            tally.derived,
+            tally.reparented,
+            tally.joined,
+            tally.dropped
+        ));
     }
     if report.other_signals > 0 {
         ctx.ui.debug(&format!(

@@ -10,6 +10,7 @@ use crate::commands::Context;
 use crate::error::{Error, Result};
 use crate::telemetry::derive::RunObserver;
 use crate::telemetry::{Collector, EventType, notice, sender};
+use crate::wrap::agents::Agent;
 
 /// What a wrapped run saw, for its events (filled by `run`).
 #[derive(Default)]
@@ -61,6 +62,10 @@ fn describe(command: &Command) -> Option<(&'static str, Vec<&'static str>)> {
                 (!args.attrs.is_empty(), "run.attr"),
                 (args.service_name.is_some(), "run.service_name"),
                 (args.flush_timeout.is_some(), "run.flush_timeout"),
+                (args.agent.is_some(), "run.agent"),
+                (agent_traced(args, Agent::Claude), "run.agent.claude"),
+                (agent_traced(args, Agent::Gemini), "run.agent.gemini"),
+                (agent_traced(args, Agent::Codex), "run.agent.codex"),
             ]),
         ),
         Command::Status(_)
@@ -69,6 +74,11 @@ fn describe(command: &Command) -> Option<(&'static str, Vec<&'static str>)> {
         | Command::Completions(_)
         | Command::Man(_) => return None,
     })
+}
+
+/// Whether `run` traces `agent` (named by `--agent`, or recognised by the command's name).
+fn agent_traced(args: &crate::cli::RunArgs, agent: Agent) -> bool {
+    super::run::agent_of(args).is_some_and(|(traced, _)| traced == agent)
 }
 
 /// The names whose flag is on.

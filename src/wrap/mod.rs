@@ -1,11 +1,15 @@
 //! Tracing a child process: its trace context, its arguments as recorded, the process
 //! itself with signal forwarding, and the loopback OTLP receiver its SDK sends to.
 
+pub mod agents;
 pub mod args;
 pub mod child;
 pub mod child_env;
 pub mod context;
+mod forward;
 mod grpc;
+#[cfg(test)]
+mod log_tap_tests;
 pub mod naming;
 pub mod receiver;
 pub mod refusal;

@@ -27,6 +27,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -39,7 +40,6 @@ use crate::presets::Signal;
 use crate::span::{Span, into_spans};
 pub use crate::wrap::refusal::{Refusal, describe_refused};
 use crate::wrap::{grpc, scan};
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 /// The largest request body accepted, compressed or not.
@@ -57,6 +57,12 @@ pub(super) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
 /// What the receiver hands log records and metrics to.
 pub type RecordSink = Arc<dyn Fn(Records) + Send + Sync>;
+
+/// What reads each decoded logs request (a coding agent's events, [`agents`]); it only
+/// reads: the request is answered as before.
+///
+/// [`agents`]: crate::wrap::agents
+pub type LogTap = Arc<dyn Fn(&ExportLogsServiceRequest) + Send + Sync>;
 
 /// What the receiver saw.
 #[derive(Debug, Default)]
@@ -99,6 +105,16 @@ impl Receiver {
     /// Starts listening on 127.0.0.1 on a free port; spans go to `sink`, log records and
     /// metrics to `records`.
     pub fn start(sink: SpanSink, records: RecordSink, body_limit: usize) -> Result<Receiver> {
+        Receiver::start_tapped(sink, records, None, body_limit)
+    }
+
+    /// [`Receiver::start`], with `log_tap` reading every logs request before it goes on.
+    pub fn start_tapped(
+        sink: SpanSink,
+        records: RecordSink,
+        log_tap: Option<LogTap>,
+        body_limit: usize,
+    ) -> Result<Receiver> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| Error::failed(format!("cannot open the loopback receiver: {e}")))?;
@@ -110,6 +126,7 @@ impl Receiver {
         let shared = Arc::new(Shared {
             sink,
             records,
+            log_tap,
             body_limit,
             stats: stats.clone(),
             reading: Semaphore::new(REQUESTS_AT_ONCE),
@@ -155,6 +172,7 @@ impl Drop for Receiver {
 pub(super) struct Shared {
     sink: SpanSink,
     records: RecordSink,
+    log_tap: Option<LogTap>,
     pub(super) body_limit: usize,
     pub(super) stats: Arc<ReceiverStats>,
     /// Held while a body is read and decoded.
@@ -369,6 +387,9 @@ pub(super) fn take_records(
     drop(body);
     let records = records.ok_or(Refusal::Malformed)?;
     shared.stats.other_signals.fetch_add(1, Relaxed);
+    if let (Records::Logs(request), Some(tap)) = (&records, &shared.log_tap) {
+        tap(request);
+    }
     (shared.records)(records);
     Ok(())
 }

@@ -19,12 +19,14 @@ use crate::engine::{Engine, RunMetrics};
 use crate::export::Records;
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
 use crate::telemetry::derive::RunObserver;
+use crate::wrap::agents::{Agent, Tally};
 use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
-use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, RecordSink, SpanSink};
-use crate::wrap::sampling::{Forward, WholeTraces};
-use crate::wrap::{adopt, adopt_records, args::redact, naming};
+use crate::wrap::forward::{Forward, hand_on};
+use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, RecordSink};
+use crate::wrap::sampling::WholeTraces;
+use crate::wrap::{adopt_records, args::redact, naming};
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
 
@@ -55,6 +57,11 @@ pub struct RunSpec {
     pub who: Who,
     /// A `BAGGAGE` the wrapper itself was given, passed on with the run's ids added.
     pub baggage: Option<String>,
+    /// The coding agent the command runs ([`Agent::recognise`] or `--agent`), with the
+    /// index in `command` where its own arguments begin.
+    pub agent: Option<(Agent, usize)>,
+    /// The wrapper's environment (what the agent's setup must not override).
+    pub env: HashMap<String, String>,
 }
 
 /// The counts of GenAI spans usage telemetry is made of, shared with the receiver.
@@ -65,6 +72,12 @@ pub struct Session {
     tracing: Tracing,
     receiver: Option<Receiver>,
     env: Vec<(String, String)>,
+    /// Arguments for the command, inserted at the index (an agent's `-c key=value`).
+    args: Option<(usize, Vec<String>)>,
+    /// What the agent setup did and left alone, for `-v`.
+    notes: Vec<String>,
+    /// The receiver's sink and the agent's translator, finished before the engine.
+    forward: Option<Arc<Forward>>,
     /// What the user should know before the command runs (the caller prints it).
     warning: Option<String>,
 }
@@ -95,6 +108,8 @@ pub struct Report {
     pub refused: BTreeMap<String, u64>,
     /// Logs and metrics requests received and handed to the engine.
     pub other_signals: u64,
+    /// The coding agent traced, and what its translator did.
+    pub agent: Option<(Agent, Tally)>,
 }
 
 impl Session {
@@ -104,6 +119,9 @@ impl Session {
             tracing: Tracing::Off,
             receiver: None,
             env: Vec::new(),
+            args: None,
+            notes: Vec::new(),
+            forward: None,
             warning: None,
         }
     }
@@ -134,6 +152,9 @@ impl Session {
             tracing: Tracing::Discarding { why },
             receiver,
             env,
+            args: None,
+            notes: Vec::new(),
+            forward: None,
             warning,
         }
     }
@@ -146,6 +167,9 @@ impl Session {
             tracing: Tracing::Discarding { why },
             receiver: None,
             env,
+            args: None,
+            notes: Vec::new(),
+            forward: None,
             warning: None,
         }
     }
@@ -170,12 +194,28 @@ impl Session {
         let hand_on = hand_on(&engine, &span, spec.adopt, spec.who.clone());
         let sampling =
             WholeTraces::start(&engine, span.trace_id, spec.adopt, hand_on.clone()).map(Arc::new);
+        let mut session_args = None;
+        let mut notes = Vec::new();
+        let mut forward = None;
         let receiver = if spec.receiver {
-            let sink = forward_to(observer, sampling.clone(), hand_on);
+            let sink = Forward::new(&span, spec, observer, sampling.clone(), hand_on);
+            let (spans, tap) = sink.sinks();
+            forward = Some(sink);
             let records = records_to(&engine, &span, spec.adopt);
-            match Receiver::start(sink, records, DEFAULT_BODY_LIMIT) {
+            match Receiver::start_tapped(spans, records, tap, DEFAULT_BODY_LIMIT) {
                 Ok(receiver) => {
-                    point_child_at(receiver.addr, spec.protocol, false, &mut env);
+                    let setup = spec
+                        .agent
+                        .map(|(agent, at)| (agent.setup(&receiver.endpoint(), &spec.env), at));
+                    // An agent whose telemetry is switched on sends logs and metrics too:
+                    // all of it to the receiver, none to an endpoint inherited for them.
+                    let switched = setup.as_ref().is_some_and(|(s, _)| !s.env.is_empty());
+                    point_child_at(receiver.addr, spec.protocol, switched, &mut env);
+                    if let Some((setup, at)) = setup {
+                        env.extend(setup.env);
+                        notes = setup.notes;
+                        session_args = (!setup.args.is_empty()).then_some((at, setup.args));
+                    }
                     Some(receiver)
                 }
                 Err(err) => {
@@ -199,8 +239,26 @@ impl Session {
             },
             receiver,
             env,
+            args: session_args,
+            notes,
+            forward,
             warning,
         }
+    }
+
+    /// What the agent setup switched on and left alone, once (for `-v`).
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// The command's arguments (after the program), with what the agent setup adds.
+    pub fn child_args(&self, command: &[OsString]) -> Vec<OsString> {
+        let mut all = command.to_vec();
+        if let Some((at, args)) = &self.args {
+            let at = (*at).clamp(1, all.len().max(1));
+            all.splice(at..at, args.iter().map(OsString::from));
+        }
+        all.into_iter().skip(1).collect()
     }
 
     /// What the user should know before the command runs, once.
@@ -243,6 +301,9 @@ impl Session {
             received = stats.spans.load(Relaxed);
             report.refused = stats.refused();
             report.other_signals = stats.other_signals.load(Relaxed);
+        }
+        if let Some(forward) = &self.forward {
+            report.agent = forward.finish();
         }
         match self.tracing {
             Tracing::On {
@@ -293,40 +354,6 @@ pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> 
         overrides.push(set(var, "none".into()));
     }
     Some(overrides)
-}
-
-/// The receiver's sink: counts for usage telemetry, then holds for whole-trace sampling
-/// or hands on at once.
-fn forward_to(
-    observer: Option<Observer>,
-    sampling: Option<Arc<WholeTraces>>,
-    hand_on: Forward,
-) -> SpanSink {
-    Arc::new(move |spans: Vec<Span>| {
-        if let Some(observer) = &observer {
-            crate::sync::lock(observer).observe(&spans);
-        }
-        match &sampling {
-            Some(sampling) => sampling.offer(spans),
-            None => hand_on(spans),
-        }
-    })
-}
-
-/// Where the child's kept spans go: adopted, marked with the run's session and user, and
-/// recorded as sampled (by [`WholeTraces`], or every trace is kept at a rate of 1).
-fn hand_on(engine: &Engine, span: &Span, adopting: bool, who: Who) -> Forward {
-    let recorder = engine.recorder();
-    let (trace_id, run_span) = (span.trace_id, span.span_id);
-    Arc::new(move |mut spans: Vec<Span>| {
-        if adopting {
-            adopt(&mut spans, trace_id, run_span);
-        }
-        who.mark(&mut spans);
-        for s in spans {
-            recorder.record_sampled(s);
-        }
-    })
 }
 
 /// The receiver's sink for log records and metrics: log records of a trace that is
@@ -409,7 +436,7 @@ pub struct Who {
 impl Who {
     /// Sets `session.id` and `user.id` on spans that carry no session (or user) of their
     /// own, in any dialect: a span's own ids are kept.
-    fn mark(&self, spans: &mut [Span]) {
+    pub(super) fn mark(&self, spans: &mut [Span]) {
         if self.session.is_none() && self.user.is_none() {
             return;
         }
@@ -519,6 +546,33 @@ mod who_tests {
             "its own session is kept"
         );
         assert_eq!(spans[1].attribute("user.id"), Some(&Value::from("u-7")));
+    }
+
+    #[test]
+    fn agent_arguments_go_where_the_agents_own_begin() {
+        let command: Vec<OsString> = ["npx", "-y", "@openai/codex", "exec", "hi"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let mut session = Session::off();
+        assert_eq!(session.child_args(&command), command[1..].to_vec());
+        session.args = Some((3, vec!["-c".into(), "otel.exporter=none".into()]));
+        let args: Vec<String> = session
+            .child_args(&command)
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "-y",
+                "@openai/codex",
+                "-c",
+                "otel.exporter=none",
+                "exec",
+                "hi"
+            ]
+        );
     }
 
     #[test]

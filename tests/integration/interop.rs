@@ -20,24 +20,26 @@ use crate::testenv::{TestEnv, free_port};
 /// The venv python with the pinned peers, installed on first use by `scripts/python-peers`.
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| peers_python(&[]))
+    PYTHON.get_or_init(|| install_peers("python-peers", &[]))
 }
 
 /// The venv python with OpenLLMetry (`scripts/python-peers traceloop`, a venv of its own).
 pub fn traceloop_python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| peers_python(&["traceloop"]))
+    PYTHON.get_or_init(|| install_peers("python-peers", &["traceloop"]))
 }
 
-fn peers_python(args: &[&str]) -> PathBuf {
+/// Runs `scripts/SCRIPT ARGS` (an installer of pinned peers under `target/`, a no-op once
+/// done) and returns the path it prints.
+pub fn install_peers(script: &str, args: &[&str]) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("scripts/python-peers"))
+    let out = Command::new(root.join("scripts").join(script))
         .args(args)
         .output()
-        .expect("scripts/python-peers runs (it needs python3)");
+        .unwrap_or_else(|e| panic!("scripts/{script} cannot run: {e}"));
     assert!(
         out.status.success(),
-        "installing the Python peers failed: {}",
+        "installing the peers (scripts/{script}) failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())

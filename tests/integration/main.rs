@@ -4,6 +4,7 @@
 // Helpers of the tests panic on what they cannot set up, as the tests do.
 #![allow(clippy::unwrap_used)]
 
+mod agents;
 mod assets;
 mod configure;
 mod configure_layers;
