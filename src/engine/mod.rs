@@ -185,6 +185,15 @@ impl Recorder {
     }
 }
 
+impl Recorder {
+    /// Counts the model calls among `spans` (calls, tokens, cost) in the run's figures.
+    /// Apart from [`Recorder::record`], whose hot path stays free of it: the wrapper counts
+    /// what its receiver takes in, before sampling (a call costs whether it is kept or not).
+    pub fn count_gen_ai(&self, spans: &[Span]) {
+        crate::sync::lock(&self.metrics.gen_ai).observe(spans);
+    }
+}
+
 /// The engine; owns the background thread and its shutdown.
 pub struct Engine {
     recorder: Recorder,

@@ -286,6 +286,7 @@ fn forward_to(
         if adopting {
             adopt(&mut spans, trace_id, run_span);
         }
+        recorder.count_gen_ai(&spans);
         who.mark(&mut spans);
         for s in spans {
             recorder.record(s);

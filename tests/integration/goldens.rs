@@ -208,3 +208,24 @@ fn logfire_with_its_openai_instrumentation_shows_its_calls_tokens_and_cost() {
         );
     }
 }
+
+#[test]
+fn status_shows_the_last_runs_model_calls_tokens_and_cost() {
+    let env = TestEnv::new().var("DO_NOT_TRACK", "1");
+    wrapped_golden(&env, python(), "agno_child.py");
+    let gen_ai = &env.status_json(&[])["last_run"]["gen_ai"];
+    assert_eq!(gen_ai["calls"], 2, "{gen_ai}");
+    assert_eq!(
+        (&gen_ai["input_tokens"], &gen_ai["output_tokens"]),
+        (&Json::from(142), &Json::from(21)),
+        "{gen_ai}"
+    );
+    assert_close(&gen_ai["cost"], dollars(142, 21), "the run");
+    assert_eq!(gen_ai["unpriced_calls"], 0);
+    let out = env.cmd().arg("status").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("model calls: 2 · 142 in / 21 out tokens · cost $0.000034"),
+        "{text}"
+    );
+}
