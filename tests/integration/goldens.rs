@@ -13,14 +13,28 @@ use serde_json::Value as Json;
 use crate::interop::{python, traceloop_python};
 use crate::testenv::TestEnv;
 
-/// gpt-4o-mini's price: $0.15 per million input tokens, $0.60 per million output.
+/// gpt-4o-mini's price per token: input, input read from the cache, output.
 const INPUT_PRICE: f64 = 0.15e-6;
+const CACHE_READ_PRICE: f64 = 0.075e-6;
 const OUTPUT_PRICE: f64 = 0.60e-6;
 /// The token counts the fake server reports: the tool call, then the final answer.
 const CALLS: [(u64, u64); 2] = [(52, 12), (90, 9)];
+/// Of each call's input tokens, those read from the prompt cache.
+const CACHED: u64 = 32;
 
+/// A call's price, `CACHED` of its `input` tokens read from the cache.
 fn dollars(input: u64, output: u64) -> f64 {
-    input as f64 * INPUT_PRICE + output as f64 * OUTPUT_PRICE
+    (input - CACHED) as f64 * INPUT_PRICE
+        + CACHED as f64 * CACHE_READ_PRICE
+        + output as f64 * OUTPUT_PRICE
+}
+
+/// The whole trace's price.
+fn total_dollars() -> f64 {
+    CALLS
+        .iter()
+        .map(|&(input, output)| dollars(input, output))
+        .sum()
 }
 
 /// What one instrumentation's trace must show besides its two LLM calls.
@@ -110,8 +124,12 @@ fn assert_golden(env: &TestEnv, trace: &Json, expected: &Expected) {
             "{gen_ai}"
         );
         assert_eq!(
-            (&gen_ai["input_tokens"], &gen_ai["output_tokens"]),
-            (&Json::from(input), &Json::from(output)),
+            (
+                &gen_ai["input_tokens"],
+                &gen_ai["cache_read_tokens"],
+                &gen_ai["output_tokens"]
+            ),
+            (&Json::from(input), &Json::from(CACHED), &Json::from(output)),
             "{gen_ai}"
         );
         assert_close(&gen_ai["cost"], dollars(input, output), "the LLM call");
@@ -125,11 +143,15 @@ fn assert_golden(env: &TestEnv, trace: &Json, expected: &Expected) {
     } else {
         assert!(tools.is_empty(), "{names:?}");
     }
-    let total = dollars(142, 21);
+    let total = total_dollars();
     let summary = trace;
     assert_eq!(
-        (&summary["input_tokens"], &summary["output_tokens"]),
-        (&Json::from(142), &Json::from(21)),
+        (
+            &summary["input_tokens"],
+            &summary["cache_read_tokens"],
+            &summary["output_tokens"]
+        ),
+        (&Json::from(142), &Json::from(2 * CACHED), &Json::from(21)),
         "{summary}"
     );
     assert_close(&summary["cost"], total, "the trace");
@@ -182,8 +204,9 @@ fn the_langfuse_sdk_pointed_at_the_receiver_shows_its_generations_and_tool() {
 
 #[test]
 fn logfire_with_its_openai_instrumentation_shows_its_calls_tokens_and_cost() {
-    // A narrow terminal: each call's cost still shows beside its long name and model.
-    let env = TestEnv::new().var("DO_NOT_TRACK", "1").var("COLUMNS", "80");
+    // Off a terminal (100 columns): each call's tokens and cost still show beside its long
+    // name and model.
+    let env = TestEnv::new().var("DO_NOT_TRACK", "1");
     let trace = wrapped_golden(&env, python(), "logfire_child.py");
     let expected = Expected {
         parent: ("other", "weather agent"),
@@ -197,15 +220,18 @@ fn logfire_with_its_openai_instrumentation_shows_its_calls_tokens_and_cost() {
         .filter(|l| l.contains("Chat Completion"))
         .collect();
     assert_eq!(calls.len(), 2, "{text}");
-    for (line, (input, output)) in calls.iter().zip(CALLS) {
+    let costs: Vec<f64> = trace["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["gen_ai"]["cost"].as_f64())
+        .collect();
+    for ((line, (input, output)), cost) in calls.iter().zip(CALLS).zip(costs) {
         assert!(
-            line.contains(&format!("{input} in / {output} out")),
+            line.contains(&format!("{input} in ({CACHED} cached) / {output} out")),
             "{text}"
         );
-        assert!(
-            line.contains(&format!("${:.6}", dollars(input, output))),
-            "{text}"
-        );
+        assert!(line.contains(&format!("${cost:.6}")), "{text}");
     }
 }
 
@@ -220,12 +246,16 @@ fn status_shows_the_last_runs_model_calls_tokens_and_cost() {
         (&Json::from(142), &Json::from(21)),
         "{gen_ai}"
     );
-    assert_close(&gen_ai["cost"], dollars(142, 21), "the run");
+    assert_close(&gen_ai["cost"], total_dollars(), "the run");
+    assert_eq!(gen_ai["cache_read_tokens"], 2 * CACHED);
     assert_eq!(gen_ai["unpriced_calls"], 0);
     let out = env.cmd().arg("status").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("model calls: 2 · 142 in / 21 out tokens · cost $0.000034"),
+        text.contains(&format!(
+            "model calls: 2 · 142 in (64 cached) / 21 out tokens · cost ${:.6}",
+            total_dollars()
+        )),
         "{text}"
     );
 }

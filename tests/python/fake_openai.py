@@ -16,6 +16,8 @@ MODEL = "gpt-4o-mini-2024-07-18"
 TOOL_CALL_USAGE = (52, 12)
 ANSWER_USAGE = (90, 9)
 ANSWER = "It is sunny in Paris."
+# Prompt tokens of each call read from OpenAI's prompt cache (included in prompt_tokens).
+CACHED = 32
 
 
 def usage(prompt, completion):
@@ -23,7 +25,7 @@ def usage(prompt, completion):
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": CACHED, "audio_tokens": 0},
         "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
     }
 

@@ -1,7 +1,10 @@
 """The Langfuse Python SDK (OpenTelemetry based) pointed at the wrapper's receiver: its
 base URL is the OTEL_EXPORTER_OTLP_ENDPOINT the wrapper gives, its export path the OTLP
-one. An agent observation holding two generations (model and usage_details, as a user
-reports a call) and a tool observation between them."""
+one. An agent observation holding two generations and a tool observation between them.
+The generations report usage_details the two ways Langfuse's own integrations write them:
+OpenAI's usage as it comes (`langfuse.openai`: prompt_tokens include the cached ones,
+nested details), and Langfuse's keys (its LangChain handler: `input` without the
+`input_cached_tokens` counted apart)."""
 import os
 
 # Set here, not for the wrapper: LANGFUSE_* keys in its environment would make the wrapper
@@ -20,13 +23,24 @@ with langfuse.start_as_current_observation(as_type="agent", name="weather") as a
     with langfuse.start_as_current_observation(
         as_type="generation", name="plan", model="gpt-4o-mini"
     ) as generation:
-        generation.update(usage_details={"input": 52, "output": 12})
+        generation.update(
+            usage_details={
+                "prompt_tokens": 52,
+                "completion_tokens": 12,
+                "total_tokens": 64,
+                "prompt_tokens_details": {"cached_tokens": 32, "audio_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 0},
+            }
+        )
     with langfuse.start_as_current_observation(as_type="tool", name="get_weather") as tool:
         tool.update(output="sunny in Paris")
     with langfuse.start_as_current_observation(
         as_type="generation", name="answer", model="gpt-4o-mini"
     ) as generation:
-        generation.update(usage_details={"input": 90, "output": 9}, output="It is sunny in Paris.")
+        generation.update(
+            usage_details={"input": 58, "input_cached_tokens": 32, "output": 9},
+            output="It is sunny in Paris.",
+        )
     agent.update(output="It is sunny in Paris.")
 langfuse.flush()
 langfuse.shutdown()
