@@ -16,6 +16,10 @@ use crate::span::{Span, SpanId};
 /// Parents of counted calls remembered at most (a run's calls are far fewer; past this a
 /// nested call may count twice, never once less).
 const MAX_REMEMBERED: usize = 100_000;
+/// Calls priced per run at most. Pricing a call (genai-prices finding the model) takes a
+/// few microseconds, as much as receiving a span, on the receiver's thread: a command that
+/// makes more calls than this (a load test, not an agent) has the rest counted, unpriced.
+pub const MAX_PRICED: u64 = 10_000;
 
 /// A run's model calls in figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -35,8 +39,8 @@ pub struct Totals {
     /// In US dollars, over the calls that have a price (their own, else genai-prices');
     /// `None` when none has one: unknown, never `$0`.
     pub cost: Option<f64>,
-    /// Calls with tokens but no price (a model the price data does not know): their cost
-    /// is not in `cost`.
+    /// Calls with tokens but no price (a model the price data does not know, or a call
+    /// past the first [`MAX_PRICED`] of a run): their cost is not in `cost`.
     pub unpriced_calls: u64,
 }
 
@@ -46,6 +50,8 @@ pub struct Tally {
     totals: Totals,
     /// Spans a counted call sits under: when one arrives, it is not counted again.
     covered: HashSet<SpanId>,
+    /// Calls priced with genai-prices so far (see [`MAX_PRICED`]).
+    priced: u64,
 }
 
 impl Tally {
@@ -73,8 +79,16 @@ impl Tally {
         let totals = &mut self.totals;
         totals.calls += 1;
         add_tokens(totals, &meaning.tokens);
-        match super::price(&meaning, span.start_unix_nanos) {
-            Some(priced) => totals.cost = Some(totals.cost.unwrap_or(0.0) + priced.dollars),
+        let priced = match (meaning.cost, self.priced < MAX_PRICED) {
+            (Some(dollars), _) => Some(dollars),
+            (None, true) => {
+                self.priced += 1;
+                super::price(&meaning, span.start_unix_nanos).map(|p| p.dollars)
+            }
+            (None, false) => None,
+        };
+        match priced {
+            Some(dollars) => totals.cost = Some(totals.cost.unwrap_or(0.0) + dollars),
             None if meaning.tokens.any() => totals.unpriced_calls += 1,
             None => {}
         }
@@ -172,6 +186,25 @@ mod tests {
         tally.observe(&[inner, outer]);
         let totals = tally.totals().unwrap();
         assert_eq!((totals.calls, totals.input_tokens), (1, 52));
+    }
+
+    #[test]
+    fn calls_past_the_pricing_cap_are_counted_unpriced_unless_they_carry_a_cost() {
+        let mut tally = Tally {
+            priced: MAX_PRICED - 1,
+            ..Tally::default()
+        };
+        let mut carried = call("chat", None, "gpt-4o-mini", (1, 1));
+        carried.set("gen_ai.usage.cost", 0.5);
+        tally.observe(&[
+            call("chat", None, "gpt-4o-mini", (52, 12)),
+            call("chat", None, "gpt-4o-mini", (90, 9)),
+            carried,
+        ]);
+        let totals = tally.totals().unwrap();
+        assert_eq!((totals.calls, totals.unpriced_calls), (3, 1));
+        let dollars = 52.0 * 0.15e-6 + 12.0 * 0.6e-6 + 0.5;
+        assert!((totals.cost.unwrap() - dollars).abs() < 1e-12, "{totals:?}");
     }
 
     #[test]
