@@ -183,9 +183,7 @@ impl Recorder {
             }
         }
     }
-}
 
-impl Recorder {
     /// Counts the model calls among `spans` (calls, tokens, cost) in the run's figures.
     /// Apart from [`Recorder::record`], whose hot path stays free of it: the wrapper counts
     /// what its receiver takes in, before sampling (a call costs whether it is kept or not).

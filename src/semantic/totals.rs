@@ -15,7 +15,7 @@ use crate::span::{Span, SpanId};
 
 /// Parents of counted calls remembered at most (a run's calls are far fewer; past this a
 /// nested call may count twice, never once less).
-const MAX_REMEMBERED: usize = 100_000;
+const MAX_REMEMBERED: usize = 10_000;
 /// Calls priced per run at most. Pricing a call (genai-prices finding the model) takes a
 /// few microseconds, as much as receiving a span, on the receiver's thread: a command that
 /// makes more calls than this (a load test, not an agent) has the rest counted, unpriced.

@@ -269,35 +269,12 @@ fn last_run(out: &mut String, report: &Report, ui: &Ui) {
         let _ = writeln!(out, "  {}", ui.bad(&refused));
     }
     if let Some(gen_ai) = &run.gen_ai {
-        let _ = writeln!(out, "  model calls: {}", model_calls(gen_ai));
+        let _ = writeln!(
+            out,
+            "  model calls: {}",
+            super::model_calls::describe(gen_ai)
+        );
     }
-}
-
-/// `2 · 142 in / 21 out tokens · cost $0.000034`; an unknown price is `–`, never `$0`,
-/// and calls left out of the cost are named.
-fn model_calls(totals: &crate::semantic::Totals) -> String {
-    use crate::commands::traces::text::{cost, tokens};
-    let counts = crate::semantic::Tokens {
-        input: Some(totals.input_tokens),
-        output: Some(totals.output_tokens),
-        cache_read: Some(totals.cache_read_tokens),
-        cache_write: Some(totals.cache_write_tokens),
-        reasoning: Some(totals.reasoning_tokens),
-    };
-    let mut text = format!(
-        "{} · {} tokens · cost {}",
-        totals.calls,
-        tokens(&counts),
-        cost(totals.cost)
-    );
-    match (totals.unpriced_calls, totals.cost) {
-        (0, _) => {}
-        (n, Some(_)) => {
-            let _ = write!(text, " ({n} without a price, not counted)");
-        }
-        (_, None) => text.push_str(" (no price known for its models)"),
-    }
-    text
 }
 
 fn spool(out: &mut String, report: &Report, ui: &Ui) {
@@ -376,46 +353,5 @@ fn age(secs: u64) -> String {
         120..7200 => format!("{} min", secs / 60),
         7200..172_800 => format!("{} h", secs / 3600),
         _ => format!("{} days", secs / 86_400),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::semantic::Totals;
-
-    #[test]
-    fn model_calls_show_their_cost_and_an_unknown_price_as_a_dash() {
-        let priced = Totals {
-            calls: 2,
-            input_tokens: 142,
-            output_tokens: 21,
-            cost: Some(0.0000339),
-            ..Totals::default()
-        };
-        assert_eq!(
-            model_calls(&priced),
-            "2 · 142 in / 21 out tokens · cost $0.000034"
-        );
-        let unknown = Totals {
-            calls: 1,
-            input_tokens: 10,
-            output_tokens: 1,
-            unpriced_calls: 1,
-            ..Totals::default()
-        };
-        assert_eq!(
-            model_calls(&unknown),
-            "1 · 10 in / 1 out tokens · cost – (no price known for its models)"
-        );
-        let partly = Totals {
-            unpriced_calls: 1,
-            ..priced
-        };
-        assert!(
-            model_calls(&partly).ends_with("$0.000034 (1 without a price, not counted)"),
-            "{}",
-            model_calls(&partly)
-        );
     }
 }
