@@ -5,6 +5,7 @@
 //! value: every setting is shown, each unreadable one marked with its error, and the
 //! exit code is 2 when there was any.
 
+mod model_calls;
 mod render;
 
 use serde::Serialize;

@@ -70,6 +70,8 @@ pub struct Metrics {
     /// Requests the `run --wrap` receiver refused, by reason: their spans never reached
     /// the engine.
     pub refused_requests: Mutex<BTreeMap<String, u64>>,
+    /// The model calls of the spans the wrapped command sent (sampled out or not).
+    pub gen_ai: Mutex<crate::semantic::Tally>,
     /// Log records and metric data points accepted into the queue.
     pub records_queued: PerSignal,
     /// Log records and metric data points dropped on the way in (the queue was full).
@@ -352,6 +354,10 @@ pub struct RunMetrics {
     pub records_dropped_queue_full: BTreeMap<String, u64>,
     /// Each exporter's figures.
     pub exporters: Vec<ExporterRun>,
+    /// What the model calls of the wrapped command added up to (calls, tokens, cost);
+    /// `None` when it made none, or for a run that was not a wrapped command.
+    #[serde(default)]
+    pub gen_ai: Option<crate::semantic::Totals>,
     /// Dropped spans over the spans owed to all exporters (each exporter is owed every
     /// span), `0.0` to `1.0`.
     pub drop_rate: f64,
@@ -482,6 +488,7 @@ impl Metrics {
             records_queued: self.records_queued.snapshot(),
             records_dropped_queue_full: self.records_dropped_queue_full.snapshot(),
             exporters,
+            gen_ai: lock(&self.gen_ai).totals(),
             drop_rate,
             mean_latency_ms,
             // A refused request's spans never reached the engine: not counted in the

@@ -209,6 +209,13 @@ impl Recorder {
             }
         }
     }
+
+    /// Counts the model calls among `spans` (calls, tokens, cost) in the run's figures.
+    /// Apart from [`Recorder::record`], whose hot path stays free of it: the wrapper counts
+    /// what its receiver takes in, before sampling (a call costs whether it is kept or not).
+    pub fn count_gen_ai(&self, spans: &[Span]) {
+        crate::sync::lock(&self.metrics.gen_ai).observe(spans);
+    }
 }
 
 /// What `run`'s whole-trace sampling (`wrap::sampling`) needs of the engine: its rules, and

@@ -129,7 +129,8 @@ impl<'a> Found<'a> {
             "langfuse.trace.user_id" => put(&mut self.user[2], text),
             "ai.telemetry.metadata.userId" => put(&mut self.user[3], text),
             "traceloop.association.properties.user_id" => put(&mut self.user[4], text),
-            "gen_ai.agent.name" | "agent_name" => put(&mut self.agent, text),
+            // `agent.name`: OpenInference's (Agno's agent spans carry it).
+            "gen_ai.agent.name" | "agent_name" | "agent.name" => put(&mut self.agent, text),
             _ => {}
         }
     }
@@ -279,26 +280,64 @@ fn vercel_provider(value: &str) -> &str {
     value.split('.').next().unwrap_or(value)
 }
 
-/// The Langfuse SDK's `usage_details`, a JSON object of counts under its own names.
+/// The Langfuse SDK's `usage_details`, a JSON object of counts in one of two shapes:
+/// OpenAI's usage as it comes (Langfuse's OpenAI integration: `prompt_tokens` include the
+/// cached ones, `completion_tokens` the reasoning ones, details in nested objects), or
+/// Langfuse's own keys (`input`, `output` and details beside them, `input_cached_tokens`,
+/// `cache_read_input_tokens`, `output_reasoning_tokens`...), where Langfuse counts every
+/// key apart and the total is their sum: `input` and `output` leave the details out (its
+/// LangChain handler subtracts them, Anthropic's usage never had them), so they are added.
 fn langfuse_usage(json: &str) -> Tokens {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str(json) else {
         return Tokens::default();
     };
     let get = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| map.get(*n).and_then(serde_json::Value::as_u64))
+        names.iter().find_map(|n| match n.split_once('.') {
+            Some((outer, inner)) => map.get(outer)?.get(inner)?.as_u64(),
+            None => map.get(*n)?.as_u64(),
+        })
+    };
+    let cache_read = get(&[
+        "prompt_tokens_details.cached_tokens",
+        "input_cached_tokens",
+        "input_cache_read",
+        "cache_read_input_tokens",
+        "cache_read",
+    ]);
+    let cache_write = get(&[
+        "input_cache_creation",
+        "cache_creation_input_tokens",
+        "cache_write",
+    ]);
+    let reasoning = get(&[
+        "completion_tokens_details.reasoning_tokens",
+        "output_reasoning_tokens",
+        "output_reasoning",
+        "reasoning_tokens",
+        "reasoning",
+    ]);
+    let plus = |base: Option<u64>, parts: &[Option<u64>]| {
+        base.map(|b| {
+            parts
+                .iter()
+                .flatten()
+                .fold(b, |sum, n| sum.saturating_add(*n))
+        })
+    };
+    let (input, output) = if map.contains_key("prompt_tokens") {
+        (get(&["prompt_tokens"]), get(&["completion_tokens"]))
+    } else {
+        (
+            plus(get(&["input", "input_tokens"]), &[cache_read, cache_write]),
+            plus(get(&["output", "output_tokens"]), &[reasoning]),
+        )
     };
     Tokens {
-        input: get(&["input", "input_tokens", "prompt_tokens"]),
-        output: get(&["output", "output_tokens", "completion_tokens"]),
-        cache_read: get(&[
-            "cache_read_input_tokens",
-            "input_cached_tokens",
-            "cache_read",
-        ]),
-        cache_write: get(&["cache_creation_input_tokens", "cache_write"]),
-        reasoning: get(&["output_reasoning_tokens", "reasoning_tokens", "reasoning"]),
+        input,
+        output,
+        cache_read,
+        cache_write,
+        reasoning,
     }
 }
 

@@ -13,8 +13,10 @@ mod cost;
 mod dialects;
 #[cfg(test)]
 mod tests;
+mod totals;
 
 pub use cost::{Priced, price};
+pub use totals::{Tally, Totals};
 
 use crate::span::Span;
 

@@ -198,6 +198,59 @@ fn openllmetry() {
 }
 
 #[test]
+fn openinference_agent_spans_name_their_agent() {
+    // As openinference-instrumentation-agno writes an Agno agent's run.
+    let meaning = read(&span(
+        "weather.run",
+        &[
+            ("openinference.span.kind", s("AGENT")),
+            ("agent.name", s("weather")),
+            ("session.id", s("791bde61")),
+        ],
+    ));
+    assert_eq!(meaning.kind, Kind::Agent);
+    assert_eq!(meaning.agent.as_deref(), Some("weather"));
+    assert_eq!(meaning.session.as_deref(), Some("791bde61"));
+}
+
+#[test]
+fn langfuse_usage_details_in_either_shape_its_integrations_write() {
+    let usage = |json: &str| {
+        read(&span(
+            "generation",
+            &[
+                ("langfuse.observation.type", s("generation")),
+                ("langfuse.observation.usage_details", s(json)),
+            ],
+        ))
+        .tokens
+    };
+    let expected = Tokens {
+        input: Some(132),
+        output: Some(17),
+        cache_read: Some(32),
+        cache_write: None,
+        reasoning: Some(5),
+    };
+    // `langfuse.openai`: OpenAI's usage as it comes, the details nested and included.
+    assert_eq!(
+        usage(
+            r#"{"prompt_tokens": 132, "completion_tokens": 17, "total_tokens": 149,
+                "prompt_tokens_details": {"cached_tokens": 32, "audio_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 5}}"#
+        ),
+        expected
+    );
+    // Its LangChain handler: Langfuse's keys, the details subtracted from input and output.
+    assert_eq!(
+        usage(
+            r#"{"input": 100, "input_cached_tokens": 32, "output": 12, "output_reasoning_tokens": 5}"#
+        ),
+        expected
+    );
+}
+
+#[test]
 fn langfuse_sdk() {
     let meaning = read(&span(
         "generation",
@@ -218,7 +271,8 @@ fn langfuse_sdk() {
     ));
     assert_eq!(meaning.kind, Kind::Llm);
     assert_eq!(meaning.model(), Some("gpt-4o"));
-    assert_eq!(meaning.tokens.input, Some(100));
+    // Langfuse counts each key apart: the 60 cache reads are not in `input`.
+    assert_eq!(meaning.tokens.input, Some(160));
     assert_eq!(meaning.tokens.output, Some(20));
     assert_eq!(meaning.tokens.cache_read, Some(60));
     assert!((meaning.cost.unwrap() - 0.003).abs() < 1e-12);

@@ -22,6 +22,8 @@ pub(super) struct Forward {
     pub(super) sampling: Option<Arc<WholeTraces>>,
     /// Where kept spans go: adopted, marked and recorded ([`hand_on`]).
     pub(super) hand_on: HandOn,
+    /// Counts the run's model calls (before sampling: a call costs whether kept or not).
+    pub(super) recorder: crate::engine::Recorder,
     pub(super) observer: Option<Observer>,
     /// The coding agent the command runs, and its translator.
     pub(super) agent: Option<Agent>,
@@ -32,6 +34,7 @@ impl Forward {
     /// The sink of a traced run of `spec` under `run` (its run span); kept spans go to
     /// `hand_on`, through `sampling` when it holds traces.
     pub(super) fn new(
+        engine: &Engine,
         run: &Span,
         spec: &RunSpec,
         observer: Option<Observer>,
@@ -45,6 +48,7 @@ impl Forward {
         Arc::new(Forward {
             sampling,
             hand_on,
+            recorder: engine.recorder(),
             observer,
             agent: spec.agent.map(|(agent, _)| agent),
             translator: spec
@@ -100,6 +104,7 @@ impl Forward {
         if let Some(observer) = &self.observer {
             crate::sync::lock(observer).observe(&spans);
         }
+        self.recorder.count_gen_ai(&spans);
         match &self.sampling {
             Some(sampling) => sampling.offer(spans),
             None => (self.hand_on)(spans),

@@ -198,7 +198,7 @@ impl Session {
         let mut notes = Vec::new();
         let mut forward = None;
         let receiver = if spec.receiver {
-            let sink = Forward::new(&span, spec, observer, sampling.clone(), hand_on);
+            let sink = Forward::new(&engine, &span, spec, observer, sampling.clone(), hand_on);
             let (spans, tap) = sink.sinks();
             forward = Some(sink);
             let records = records_to(&engine, &span, spec.adopt);

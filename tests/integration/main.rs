@@ -10,6 +10,7 @@ mod configure;
 mod configure_layers;
 mod engine;
 mod flush;
+mod goldens;
 mod id;
 mod interop;
 mod masking;

@@ -236,3 +236,24 @@ fn text_output_is_grouped_and_plain_off_a_terminal() {
         .stdout(predicate::str::contains("\nFiles\n"))
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
+
+#[test]
+fn a_last_run_whose_models_have_no_price_shows_a_dash_never_zero_dollars() {
+    // PydanticAI's offline TestModel (`test`) is in no price data.
+    let env = TestEnv::new().var("DO_NOT_TRACK", "1");
+    crate::wrap::run_python_example(&env, "pydantic_agent.py", &[]);
+    let gen_ai = &env.status_json(&[])["last_run"]["gen_ai"];
+    let calls = gen_ai["calls"].as_u64().unwrap_or(0);
+    assert!(calls > 0, "{gen_ai}");
+    assert!(gen_ai["input_tokens"].as_u64() > Some(0), "{gen_ai}");
+    assert_eq!(gen_ai["cost"], Value::Null, "{gen_ai}");
+    assert_eq!(gen_ai["unpriced_calls"], calls, "{gen_ai}");
+    let out = env.cmd().arg("status").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("model calls:"))
+        .unwrap_or_else(|| panic!("no model calls line:\n{text}"));
+    assert!(line.contains("cost –"), "{line}");
+    assert!(!line.contains('$'), "{line}");
+}

@@ -293,6 +293,13 @@ fn last_run(out: &mut String, report: &Report, ui: &Ui) {
     if let Some(sampling) = crate::commands::run::describe_sampling(run) {
         let _ = writeln!(out, "  {:<10} {sampling}", "sampling");
     }
+    if let Some(gen_ai) = &run.gen_ai {
+        let _ = writeln!(
+            out,
+            "  model calls: {}",
+            super::model_calls::describe(gen_ai)
+        );
+    }
 }
 
 fn spool(out: &mut String, report: &Report, ui: &Ui) {

@@ -5,7 +5,7 @@
 mod list;
 mod show;
 mod tail;
-mod text;
+pub(crate) mod text;
 
 use std::path::Path;
 

@@ -187,12 +187,13 @@ fn line(span: &Span, d: &Details, label: &str, layout: &Layout, ui: &Ui) -> Stri
         duration(span.end_unix_nanos.saturating_sub(span.start_unix_nanos)),
         bar(span, d, layout, ui)
     );
-    let text = text::details(ui, d, MAX_INLINE_ERROR);
+    // Too little room left is no reason to hide the figures: they go past the edge then.
+    let room = match layout.details {
+        0..10 => 0,
+        room => room,
+    };
+    let text = text::details_within(ui, d, MAX_INLINE_ERROR, room);
     if !text.is_empty() {
-        let text = match layout.details {
-            0..10 => text,
-            room => console::truncate_str(&text, room, "…").into_owned(),
-        };
         out.push_str("  ");
         out.push_str(&text);
     }

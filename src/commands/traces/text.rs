@@ -58,33 +58,62 @@ pub fn cost(cost: Option<f64>) -> String {
 /// The span's model, tokens, cost, tool and error, separated by two spaces; empty when it
 /// carries none. `max_error` caps the error message (in characters).
 pub fn details(ui: &Ui, d: &Details, max_error: usize) -> String {
-    let mut parts = Vec::new();
-    if let Some(model) = &d.model {
-        parts.push(ui.paint(Style::new().cyan(), &one_line(model)));
-    }
+    details_within(ui, d, max_error, 0)
+}
+
+/// Columns a model name keeps at least when a line is short of room.
+const MIN_MODEL: usize = 8;
+
+/// Like [`details`], in at most `room` columns (`0`: no limit). The figures are what the
+/// line is for, so the model's name is cut first, or left out when not even
+/// [`MIN_MODEL`] columns of it fit (the summary names each model whole); an error message
+/// comes last and is cut at the end with whatever else does not fit (the summary has it
+/// whole).
+pub fn details_within(ui: &Ui, d: &Details, max_error: usize, room: usize) -> String {
+    let mut figures = Vec::new();
     if d.tokens.any() {
-        parts.push(tokens(&d.tokens));
+        figures.push(tokens(&d.tokens));
     }
     if d.cost.is_some() {
-        parts.push(cost(d.cost));
+        figures.push(cost(d.cost));
     }
     if let Some(tool) = &d.tool {
-        parts.push(format!(
+        figures.push(format!(
             "tool {}",
             ui.paint(Style::new().yellow(), &one_line(tool))
         ));
     }
-    if let Some(message) = &d.error {
-        let text = match message.as_str() {
-            "" => "error".to_string(),
-            m => format!(
-                "error: {}",
-                console::truncate_str(&one_line(m), max_error, "…")
-            ),
-        };
-        parts.push(ui.bad(&text));
+    let figures = figures.join("  ");
+    let width = console::measure_text_width(&figures);
+    let left = match (room, figures.is_empty()) {
+        (0, _) => usize::MAX,
+        (room, true) => room,
+        (room, false) => room.saturating_sub(width + 2),
+    };
+    let model = d
+        .model
+        .as_deref()
+        .filter(|_| left >= MIN_MODEL)
+        .map(|model| {
+            let model = console::truncate_str(&one_line(model), left, "…").into_owned();
+            ui.paint(Style::new().cyan(), &model)
+        });
+    let error = d.error.as_deref().map(|message| match message {
+        "" => ui.bad("error"),
+        m => ui.bad(&format!(
+            "error: {}",
+            console::truncate_str(&one_line(m), max_error, "…")
+        )),
+    });
+    let text = [model, Some(figures).filter(|f| !f.is_empty()), error]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("  ");
+    match room {
+        0 => text,
+        room => console::truncate_str(&text, room, "…").into_owned(),
     }
-    parts.join("  ")
 }
 
 /// Text from a span (a name, a message, a model) made safe to print on one line: runs of
@@ -208,6 +237,32 @@ mod tests {
             "a\\x1b]0;pwned\\x07b c\\x1b[2J\\u{9b}d\\u{202e}e"
         );
         assert_eq!(one_line("  chat\tgpt-4o  "), "chat gpt-4o");
+    }
+
+    #[test]
+    fn a_short_line_cuts_the_model_before_the_tokens_and_cost() {
+        let ui = Ui::plain();
+        let d = Details {
+            model: Some("gpt-4o-mini-2024-07-18".into()),
+            tokens: Tokens {
+                input: Some(52),
+                output: Some(12),
+                ..Tokens::default()
+            },
+            cost: Some(0.000015),
+            ..Details::default()
+        };
+        assert_eq!(
+            details_within(&ui, &d, 60, 0),
+            "gpt-4o-mini-2024-07-18  52 in / 12 out  $0.000015"
+        );
+        assert_eq!(
+            details_within(&ui, &d, 60, 36),
+            "gpt-4o-m…  52 in / 12 out  $0.000015"
+        );
+        assert_eq!(details_within(&ui, &d, 60, 30), "52 in / 12 out  $0.000015");
+        // Too short even for the figures: cut at the end, as a last resort.
+        assert_eq!(details_within(&ui, &d, 60, 20), "52 in / 12 out  $0.…");
     }
 
     #[test]

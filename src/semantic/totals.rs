@@ -1,0 +1,222 @@
+//! What a run's model calls added up to: calls, tokens and cost in dollars, counted as
+//! spans go by (the wrapper's receiver feeds them in; `status` shows the last run's).
+//!
+//! A call is a span the semantic layer reads as an LLM or embedding call. A call made
+//! inside another (an agent framework's model span over an instrumented client's) is
+//! counted once, as its innermost span, like `traces` does: a child ends, and so arrives,
+//! before its parent, so a parent over a counted call is skipped.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Kind, Tokens};
+use crate::span::{Span, SpanId};
+
+/// Parents of counted calls remembered at most (a run's calls are far fewer; past this a
+/// nested call may count twice, never once less).
+const MAX_REMEMBERED: usize = 10_000;
+/// Calls priced per run at most. Pricing a call (genai-prices finding the model) takes a
+/// few microseconds, as much as receiving a span, on the receiver's thread: a command that
+/// makes more calls than this (a load test, not an agent) has the rest counted, unpriced.
+pub const MAX_PRICED: u64 = 10_000;
+
+/// A run's model calls in figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Model calls (LLM and embedding spans), each counted once.
+    pub calls: u64,
+    /// Input tokens, cache reads and writes included.
+    pub input_tokens: u64,
+    /// Output tokens, reasoning included.
+    pub output_tokens: u64,
+    /// Input tokens read from a prompt cache.
+    pub cache_read_tokens: u64,
+    /// Input tokens written to a prompt cache.
+    pub cache_write_tokens: u64,
+    /// Output tokens spent on reasoning.
+    pub reasoning_tokens: u64,
+    /// In US dollars, over the calls that have a price (their own, else genai-prices');
+    /// `None` when none has one: unknown, never `$0`.
+    pub cost: Option<f64>,
+    /// Calls with tokens but no price (a model the price data does not know, or a call
+    /// past the first [`MAX_PRICED`] of a run): their cost is not in `cost`.
+    pub unpriced_calls: u64,
+}
+
+/// Adds up the model calls of the spans it is shown.
+#[derive(Debug, Default)]
+pub struct Tally {
+    totals: Totals,
+    /// Spans a counted call sits under: when one arrives, it is not counted again.
+    covered: HashSet<SpanId>,
+    /// Calls priced with genai-prices so far (see [`MAX_PRICED`]).
+    priced: u64,
+}
+
+impl Tally {
+    /// Counts the model calls among `spans`.
+    pub fn observe(&mut self, spans: &[Span]) {
+        for span in spans {
+            self.observe_one(span);
+        }
+    }
+
+    fn observe_one(&mut self, span: &Span) {
+        let meaning = super::read(span);
+        if !matches!(meaning.kind, Kind::Llm | Kind::Embedding) {
+            return;
+        }
+        if self.covered.contains(&span.span_id) {
+            return;
+        }
+        if let Some(parent) = span.parent_span_id
+            && (meaning.tokens.any() || meaning.cost.is_some())
+            && self.covered.len() < MAX_REMEMBERED
+        {
+            self.covered.insert(parent);
+        }
+        let totals = &mut self.totals;
+        totals.calls += 1;
+        add_tokens(totals, &meaning.tokens);
+        let priced = match (meaning.cost, self.priced < MAX_PRICED) {
+            (Some(dollars), _) => Some(dollars),
+            (None, true) => {
+                self.priced += 1;
+                super::price(&meaning, span.start_unix_nanos).map(|p| p.dollars)
+            }
+            (None, false) => None,
+        };
+        match priced {
+            Some(dollars) => totals.cost = Some(totals.cost.unwrap_or(0.0) + dollars),
+            None if meaning.tokens.any() => totals.unpriced_calls += 1,
+            None => {}
+        }
+    }
+
+    /// The figures so far; `None` when no model call was seen.
+    pub fn totals(&self) -> Option<Totals> {
+        (self.totals.calls > 0).then(|| self.totals.clone())
+    }
+}
+
+fn add_tokens(totals: &mut Totals, tokens: &Tokens) {
+    let add = |sum: &mut u64, n: Option<u64>| *sum = sum.saturating_add(n.unwrap_or(0));
+    add(&mut totals.input_tokens, tokens.input);
+    add(&mut totals.output_tokens, tokens.output);
+    add(&mut totals.cache_read_tokens, tokens.cache_read);
+    add(&mut totals.cache_write_tokens, tokens.cache_write);
+    add(&mut totals.reasoning_tokens, tokens.reasoning);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::span::{Resource, Scope, Value};
+
+    fn span(name: &str, parent: Option<&Span>, attributes: &[(&str, Value)]) -> Span {
+        let mut span = Span::start(
+            name,
+            parent.map(|p| (p.trace_id, p.span_id)),
+            Arc::new(Resource::service("t")),
+            Arc::new(Scope::default()),
+        );
+        for (key, value) in attributes {
+            span.set(key, value.clone());
+        }
+        span
+    }
+
+    fn call(name: &str, parent: Option<&Span>, model: &str, tokens: (i64, i64)) -> Span {
+        span(
+            name,
+            parent,
+            &[
+                ("gen_ai.operation.name", Value::from("chat")),
+                ("gen_ai.request.model", Value::from(model)),
+                ("gen_ai.usage.input_tokens", Value::Int(tokens.0)),
+                ("gen_ai.usage.output_tokens", Value::Int(tokens.1)),
+            ],
+        )
+    }
+
+    #[test]
+    fn adds_up_the_calls_and_prices_them() {
+        let agent = span(
+            "invoke_agent",
+            None,
+            &[
+                ("gen_ai.operation.name", Value::from("invoke_agent")),
+                // An agent span that sums its calls is not a call.
+                ("gen_ai.usage.input_tokens", Value::Int(142)),
+            ],
+        );
+        let mut tally = Tally::default();
+        tally.observe(&[
+            call("chat", Some(&agent), "gpt-4o-mini", (52, 12)),
+            call("chat", Some(&agent), "gpt-4o-mini", (90, 9)),
+            agent,
+        ]);
+        let totals = tally.totals().unwrap();
+        assert_eq!(
+            (totals.calls, totals.input_tokens, totals.output_tokens),
+            (2, 142, 21)
+        );
+        let dollars = 142.0 * 0.15e-6 + 21.0 * 0.6e-6;
+        assert!((totals.cost.unwrap() - dollars).abs() < 1e-12, "{totals:?}");
+        assert_eq!(totals.unpriced_calls, 0);
+    }
+
+    #[test]
+    fn a_call_inside_a_call_counts_once() {
+        let outer = span(
+            "OpenAIChat.invoke",
+            None,
+            &[
+                ("openinference.span.kind", Value::from("LLM")),
+                ("llm.model_name", Value::from("gpt-4o-mini")),
+                ("llm.token_count.prompt", Value::Int(52)),
+                ("llm.token_count.completion", Value::Int(12)),
+            ],
+        );
+        let inner = call("chat", Some(&outer), "gpt-4o-mini", (52, 12));
+        let mut tally = Tally::default();
+        tally.observe(&[inner, outer]);
+        let totals = tally.totals().unwrap();
+        assert_eq!((totals.calls, totals.input_tokens), (1, 52));
+    }
+
+    #[test]
+    fn calls_past_the_pricing_cap_are_counted_unpriced_unless_they_carry_a_cost() {
+        let mut tally = Tally {
+            priced: MAX_PRICED - 1,
+            ..Tally::default()
+        };
+        let mut carried = call("chat", None, "gpt-4o-mini", (1, 1));
+        carried.set("gen_ai.usage.cost", 0.5);
+        tally.observe(&[
+            call("chat", None, "gpt-4o-mini", (52, 12)),
+            call("chat", None, "gpt-4o-mini", (90, 9)),
+            carried,
+        ]);
+        let totals = tally.totals().unwrap();
+        assert_eq!((totals.calls, totals.unpriced_calls), (3, 1));
+        let dollars = 52.0 * 0.15e-6 + 12.0 * 0.6e-6 + 0.5;
+        assert!((totals.cost.unwrap() - dollars).abs() < 1e-12, "{totals:?}");
+    }
+
+    #[test]
+    fn an_unknown_price_is_no_cost_never_zero() {
+        let mut tally = Tally::default();
+        assert_eq!(tally.totals(), None, "no call, no figures");
+        tally.observe(&[call("chat", None, "a-model-nobody-prices", (10, 1))]);
+        let totals = tally.totals().unwrap();
+        assert_eq!((totals.cost, totals.unpriced_calls), (None, 1));
+        tally.observe(&[call("chat", None, "gpt-4o-mini", (52, 12))]);
+        let totals = tally.totals().unwrap();
+        assert!(totals.cost.is_some_and(|c| c > 0.0));
+        assert_eq!((totals.calls, totals.unpriced_calls), (2, 1));
+    }
+}
