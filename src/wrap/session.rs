@@ -210,7 +210,9 @@ impl Session {
                     });
                     // An agent whose telemetry is switched on sends logs and metrics too:
                     // all of it to the receiver, none to an endpoint inherited for them.
-                    let switched = setup.as_ref().is_some_and(|(s, _)| !s.env.is_empty());
+                    let switched = setup
+                        .as_ref()
+                        .is_some_and(|(s, _)| !s.env.is_empty() || !s.args.is_empty());
                     point_child_at(receiver.addr, spec.protocol, switched, &mut env);
                     if let Some((setup, at)) = setup {
                         env.extend(setup.env);
