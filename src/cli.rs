@@ -386,8 +386,8 @@ pub const RUN_USAGE: &str = "automagik-tracing run [OPTIONS] [--] CMD [ARGS...]"
 ///
 /// Coding agents (Claude Code `claude`, Gemini CLI `gemini`, Codex `codex`, also through
 /// npx) are recognised by the command's name, or named with --agent: their own telemetry
-/// is switched on toward the receiver through their environment (never their config
-/// files), and their events become spans under the run span: a span per prompt, per
+/// is switched on toward the receiver through their environment, or Codex's `-c otel.…`
+/// arguments (never their config files), and their events become spans under the run span: a span per prompt, per
 /// model request (tokens, cost) and per tool call. Telemetry the user configured for the
 /// agent is left alone (-v says so); --agent none turns this off.
 ///

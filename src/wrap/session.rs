@@ -204,12 +204,15 @@ impl Session {
             let records = records_to(&engine, &span, spec.adopt);
             match Receiver::start_tapped(spans, records, tap, DEFAULT_BODY_LIMIT) {
                 Ok(receiver) => {
-                    let setup = spec
-                        .agent
-                        .map(|(agent, at)| (agent.setup(&receiver.endpoint(), &spec.env), at));
+                    let setup = spec.agent.map(|(agent, at)| {
+                        let own = spec.command.get(at..).unwrap_or_default();
+                        (agent.setup(&receiver.endpoint(), &spec.env, own), at)
+                    });
                     // An agent whose telemetry is switched on sends logs and metrics too:
                     // all of it to the receiver, none to an endpoint inherited for them.
-                    let switched = setup.as_ref().is_some_and(|(s, _)| !s.env.is_empty());
+                    let switched = setup
+                        .as_ref()
+                        .is_some_and(|(s, _)| !s.env.is_empty() || !s.args.is_empty());
                     point_child_at(receiver.addr, spec.protocol, switched, &mut env);
                     if let Some((setup, at)) = setup {
                         env.extend(setup.env);
@@ -313,6 +316,11 @@ impl Session {
             } => {
                 span.end();
                 record_outcome(&mut span, outcome);
+                if let Some((agent, tally)) = &report.agent {
+                    // What the translation left out is on the trace, not only in `-v`.
+                    span.set("automagik.agent.name", agent.name())
+                        .set("automagik.agent.spans_dropped", tally.dropped as i64);
+                }
                 report.trace_id = Some(span.trace_id.to_hex());
                 // What is held is decided and handed on before the flush deadline starts.
                 match sampling {

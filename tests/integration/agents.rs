@@ -1,9 +1,9 @@
-//! Coding agents under `run`: the real Claude Code and Gemini CLI (pinned npm packages,
-//! `scripts/npm-peers`) against a fake model API on loopback (`tests/python/fake_models.py`),
-//! each asked to run `echo hi` through its shell tool. The trace in the local store must
-//! hold, under the run span, the prompt span, the model request spans (model, tokens,
-//! cost) and the tool span (tool name, success). HOME is a temp dir: nothing touches the
-//! real user's agent settings.
+//! Coding agents under `run`: the real Claude Code and Gemini CLI (and Codex, in
+//! `agents_codex`, with the helpers here; pinned npm packages, `scripts/npm-peers`) against
+//! a fake model API on loopback (`tests/python/fake_models.py`), each asked to run `echo hi`
+//! through its shell tool. The trace in the local store must hold, under the run span, the
+//! prompt span, the model request spans (model, tokens, cost) and the tool span (tool
+//! name, success). HOME is a temp dir: nothing touches the real user's agent settings.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -32,13 +32,17 @@ pub struct FakeModels {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// Where it writes each request it got, one JSON line each.
+    log: tempfile::NamedTempFile,
 }
 
 impl FakeModels {
     pub fn start() -> FakeModels {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/fake_models.py");
+        let log = tempfile::NamedTempFile::new().unwrap();
         let mut child = Command::new("python3")
             .arg(script)
+            .arg(log.path())
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs the fake model server");
@@ -49,7 +53,18 @@ impl FakeModels {
         FakeModels {
             child,
             url: format!("http://127.0.0.1:{}", port.trim()),
+            log,
         }
+    }
+
+    /// The paths of the POST requests it got, in order.
+    pub fn posted(&self) -> Vec<String> {
+        std::fs::read_to_string(self.log.path())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Json>(line).ok())
+            .filter_map(|entry| entry["path"].as_str().map(str::to_string))
+            .collect()
     }
 }
 
@@ -78,7 +93,7 @@ pub fn attr<'a>(span: &'a Json, key: &str) -> &'a Json {
     &span["attributes"][key]
 }
 
-fn stderr(out: &Output) -> String {
+pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 

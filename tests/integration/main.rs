@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod agents;
+mod agents_codex;
 mod assets;
 mod configure;
 mod configure_layers;

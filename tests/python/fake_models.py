@@ -5,10 +5,13 @@ a final text, both with token usage. Python standard library only.
 Dialects, one method each (`answer_<dialect>`), chosen by path:
 - Anthropic Messages (`POST /v1/messages`, streaming SSE or not): Claude Code.
 - Gemini (`POST /v1beta/models/M:generateContent` and `:streamGenerateContent?alt=sse`).
+- OpenAI Responses (`POST /v1/responses`, streaming SSE): Codex. Not a method named
+  `responses`: BaseHTTPRequestHandler has a class attribute of that name.
 - A request whose messages hold `REFUSE-ME` gets a 400 (Anthropic's error shape).
-- Anything else gets `{}` with 200 (an agent's side requests must not fail the run).
-A new dialect (say, the OpenAI Responses API for Codex) is one more `answer_*` method and
-one line in `route`.
+- `GET .../models` gets an empty model list (Codex asks for it).
+- Anything else gets `{}` with 200 (an agent's side requests must not fail the run, such
+  as Codex's `POST /v1/analytics/codex/turn-costs`).
+A new dialect is one more `answer_*` method and one line in `route`.
 
 Run: `python3 fake_models.py LOG`: prints the port on the first line of stdout, then
 serves until killed; every request is appended to LOG as one JSON line
@@ -24,6 +27,8 @@ TOOL_COMMAND = "echo hi"
 REFUSE_WORD = "REFUSE-ME"
 FINAL_TEXT = "The command printed hi."
 USAGE = {"input": 120, "output": 30, "cache_read": 40, "cache_write": 10}
+# The OpenAI model Codex is run with (priced by genai-prices).
+OPENAI_MODEL = "gpt-5-mini"
 
 LOG_LOCK = threading.Lock()
 
@@ -35,7 +40,10 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        self.send_json({})
+        if self.path.split("?")[0].endswith("/models"):
+            self.send_json({"object": "list", "data": [], "models": []})
+        else:
+            self.send_json({})
 
     def do_HEAD(self):
         self.send_response(200)
@@ -59,6 +67,8 @@ class Handler(BaseHTTPRequestHandler):
             self.answer_anthropic(body)
         elif ":streamGenerateContent" in path or ":generateContent" in path:
             self.answer_gemini(body, streaming=":stream" in path)
+        elif path.endswith("/v1/responses"):
+            self.answer_openai(body)
         else:
             self.send_json({})
 
@@ -150,6 +160,47 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send_json(answer)
 
+    # --- OpenAI Responses ---------------------------------------------------------------
+
+    def answer_openai(self, body):
+        items = body.get("input") or []
+        answered = any(
+            isinstance(i, dict) and i.get("type") == "function_call_output" for i in items
+        )
+        response_id = f"resp_{len(items)}"
+        if answered:
+            item = {
+                "type": "message", "id": f"msg_{len(items)}", "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": FINAL_TEXT, "annotations": []}],
+            }
+        else:
+            name, arguments = openai_shell_call(body.get("tools") or [])
+            item = {
+                "type": "function_call", "id": f"fc_{len(items)}", "call_id": "call_fake_1",
+                "name": name, "arguments": json.dumps(arguments), "status": "completed",
+            }
+        response = {
+            "id": response_id, "object": "response", "model": OPENAI_MODEL,
+            "status": "in_progress",
+        }
+        usage = {
+            "input_tokens": USAGE["input"] + USAGE["cache_read"],
+            "input_tokens_details": {"cached_tokens": USAGE["cache_read"]},
+            "output_tokens": USAGE["output"],
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": USAGE["input"] + USAGE["cache_read"] + USAGE["output"],
+        }
+        added = {"output_index": 0, "item": item}
+        self.send_sse([
+            ("response.created", {"type": "response.created", "response": response}),
+            ("response.output_item.added", dict(added, type="response.output_item.added")),
+            ("response.output_item.done", dict(added, type="response.output_item.done")),
+            ("response.completed", {"type": "response.completed", "response": dict(
+                response, status="completed", output=[item], usage=usage,
+            )}),
+        ])
+
     # --- plumbing -----------------------------------------------------------------------
 
     def send_json(self, value, status=200):
@@ -185,6 +236,17 @@ def anthropic_has_result(body):
         ):
             return True
     return False
+
+
+def openai_shell_call(tools):
+    """The function call asking for `echo hi`, in the shape of whichever shell tool the
+    request offers (`exec_command` in current Codex; older ones offer `shell`)."""
+    names = {t.get("name") for t in tools if isinstance(t, dict)}
+    if "exec_command" in names:
+        return "exec_command", {"cmd": TOOL_COMMAND}
+    if "shell_command" in names:
+        return "shell_command", {"command": TOOL_COMMAND}
+    return "shell", {"command": ["bash", "-lc", TOOL_COMMAND]}
 
 
 def gemini_has_tool(body, name):

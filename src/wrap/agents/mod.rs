@@ -101,12 +101,13 @@ impl Agent {
 
     /// What the agent's environment and command line get so that its telemetry reaches
     /// `receiver` (`http://127.0.0.1:PORT`), leaving alone what the user configured
-    /// (named in [`Setup::notes`]). `env` is the wrapper's environment.
-    pub fn setup(self, receiver: &str, env: &HashMap<String, String>) -> Setup {
+    /// (named in [`Setup::notes`]). `env` is the wrapper's environment, `args` the agent's
+    /// own arguments (Codex's `-c otel.…` or `-p PROFILE` say what the user configured).
+    pub fn setup(self, receiver: &str, env: &HashMap<String, String>, args: &[OsString]) -> Setup {
         match self {
             Agent::Claude => claude::setup(receiver, env),
             Agent::Gemini => gemini::setup(receiver, env),
-            Agent::Codex => codex::setup(receiver, env),
+            Agent::Codex => codex::setup(receiver, env, args),
         }
     }
 

@@ -102,6 +102,7 @@ fn claude_code_is_switched_on_unless_the_user_configured_it() {
     let setup = Agent::Claude.setup(
         "http://127.0.0.1:1",
         &env_of(&[("OTEL_LOGS_EXPORTER", "console")]),
+        &[],
     );
     let get = |k: &str| {
         setup
@@ -123,6 +124,7 @@ fn claude_code_is_switched_on_unless_the_user_configured_it() {
     let theirs = Agent::Claude.setup(
         "http://127.0.0.1:1",
         &env_of(&[("CLAUDE_CODE_ENABLE_TELEMETRY", "0")]),
+        &[],
     );
     assert!(theirs.env.is_empty(), "{theirs:?}");
     assert!(theirs.notes[0].contains("left as configured"));
@@ -130,7 +132,7 @@ fn claude_code_is_switched_on_unless_the_user_configured_it() {
 
 #[test]
 fn gemini_cli_is_pointed_at_the_receiver_unless_its_settings_say_otherwise() {
-    let setup = Agent::Gemini.setup("http://127.0.0.1:5", &HashMap::new());
+    let setup = Agent::Gemini.setup("http://127.0.0.1:5", &HashMap::new(), &[]);
     assert!(setup.env.contains(&(
         "GEMINI_TELEMETRY_OTLP_ENDPOINT".into(),
         "http://127.0.0.1:5".into()
@@ -143,7 +145,7 @@ fn gemini_cli_is_pointed_at_the_receiver_unless_its_settings_say_otherwise() {
     )
     .unwrap();
     let env = env_of(&[("HOME", home.path().to_str().unwrap())]);
-    let theirs = Agent::Gemini.setup("http://127.0.0.1:5", &env);
+    let theirs = Agent::Gemini.setup("http://127.0.0.1:5", &env, &[]);
     assert!(theirs.env.is_empty(), "{theirs:?}");
     assert!(theirs.notes[0].contains("settings.json"));
 }
