@@ -99,8 +99,9 @@ fn end_with_the_wrapper(command: &mut Command) {
     let _ = command;
 }
 
-/// Runs `program args` with `env` added, calls `started(pid)` once it runs, forwards
-/// signals until it ends, and says how it ended.
+/// Runs `program args` with `env` added, forwards signals until it ends, calls
+/// `started(pid)` once it runs (the wrapper's own start-up, beside the command), and says
+/// how it ended.
 pub fn run(
     program: &OsString,
     args: &[OsString],
@@ -120,7 +121,6 @@ pub fn run(
         _ => SpawnError::Other(e),
     })?;
     let pid = child.id();
-    started(pid);
     let forwarder = signals.and_then(|signals| {
         let handle = signals.handle();
         std::thread::Builder::new()
@@ -129,6 +129,8 @@ pub fn run(
             .ok()
             .map(|thread| (handle, thread))
     });
+    // Forwarding already: `started` may take a moment (the wrapper's tracing comes up).
+    started(pid);
     let status = child.wait();
     if let Some((handle, thread)) = forwarder {
         handle.close();

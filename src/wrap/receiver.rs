@@ -88,15 +88,37 @@ pub struct Receiver {
     thread: Option<JoinHandle<()>>,
 }
 
+/// A receiver's socket, listening but not yet served: bound before the command starts
+/// (its address goes into the command's environment), served once the engine is up
+/// ([`Bound::serve`]). Meanwhile connections wait in the listen backlog.
+pub struct Bound {
+    /// Where it listens (127.0.0.1 and a port the system chose).
+    pub addr: SocketAddr,
+    listener: std::net::TcpListener,
+}
+
 impl Receiver {
     /// Starts listening on 127.0.0.1 on a free port.
     pub fn start(sink: SpanSink, body_limit: usize) -> Result<Receiver> {
+        Receiver::bind()?.serve(sink, body_limit)
+    }
+
+    /// Binds 127.0.0.1 on a free port (microseconds), to be served later.
+    pub fn bind() -> Result<Bound> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| Error::failed(format!("cannot open the loopback receiver: {e}")))?;
         let addr = listener
             .local_addr()
             .map_err(|e| Error::failed(format!("cannot open the loopback receiver: {e}")))?;
+        Ok(Bound { addr, listener })
+    }
+}
+
+impl Bound {
+    /// Serves the socket on a thread of its own, handing what arrives to `sink`.
+    pub fn serve(self, sink: SpanSink, body_limit: usize) -> Result<Receiver> {
+        let Bound { addr, listener } = self;
         let stats = Arc::new(ReceiverStats::default());
         let (stop_tx, stop_rx) = oneshot::channel();
         let shared = Arc::new(Shared {
@@ -116,7 +138,9 @@ impl Receiver {
             thread: Some(thread),
         })
     }
+}
 
+impl Receiver {
     /// `http://127.0.0.1:PORT`, what the child's `OTEL_EXPORTER_OTLP_ENDPOINT` becomes.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)

@@ -15,13 +15,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::{Override, keys};
-use crate::engine::{Engine, RunMetrics};
+use crate::engine::{Engine, EnginePlan, RunMetrics};
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
 use crate::telemetry::derive::RunObserver;
 use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
-use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, SpanSink};
+use crate::wrap::receiver::{Bound, DEFAULT_BODY_LIMIT, Receiver, SpanSink};
 use crate::wrap::{adopt, args::redact, naming};
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
@@ -61,6 +61,8 @@ pub type Observer = Arc<Mutex<RunObserver>>;
 /// One wrapped run's tracing: traced (engine, run span, receiver), discarding (a receiver that drops what arrives, after a configuration error) or off; and the environment the child gets.
 pub struct Session {
     tracing: Tracing,
+    /// The traced receiver's socket, bound before the spawn, served by [`Session::start`].
+    bound: Option<Bound>,
     receiver: Option<Receiver>,
     env: Vec<(String, String)>,
     /// What the user should know before the command runs (the caller prints it).
@@ -68,9 +70,26 @@ pub struct Session {
 }
 
 enum Tracing {
-    On { engine: Engine, span: Box<Span> },
-    Discarding { why: String },
+    /// Traced, before the spawn: the engine is planned, not started.
+    Ready(Box<Ready>),
+    On {
+        engine: Engine,
+        span: Box<Span>,
+    },
+    Discarding {
+        why: String,
+    },
     Off,
+}
+
+/// A traced run before [`Session::start`]: what starting the engine and serving the
+/// receiver take.
+struct Ready {
+    plan: EnginePlan,
+    span: Span,
+    adopt: bool,
+    who: Who,
+    observer: Option<Observer>,
 }
 
 /// What a finished session has to say.
@@ -93,6 +112,7 @@ impl Session {
     pub fn off() -> Session {
         Session {
             tracing: Tracing::Off,
+            bound: None,
             receiver: None,
             env: Vec::new(),
             warning: None,
@@ -119,6 +139,7 @@ impl Session {
         };
         Session {
             tracing: Tracing::Discarding { why },
+            bound: None,
             receiver,
             env,
             warning,
@@ -131,6 +152,7 @@ impl Session {
         seal(&mut env);
         Session {
             tracing: Tracing::Discarding { why },
+            bound: None,
             receiver: None,
             env,
             warning: None,
@@ -138,8 +160,9 @@ impl Session {
     }
 
     /// A traced run: the run span, `TRACEPARENT`, and (unless `--no-receiver`) the
-    /// receiver feeding `engine`.
-    pub fn traced(engine: Engine, spec: &RunSpec, observer: Option<Observer>) -> Session {
+    /// receiver's socket. Nothing starts here: the command is spawned first, and
+    /// [`Session::start`] brings up the engine and serves the receiver beside it.
+    pub fn traced(plan: EnginePlan, spec: &RunSpec, observer: Option<Observer>) -> Session {
         let span = run_span(spec);
         let mut env = vec![(
             "TRACEPARENT".to_string(),
@@ -154,12 +177,11 @@ impl Session {
             env.push(("BAGGAGE".to_string(), baggage));
         }
         let mut warning = None;
-        let receiver = if spec.receiver {
-            let sink = forward_to(&engine, &span, spec.adopt, spec.who.clone(), observer);
-            match Receiver::start(sink, DEFAULT_BODY_LIMIT) {
-                Ok(receiver) => {
-                    point_child_at(receiver.addr, spec.protocol, false, &mut env);
-                    Some(receiver)
+        let bound = if spec.receiver {
+            match Receiver::bind() {
+                Ok(bound) => {
+                    point_child_at(bound.addr, spec.protocol, false, &mut env);
+                    Some(bound)
                 }
                 Err(err) => {
                     // Its SDK would otherwise send straight to the inherited endpoint,
@@ -175,13 +197,68 @@ impl Session {
             None
         };
         Session {
-            tracing: Tracing::On {
-                engine,
-                span: Box::new(span),
-            },
-            receiver,
+            tracing: Tracing::Ready(Box::new(Ready {
+                plan,
+                span,
+                adopt: spec.adopt,
+                who: spec.who.clone(),
+                observer,
+            })),
+            bound,
+            receiver: None,
             env,
             warning,
+        }
+    }
+
+    /// Starts the engine and serves the receiver of a traced run, once the command runs
+    /// (a second call does nothing). Returns what the user should know: should the engine
+    /// fail to start, what the command sends is discarded (nothing leaves unmasked);
+    /// should the receiver fail, its socket closes and the command's SDK is refused.
+    pub fn start(&mut self) -> Option<String> {
+        if !matches!(self.tracing, Tracing::Ready(_)) {
+            return None;
+        }
+        let Tracing::Ready(ready) = std::mem::replace(&mut self.tracing, Tracing::Off) else {
+            return None;
+        };
+        let Ready {
+            plan,
+            span,
+            adopt,
+            who,
+            observer,
+        } = *ready;
+        let (sink, warning): (SpanSink, _) = match plan.start() {
+            Ok(engine) => {
+                let sink = forward_to(&engine, &span, adopt, who, observer);
+                self.tracing = Tracing::On {
+                    engine,
+                    span: Box::new(span),
+                };
+                (sink, None)
+            }
+            Err(err) => {
+                let why = err.one_line();
+                let warning = format!(
+                    "the command runs untraced, and what its OpenTelemetry SDK sends is discarded so nothing leaves unmasked: {why}"
+                );
+                self.tracing = Tracing::Discarding { why };
+                (Arc::new(|_spans: Vec<Span>| {}), Some(warning))
+            }
+        };
+        let Some(bound) = self.bound.take() else {
+            return warning;
+        };
+        match bound.serve(sink, DEFAULT_BODY_LIMIT) {
+            Ok(receiver) => {
+                self.receiver = Some(receiver);
+                warning
+            }
+            Err(err) => Some(format!(
+                "{}the command's own spans are not collected: {err}",
+                warning.map_or(String::new(), |w| format!("{w}; "))
+            )),
         }
     }
 
@@ -198,6 +275,7 @@ impl Session {
     /// The run's trace id, when traced.
     pub fn trace_id(&self) -> Option<String> {
         match &self.tracing {
+            Tracing::Ready(ready) => Some(ready.span.trace_id.to_hex()),
             Tracing::On { span, .. } => Some(span.trace_id.to_hex()),
             _ => None,
         }
@@ -205,18 +283,21 @@ impl Session {
 
     /// Marks the spawn: the run span starts now.
     pub fn begin(&mut self) {
-        if let Tracing::On { span, .. } = &mut self.tracing {
-            span.start_unix_nanos = crate::span::now_unix_nanos();
+        if let Tracing::Ready(ready) = &mut self.tracing {
+            ready.span.start_unix_nanos = crate::span::now_unix_nanos();
         }
     }
 
     /// Ends the run span with the child's outcome, stops the receiver and exports,
     /// waiting at most `flush_timeout`.
     pub fn finish(
-        self,
+        mut self,
         outcome: &std::result::Result<Ended, SpawnError>,
         flush_timeout: Duration,
     ) -> Report {
+        // A command that could not start never ran beside the engine: its run span is
+        // still recorded.
+        let _ = self.start();
         let mut report = Report::default();
         let mut received = 0;
         if let Some(receiver) = self.receiver {
@@ -236,7 +317,7 @@ impl Session {
                 report.run = Some(engine.shutdown(flush_timeout));
             }
             Tracing::Discarding { why } => report.discarded = Some((received, why)),
-            Tracing::Off => {}
+            Tracing::Ready(_) | Tracing::Off => {}
         }
         report
     }
