@@ -192,6 +192,11 @@ pub struct EnginePlan {
 }
 
 impl EnginePlan {
+    /// A plan of these exporters and options, as [`Engine::start_with`] takes them.
+    pub fn new(exporters: Vec<Arc<dyn Exporter>>, options: EngineOptions) -> EnginePlan {
+        EnginePlan { exporters, options }
+    }
+
     /// Starts the engine's thread; fails only when the system refuses a thread.
     pub fn start(self) -> Result<Engine> {
         Engine::start_with(self.exporters, self.options)
@@ -601,4 +606,4 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,7 +8,8 @@ use crate::export::memory::MemoryExporter;
 use crate::export::{Cause, Outcome};
 use crate::span::{Resource, Scope};
 
-fn options() -> EngineOptions {
+/// Options for tests: a roomy queue, default batches, no data dir, spool, mask or profile.
+pub(crate) fn options() -> EngineOptions {
     EngineOptions {
         queue_max_spans: 10_000,
         queue_max_bytes: 50 * 1024 * 1024,
