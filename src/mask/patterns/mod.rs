@@ -336,19 +336,21 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
 
 fn ssns(text: &[u8], out: &mut Found) {
     const SHAPE: &[u8; 11] = b"ddd-dd-dddd";
-    let mut i = 0;
-    while i + SHAPE.len() <= text.len() {
-        // The cheapest test first: most places have no dash three bytes on.
-        if text[i + 3] != b'-' || !text[i].is_ascii_digit() {
-            i += 1;
+    // A number starts three bytes before a dash: only those places are looked at, in
+    // order, past the end of the last number found.
+    let mut next = 0;
+    for dash in memchr::memchr_iter(b'-', text) {
+        let Some(i) = dash.checked_sub(3).filter(|&i| i >= next) else {
             continue;
-        }
-        let candidate = &text[i..i + SHAPE.len()];
+        };
+        let end = i + SHAPE.len();
+        let Some(candidate) = text.get(i..end) else {
+            break;
+        };
         let shaped = candidate.iter().zip(SHAPE).all(|(&b, &s)| match s {
             b'd' => b.is_ascii_digit(),
             _ => b == b'-',
         });
-        let end = i + SHAPE.len();
         let bounded =
             starts_run(text, i, b"-") && !alnum(text, end) && text.get(end) != Some(&b'-');
         if shaped && bounded {
@@ -360,11 +362,9 @@ fn ssns(text: &[u8], out: &mut Found) {
                 && serial != b"0000"
             {
                 out.push((i, end, Secret::Ssn));
-                i = end;
-                continue;
+                next = end;
             }
         }
-        i += 1;
     }
 }
 
