@@ -69,13 +69,24 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     let program_args = session.child_args(&args.command);
     session.begin();
     let trace_id = session.trace_id();
-    let outcome = child::run(program, &program_args, session.child_env(), |pid| {
+    let env = session.child_env().to_vec();
+    // The command starts first; the engine and the receiver come up beside it (the
+    // receiver's socket is already bound, so nothing the command sends is refused).
+    let mut start = || {
+        if let Some(warning) = guarded(|| session.start()).flatten() {
+            ctx.ui.warn(&warning);
+        }
+    };
+    let outcome = child::run(program, &program_args, &env, |pid| {
         ctx.ui.debug(&format!(
             "started {} as pid {pid}{}",
             program.to_string_lossy(),
             trace_id.map_or(String::new(), |t| format!(", trace {t}"))
         ));
+        start();
     });
+    // A command that could not start: its run span is recorded all the same.
+    start();
     let code = match &outcome {
         Ok(ended) => ended.wrapper_code(),
         Err(err) => {
@@ -162,9 +173,9 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> Prepared {
         ));
         return Prepared::untraced(Session::off(), observer);
     }
-    match Engine::start(&settings) {
-        Ok(engine) => Prepared {
-            session: Session::traced(engine, spec, observer.clone()),
+    match Engine::plan(&settings) {
+        Ok(plan) => Prepared {
+            session: Session::traced(plan, spec, observer.clone()),
             flush_timeout: flush_timeout(args, &settings),
             observer,
             settings: Some(settings),

@@ -154,12 +154,16 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
                 crate::stderr::line(notice::NOTICE);
             }
             let started = std::env::current_exe().and_then(|exe| {
-                sender::spawn_detached(
+                sender::spawn_when_due(
                     &exe,
                     &paths.data_dir.value,
                     &settings.telemetry.endpoint.value,
                 )
             });
+            if let Ok(false) = started {
+                ctx.ui
+                    .debug("telemetry sender not started: one started less than a minute ago");
+            }
             if let Err(err) = started {
                 ctx.ui
                     .debug(&format!("telemetry sender not started: {err}"));

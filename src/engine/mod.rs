@@ -259,6 +259,24 @@ impl Recorder {
     }
 }
 
+/// An engine ready to start: its exporters built, its options resolved ([`Engine::plan`]).
+pub struct EnginePlan {
+    exporters: Vec<Arc<dyn Exporter>>,
+    options: EngineOptions,
+}
+
+impl EnginePlan {
+    /// A plan of these exporters and options, as [`Engine::start_with`] takes them.
+    pub fn new(exporters: Vec<Arc<dyn Exporter>>, options: EngineOptions) -> EnginePlan {
+        EnginePlan { exporters, options }
+    }
+
+    /// Starts the engine's thread; fails only when the system refuses a thread.
+    pub fn start(self) -> Result<Engine> {
+        Engine::start_with(self.exporters, self.options)
+    }
+}
+
 /// The engine; owns the background thread and its shutdown.
 pub struct Engine {
     recorder: Recorder,
@@ -273,12 +291,22 @@ pub struct Engine {
 impl Engine {
     /// Starts the engine with an exporter for every active provider of `settings`.
     pub fn start(settings: &Settings) -> Result<Engine> {
+        Engine::plan(settings)?.start()
+    }
+
+    /// Builds the exporters `settings` call for (where a configuration error shows)
+    /// without starting anything: `run --wrap` starts the command first, then the engine
+    /// beside it ([`EnginePlan::start`]).
+    pub fn plan(settings: &Settings) -> Result<EnginePlan> {
         let exporters = settings
             .observability
             .active()
             .map(|p| export::build(settings, p))
             .collect::<Result<Vec<_>>>()?;
-        Engine::start_with(exporters, EngineOptions::from_settings(settings))
+        Ok(EnginePlan {
+            exporters,
+            options: EngineOptions::from_settings(settings),
+        })
     }
 
     /// Starts the engine with these exporters (tests, `test-export`, library users).

@@ -8,7 +8,7 @@ use crate::export::memory::MemoryExporter;
 use crate::export::{Cause, Outcome};
 use crate::span::{Resource, Scope};
 
-/// Options for tests: the defaults' bounds and batches, no spool, no data dir.
+/// Options for tests: a roomy queue, default batches, no data dir, spool, mask or profile.
 pub(crate) fn options() -> EngineOptions {
     EngineOptions {
         queue_max_spans: 10_000,

@@ -23,6 +23,37 @@ pub const SENDER_ARG: &str = "telemetry-send";
 /// How long a sender may take, connection included.
 pub const SEND_DEADLINE: Duration = Duration::from_secs(2);
 
+/// A sender is started at most this often: starting one costs the command a process
+/// spawn (milliseconds of `run --wrap`), and events recorded meanwhile wait in the outbox
+/// for the next one, which sends them all in one request.
+pub const SPAWN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Starts the sender as [`spawn_detached`] does, unless one was started less than
+/// [`SPAWN_INTERVAL`] ago (the mtime of `telemetry/sender.started` in the data dir says
+/// when). Returns whether it started one.
+pub fn spawn_when_due(exe: &Path, data_dir: &Path, endpoint: &str) -> std::io::Result<bool> {
+    let marker = outbox::dir(data_dir).join(STARTED_MARKER);
+    let recent = std::fs::metadata(&marker)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|at| at.elapsed().ok())
+        .is_some_and(|age| age < SPAWN_INTERVAL);
+    if recent {
+        return Ok(false);
+    }
+    // Marked first: should the spawn fail, the next command tries again after the
+    // interval, not at once.
+    crate::config::files::open_private(
+        &marker,
+        OpenOptions::new().create(true).truncate(true).write(true),
+    )?
+    .set_modified(std::time::SystemTime::now())?;
+    spawn_detached(exe, data_dir, endpoint).map(|()| true)
+}
+
+/// The file in the telemetry dir whose mtime is the last sender's start.
+pub const STARTED_MARKER: &str = "sender.started";
+
 /// Starts the sender in the background and returns at once: no stdio (a pipe held open
 /// would keep a caller waiting), its own process group (a Ctrl-C meant for the command does
 /// not reach it), never waited on.

@@ -7,7 +7,7 @@ use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::low_level::siginfo::Cause;
@@ -55,17 +55,32 @@ impl SpawnError {
     }
 }
 
-/// Sends the child every signal the wrapper gets from another process, until closed.
-fn forward(mut signals: SignalsInfo<WithOrigin>, pid: u32) {
-    for origin in signals.forever() {
-        // A signal from the terminal (Ctrl-C, hang-up) already reached the child, which is
-        // in the same process group: forwarding it would deliver it twice.
-        if origin.cause == Cause::Kernel {
-            continue;
+/// Waits for the child on this thread, sending it every signal the wrapper gets from
+/// another process meanwhile. `SIGCHLD` wakes the wait, so no thread is needed, and a
+/// signal is only ever forwarded to a child not yet reaped (its pid cannot have been
+/// reused).
+fn forward_until_exit(
+    child: &mut std::process::Child,
+    mut signals: SignalsInfo<WithOrigin>,
+) -> io::Result<std::process::ExitStatus> {
+    let pid = child.id();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
         }
-        // SAFETY: kill(2) with a pid we spawned and have not yet reaped.
-        unsafe {
-            libc::kill(pid as libc::pid_t, origin.signal);
+        // Returns at once when a signal came since the last look (SIGCHLD included); may
+        // also return with none.
+        for origin in signals.wait() {
+            // A signal from the terminal (Ctrl-C, hang-up) already reached the child, which
+            // is in the same process group: forwarding it would deliver it twice.
+            if origin.signal == SIGCHLD || origin.cause == Cause::Kernel {
+                continue;
+            }
+            // SAFETY: kill(2) with a pid we spawned and have not reaped (`try_wait` above
+            // said it had not exited).
+            unsafe {
+                libc::kill(pid as libc::pid_t, origin.signal);
+            }
         }
     }
 }
@@ -73,7 +88,7 @@ fn forward(mut signals: SignalsInfo<WithOrigin>, pid: u32) {
 /// Asks the kernel to send the child SIGTERM when the wrapper dies, even by SIGKILL, as
 /// `tini` and `timeout` do, so a killed wrapper never leaves its command running under
 /// PID 1. Linux only (`PR_SET_PDEATHSIG`); the signal follows the death of the thread
-/// that spawned, which is the one that waits for the child. Elsewhere the child outlives
+/// that spawned, which is the one that waits for the child (and forwards signals). Elsewhere the child outlives
 /// a killed wrapper.
 fn end_with_the_wrapper(command: &mut Command) {
     #[cfg(target_os = "linux")]
@@ -99,8 +114,9 @@ fn end_with_the_wrapper(command: &mut Command) {
     let _ = command;
 }
 
-/// Runs `program args` with `env` added, calls `started(pid)` once it runs, forwards
-/// signals until it ends, and says how it ended.
+/// Runs `program args` with `env` added, calls `started(pid)` once it runs (the
+/// wrapper's own start-up, beside the command), forwards signals until it ends, and says
+/// how it ended.
 pub fn run(
     program: &OsString,
     args: &[OsString],
@@ -109,7 +125,7 @@ pub fn run(
 ) -> Result<Ended, SpawnError> {
     // Registered before the spawn, so a signal in between is not lost and never kills the
     // wrapper first. Should that fail, the command still runs, only without forwarding.
-    let signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).ok();
+    let signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD]).ok();
     let mut command = Command::new(program);
     command.args(args).envs(env.iter().map(|(k, v)| (k, v)));
     end_with_the_wrapper(&mut command);
@@ -120,20 +136,12 @@ pub fn run(
         _ => SpawnError::Other(e),
     })?;
     let pid = child.id();
+    // Signals that come meanwhile wait, and are forwarded once the wait begins.
     started(pid);
-    let forwarder = signals.and_then(|signals| {
-        let handle = signals.handle();
-        std::thread::Builder::new()
-            .name("automagik-signals".into())
-            .spawn(move || forward(signals, pid))
-            .ok()
-            .map(|thread| (handle, thread))
-    });
-    let status = child.wait();
-    if let Some((handle, thread)) = forwarder {
-        handle.close();
-        let _ = thread.join();
-    }
+    let status = match signals {
+        Some(signals) => forward_until_exit(&mut child, signals),
+        None => child.wait(),
+    };
     let status = status.map_err(SpawnError::Other)?;
     Ok(Ended {
         pid,

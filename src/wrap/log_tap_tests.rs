@@ -48,13 +48,15 @@ fn tapped() -> (Receiver, Arc<Mutex<Vec<String>>>) {
         let mut names = names.lock().unwrap();
         names.extend(events.iter().map(|e| e.name().to_string()));
     });
-    let receiver = Receiver::start_tapped(
-        Arc::new(|_: Vec<Span>| {}),
-        Arc::new(|_| {}),
-        Some(tap),
-        DEFAULT_BODY_LIMIT,
-    )
-    .unwrap();
+    let receiver = Receiver::bind()
+        .unwrap()
+        .serve(
+            Arc::new(|_: Vec<Span>| {}),
+            Arc::new(|_| {}),
+            Some(tap),
+            DEFAULT_BODY_LIMIT,
+        )
+        .unwrap();
     (receiver, seen)
 }
 

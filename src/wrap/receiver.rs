@@ -101,26 +101,46 @@ pub struct Receiver {
     thread: Option<JoinHandle<()>>,
 }
 
+/// A receiver's socket, listening but not yet served: bound before the command starts
+/// (its address goes into the command's environment), served once the engine is up
+/// ([`Bound::serve`]). Meanwhile connections wait in the listen backlog.
+pub struct Bound {
+    /// Where it listens (127.0.0.1 and a port the system chose).
+    pub addr: SocketAddr,
+    listener: std::net::TcpListener,
+}
+
 impl Receiver {
     /// Starts listening on 127.0.0.1 on a free port; spans go to `sink`, log records and
     /// metrics to `records`.
     pub fn start(sink: SpanSink, records: RecordSink, body_limit: usize) -> Result<Receiver> {
-        Receiver::start_tapped(sink, records, None, body_limit)
+        Receiver::bind()?.serve(sink, records, None, body_limit)
     }
 
-    /// [`Receiver::start`], with `log_tap` reading every logs request before it goes on.
-    pub fn start_tapped(
-        sink: SpanSink,
-        records: RecordSink,
-        log_tap: Option<LogTap>,
-        body_limit: usize,
-    ) -> Result<Receiver> {
+    /// Binds 127.0.0.1 on a free port (microseconds), to be served later.
+    pub fn bind() -> Result<Bound> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| Error::failed(format!("cannot open the loopback receiver: {e}")))?;
         let addr = listener
             .local_addr()
             .map_err(|e| Error::failed(format!("cannot open the loopback receiver: {e}")))?;
+        Ok(Bound { addr, listener })
+    }
+}
+
+impl Bound {
+    /// Serves the socket on a thread of its own, handing spans to `sink`, log records and
+    /// metrics to `records`, and every logs request to `log_tap` (when there is one) before
+    /// they go on.
+    pub fn serve(
+        self,
+        sink: SpanSink,
+        records: RecordSink,
+        log_tap: Option<LogTap>,
+        body_limit: usize,
+    ) -> Result<Receiver> {
+        let Bound { addr, listener } = self;
         let stats = Arc::new(ReceiverStats::default());
         let (stop_tx, stop_rx) = oneshot::channel();
         let shared = Arc::new(Shared {
@@ -142,7 +162,9 @@ impl Receiver {
             thread: Some(thread),
         })
     }
+}
 
+impl Receiver {
     /// `http://127.0.0.1:PORT`, what the child's `OTEL_EXPORTER_OTLP_ENDPOINT` becomes.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)

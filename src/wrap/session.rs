@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::{Override, keys};
-use crate::engine::{Engine, RunMetrics};
+use crate::engine::{Engine, EnginePlan, RunMetrics};
 use crate::export::Records;
 use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
 use crate::telemetry::derive::RunObserver;
@@ -24,7 +24,7 @@ use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
 use crate::wrap::forward::{Forward, hand_on};
-use crate::wrap::receiver::{DEFAULT_BODY_LIMIT, Receiver, RecordSink};
+use crate::wrap::receiver::{Bound, DEFAULT_BODY_LIMIT, LogTap, Receiver, RecordSink, SpanSink};
 use crate::wrap::sampling::WholeTraces;
 use crate::wrap::{adopt_records, args::redact, naming};
 
@@ -70,6 +70,8 @@ pub type Observer = Arc<Mutex<RunObserver>>;
 /// One wrapped run's tracing: traced (engine, run span, receiver), discarding (a receiver that drops what arrives, after a configuration error) or off; and the environment the child gets.
 pub struct Session {
     tracing: Tracing,
+    /// The traced receiver's socket, bound before the spawn, served by [`Session::start`].
+    bound: Option<Bound>,
     receiver: Option<Receiver>,
     env: Vec<(String, String)>,
     /// Arguments for the command, inserted at the index (an agent's `-c key=value`).
@@ -83,6 +85,8 @@ pub struct Session {
 }
 
 enum Tracing {
+    /// Traced, before the spawn: the engine is planned, not started.
+    Ready(Box<Ready>),
     On {
         engine: Engine,
         span: Box<Span>,
@@ -93,6 +97,15 @@ enum Tracing {
         why: String,
     },
     Off,
+}
+
+/// A traced run before [`Session::start`]: what starting the engine and serving the
+/// receiver take.
+struct Ready {
+    plan: EnginePlan,
+    span: Span,
+    spec: RunSpec,
+    observer: Option<Observer>,
 }
 
 /// What a finished session has to say.
@@ -117,6 +130,7 @@ impl Session {
     pub fn off() -> Session {
         Session {
             tracing: Tracing::Off,
+            bound: None,
             receiver: None,
             env: Vec::new(),
             args: None,
@@ -131,11 +145,8 @@ impl Session {
     pub fn discarding(why: String, protocol: Protocol) -> Session {
         let mut env = Vec::new();
         let mut warning = None;
-        let receiver = match Receiver::start(
-            Arc::new(|_spans: Vec<Span>| {}),
-            Arc::new(|_records: Records| {}),
-            DEFAULT_BODY_LIMIT,
-        ) {
+        let (spans, records, _) = discard();
+        let receiver = match Receiver::start(spans, records, DEFAULT_BODY_LIMIT) {
             Ok(receiver) => {
                 point_child_at(receiver.addr, protocol, true, &mut env);
                 Some(receiver)
@@ -150,6 +161,7 @@ impl Session {
         };
         Session {
             tracing: Tracing::Discarding { why },
+            bound: None,
             receiver,
             env,
             args: None,
@@ -165,6 +177,7 @@ impl Session {
         seal(&mut env);
         Session {
             tracing: Tracing::Discarding { why },
+            bound: None,
             receiver: None,
             env,
             args: None,
@@ -175,8 +188,9 @@ impl Session {
     }
 
     /// A traced run: the run span, `TRACEPARENT`, and (unless `--no-receiver`) the
-    /// receiver feeding `engine`.
-    pub fn traced(engine: Engine, spec: &RunSpec, observer: Option<Observer>) -> Session {
+    /// receiver's socket. Nothing starts here: the command is spawned first, and
+    /// [`Session::start`] brings up the engine and serves the receiver beside it.
+    pub fn traced(plan: EnginePlan, spec: &RunSpec, observer: Option<Observer>) -> Session {
         let span = run_span(spec);
         let mut env = vec![(
             "TRACEPARENT".to_string(),
@@ -191,35 +205,28 @@ impl Session {
             env.push(("BAGGAGE".to_string(), baggage));
         }
         let mut warning = None;
-        let hand_on = hand_on(&engine, &span, spec.adopt, spec.who.clone());
-        let sampling =
-            WholeTraces::start(&engine, span.trace_id, spec.adopt, hand_on.clone()).map(Arc::new);
         let mut session_args = None;
         let mut notes = Vec::new();
-        let mut forward = None;
-        let receiver = if spec.receiver {
-            let sink = Forward::new(&engine, &span, spec, observer, sampling.clone(), hand_on);
-            let (spans, tap) = sink.sinks();
-            forward = Some(sink);
-            let records = records_to(&engine, &span, spec.adopt);
-            match Receiver::start_tapped(spans, records, tap, DEFAULT_BODY_LIMIT) {
-                Ok(receiver) => {
+        let bound = if spec.receiver {
+            match Receiver::bind() {
+                Ok(bound) => {
+                    let endpoint = format!("http://{}", bound.addr);
                     let setup = spec.agent.map(|(agent, at)| {
                         let own = spec.command.get(at..).unwrap_or_default();
-                        (agent.setup(&receiver.endpoint(), &spec.env, own), at)
+                        (agent.setup(&endpoint, &spec.env, own), at)
                     });
                     // An agent whose telemetry is switched on sends logs and metrics too:
                     // all of it to the receiver, none to an endpoint inherited for them.
                     let switched = setup
                         .as_ref()
                         .is_some_and(|(s, _)| !s.env.is_empty() || !s.args.is_empty());
-                    point_child_at(receiver.addr, spec.protocol, switched, &mut env);
+                    point_child_at(bound.addr, spec.protocol, switched, &mut env);
                     if let Some((setup, at)) = setup {
                         env.extend(setup.env);
                         notes = setup.notes;
                         session_args = (!setup.args.is_empty()).then_some((at, setup.args));
                     }
-                    Some(receiver)
+                    Some(bound)
                 }
                 Err(err) => {
                     // Its SDK would otherwise send straight to the inherited endpoint,
@@ -235,16 +242,18 @@ impl Session {
             None
         };
         Session {
-            tracing: Tracing::On {
-                engine,
-                span: Box::new(span),
-                sampling,
-            },
-            receiver,
+            tracing: Tracing::Ready(Box::new(Ready {
+                plan,
+                span,
+                spec: spec.clone(),
+                observer,
+            })),
+            bound,
+            receiver: None,
             env,
             args: session_args,
             notes,
-            forward,
+            forward: None,
             warning,
         }
     }
@@ -264,6 +273,67 @@ impl Session {
         all.into_iter().skip(1).collect()
     }
 
+    /// Starts the engine and serves the receiver of a traced run, once the command runs
+    /// (a second call does nothing). Returns what the user should know: should the engine
+    /// fail to start, what the command sends is discarded (nothing leaves unmasked);
+    /// should the receiver fail, its socket closes and the command's SDK is refused.
+    pub fn start(&mut self) -> Option<String> {
+        if !matches!(self.tracing, Tracing::Ready(_)) {
+            return None;
+        }
+        let Tracing::Ready(ready) = std::mem::replace(&mut self.tracing, Tracing::Off) else {
+            return None;
+        };
+        let Ready {
+            plan,
+            span,
+            spec,
+            observer,
+        } = *ready;
+        let ((sink, records, log_tap), warning) = match plan.start() {
+            Ok(engine) => {
+                let hand_on = hand_on(&engine, &span, spec.adopt, spec.who.clone());
+                let sampling =
+                    WholeTraces::start(&engine, span.trace_id, spec.adopt, hand_on.clone())
+                        .map(Arc::new);
+                let sinks = self.bound.is_some().then(|| {
+                    let forward =
+                        Forward::new(&engine, &span, &spec, observer, sampling.clone(), hand_on);
+                    let (spans, tap) = forward.sinks();
+                    self.forward = Some(forward);
+                    (spans, records_to(&engine, &span, spec.adopt), tap)
+                });
+                self.tracing = Tracing::On {
+                    engine,
+                    span: Box::new(span),
+                    sampling,
+                };
+                (sinks.unwrap_or_else(discard), None)
+            }
+            Err(err) => {
+                let why = err.one_line();
+                let warning = format!(
+                    "the command runs untraced, and what its OpenTelemetry SDK sends is discarded so nothing leaves unmasked: {why}"
+                );
+                self.tracing = Tracing::Discarding { why };
+                (discard(), Some(warning))
+            }
+        };
+        let Some(bound) = self.bound.take() else {
+            return warning;
+        };
+        match bound.serve(sink, records, log_tap, DEFAULT_BODY_LIMIT) {
+            Ok(receiver) => {
+                self.receiver = Some(receiver);
+                warning
+            }
+            Err(err) => Some(format!(
+                "{}the command's own spans are not collected: {err}",
+                warning.map_or(String::new(), |w| format!("{w}; "))
+            )),
+        }
+    }
+
     /// What the user should know before the command runs, once.
     pub fn take_warning(&mut self) -> Option<String> {
         self.warning.take()
@@ -277,6 +347,7 @@ impl Session {
     /// The run's trace id, when traced.
     pub fn trace_id(&self) -> Option<String> {
         match &self.tracing {
+            Tracing::Ready(ready) => Some(ready.span.trace_id.to_hex()),
             Tracing::On { span, .. } => Some(span.trace_id.to_hex()),
             _ => None,
         }
@@ -284,18 +355,21 @@ impl Session {
 
     /// Marks the spawn: the run span starts now.
     pub fn begin(&mut self) {
-        if let Tracing::On { span, .. } = &mut self.tracing {
-            span.start_unix_nanos = crate::span::now_unix_nanos();
+        if let Tracing::Ready(ready) = &mut self.tracing {
+            ready.span.start_unix_nanos = crate::span::now_unix_nanos();
         }
     }
 
     /// Ends the run span with the child's outcome, stops the receiver and exports,
     /// waiting at most `flush_timeout`.
     pub fn finish(
-        self,
+        mut self,
         outcome: &std::result::Result<Ended, SpawnError>,
         flush_timeout: Duration,
     ) -> Report {
+        // A command that could not start never ran beside the engine: its run span is
+        // still recorded.
+        let _ = self.start();
         let mut report = Report::default();
         let mut received = 0;
         if let Some(receiver) = self.receiver {
@@ -331,7 +405,7 @@ impl Session {
                 report.run = Some(engine.shutdown(flush_timeout));
             }
             Tracing::Discarding { why } => report.discarded = Some((received, why)),
-            Tracing::Off => {}
+            Tracing::Ready(_) | Tracing::Off => {}
         }
         report
     }
@@ -362,6 +436,15 @@ pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> 
         overrides.push(set(var, "none".into()));
     }
     Some(overrides)
+}
+
+/// Sinks that keep nothing of what the receiver takes in (it still counts it).
+fn discard() -> (SpanSink, RecordSink, Option<LogTap>) {
+    (
+        Arc::new(|_spans: Vec<Span>| {}),
+        Arc::new(|_records: Records| {}),
+        None,
+    )
 }
 
 /// The receiver's sink for log records and metrics: log records of a trace that is
@@ -597,3 +680,6 @@ mod who_tests {
         assert_eq!(Who::default().baggage(Some("a=1")).as_deref(), Some("a=1"));
     }
 }
+
+#[cfg(test)]
+mod start_tests;

@@ -39,6 +39,18 @@ fn with_telemetry(sink: &Sink) -> TestEnv {
     TestEnv::new().telemetry_to(&format!("{}/v1/traces", sink.url()))
 }
 
+/// The default data dir of `env`.
+fn data_dir(env: &TestEnv) -> std::path::PathBuf {
+    env.home.join(".local/share/automagik")
+}
+
+/// As if a minute had passed since the last sender started: the next command starts one.
+fn sender_due(env: &TestEnv) {
+    let marker = data_dir(env).join("telemetry/sender.started");
+    // `id --reset` may have taken it already.
+    let _ = std::fs::remove_file(&marker);
+}
+
 /// No sender process for this data dir is left (they end within their 2 s deadline).
 fn wait_for_senders(data_dir: &Path) -> Duration {
     let start = Instant::now();
@@ -75,6 +87,7 @@ fn a_command_sends_its_events_with_a_stable_anonymous_id() {
     let id = attr(&first[0], "user.anonymous_id").cloned().unwrap();
 
     let count = sink.requests().len();
+    sender_due(&env);
     env.cmd()
         .args(["test-export", "--provider", "local"])
         .assert()
@@ -96,6 +109,7 @@ fn a_command_sends_its_events_with_a_stable_anonymous_id() {
     env.cmd().args(["id", "--reset"]).assert().success();
     assert!(!outbox.exists());
     let count = sink.requests().len();
+    sender_due(&env);
     env.cmd()
         .args(["test-export", "--provider", "local"])
         .assert()
@@ -122,6 +136,36 @@ fn a_command_sends_its_events_with_a_stable_anonymous_id() {
     assert_ne!(
         attr(&theirs, "user.anonymous_id"),
         attr(&last, "user.anonymous_id")
+    );
+}
+
+#[test]
+fn a_sender_starts_at_most_once_a_minute_and_the_next_sends_what_waited() {
+    let sink = Sink::start();
+    let env = with_telemetry(&sink);
+    let export = ["test-export", "--provider", "local"];
+    env.cmd().args(export).assert().success();
+    wait_for("the first events", || !events(&sink).is_empty());
+    wait_for_senders(&data_dir(&env));
+    // Within the minute: no sender (so no process spawn for the command); the events wait.
+    env.cmd().args(export).assert().success();
+    wait_for_senders(&data_dir(&env));
+    assert_eq!(
+        sink.requests().len(),
+        1,
+        "no second sender within the minute"
+    );
+    let outbox = data_dir(&env).join("telemetry/events.jsonl");
+    assert!(std::fs::read_to_string(&outbox).unwrap().lines().count() >= 2);
+    // The next sender, once due, sends what waited with its own command's events.
+    sender_due(&env);
+    env.cmd().args(export).assert().success();
+    wait_for("the waiting events", || sink.requests().len() > 1);
+    let second: Vec<_> = from_request(&sink.requests()[1].decode()).0;
+    let startups = second.iter().filter(|s| s.name == "system.startup").count();
+    assert_eq!(
+        startups, 2,
+        "the waiting command's events and the last one's"
     );
 }
 
