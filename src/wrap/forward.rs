@@ -1,19 +1,22 @@
 //! The receiver's sink for a traced run: what the command's SDK sends goes through the
 //! coding agent's translator (when the command is one), is counted for usage telemetry,
 //! then held for whole-trace sampling ([`WholeTraces`]) or handed on at once: adopted
-//! under the run span, marked with the run's session and user, and recorded.
+//! under the run span, marked with the run's session and user, and recorded. Log records
+//! and metrics have a sink of their own (`records_to`): adopted with their trace, then the
+//! engine.
 
 use std::sync::{Arc, Mutex};
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 
 use crate::engine::Engine;
+use crate::export::Records;
 use crate::span::Span;
-use crate::wrap::adopt;
 use crate::wrap::agents::{Agent, RunIds, Tally, Translator, log_events};
-use crate::wrap::receiver::{LogTap, SpanSink};
+use crate::wrap::receiver::{LogTap, RecordSink, SpanSink};
 use crate::wrap::sampling::{Forward as HandOn, WholeTraces};
 use crate::wrap::session::{Observer, RunSpec, Who};
+use crate::wrap::{adopt, adopt_records};
 
 /// The receiver's sink: translates an agent's telemetry, counts for usage telemetry,
 /// adopts, and records.
@@ -125,5 +128,27 @@ pub(super) fn hand_on(engine: &Engine, span: &Span, adopting: bool, who: Who) ->
         for s in spans {
             recorder.record_sampled(s);
         }
+    })
+}
+
+/// Sinks that keep nothing of what the receiver takes in (it still counts it).
+pub(super) fn discard() -> (SpanSink, RecordSink, Option<LogTap>) {
+    (
+        Arc::new(|_spans: Vec<Span>| {}),
+        Arc::new(|_records: Records| {}),
+        None,
+    )
+}
+
+/// The receiver's sink for log records and metrics: log records of a trace that is
+/// adopted move with its spans (same span ids, the run's trace id), then the engine.
+pub(super) fn records_to(engine: &Engine, span: &Span, adopting: bool) -> RecordSink {
+    let recorder = engine.recorder();
+    let trace_id = span.trace_id;
+    Arc::new(move |mut records: Records| {
+        if adopting {
+            adopt_records(&mut records, trace_id);
+        }
+        recorder.record_records(records);
     })
 }

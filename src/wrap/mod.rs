@@ -13,9 +13,11 @@ mod log_tap_tests;
 pub mod naming;
 pub mod receiver;
 pub mod refusal;
+pub mod run_span;
 pub mod sampling;
 pub mod scan;
 pub mod session;
+pub mod who;
 
 use crate::span::{Span, SpanId, TraceId};
 

@@ -9,26 +9,25 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
-use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::{Override, keys};
 use crate::engine::{Engine, EnginePlan, RunMetrics};
-use crate::export::Records;
-use crate::span::{Resource, Scope, Span, SpanKind, Status, StatusCode, Value};
+use crate::span::Span;
 use crate::telemetry::derive::RunObserver;
 use crate::wrap::agents::{Agent, Tally};
 use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
-use crate::wrap::forward::{Forward, hand_on};
-use crate::wrap::receiver::{Bound, DEFAULT_BODY_LIMIT, LogTap, Receiver, RecordSink, SpanSink};
+use crate::wrap::forward::{Forward, discard, hand_on, records_to};
+use crate::wrap::receiver::{Bound, DEFAULT_BODY_LIMIT, Receiver};
 use crate::wrap::sampling::WholeTraces;
-use crate::wrap::{adopt_records, args::redact, naming};
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
+use crate::wrap::run_span::{record_outcome, run_span};
+pub use crate::wrap::who::Who;
 
 /// What the command line asks of a traced run.
 #[derive(Debug, Clone, Default)]
@@ -438,206 +437,9 @@ pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> 
     Some(overrides)
 }
 
-/// Sinks that keep nothing of what the receiver takes in (it still counts it).
-fn discard() -> (SpanSink, RecordSink, Option<LogTap>) {
-    (
-        Arc::new(|_spans: Vec<Span>| {}),
-        Arc::new(|_records: Records| {}),
-        None,
-    )
-}
-
-/// The receiver's sink for log records and metrics: log records of a trace that is
-/// adopted move with its spans (same span ids, the run's trace id), then the engine.
-fn records_to(engine: &Engine, span: &Span, adopting: bool) -> RecordSink {
-    let recorder = engine.recorder();
-    let trace_id = span.trace_id;
-    Arc::new(move |mut records: Records| {
-        if adopting {
-            adopt_records(&mut records, trace_id);
-        }
-        recorder.record_records(records);
-    })
-}
-
-/// The run span, before the spawn: the process's name and its arguments, secrets
-/// redacted.
-fn run_span(spec: &RunSpec) -> Span {
-    let program = spec.command.first().cloned().unwrap_or_default();
-    let program_name = Path::new(&program).file_name().map_or_else(
-        || program.to_string_lossy().into_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let run_name = naming::run_name(&spec.command);
-    let from_env = spec
-        .resource
-        .iter()
-        .find(|(k, _)| k == "service.name")
-        .map(|(_, v)| v.clone());
-    let service = spec
-        .service_name
-        .clone()
-        .or(from_env)
-        .unwrap_or_else(|| run_name.clone());
-    let mut resource = Resource::service(&service);
-    resource.attributes.extend(
-        spec.resource
-            .iter()
-            .filter(|(k, _)| k != "service.name")
-            .map(|(k, v)| crate::span::Attribute::new(k.as_str(), v.as_str())),
-    );
-    let scope = Arc::new(Scope {
-        name: "automagik-tracing".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        ..Default::default()
-    });
-    let mut span = Span::start(
-        spec.name.clone().unwrap_or(run_name),
-        spec.inherited.map(|p| (p.trace_id, p.span_id)),
-        Arc::new(resource),
-        scope,
-    );
-    span.kind = SpanKind::Internal;
-    let all_args: Vec<String> = spec
-        .command
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    span.set("process.executable.name", program_name.as_str())
-        .set(
-            "process.command_args",
-            Value::Array(redact(&all_args).into_iter().map(Value::from).collect()),
-        );
-    for (key, value) in &spec.attrs {
-        span.set(key, value.as_str());
-    }
-    spec.who.mark(std::slice::from_mut(&mut span));
-    span
-}
-
-/// The session and user a run belongs to (`--session`, `--user`).
-#[derive(Debug, Clone, Default)]
-pub struct Who {
-    /// `session.id`.
-    pub session: Option<String>,
-    /// `user.id`.
-    pub user: Option<String>,
-}
-
-impl Who {
-    /// Sets `session.id` and `user.id` on spans that carry no session (or user) of their
-    /// own, in any dialect: a span's own ids are kept.
-    pub(super) fn mark(&self, spans: &mut [Span]) {
-        if self.session.is_none() && self.user.is_none() {
-            return;
-        }
-        for span in spans {
-            let meaning = crate::semantic::read(span);
-            if let (Some(session), None) = (&self.session, &meaning.session) {
-                span.set("session.id", session.as_str());
-            }
-            if let (Some(user), None) = (&self.user, &meaning.user) {
-                span.set("user.id", user.as_str());
-            }
-        }
-    }
-
-    /// `inherited` with the run's ids added as W3C baggage members (an id the inherited
-    /// baggage already names is kept), or `None` when there is nothing to pass.
-    fn baggage(&self, inherited: Option<&str>) -> Option<String> {
-        use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-        // W3C baggage values: everything but the unreserved characters is encoded.
-        const VALUE: &AsciiSet = &NON_ALPHANUMERIC
-            .remove(b'-')
-            .remove(b'.')
-            .remove(b'_')
-            .remove(b'~');
-        let mut members: Vec<String> = inherited
-            .map(|b| b.split(',').map(str::trim).filter(|m| !m.is_empty()))
-            .into_iter()
-            .flatten()
-            .map(str::to_string)
-            .collect();
-        for (key, value) in [("session.id", &self.session), ("user.id", &self.user)] {
-            let named = members
-                .iter()
-                .any(|m| m.split('=').next().is_some_and(|k| k.trim() == key));
-            if let (Some(value), false) = (value, named) {
-                members.push(format!("{key}={}", utf8_percent_encode(value, VALUE)));
-            }
-        }
-        (!members.is_empty()).then(|| members.join(","))
-    }
-}
-
-/// Sets the run span's outcome.
-fn record_outcome(span: &mut Span, outcome: &std::result::Result<Ended, SpawnError>) {
-    match outcome {
-        Ok(ended) => {
-            span.set("process.pid", i64::from(ended.pid));
-            let code = ended.wrapper_code();
-            span.set("process.exit.code", i64::from(code));
-            if let Some(signal) = ended.signal {
-                span.set("process.exit.signal", i64::from(signal));
-            }
-            if code != 0 {
-                span.status = Status {
-                    code: StatusCode::Error,
-                    message: match ended.signal {
-                        Some(sig) => format!("ended by signal {sig}"),
-                        None => format!("exited with code {code}"),
-                    },
-                };
-            }
-        }
-        Err(err) => {
-            let code = err.code();
-            span.set("process.exit.code", i64::from(code));
-            span.status = Status {
-                code: StatusCode::Error,
-                message: format!("could not start (exit code {code})"),
-            };
-        }
-    }
-}
-
 #[cfg(test)]
-mod who_tests {
+mod args_tests {
     use super::*;
-
-    fn span_with(attrs: &[(&str, &str)]) -> Span {
-        let mut span = Span::start(
-            "s",
-            None,
-            Arc::new(Resource::service("t")),
-            Arc::new(Scope::default()),
-        );
-        for (k, v) in attrs {
-            span.set(k, *v);
-        }
-        span
-    }
-
-    #[test]
-    fn spans_get_the_runs_ids_unless_they_carry_their_own() {
-        let who = Who {
-            session: Some("s-1".into()),
-            user: Some("u-7".into()),
-        };
-        let mut spans = vec![
-            span_with(&[]),
-            span_with(&[("langfuse.session.id", "theirs")]),
-        ];
-        who.mark(&mut spans);
-        assert_eq!(spans[0].attribute("session.id"), Some(&Value::from("s-1")));
-        assert_eq!(spans[0].attribute("user.id"), Some(&Value::from("u-7")));
-        assert_eq!(
-            spans[1].attribute("session.id"),
-            None,
-            "its own session is kept"
-        );
-        assert_eq!(spans[1].attribute("user.id"), Some(&Value::from("u-7")));
-    }
 
     #[test]
     fn agent_arguments_go_where_the_agents_own_begin() {
@@ -664,20 +466,6 @@ mod who_tests {
                 "hi"
             ]
         );
-    }
-
-    #[test]
-    fn baggage_carries_the_ids_beside_what_was_inherited() {
-        let who = Who {
-            session: Some("chat 42".into()),
-            user: None,
-        };
-        assert_eq!(
-            who.baggage(Some("team=search, user.id=bob")).as_deref(),
-            Some("team=search,user.id=bob,session.id=chat%2042")
-        );
-        assert_eq!(Who::default().baggage(None), None);
-        assert_eq!(Who::default().baggage(Some("a=1")).as_deref(), Some("a=1"));
     }
 }
 

@@ -1,0 +1,115 @@
+//! The session and user a run belongs to (`run --session`, `--user`, or
+//! `AUTOMAGIK_SESSION_ID` / `AUTOMAGIK_USER_ID`): set on every span of the run that
+//! carries none of its own, and passed to the child as W3C `BAGGAGE`.
+
+use crate::span::Span;
+
+/// The session and user a run belongs to (`--session`, `--user`).
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    /// `session.id`.
+    pub session: Option<String>,
+    /// `user.id`.
+    pub user: Option<String>,
+}
+
+impl Who {
+    /// Sets `session.id` and `user.id` on spans that carry no session (or user) of their
+    /// own, in any dialect: a span's own ids are kept.
+    pub(super) fn mark(&self, spans: &mut [Span]) {
+        if self.session.is_none() && self.user.is_none() {
+            return;
+        }
+        for span in spans {
+            let meaning = crate::semantic::read(span);
+            if let (Some(session), None) = (&self.session, &meaning.session) {
+                span.set("session.id", session.as_str());
+            }
+            if let (Some(user), None) = (&self.user, &meaning.user) {
+                span.set("user.id", user.as_str());
+            }
+        }
+    }
+
+    /// `inherited` with the run's ids added as W3C baggage members (an id the inherited
+    /// baggage already names is kept), or `None` when there is nothing to pass.
+    pub(super) fn baggage(&self, inherited: Option<&str>) -> Option<String> {
+        use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+        // W3C baggage values: everything but the unreserved characters is encoded.
+        const VALUE: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        let mut members: Vec<String> = inherited
+            .map(|b| b.split(',').map(str::trim).filter(|m| !m.is_empty()))
+            .into_iter()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        for (key, value) in [("session.id", &self.session), ("user.id", &self.user)] {
+            let named = members
+                .iter()
+                .any(|m| m.split('=').next().is_some_and(|k| k.trim() == key));
+            if let (Some(value), false) = (value, named) {
+                members.push(format!("{key}={}", utf8_percent_encode(value, VALUE)));
+            }
+        }
+        (!members.is_empty()).then(|| members.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::{Resource, Scope, Value};
+    use std::sync::Arc;
+
+    fn span_with(attrs: &[(&str, &str)]) -> Span {
+        let mut span = Span::start(
+            "s",
+            None,
+            Arc::new(Resource::service("t")),
+            Arc::new(Scope::default()),
+        );
+        for (k, v) in attrs {
+            span.set(k, *v);
+        }
+        span
+    }
+
+    #[test]
+    fn spans_get_the_runs_ids_unless_they_carry_their_own() {
+        let who = Who {
+            session: Some("s-1".into()),
+            user: Some("u-7".into()),
+        };
+        let mut spans = vec![
+            span_with(&[]),
+            span_with(&[("langfuse.session.id", "theirs")]),
+        ];
+        who.mark(&mut spans);
+        assert_eq!(spans[0].attribute("session.id"), Some(&Value::from("s-1")));
+        assert_eq!(spans[0].attribute("user.id"), Some(&Value::from("u-7")));
+        assert_eq!(
+            spans[1].attribute("session.id"),
+            None,
+            "its own session is kept"
+        );
+        assert_eq!(spans[1].attribute("user.id"), Some(&Value::from("u-7")));
+    }
+
+    #[test]
+    fn baggage_carries_the_ids_beside_what_was_inherited() {
+        let who = Who {
+            session: Some("chat 42".into()),
+            user: None,
+        };
+        assert_eq!(
+            who.baggage(Some("team=search, user.id=bob")).as_deref(),
+            Some("team=search,user.id=bob,session.id=chat%2042")
+        );
+        assert_eq!(Who::default().baggage(None), None);
+        assert_eq!(Who::default().baggage(Some("a=1")).as_deref(), Some("a=1"));
+    }
+}
