@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use crate::engine::Engine;
 use crate::export::Records;
 use crate::span::Span;
-use crate::wrap::agents::{Agent, RunIds, Tally, Translator, log_events};
+use crate::wrap::agents::{Agent, RunIds, Translated, Translator, log_events};
 use crate::wrap::receiver::{LogTap, RecordSink, SpanSink};
 use crate::wrap::sampling::{Forward as HandOn, WholeTraces};
 use crate::wrap::session::{Observer, RunSpec, Who};
@@ -90,7 +90,7 @@ impl Forward {
     }
 
     /// Records what the translator still holds; what it did.
-    pub(super) fn finish(&self) -> Option<(Agent, Tally)> {
+    pub(super) fn finish(&self) -> Option<(Agent, Translated)> {
         let translator = self.translator.as_ref()?;
         let (spans, tally) = {
             let mut translator = crate::sync::lock(translator);

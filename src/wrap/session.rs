@@ -17,7 +17,7 @@ use crate::config::{Override, keys};
 use crate::engine::{Engine, EnginePlan, RunMetrics};
 use crate::span::Span;
 use crate::telemetry::derive::RunObserver;
-use crate::wrap::agents::{Agent, Tally};
+use crate::wrap::agents::{Agent, Translated};
 use crate::wrap::child::{Ended, SpawnError};
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
@@ -121,7 +121,7 @@ pub struct Report {
     /// Logs and metrics requests received and handed to the engine.
     pub other_signals: u64,
     /// The coding agent traced, and what its translator did.
-    pub agent: Option<(Agent, Tally)>,
+    pub agent: Option<(Agent, Translated)>,
 }
 
 impl Session {

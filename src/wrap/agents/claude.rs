@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{
-    LogEvent, RunIds, Setup, Tally, Translator, derived_span_id, int_of, set_usage, text_of,
+    LogEvent, RunIds, Setup, Translated, Translator, derived_span_id, int_of, set_usage, text_of,
 };
 use crate::span::{Resource, Scope, Span, SpanId, Status, StatusCode, Value};
 
@@ -80,7 +80,7 @@ pub struct Claude {
     costs: Vec<LogEvent>,
     /// The events spans are built from when Claude Code sends none.
     events: Vec<LogEvent>,
-    tally: Tally,
+    tally: Translated,
 }
 
 impl Claude {
@@ -92,7 +92,7 @@ impl Claude {
             held: Vec::new(),
             costs: Vec::new(),
             events: Vec::new(),
-            tally: Tally::default(),
+            tally: Translated::default(),
         }
     }
 
@@ -182,7 +182,7 @@ impl Translator for Claude {
         spans
     }
 
-    fn tally(&self) -> Tally {
+    fn tally(&self) -> Translated {
         self.tally
     }
 }

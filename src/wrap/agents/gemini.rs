@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::{LogEvent, RunIds, Setup, Tally, Translator, derived_span_id, int_of, text_of};
+use super::{LogEvent, RunIds, Setup, Translated, Translator, derived_span_id, int_of, text_of};
 use crate::span::{Scope, Span, StatusCode, TraceId};
 
 /// The `service.name` (and scope) of what Gemini CLI sends.
@@ -72,7 +72,7 @@ pub struct Gemini {
     prompts: Vec<(u64, String, String)>,
     /// `api_response` events not yet joined.
     responses: Vec<LogEvent>,
-    tally: Tally,
+    tally: Translated,
 }
 
 impl Gemini {
@@ -83,7 +83,7 @@ impl Gemini {
             held: Vec::new(),
             prompts: Vec::new(),
             responses: Vec::new(),
-            tally: Tally::default(),
+            tally: Translated::default(),
         }
     }
 
@@ -175,7 +175,7 @@ impl Translator for Gemini {
         self.place(held)
     }
 
-    fn tally(&self) -> Tally {
+    fn tally(&self) -> Translated {
         self.tally
     }
 }

@@ -153,7 +153,7 @@ pub struct RunIds {
 
 /// What a translator did, for `-v`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Tally {
+pub struct Translated {
     /// Spans made from log events or synthesised (prompt spans).
     pub derived: u64,
     /// Spans moved under another parent (into the run's trace).
@@ -181,7 +181,7 @@ pub trait Translator: Send {
     /// synthesised from what was seen (prompt spans).
     fn finish(&mut self) -> Vec<Span>;
     /// What it did so far.
-    fn tally(&self) -> Tally;
+    fn tally(&self) -> Translated;
 }
 
 /// The GenAI token attributes of a model call; `input` counts the cache reads and writes

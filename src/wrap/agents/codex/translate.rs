@@ -15,7 +15,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::super::{LogEvent, RunIds, Tally, Translator};
+use super::super::{LogEvent, RunIds, Translated, Translator};
 use super::genai::{self, Failure, LogUsage, Role};
 use crate::semantic::Tokens;
 use crate::span::{Span, SpanId, StatusCode};
@@ -57,7 +57,7 @@ enum Anchor {
 }
 
 /// The translator of one Codex run: its turns, model requests and tool calls kept, its
-/// internals dropped (counted in [`Tally::dropped`]).
+/// internals dropped (counted in [`Translated::dropped`]).
 pub struct Codex {
     run: RunIds,
     seen: HashMap<SpanId, Seen>,
@@ -70,7 +70,7 @@ pub struct Codex {
     failures: VecDeque<Failure>,
     /// The latest end of a span seen: Codex's clock, for [`FACTS_WAIT_NANOS`].
     latest_end: u64,
-    tally: Tally,
+    tally: Translated,
 }
 
 impl Codex {
@@ -85,7 +85,7 @@ impl Codex {
             tool_results: HashMap::new(),
             failures: VecDeque::new(),
             latest_end: 0,
-            tally: Tally::default(),
+            tally: Translated::default(),
         }
     }
 
@@ -326,7 +326,7 @@ impl Translator for Codex {
         self.release(true)
     }
 
-    fn tally(&self) -> Tally {
+    fn tally(&self) -> Translated {
         self.tally
     }
 }
