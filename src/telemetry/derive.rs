@@ -195,6 +195,11 @@ fn framework_of(span: &Span) -> Option<&'static str> {
         ("agno", "agno"),
         ("langchain", "langchain"),
         ("langgraph", "langchain"),
+        // SDKs that trace other libraries: named before the client libraries they wrap
+        // (Logfire's OpenAI instrumentation is the scope `logfire.openai`).
+        ("langfuse", "langfuse"),
+        ("logfire", "logfire"),
+        ("traceloop", "openllmetry"),
         ("openai", "openai"),
         ("anthropic", "anthropic"),
     ];
@@ -230,6 +235,24 @@ mod tests {
     use super::*;
     use crate::span::{Resource, Scope};
     use std::sync::Arc;
+
+    #[test]
+    fn tracing_sdks_are_named_before_the_client_libraries_they_wrap() {
+        let chat = [("gen_ai.operation.name", "chat")];
+        assert_eq!(
+            framework_of(&span("logfire.openai", &chat)),
+            Some("logfire")
+        );
+        assert_eq!(framework_of(&span("langfuse-sdk", &chat)), Some("langfuse"));
+        assert_eq!(
+            framework_of(&span("traceloop.tracer", &[])),
+            Some("openllmetry")
+        );
+        assert_eq!(
+            framework_of(&span("opentelemetry.instrumentation.openai.v1", &chat)),
+            Some("openai")
+        );
+    }
 
     fn span(scope: &str, attrs: &[(&str, &str)]) -> Span {
         let scope = Arc::new(Scope {
