@@ -185,7 +185,23 @@ fn claude_code_without_its_span_beta_is_traced_from_its_events() {
             .filter(|s| s["name"] == name && s["parent_span_id"] == prompt["span_id"])
             .count()
     };
-    assert_eq!(under_prompt("claude_code.llm_request"), 2, "{trace}");
+    // A span per model request Claude Code made: at least the tool call and the answer
+    // (under load it may make another, which must be there too).
+    let requests = models
+        .posted()
+        .iter()
+        .filter(|path| {
+            path.split('?')
+                .next()
+                .is_some_and(|p| p.ends_with("/v1/messages"))
+        })
+        .count();
+    assert!(under_prompt("claude_code.llm_request") >= 2, "{trace}");
+    let in_trace = spans
+        .iter()
+        .filter(|s| s["name"] == "claude_code.llm_request")
+        .count();
+    assert_eq!(in_trace, requests, "{trace}");
     let tool = span(&trace, "claude_code.tool");
     assert_eq!(tool["parent_span_id"], prompt["span_id"]);
     assert_eq!(attr(tool, "gen_ai.tool.name"), "Bash");
