@@ -5,7 +5,8 @@
 //! `last`, by full id and by short prefix (which reads the whole store), and the mid-week
 //! one by full id (which reads the store back to its day). Prints figures; asserts nothing.
 //! Run with `cargo bench --bench traces`; `BENCH_RUNS` sets the runs per command (5),
-//! `BENCH_STORE_DIR` keeps the store in that directory and reuses it next time.
+//! `BENCH_STORE_DIR` keeps the store in that directory and reuses it next time (while its
+//! manifest matches the files; otherwise it is rebuilt, in a few seconds).
 
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
 
@@ -40,21 +41,20 @@ fn main() {
     let data =
         std::env::var_os("BENCH_STORE_DIR").map_or_else(|| dir.path().join("data"), PathBuf::from);
     let store = data.join("traces");
-    let big_ids = data.join("big-trace-ids");
-    let stored: Option<Vec<TraceId>> = std::fs::read_to_string(&big_ids)
-        .ok()
-        .and_then(|ids| ids.split_whitespace().map(TraceId::from_hex).collect());
-    let big = match stored {
+    let manifest = data.join("store-manifest");
+    let big = match reusable(&store, &manifest) {
         Some(big) => {
             println!("store: reusing {}", store.display());
             big
         }
         None => {
+            // Whatever is there (an older layout, a build cut short) is rebuilt.
+            let _ = std::fs::remove_dir_all(&store);
             std::fs::create_dir_all(&store).unwrap();
             let started = Instant::now();
             let (big, bytes) = build_store(&store);
             let ids: Vec<String> = big.iter().map(|id| id.to_hex()).collect();
-            std::fs::write(&big_ids, ids.join(" ")).unwrap();
+            std::fs::write(&manifest, format!("{SPANS} {bytes} {}", ids.join(" "))).unwrap();
             let files = std::fs::read_dir(&store).unwrap().count();
             println!(
                 "store: {SPANS} spans, {:.0} MB in {files} daily files, built in {:.1} s",
@@ -113,6 +113,21 @@ fn main() {
             if median < target { ", met" } else { ", MISSED" }
         );
     }
+}
+
+/// The big traces' ids of a store built earlier, if its manifest (`SPANS BYTES ID ID`)
+/// names as many spans as this bench builds and the store's files still hold its bytes.
+fn reusable(store: &Path, manifest: &Path) -> Option<Vec<TraceId>> {
+    let manifest = std::fs::read_to_string(manifest).ok()?;
+    let mut words = manifest.split_whitespace();
+    let spans: usize = words.next()?.parse().ok()?;
+    let bytes: u64 = words.next()?.parse().ok()?;
+    let big: Vec<TraceId> = words.map(TraceId::from_hex).collect::<Option<_>>()?;
+    let on_disk: u64 = std::fs::read_dir(store)
+        .ok()?
+        .map(|entry| entry.ok()?.metadata().ok().map(|m| m.len()))
+        .sum::<Option<u64>>()?;
+    (spans == SPANS && on_disk == bytes && big.len() == BIG_TRACES).then_some(big)
 }
 
 /// Writes the store the way `export/local.rs` does (one OTLP-JSON request a line, daily
@@ -233,7 +248,8 @@ fn time(data: &Path, args: &[String], runs: usize) -> Vec<f64> {
                 .env_clear()
                 .env("HOME", data)
                 .env("AUTOMAGIK_DATA_DIR", data)
-                .env("AUTOMAGIK_STORE_MAX_BYTES", u64::MAX.to_string())
+                // Usage telemetry is not what is measured (and must not leave the machine).
+                .env("DO_NOT_TRACK", "1")
                 .stdout(Stdio::null())
                 .status()
                 .unwrap();
