@@ -23,7 +23,10 @@ use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
 use automagik_tracing::presets::Profile;
 use automagik_tracing::profile::{ProfilePlan, Profiler};
 use automagik_tracing::span::{Resource, Scope, Span};
-use common::{cpu_seconds, discarding_sink, figure, genai_span, otlp_to, peak_rss_mib};
+use common::{
+    cpu_seconds, discarding_sink, figure, genai_span, otlp_to, peak_rss_mib, thread_line,
+    thread_times,
+};
 
 fn engine(
     url: &str,
@@ -139,14 +142,20 @@ fn throughput_profiled(
         };
     });
     let recorder = e.recorder();
+    let threads_before = thread_times();
     let cpu_before = cpu_seconds();
     let start = Instant::now();
     for span in batch {
         recorder.record(span);
     }
+    let produced = start.elapsed().as_secs_f64();
     wait_exported(&e, n as u64);
     let secs = start.elapsed().as_secs_f64();
     let cpu = Throughput::cpu_per_million(cpu_seconds() - cpu_before, n);
+    println!(
+        "  per thread in {secs:.2} s (the producer recorded for {produced:.2} s): {}",
+        thread_line(&threads_before, &thread_times())
+    );
     let exported = e.metrics().exporters[0].exported.load(Relaxed);
     e.shutdown(Duration::from_secs(10));
     Throughput {
