@@ -14,7 +14,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value::Value as V};
 use super::fanout::{self, FanOut};
 use super::intake::truncate_string;
 use super::metrics::reason;
-use super::{Background, Batch, Recorder};
+use super::{Background, Batch, Outbox, Recorder};
 use crate::export::{Budget, Records};
 use crate::presets::Signal;
 
@@ -78,7 +78,7 @@ impl Background {
         &self,
         batch: &mut Batch,
         item: QueuedRecords,
-        fan_out: &FanOut,
+        out: &mut Outbox,
     ) {
         batch.first_at.get_or_insert_with(Instant::now);
         let slot = &mut batch.records[usize::from(item.records.signal() == Signal::Metrics)];
@@ -96,7 +96,7 @@ impl Background {
             }
         };
         if full && let Some((records, bytes)) = slot.take() {
-            self.dispatch_records(records, bytes, fan_out).await;
+            self.dispatch_records(records, bytes, &out.fan_out).await;
         }
     }
 
