@@ -5,7 +5,7 @@
 //! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
 //! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
 //! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
-//! `throughput` (plain end-to-end), `masking`, `profiles` or `soak` runs that part alone.
+//! `throughput` (plain end-to-end), `gzip` (the same, gzip), `masking`, `profiles` or `soak` runs that part alone.
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -385,6 +385,7 @@ fn main() {
         Ok("memory") => memory(),
         Ok("latency") => latency(&url),
         Ok("throughput") => end_to_end(&url, false, MaskMode::None),
+        Ok("gzip") => end_to_end(&url, true, MaskMode::None),
         Ok("masking") => masking(&url),
         Ok("profiles") => profiles(&url),
         Ok("soak") => soak(&url),

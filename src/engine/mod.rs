@@ -1,5 +1,6 @@
 //! The engine: producers [`Recorder::record`] spans (never blocking, never failing); a
-//! background thread batches them, masks and converts each batch once per mask mode, and
+//! background thread batches them, has each batch masked and converted once per mask
+//! mode on the export threads (`convert`), and
 //! fans it out to one small queue per exporter (`fanout`), so a slow or dead provider
 //! never delays another. Each exporter's worker delivers up to three batches at once on
 //! the export runtime's two threads, where the batch is encoded once for every exporter
@@ -68,7 +69,7 @@ use crate::mask::MaskPlan;
 use crate::presets::{Signal, Signals};
 use crate::profile::ProfilePlan;
 use crate::span::Span;
-use convert::{CONVERSIONS_IN_FLIGHT, Conversions};
+use convert::Converter;
 use fanout::FanOut;
 use metrics::{ExporterMetrics, reason};
 use spool::SpoolWriter;
@@ -423,8 +424,9 @@ fn begin_stopping(phase: &watch::Sender<Phase>, deadline: Instant) -> Instant {
 }
 
 impl Background {
-    /// The batcher, on this thread; the exporters' deliveries on the export runtime's
-    /// threads, so converting one batch overlaps with encoding and sending others.
+    /// The batcher, on this thread; the conversion of its batches and the exporters'
+    /// deliveries on the export runtime's threads, so converting one batch overlaps with
+    /// encoding and sending others, and the batcher's thread is mostly idle.
     fn run(self, spans: mpsc::Receiver<Queued>, records: mpsc::Receiver<QueuedRecords>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -466,7 +468,7 @@ impl Background {
         };
         let out = Outbox {
             fan_out,
-            conversions: Conversions::new(
+            converter: Converter::new(
                 self.masks.clone(),
                 exports.as_ref().map(|e| e.handle().clone()),
             ),
@@ -550,7 +552,7 @@ impl Background {
     async fn batch_until_stopped(
         &self,
         mut queues: Queues,
-        mut out: Outbox,
+        out: Outbox,
         mut stop: watch::Receiver<Phase>,
     ) -> Instant {
         let mut batch = Batch::default();
@@ -566,44 +568,37 @@ impl Background {
                     };
                     spans.close();
                     while let Ok(item) = spans.try_recv() {
-                        self.add(&mut batch, item, &mut out).await;
+                        self.add(&mut batch, item, &out).await;
                     }
                     queues.records.close();
                     while let Ok(item) = queues.records.try_recv() {
-                        self.add_records(&mut batch, item, &mut out).await;
+                        self.add_records(&mut batch, item, &out).await;
                     }
                     break deadline;
                 }
-                // Converted batches go on at once: a lane must not wait for the next
-                // batch to fill.
-                done = out.conversions.next() => self.hand_on(done, &out.fan_out).await,
                 item = spans.recv() => match item {
                     Some(item) => {
-                        self.take_waiting(item, spans, &mut batch, &mut out).await;
+                        self.take_waiting(item, spans, &mut batch, &out).await;
                         // Spans are taken first (`biased`): under a steady stream of
                         // them, the records waiting are taken here, or they would wait
                         // for a lull (a lock-free check when there are none).
                         while let Ok(item) = queues.records.try_recv() {
-                            self.add_records(&mut batch, item, &mut out).await;
+                            self.add_records(&mut batch, item, &out).await;
                         }
                     }
                     None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
                 },
                 item = queues.records.recv(), if queues.records_open => match item {
-                    Some(item) => self.add_records(&mut batch, item, &mut out).await,
+                    Some(item) => self.add_records(&mut batch, item, &out).await,
                     None => queues.records_open = false,
                 },
                 _ = sleep_until(flush_at), if flush_at.is_some() => {
-                    self.dispatch(&mut batch, &mut out).await;
+                    self.dispatch(&mut batch, &out).await;
                 }
             }
         };
         // At the deadline the workers spool what they hold and what is queued.
-        self.dispatch(&mut batch, &mut out).await;
-        while out.conversions.in_flight() > 0 {
-            let done = out.conversions.next().await;
-            self.hand_on(done, &out.fan_out).await;
-        }
+        self.dispatch(&mut batch, &out).await;
         deadline
     }
 
@@ -614,7 +609,7 @@ impl Background {
         first: Queued,
         spans: &mut mpsc::Receiver<Queued>,
         batch: &mut Batch,
-        out: &mut Outbox,
+        out: &Outbox,
     ) {
         self.add(batch, first, out).await;
         for _ in 1..self.options.batch_max_spans {
@@ -622,13 +617,11 @@ impl Background {
                 Ok(item) => self.add(batch, item, out).await,
                 Err(mpsc::error::TryRecvError::Empty) => {
                     // A stop ends the linger at once: every shutdown would otherwise
-                    // wait it out (`run --wrap true` pays it in wall time). A finished
-                    // conversion ends it too, so that its exporters need not wait.
+                    // wait it out (`run --wrap true` pays it in wall time).
                     let mut phase = self.phase.subscribe();
                     tokio::select! {
                         () = tokio::time::sleep(INTAKE_LINGER) => {}
                         _ = phase.wait_for(|p| *p != Phase::Running) => {}
-                        done = out.conversions.next() => self.hand_on(done, &out.fan_out).await,
                     }
                     return;
                 }
@@ -637,7 +630,7 @@ impl Background {
         }
     }
 
-    async fn add(&self, batch: &mut Batch, item: Queued, out: &mut Outbox) {
+    async fn add(&self, batch: &mut Batch, item: Queued, out: &Outbox) {
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
         batch.spans.push(item.span);
@@ -648,10 +641,9 @@ impl Background {
         }
     }
 
-    /// Starts masking and converting the batch on the export threads (once per mask
-    /// mode, moving, not copying, for the last: `masking`), and hands on the conversions
-    /// that are done; while [`CONVERSIONS_IN_FLIGHT`] are under way, waits for one.
-    async fn dispatch(&self, batch: &mut Batch, out: &mut Outbox) {
+    /// Has the batch masked and converted on the export threads (once per mask mode,
+    /// moving, not copying, for the last: `masking`, `convert`), and hands it on.
+    async fn dispatch(&self, batch: &mut Batch, out: &Outbox) {
         for slot in &mut batch.records {
             if let Some((records, bytes)) = slot.take() {
                 self.dispatch_records(records, bytes, &out.fan_out).await;
@@ -671,11 +663,8 @@ impl Background {
         let budgets = std::iter::once(Budget::holding(total.clone(), bytes)).chain(
             std::iter::repeat_with(move || Budget::counting(total.clone(), bytes)),
         );
-        out.conversions.start(spans, budgets);
-        while out.conversions.in_flight() >= CONVERSIONS_IN_FLIGHT {
-            let done = out.conversions.next().await;
-            self.hand_on(done, &out.fan_out).await;
-        }
+        let done = out.converter.convert(spans, budgets).await;
+        self.hand_on(done, &out.fan_out).await;
     }
 
     /// Hands a converted batch to every exporter's lane, waiting briefly (never past the
@@ -712,7 +701,7 @@ impl Background {
 /// Where the batcher's batches go: converted on the export threads, then to the lanes.
 struct Outbox {
     fan_out: FanOut,
-    conversions: Conversions,
+    converter: Converter,
 }
 
 /// The batcher's two queues.
