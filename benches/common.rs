@@ -161,3 +161,46 @@ pub fn otlp_to(
     let exporter = automagik_tracing::export::build(&settings, otlp).unwrap();
     (settings, exporter)
 }
+
+/// CPU time and time spent runnable but waiting for a core, per thread name, of this
+/// process, from /proc (`schedstat`: nanoseconds). Threads of one name are summed
+/// (`automagik-export` is two). The wait tells a starved pipeline (a shared machine) from
+/// a serial one: a thread that waits on another sleeps instead.
+pub fn thread_times() -> std::collections::BTreeMap<String, (f64, f64)> {
+    let mut times = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return times;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(path.join("schedstat")).unwrap_or_default();
+        let mut fields = stat
+            .split_whitespace()
+            .map(|f| f.parse::<f64>().unwrap_or(0.0));
+        let (run, wait) = (fields.next().unwrap_or(0.0), fields.next().unwrap_or(0.0));
+        let entry = times.entry(name.trim().to_string()).or_insert((0.0, 0.0));
+        entry.0 += run / 1e9;
+        entry.1 += wait / 1e9;
+    }
+    times
+}
+
+/// What each thread name did between two [`thread_times`]: `name cpu s (+wait s)`.
+pub fn thread_line(
+    before: &std::collections::BTreeMap<String, (f64, f64)>,
+    after: &std::collections::BTreeMap<String, (f64, f64)>,
+) -> String {
+    after
+        .iter()
+        .map(|(name, (run, wait))| {
+            let (run0, wait0) = before.get(name).copied().unwrap_or((0.0, 0.0));
+            format!(
+                "{name} {:.2} s (+{:.2} s waiting for a core)",
+                run - run0,
+                wait - wait0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

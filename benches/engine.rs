@@ -5,7 +5,7 @@
 //! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
 //! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
 //! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
-//! `throughput` (plain end-to-end), `masking`, `profiles` or `soak` runs that part alone.
+//! `throughput` (plain end-to-end), `gzip` (the same, gzip), `masking`, `profiles` or `soak` runs that part alone.
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -23,7 +23,10 @@ use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
 use automagik_tracing::presets::Profile;
 use automagik_tracing::profile::{ProfilePlan, Profiler};
 use automagik_tracing::span::{Resource, Scope, Span};
-use common::{cpu_seconds, discarding_sink, figure, genai_span, otlp_to, peak_rss_mib};
+use common::{
+    cpu_seconds, discarding_sink, figure, genai_span, otlp_to, peak_rss_mib, thread_line,
+    thread_times,
+};
 
 fn engine(
     url: &str,
@@ -139,14 +142,20 @@ fn throughput_profiled(
         };
     });
     let recorder = e.recorder();
+    let threads_before = thread_times();
     let cpu_before = cpu_seconds();
     let start = Instant::now();
     for span in batch {
         recorder.record(span);
     }
+    let produced = start.elapsed().as_secs_f64();
     wait_exported(&e, n as u64);
     let secs = start.elapsed().as_secs_f64();
     let cpu = Throughput::cpu_per_million(cpu_seconds() - cpu_before, n);
+    println!(
+        "  per thread in {secs:.2} s (the producer recorded for {produced:.2} s): {}",
+        thread_line(&threads_before, &thread_times())
+    );
     let exported = e.metrics().exporters[0].exported.load(Relaxed);
     e.shutdown(Duration::from_secs(10));
     Throughput {
@@ -376,6 +385,7 @@ fn main() {
         Ok("memory") => memory(),
         Ok("latency") => latency(&url),
         Ok("throughput") => end_to_end(&url, false, MaskMode::None),
+        Ok("gzip") => end_to_end(&url, true, MaskMode::None),
         Ok("masking") => masking(&url),
         Ok("profiles") => profiles(&url),
         Ok("soak") => soak(&url),

@@ -60,6 +60,11 @@ impl MaskGroups {
         MaskGroups { groups }
     }
 
+    /// Each group's exporters, in the order [`convert`](Self::convert) gives its payloads.
+    pub fn exporters(&self) -> impl Iterator<Item = &[usize]> {
+        self.groups.iter().map(|g| g.exporters.as_slice())
+    }
+
     /// The batch masked and converted once per group, each payload within the next of
     /// `budgets`. Every group but the last works on a copy; the last takes the batch.
     pub fn convert(

@@ -1,5 +1,6 @@
 //! The engine: producers [`Recorder::record`] spans (never blocking, never failing); a
-//! background thread batches them, masks and converts each batch once per mask mode, and
+//! background thread batches them, has each batch masked and converted once per mask
+//! mode on the export threads (`convert`), and
 //! fans it out to one small queue per exporter (`fanout`), so a slow or dead provider
 //! never delays another. Each exporter's worker delivers up to three batches at once on
 //! the export runtime's two threads, where the batch is encoded once for every exporter
@@ -34,6 +35,7 @@
 //! ```
 
 mod breaker;
+mod convert;
 mod fanout;
 pub mod flush;
 pub mod intake;
@@ -67,6 +69,7 @@ use crate::mask::MaskPlan;
 use crate::presets::{Signal, Signals};
 use crate::profile::ProfilePlan;
 use crate::span::Span;
+use convert::Converter;
 use fanout::FanOut;
 use metrics::{ExporterMetrics, reason};
 use spool::SpoolWriter;
@@ -323,11 +326,11 @@ impl Engine {
         let queued_bytes = Arc::new(AtomicU64::new(0));
         let phase = Arc::new(watch::channel(Phase::Running).0);
         let background = Background {
-            masks: masking::MaskGroups::new(
+            masks: Arc::new(masking::MaskGroups::new(
                 &options.mask,
                 &options.profiles,
                 exporters.iter().map(|e| e.name()),
-            ),
+            )),
             accepts: exporters.iter().map(|e| e.signals()).collect(),
             exporters,
             options: options.clone(),
@@ -425,7 +428,7 @@ struct Background {
     exporters: Vec<Arc<dyn Exporter>>,
     /// The signals each exporter takes, in exporter order.
     accepts: Vec<Signals>,
-    masks: masking::MaskGroups,
+    masks: Arc<masking::MaskGroups>,
     options: EngineOptions,
     metrics: Arc<Metrics>,
     queued_bytes: Arc<AtomicU64>,
@@ -449,8 +452,9 @@ fn begin_stopping(phase: &watch::Sender<Phase>, deadline: Instant) -> Instant {
 }
 
 impl Background {
-    /// The batcher, on this thread; the exporters' deliveries on the export runtime's
-    /// threads, so converting one batch overlaps with encoding and sending others.
+    /// The batcher, on this thread; the conversion of its batches and the exporters'
+    /// deliveries on the export runtime's threads, so converting one batch overlaps with
+    /// encoding and sending others, and the batcher's thread is mostly idle.
     fn run(self, spans: mpsc::Receiver<Queued>, records: mpsc::Receiver<QueuedRecords>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -490,8 +494,14 @@ impl Background {
             records,
             records_open: true,
         };
-        let deadline =
-            runtime.block_on(self.batch_until_stopped(queues, fan_out, phase_rx.clone()));
+        let out = Outbox {
+            fan_out,
+            converter: Converter::new(
+                self.masks.clone(),
+                exports.as_ref().map(|e| e.handle().clone()),
+            ),
+        };
+        let deadline = runtime.block_on(self.batch_until_stopped(queues, out, phase_rx.clone()));
         runtime.shutdown_background();
         if let Some(exports) = exports {
             // Deliveries end when their lanes are closed and empty, or SPOOL_GRACE after
@@ -570,7 +580,7 @@ impl Background {
     async fn batch_until_stopped(
         &self,
         mut queues: Queues,
-        fan_out: FanOut,
+        out: Outbox,
         mut stop: watch::Receiver<Phase>,
     ) -> Instant {
         let mut batch = Batch::default();
@@ -586,37 +596,37 @@ impl Background {
                     };
                     spans.close();
                     while let Ok(item) = spans.try_recv() {
-                        self.add(&mut batch, item, &fan_out).await;
+                        self.add(&mut batch, item, &out).await;
                     }
                     queues.records.close();
                     while let Ok(item) = queues.records.try_recv() {
-                        self.add_records(&mut batch, item, &fan_out).await;
+                        self.add_records(&mut batch, item, &out).await;
                     }
                     break deadline;
                 }
                 item = spans.recv() => match item {
                     Some(item) => {
-                        self.take_waiting(item, spans, &mut batch, &fan_out).await;
+                        self.take_waiting(item, spans, &mut batch, &out).await;
                         // Spans are taken first (`biased`): under a steady stream of
                         // them, the records waiting are taken here, or they would wait
                         // for a lull (a lock-free check when there are none).
                         while let Ok(item) = queues.records.try_recv() {
-                            self.add_records(&mut batch, item, &fan_out).await;
+                            self.add_records(&mut batch, item, &out).await;
                         }
                     }
                     None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
                 },
                 item = queues.records.recv(), if queues.records_open => match item {
-                    Some(item) => self.add_records(&mut batch, item, &fan_out).await,
+                    Some(item) => self.add_records(&mut batch, item, &out).await,
                     None => queues.records_open = false,
                 },
                 _ = sleep_until(flush_at), if flush_at.is_some() => {
-                    self.dispatch(&mut batch, &fan_out).await;
+                    self.dispatch(&mut batch, &out).await;
                 }
             }
         };
         // At the deadline the workers spool what they hold and what is queued.
-        self.dispatch(&mut batch, &fan_out).await;
+        self.dispatch(&mut batch, &out).await;
         deadline
     }
 
@@ -627,12 +637,12 @@ impl Background {
         first: Queued,
         spans: &mut mpsc::Receiver<Queued>,
         batch: &mut Batch,
-        fan_out: &FanOut,
+        out: &Outbox,
     ) {
-        self.add(batch, first, fan_out).await;
+        self.add(batch, first, out).await;
         for _ in 1..self.options.batch_max_spans {
             match spans.try_recv() {
-                Ok(item) => self.add(batch, item, fan_out).await,
+                Ok(item) => self.add(batch, item, out).await,
                 Err(mpsc::error::TryRecvError::Empty) => {
                     // A stop ends the linger at once: every shutdown would otherwise
                     // wait it out (`run --wrap true` pays it in wall time).
@@ -648,26 +658,23 @@ impl Background {
         }
     }
 
-    async fn add(&self, batch: &mut Batch, item: Queued, fan_out: &FanOut) {
+    async fn add(&self, batch: &mut Batch, item: Queued, out: &Outbox) {
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
         batch.spans.push(item.span);
         if batch.spans.len() >= self.options.batch_max_spans
             || batch.bytes >= self.options.batch_max_bytes
         {
-            self.dispatch(batch, fan_out).await;
+            self.dispatch(batch, out).await;
         }
     }
 
-    /// Hands the batch to every exporter's lane, waiting briefly (never past the
-    /// shutdown deadline) when one is full ([`FanOut::wait_for_room`]); an exporter whose lane stays full is
-    /// behind, and the batch goes to its spool instead. The batch is masked and
-    /// converted once per mask mode (moving, not copying, for the last) and shared by
-    /// the exporters of that mode.
-    async fn dispatch(&self, batch: &mut Batch, fan_out: &FanOut) {
+    /// Has the batch masked and converted on the export threads (once per mask mode,
+    /// moving, not copying, for the last: `masking`, `convert`), and hands it on.
+    async fn dispatch(&self, batch: &mut Batch, out: &Outbox) {
         for slot in &mut batch.records {
             if let Some((records, bytes)) = slot.take() {
-                self.dispatch_records(records, bytes, fan_out).await;
+                self.dispatch_records(records, bytes, &out.fan_out).await;
             }
         }
         if batch.spans.is_empty() {
@@ -675,33 +682,54 @@ impl Background {
             return;
         }
         let spans = std::mem::take(&mut batch.spans);
-        let count = spans.len() as u64;
         let bytes = batch.bytes as u64;
         *batch = Batch::default();
         // The spans' bytes stay counted until every payload made of them is gone; each
         // masked copy (one per further mask mode) counts them again.
         // (The first is made here so that with no exporter at all it is still released.)
-        let total = &self.queued_bytes;
+        let total = self.queued_bytes.clone();
         let budgets = std::iter::once(Budget::holding(total.clone(), bytes)).chain(
-            std::iter::repeat_with(|| Budget::counting(total.clone(), bytes)),
+            std::iter::repeat_with(move || Budget::counting(total.clone(), bytes)),
         );
-        let groups = self.masks.convert(spans, budgets);
+        let done = out.converter.convert(spans, budgets).await;
+        self.hand_on(done, &out.fan_out).await;
+    }
+
+    /// Hands a converted batch to every exporter's lane, waiting briefly (never past the
+    /// shutdown deadline) when one is full ([`FanOut::wait_for_room`]); an exporter whose
+    /// lane stays full is behind, and the batch goes to its spool instead.
+    async fn hand_on(&self, done: convert::Done, fan_out: &FanOut) {
+        let count = done.count;
+        if done.groups.is_empty() {
+            // The conversion panicked: nothing of the batch can be sent, all is counted.
+            for stats in &self.metrics.exporters {
+                stats.pending.fetch_add(count, Relaxed);
+                stats.drop_spans(count, reason::MASK_FAILED);
+            }
+            return;
+        }
         fan_out
             .wait_for_room(Instant::now() + fanout::ROOM_WAIT)
             .await;
-        for group in groups {
-            for &index in group.exporters {
+        for ((payload, failed), exporters) in done.groups.iter().zip(self.masks.exporters()) {
+            for &index in exporters {
                 let stats = &self.metrics.exporters[index];
                 stats.pending.fetch_add(count, Relaxed);
-                if group.failed > 0 {
-                    stats.drop_spans(group.failed, reason::MASK_FAILED);
+                if *failed > 0 {
+                    stats.drop_spans(*failed, reason::MASK_FAILED);
                 }
-                if count > group.failed {
-                    fan_out.send(index, &group.payload);
+                if count > *failed {
+                    fan_out.send(index, payload);
                 }
             }
         }
     }
+}
+
+/// Where the batcher's batches go: converted on the export threads, then to the lanes.
+struct Outbox {
+    fan_out: FanOut,
+    converter: Converter,
 }
 
 /// The batcher's two queues.

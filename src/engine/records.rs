@@ -14,7 +14,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value::Value as V};
 use super::fanout::{self, FanOut};
 use super::intake::truncate_string;
 use super::metrics::reason;
-use super::{Background, Batch, Recorder};
+use super::{Background, Batch, Outbox, Recorder};
 use crate::export::{Budget, Records};
 use crate::presets::Signal;
 
@@ -74,12 +74,7 @@ impl Recorder {
 impl Background {
     /// Adds a request of log records or metrics to the batch of its signal, which leaves
     /// once it is as full as a batch of spans may be (in records, or bytes).
-    pub(super) async fn add_records(
-        &self,
-        batch: &mut Batch,
-        item: QueuedRecords,
-        fan_out: &FanOut,
-    ) {
+    pub(super) async fn add_records(&self, batch: &mut Batch, item: QueuedRecords, out: &Outbox) {
         batch.first_at.get_or_insert_with(Instant::now);
         let slot = &mut batch.records[usize::from(item.records.signal() == Signal::Metrics)];
         let full = match slot {
@@ -96,7 +91,7 @@ impl Background {
             }
         };
         if full && let Some((records, bytes)) = slot.take() {
-            self.dispatch_records(records, bytes, fan_out).await;
+            self.dispatch_records(records, bytes, &out.fan_out).await;
         }
     }
 

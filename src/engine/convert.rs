@@ -1,0 +1,181 @@
+//! Masking and converting span batches off the batcher's thread: each batch is masked,
+//! profiled and converted (once per mask group, `masking`) on the export runtime's
+//! threads, beside the encoding of earlier batches there, and comes back to the batcher,
+//! which hands it to the lanes (`fanout`). The batcher waits for each conversion: letting
+//! it gather the next batch meanwhile measured no faster, and with a blackholed provider
+//! held up to 30 MiB more than the byte cap allows for (`benches/engine.rs`, memory).
+
+use std::sync::Arc;
+
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+
+use super::masking::MaskGroups;
+use crate::export::{Budget, Payload};
+use crate::span::Span;
+
+/// A converted batch: its span count, and per mask group (in [`MaskGroups`] order) its
+/// payload and the spans that could not be masked. No groups when the conversion
+/// panicked: then every span of the batch is lost, and counted.
+pub struct Done {
+    pub count: u64,
+    pub groups: Vec<(Arc<Payload>, u64)>,
+}
+
+/// Where batches are converted.
+pub struct Converter {
+    masks: Arc<MaskGroups>,
+    /// The export runtime; `None` (no export threads) converts on the caller's thread.
+    pool: Option<Handle>,
+}
+
+impl Converter {
+    pub fn new(masks: Arc<MaskGroups>, pool: Option<Handle>) -> Converter {
+        Converter { masks, pool }
+    }
+
+    /// `spans` masked and converted on the pool, each group's payload within the next
+    /// of `budgets`.
+    pub async fn convert(
+        &self,
+        spans: Vec<Span>,
+        budgets: impl Iterator<Item = Budget> + Send + 'static,
+    ) -> Done {
+        let count = spans.len() as u64;
+        let (tx, rx) = oneshot::channel();
+        let sender = Sender {
+            tx: Some(tx),
+            count,
+            groups: Vec::new(),
+        };
+        let masks = self.masks.clone();
+        let convert = move || {
+            let groups = masks.convert(spans, budgets);
+            sender.send(groups.into_iter().map(|g| (g.payload, g.failed)).collect());
+        };
+        match &self.pool {
+            Some(pool) => drop(pool.spawn(async move { convert() })),
+            None => convert(),
+        }
+        // The sender answers even when the conversion panics; a pool shut down under it
+        // drops the task, and then the batch is lost as well, counted.
+        rx.await.unwrap_or(Done {
+            count,
+            groups: Vec::new(),
+        })
+    }
+}
+
+/// Sends the conversion's result when dropped: after it ran, or when it panicked (with
+/// no groups), so the batcher never waits for a conversion that will not come.
+struct Sender {
+    tx: Option<oneshot::Sender<Done>>,
+    count: u64,
+    groups: Vec<(Arc<Payload>, u64)>,
+}
+
+impl Sender {
+    fn send(mut self, groups: Vec<(Arc<Payload>, u64)>) {
+        self.groups = groups;
+    }
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Done {
+                count: self.count,
+                groups: std::mem::take(&mut self.groups),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mask::MaskPlan;
+    use crate::profile::ProfilePlan;
+    use crate::span::{Resource, Scope};
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicU64;
+
+    fn spans(n: usize) -> Vec<Span> {
+        let resource = Arc::new(Resource::service("t"));
+        let scope = Arc::new(Scope::default());
+        (0..n)
+            .map(|i| Span::start(format!("s{i}"), None, resource.clone(), scope.clone()))
+            .collect()
+    }
+
+    fn groups() -> Arc<MaskGroups> {
+        Arc::new(MaskGroups::new(
+            &MaskPlan::default(),
+            &ProfilePlan::default(),
+            ["a", "b"],
+        ))
+    }
+
+    fn pool() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("conversion-pool")
+            .build()
+            .unwrap()
+    }
+
+    fn batcher() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn batches_are_converted_on_the_pool_not_the_batchers_thread() {
+        let pool = pool();
+        let converter = Converter::new(groups(), Some(pool.handle().clone()));
+        let threads = Arc::new(Mutex::new(Vec::new()));
+        let total = Arc::new(AtomicU64::new(0));
+        for n in [3, 5] {
+            let (threads, total) = (threads.clone(), total.clone());
+            // The budgets are taken as the batch is converted: they say where that ran.
+            let budgets = std::iter::repeat_with(move || {
+                let name = std::thread::current().name().map(str::to_string);
+                threads.lock().unwrap().push(name);
+                Budget::counting(total.clone(), 1)
+            });
+            let done = batcher().block_on(converter.convert(spans(n), budgets));
+            assert_eq!(done.count, n as u64);
+            assert_eq!(done.groups.len(), 1, "one group: no masking");
+            assert_eq!(done.groups[0].0.span_count(), n);
+        }
+        let threads = threads.lock().unwrap();
+        assert_eq!(threads.len(), 2);
+        assert!(
+            threads
+                .iter()
+                .all(|t| t.as_deref() == Some("conversion-pool")),
+            "converted on {threads:?}"
+        );
+    }
+
+    #[test]
+    fn a_conversion_that_panics_comes_back_empty_instead_of_never() {
+        let pool = pool();
+        let converter = Converter::new(groups(), Some(pool.handle().clone()));
+        let budgets = std::iter::repeat_with(|| panic!("a conversion that fails"));
+        let done = batcher().block_on(converter.convert(spans(4), budgets));
+        assert_eq!(done.count, 4);
+        assert!(done.groups.is_empty(), "nothing to send: counted as lost");
+    }
+
+    #[test]
+    fn without_a_pool_the_batch_is_converted_on_the_callers_thread() {
+        let converter = Converter::new(groups(), None);
+        let total = Arc::new(AtomicU64::new(0));
+        let budgets = std::iter::repeat_with(move || Budget::counting(total.clone(), 1));
+        let done = batcher().block_on(converter.convert(spans(2), budgets));
+        assert_eq!(done.count, 2);
+        assert_eq!(done.groups.len(), 1);
+    }
+}
