@@ -11,10 +11,11 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 
 use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value::Value as V};
 
+use super::Recorder;
+use super::background::{Background, Batch, Outbox};
 use super::fanout::{self, FanOut};
 use super::intake::truncate_string;
 use super::metrics::reason;
-use super::{Background, Batch, Outbox, Recorder};
 use crate::export::{Budget, Records};
 use crate::presets::Signal;
 
