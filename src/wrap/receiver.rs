@@ -267,6 +267,18 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     response.map(Either::Left)
 }
 
+/// The signal an OTLP/HTTP path asks for. Extra slashes are forgiven: SDKs that join a
+/// base URL ending in `/` with a path beginning with one (the Langfuse SDK does) send
+/// `//v1/traces`.
+fn signal_of_path(path: &str) -> Option<Signal> {
+    match path.trim_start_matches('/').trim_end_matches('/') {
+        "v1/traces" => Some(Signal::Traces),
+        "v1/logs" => Some(Signal::Logs),
+        "v1/metrics" => Some(Signal::Metrics),
+        _ => None,
+    }
+}
+
 /// What a request asks for, read from its head.
 struct Asked {
     signal: Signal,
@@ -275,12 +287,7 @@ struct Asked {
 }
 
 fn read_head(req: &Request<Incoming>, body_limit: usize) -> std::result::Result<Asked, Refusal> {
-    let signal = match req.uri().path() {
-        "/v1/traces" => Signal::Traces,
-        "/v1/logs" => Signal::Logs,
-        "/v1/metrics" => Signal::Metrics,
-        _ => return Err(Refusal::WrongPath),
-    };
+    let signal = signal_of_path(req.uri().path()).ok_or(Refusal::WrongPath)?;
     if req.method() != Method::POST {
         return Err(Refusal::WrongMethod);
     }
@@ -460,4 +467,19 @@ fn reply(format: Format, body: Bytes) -> Response<Full<Bytes>> {
         .header("content-type", content_type)
         .body(Full::new(body))
         .expect("a valid response")
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn a_path_with_extra_slashes_asks_for_the_same_signal() {
+        assert_eq!(signal_of_path("/v1/traces"), Some(Signal::Traces));
+        assert_eq!(signal_of_path("//v1/traces"), Some(Signal::Traces));
+        assert_eq!(signal_of_path("/v1/logs/"), Some(Signal::Logs));
+        assert_eq!(signal_of_path("/v1/metrics"), Some(Signal::Metrics));
+        assert_eq!(signal_of_path("/v1/trace"), None);
+        assert_eq!(signal_of_path("/api/v1/traces"), None);
+    }
 }

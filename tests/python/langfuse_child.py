@@ -12,8 +12,9 @@ import os
 os.environ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-fake"
 os.environ["LANGFUSE_SECRET_KEY"] = "sk-lf-fake"
 os.environ["LANGFUSE_BASE_URL"] = os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"]
-# Langfuse joins the two with a slash of its own.
-os.environ["LANGFUSE_OTEL_TRACES_EXPORT_PATH"] = "v1/traces"
+# The OTLP path as a user writes it: Langfuse joins the two with a slash of its own, so
+# this arrives as //v1/traces, which the receiver takes as /v1/traces.
+os.environ["LANGFUSE_OTEL_TRACES_EXPORT_PATH"] = "/v1/traces"
 os.environ["LANGFUSE_TRACING_ENVIRONMENT"] = "test"
 
 from langfuse import get_client  # noqa: E402
