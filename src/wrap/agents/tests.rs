@@ -42,7 +42,8 @@ fn span(scope: &str, service: &str, name: &str, attrs: &[(&str, Value)]) -> Span
     span
 }
 
-fn event(time: u64, attrs: &[(&str, Value)]) -> LogEvent {
+/// A log event outside any span (as most agents' events are).
+pub(super) fn event(time: u64, attrs: &[(&str, Value)]) -> LogEvent {
     LogEvent {
         time_unix_nanos: time,
         span: None,

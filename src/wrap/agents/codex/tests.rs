@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
+use super::super::tests::event;
 use super::super::{LogEvent, RunIds, Translator};
 use super::genai::read_logs;
 use super::*;
 use crate::semantic::{self, Kind};
-use crate::span::{Attribute, Resource, Scope, Span, SpanId, StatusCode, TraceId, Value};
+use crate::span::{Resource, Scope, Span, SpanId, StatusCode, TraceId, Value};
 
 /// Builds spans like Codex's: each with a parent, times, and attributes.
 struct Tree {
@@ -123,20 +124,6 @@ fn by_name<'a>(spans: &'a [Span], name: &str) -> &'a Span {
 
 fn names(spans: &[Span]) -> Vec<&str> {
     spans.iter().map(|s| s.name.as_str()).collect()
-}
-
-/// A log event from Codex, emitted outside any span (as most of its events are).
-fn event(time: u64, attrs: &[(&str, Value)]) -> LogEvent {
-    LogEvent {
-        time_unix_nanos: time,
-        span: None,
-        body: None,
-        attributes: attrs
-            .iter()
-            .map(|(k, v)| Attribute::new(*k, v.clone()))
-            .collect(),
-        resource: Arc::new(Resource::service("codex_exec")),
-    }
 }
 
 fn tool_result_log(call: &str, success: &str) -> Vec<LogEvent> {
