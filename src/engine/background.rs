@@ -1,9 +1,27 @@
 //! The engine's thread: the batcher gathers recorded spans (and log records and metrics)
-//! into batches, has the export threads convert them once per mask mode, and hands them
-//! to each exporter's lane; it also owns the export runtime's lifetime, and at shutdown
-//! the spooling of what is left within the deadline.
+//! into batches, has the export threads convert them once per mask mode (up to
+//! [`convert::CONVERTING`] at once), and hands them to each exporter's lane in order; it
+//! also owns the export runtime's lifetime, and at shutdown the spooling of what is left
+//! within the deadline.
 
-use super::*;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use super::convert::{self, Converter};
+use super::fanout::{self, FanOut};
+use super::metrics::{Metrics, reason};
+use super::records::QueuedRecords;
+use super::spool::SpoolWriter;
+use super::spooler::Spooler;
+use super::worker::{self, Phase};
+use super::{EngineOptions, INTAKE_LINGER, Queued, SPOOL_GRACE, masking, recovery};
+use crate::export::{Budget, Exporter, Records};
+use crate::presets::Signals;
+use crate::span::Span;
 
 /// The tasks on the export runtime: the workers, and the spool's background deliveries.
 #[derive(Default)]
@@ -87,8 +105,10 @@ impl Background {
             fan_out,
             converter: Converter::new(
                 self.masks.clone(),
+                self.encoded_ahead(),
                 exports.as_ref().map(|e| e.handle().clone()),
             ),
+            converting: VecDeque::new(),
         };
         let deadline = runtime.block_on(self.batch_until_stopped(queues, out, phase_rx.clone()));
         runtime.shutdown_background();
@@ -107,6 +127,15 @@ impl Background {
             exports.shutdown_background();
         }
         spooler.finish(deadline + SPOOL_GRACE);
+    }
+
+    /// Per mask group: whether every exporter of it sends the body only, so its payload
+    /// is encoded as it is converted ([`Converter`]).
+    fn encoded_ahead(&self) -> Vec<bool> {
+        self.masks
+            .exporters()
+            .map(|group| group.iter().all(|&i| self.exporters[i].sends_body_only()))
+            .collect()
     }
 
     /// One spool writer per exporter (none without a spool dir).
@@ -169,7 +198,7 @@ impl Background {
     async fn batch_until_stopped(
         &self,
         mut queues: Queues,
-        out: Outbox,
+        mut out: Outbox,
         mut stop: watch::Receiver<Phase>,
     ) -> Instant {
         let mut batch = Batch::default();
@@ -185,7 +214,7 @@ impl Background {
                     };
                     spans.close();
                     while let Ok(item) = spans.try_recv() {
-                        self.add(&mut batch, item, &out).await;
+                        self.add(&mut batch, item, &mut out).await;
                     }
                     queues.records.close();
                     while let Ok(item) = queues.records.try_recv() {
@@ -193,9 +222,12 @@ impl Background {
                     }
                     break deadline;
                 }
+                Some(done) = out.next_converted(), if !out.converting.is_empty() => {
+                    self.hand_on(done, &out.fan_out).await;
+                }
                 item = spans.recv() => match item {
                     Some(item) => {
-                        self.take_waiting(item, spans, &mut batch, &out).await;
+                        self.take_waiting(item, spans, &mut batch, &mut out).await;
                         // Spans are taken first (`biased`): under a steady stream of
                         // them, the records waiting are taken here, or they would wait
                         // for a lull (a lock-free check when there are none).
@@ -210,12 +242,15 @@ impl Background {
                     None => queues.records_open = false,
                 },
                 _ = sleep_until(flush_at), if flush_at.is_some() => {
-                    self.dispatch(&mut batch, &out).await;
+                    self.dispatch(&mut batch, &mut out).await;
                 }
             }
         };
         // At the deadline the workers spool what they hold and what is queued.
-        self.dispatch(&mut batch, &out).await;
+        self.dispatch(&mut batch, &mut out).await;
+        while let Some(done) = out.next_converted().await {
+            self.hand_on(done, &out.fan_out).await;
+        }
         deadline
     }
 
@@ -226,7 +261,7 @@ impl Background {
         first: Queued,
         spans: &mut mpsc::Receiver<Queued>,
         batch: &mut Batch,
-        out: &Outbox,
+        out: &mut Outbox,
     ) {
         self.add(batch, first, out).await;
         for _ in 1..self.options.batch_max_spans {
@@ -247,7 +282,7 @@ impl Background {
         }
     }
 
-    async fn add(&self, batch: &mut Batch, item: Queued, out: &Outbox) {
+    async fn add(&self, batch: &mut Batch, item: Queued, out: &mut Outbox) {
         batch.first_at.get_or_insert_with(Instant::now);
         batch.bytes += item.size as usize;
         batch.spans.push(item.span);
@@ -259,8 +294,10 @@ impl Background {
     }
 
     /// Has the batch masked and converted on the export threads (once per mask mode,
-    /// moving, not copying, for the last: `masking`, `convert`), and hands it on.
-    async fn dispatch(&self, batch: &mut Batch, out: &Outbox) {
+    /// moving, not copying, for the last: `masking`, `convert`); with
+    /// [`convert::CONVERTING`] batches already converting, first waits for the oldest and
+    /// hands it on.
+    async fn dispatch(&self, batch: &mut Batch, out: &mut Outbox) {
         for slot in &mut batch.records {
             if let Some((records, bytes)) = slot.take() {
                 self.dispatch_records(records, bytes, &out.fan_out).await;
@@ -280,8 +317,13 @@ impl Background {
         let budgets = std::iter::once(Budget::holding(total.clone(), bytes)).chain(
             std::iter::repeat_with(move || Budget::counting(total.clone(), bytes)),
         );
-        let done = out.converter.convert(spans, budgets).await;
-        self.hand_on(done, &out.fan_out).await;
+        if out.converting.len() >= convert::CONVERTING
+            && let Some(done) = out.next_converted().await
+        {
+            self.hand_on(done, &out.fan_out).await;
+        }
+        let pending = out.converter.start(spans, budgets);
+        out.converting.push_back(pending);
     }
 
     /// Hands a converted batch to every exporter's lane, waiting briefly (never past the
@@ -319,6 +361,18 @@ impl Background {
 pub(super) struct Outbox {
     pub(super) fan_out: FanOut,
     pub(super) converter: Converter,
+    /// Batches converting, oldest first: handed on in this order.
+    pub(super) converting: VecDeque<convert::Pending>,
+}
+
+impl Outbox {
+    /// The oldest batch converting, once converted (cancel-safe: it stays first until
+    /// it is done); `None` when none is.
+    async fn next_converted(&mut self) -> Option<convert::Done> {
+        let done = self.converting.front_mut()?.done().await;
+        self.converting.pop_front();
+        Some(done)
+    }
 }
 
 /// The batcher's two queues.

@@ -1,9 +1,10 @@
-//! Masking and converting span batches off the batcher's thread: each batch is masked,
-//! profiled and converted (once per mask group, `masking`) on the export runtime's
-//! threads, beside the encoding of earlier batches there, and comes back to the batcher,
-//! which hands it to the lanes (`fanout`). The batcher waits for each conversion: letting
-//! it gather the next batch meanwhile measured no faster, and with a blackholed provider
-//! held up to 30 MiB more than the byte cap allows for (`benches/engine.rs`, memory).
+//! Masking, converting and encoding span batches off the batcher's thread: each batch is
+//! masked, profiled and converted (once per mask group, `masking`) on the export
+//! runtime's threads, and, for a group whose exporters send nothing but the protobuf
+//! body, encoded in the same task, which then lets go of the request (freed on the
+//! thread that built it, so the lanes hold bodies alone). The batcher starts up to
+//! [`CONVERTING`] batches before it waits for the oldest and hands it to the lanes
+//! (`fanout`), in order: two batches convert on two threads while it gathers the next.
 
 use std::sync::Arc;
 
@@ -13,6 +14,10 @@ use tokio::sync::oneshot;
 use super::masking::MaskGroups;
 use crate::export::{Budget, Payload};
 use crate::span::Span;
+
+/// Batches started and not yet handed on: one per export thread keeps both busy; more
+/// would only hold more memory while a provider is slow.
+pub const CONVERTING: usize = super::worker::EXPORT_THREADS;
 
 /// A converted batch: its span count, and per mask group (in [`MaskGroups`] order) its
 /// payload and the spans that could not be masked. No groups when the conversion
@@ -25,22 +30,47 @@ pub struct Done {
 /// Where batches are converted.
 pub struct Converter {
     masks: Arc<MaskGroups>,
+    /// Per mask group: whether its payload is encoded at once, its request let go.
+    ahead: Arc<[bool]>,
     /// The export runtime; `None` (no export threads) converts on the caller's thread.
     pool: Option<Handle>,
 }
 
+/// A batch being converted; [`Pending::done`] waits for it.
+pub struct Pending {
+    rx: oneshot::Receiver<Done>,
+    count: u64,
+}
+
+impl Pending {
+    /// The converted batch. Cancel-safe: awaited again, it still comes.
+    pub async fn done(&mut self) -> Done {
+        // The sender answers even when the conversion panics; a pool shut down under it
+        // drops the task, and then the batch is lost as well, counted.
+        (&mut self.rx).await.unwrap_or(Done {
+            count: self.count,
+            groups: Vec::new(),
+        })
+    }
+}
+
 impl Converter {
-    pub fn new(masks: Arc<MaskGroups>, pool: Option<Handle>) -> Converter {
-        Converter { masks, pool }
+    /// `ahead` says, per mask group, whether every exporter of it sends the body only.
+    pub fn new(masks: Arc<MaskGroups>, ahead: Vec<bool>, pool: Option<Handle>) -> Converter {
+        Converter {
+            masks,
+            ahead: ahead.into(),
+            pool,
+        }
     }
 
-    /// `spans` masked and converted on the pool, each group's payload within the next
-    /// of `budgets`.
-    pub async fn convert(
+    /// Starts masking and converting `spans` on the pool, each group's payload within
+    /// the next of `budgets`.
+    pub fn start(
         &self,
         spans: Vec<Span>,
         budgets: impl Iterator<Item = Budget> + Send + 'static,
-    ) -> Done {
+    ) -> Pending {
         let count = spans.len() as u64;
         let (tx, rx) = oneshot::channel();
         let sender = Sender {
@@ -48,21 +78,41 @@ impl Converter {
             count,
             groups: Vec::new(),
         };
-        let masks = self.masks.clone();
+        let (masks, ahead) = (self.masks.clone(), self.ahead.clone());
         let convert = move || {
             let groups = masks.convert(spans, budgets);
-            sender.send(groups.into_iter().map(|g| (g.payload, g.failed)).collect());
+            let groups = groups.into_iter().enumerate().map(|(i, group)| {
+                let payload = match ahead.get(i) {
+                    Some(true) => encoded_ahead(group.payload),
+                    _ => group.payload,
+                };
+                (payload, group.failed)
+            });
+            sender.send(groups.collect());
         };
         match &self.pool {
             Some(pool) => drop(pool.spawn(async move { convert() })),
             None => convert(),
         }
-        // The sender answers even when the conversion panics; a pool shut down under it
-        // drops the task, and then the batch is lost as well, counted.
-        rx.await.unwrap_or(Done {
-            count,
-            groups: Vec::new(),
-        })
+        Pending { rx, count }
+    }
+
+    /// `spans` masked and converted on the pool (see [`start`](Self::start)).
+    #[cfg(test)]
+    pub async fn convert(
+        &self,
+        spans: Vec<Span>,
+        budgets: impl Iterator<Item = Budget> + Send + 'static,
+    ) -> Done {
+        self.start(spans, budgets).done().await
+    }
+}
+
+/// The payload encoded and its request let go; it is the conversion's own, not shared yet.
+fn encoded_ahead(payload: Arc<Payload>) -> Arc<Payload> {
+    match Arc::try_unwrap(payload) {
+        Ok(payload) => Arc::new(payload.encoded_ahead()),
+        Err(shared) => shared,
     }
 }
 
@@ -133,7 +183,7 @@ mod tests {
     #[test]
     fn batches_are_converted_on_the_pool_not_the_batchers_thread() {
         let pool = pool();
-        let converter = Converter::new(groups(), Some(pool.handle().clone()));
+        let converter = Converter::new(groups(), vec![false], Some(pool.handle().clone()));
         let threads = Arc::new(Mutex::new(Vec::new()));
         let total = Arc::new(AtomicU64::new(0));
         for n in [3, 5] {
@@ -162,7 +212,7 @@ mod tests {
     #[test]
     fn a_conversion_that_panics_comes_back_empty_instead_of_never() {
         let pool = pool();
-        let converter = Converter::new(groups(), Some(pool.handle().clone()));
+        let converter = Converter::new(groups(), vec![false], Some(pool.handle().clone()));
         let budgets = std::iter::repeat_with(|| panic!("a conversion that fails"));
         let done = batcher().block_on(converter.convert(spans(4), budgets));
         assert_eq!(done.count, 4);
@@ -171,7 +221,7 @@ mod tests {
 
     #[test]
     fn without_a_pool_the_batch_is_converted_on_the_callers_thread() {
-        let converter = Converter::new(groups(), None);
+        let converter = Converter::new(groups(), vec![false], None);
         let total = Arc::new(AtomicU64::new(0));
         let budgets = std::iter::repeat_with(move || Budget::counting(total.clone(), 1));
         let done = batcher().block_on(converter.convert(spans(2), budgets));

@@ -65,17 +65,13 @@ pub use records::RECORDS_QUEUE_REQUESTS;
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::export::{self, Budget, Exporter, Records};
+use crate::export::{self, Exporter};
 use crate::mask::MaskPlan;
-use crate::presets::{Signal, Signals};
+use crate::presets::Signal;
 use crate::profile::ProfilePlan;
 use crate::span::Span;
 use background::{Background, begin_stopping};
-use convert::Converter;
-use fanout::FanOut;
 use metrics::{ExporterMetrics, reason};
-use spool::SpoolWriter;
-use spooler::Spooler;
 use worker::Phase;
 
 /// Spans per batch at most.

@@ -8,7 +8,7 @@ use super::tests::span;
 use super::*;
 use crate::export::memory::MemoryExporter;
 use crate::export::records::fixtures::{logs, metrics};
-use crate::export::{Cause, Outcome};
+use crate::export::{Cause, Outcome, Records};
 
 /// The engine tests' options, without retries (a refusal spools at once).
 fn options() -> EngineOptions {

@@ -131,6 +131,12 @@ pub trait Exporter: Send + Sync {
     fn signals(&self) -> presets::Signals {
         presets::TRACES_ONLY
     }
+    /// Whether it reads nothing of a batch of spans but its protobuf body
+    /// ([`Payload::protobuf`]): then the engine encodes the body as it converts the batch
+    /// and lets go of the request ([`Payload::encoded_ahead`]). No unless it says so.
+    fn sends_body_only(&self) -> bool {
+        false
+    }
 }
 
 /// The exporter for a provider of the settings.

@@ -135,6 +135,10 @@ impl Exporter for OtlpHttp {
         &self.name
     }
 
+    fn sends_body_only(&self) -> bool {
+        true
+    }
+
     fn endpoint(&self) -> &str {
         &self.shown_url
     }

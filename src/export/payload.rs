@@ -5,6 +5,12 @@
 //! where the body is first needed (an export thread, or the spooler for a batch spooled
 //! before any attempt), never on the engine's batching thread.
 //!
+//! A payload for exporters that only send the body (OTLP/HTTP) is encoded as soon as its
+//! batch is converted, on the same export thread, and lets go of its request there
+//! ([`Payload::encoded_ahead`]): the request's tree is freed by the thread that built
+//! it, and only the body waits in the lanes. Asked for later (a 413 to split), the
+//! request is decoded back from the body.
+//!
 //! In the engine a payload also carries a [`Budget`]: the bytes it holds stay counted
 //! against the queue's byte cap (`AUTOMAGIK_QUEUE_MAX_BYTES`) until the payload is
 //! gone, delivered or spooled, so the cap bounds everything the engine holds.
@@ -15,6 +21,8 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
 
+use prost::Message as _;
+
 use super::Records;
 use crate::presets::Signal;
 use crate::span::span_count;
@@ -24,8 +32,9 @@ use crate::span::span_count;
 #[derive(Debug)]
 pub struct Payload {
     spans: usize,
-    /// The spans; empty in a payload of other records.
-    request: Request,
+    /// The spans; empty in a payload of other records. Unset once let go for the body
+    /// ([`encoded_ahead`](Self::encoded_ahead)), and then decoded back if asked for.
+    request: OnceLock<Request>,
     /// Log records or metrics instead of spans.
     records: Option<Records>,
     protobuf: OnceLock<Bytes>,
@@ -71,7 +80,7 @@ impl Payload {
     pub fn new(request: Request) -> Payload {
         Payload {
             spans: span_count(&request),
-            request,
+            request: OnceLock::from(request),
             records: None,
             protobuf: OnceLock::new(),
             budget: None,
@@ -82,7 +91,7 @@ impl Payload {
     pub fn of_records(records: Records) -> Payload {
         Payload {
             spans: 0,
-            request: Request::default(),
+            request: OnceLock::from(Request::default()),
             records: Some(records),
             protobuf: OnceLock::new(),
             budget: None,
@@ -119,9 +128,27 @@ impl Payload {
 
     /// The spans' request, for exporters that do not send protobuf (the local store) and
     /// for splitting a batch a provider found too large; empty in a payload of other
-    /// records (see [`records`](Self::records)).
+    /// records (see [`records`](Self::records)). Decoded from the body (once) when the
+    /// payload was [`encoded_ahead`](Self::encoded_ahead).
     pub fn request(&self) -> &Request {
-        &self.request
+        self.request.get_or_init(|| self.decoded())
+    }
+
+    /// The body encoded now and the request let go, here: for a payload that only goes
+    /// to exporters sending the body, so its tree is freed on the thread that built it
+    /// and the lanes hold the body alone.
+    pub fn encoded_ahead(mut self) -> Payload {
+        if self.records.is_none() {
+            self.protobuf();
+            drop(self.request.take());
+        }
+        self
+    }
+
+    /// The request back from the body (of a payload encoded ahead).
+    fn decoded(&self) -> Request {
+        let body = self.protobuf.get().cloned().unwrap_or_default();
+        Request::decode(body).expect("the body is prost's encoding of a request")
     }
 
     /// The request in protobuf, encoded by the first caller (others wait for it).
@@ -129,7 +156,7 @@ impl Payload {
         self.protobuf.get_or_init(|| {
             let body = Bytes::from(match &self.records {
                 Some(records) => records.encode(),
-                None => crate::wire::encode(&self.request),
+                None => crate::wire::encode(self.request()),
             });
             if let Some(budget) = &self.budget {
                 budget.add(body.len() as u64);
@@ -138,9 +165,12 @@ impl Payload {
         })
     }
 
-    /// The request, taken out of the payload (cheap: no copy).
+    /// The request, taken out of the payload (cheap: no copy, unless encoded ahead).
     pub fn into_request(mut self) -> Request {
-        std::mem::take(&mut self.request)
+        match self.request.take() {
+            Some(request) => request,
+            None => self.decoded(),
+        }
     }
 }
 
