@@ -148,7 +148,7 @@ mod tests {
     use crate::profile::ProfilePlan;
     use crate::span::{Resource, Scope};
     use std::sync::Mutex;
-    use std::sync::atomic::AtomicU64;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
     fn spans(n: usize) -> Vec<Span> {
         let resource = Arc::new(Resource::service("t"));
@@ -207,6 +207,58 @@ mod tests {
                 .all(|t| t.as_deref() == Some("conversion-pool")),
             "converted on {threads:?}"
         );
+    }
+
+    #[test]
+    fn a_second_batch_converts_while_the_first_still_does() {
+        let pool = pool();
+        let converter = Converter::new(groups(), vec![false], Some(pool.handle().clone()));
+        let total = Arc::new(AtomicU64::new(0));
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let first_total = total.clone();
+        // The first batch's conversion waits (in taking its budget) for the second's.
+        let held_back = std::iter::repeat_with(move || {
+            held.recv_timeout(std::time::Duration::from_secs(10))
+                .expect("released once the second batch is converted");
+            Budget::counting(first_total.clone(), 1)
+        });
+        let mut first = converter.start(spans(3), held_back);
+        let second_total = total.clone();
+        let budgets = std::iter::repeat_with(move || Budget::counting(second_total.clone(), 1));
+        let mut second = converter.start(spans(5), budgets);
+        let batcher = batcher();
+        let second = batcher.block_on(second.done());
+        assert_eq!((second.count, second.groups.len()), (5, 1));
+        release.send(()).unwrap();
+        let first = batcher.block_on(first.done());
+        assert_eq!(
+            (first.count, first.groups.len()),
+            (3, 1),
+            "converted, not lost"
+        );
+    }
+
+    #[test]
+    fn a_batch_for_body_only_exporters_comes_back_encoded_without_its_request() {
+        let pool = pool();
+        for ahead in [false, true] {
+            let converter = Converter::new(groups(), vec![ahead], Some(pool.handle().clone()));
+            let total = Arc::new(AtomicU64::new(0));
+            let counted = total.clone();
+            let budgets = std::iter::repeat_with(move || Budget::counting(counted.clone(), 1));
+            let batch = spans(4);
+            let expected = crate::span::to_request(&batch);
+            let done = batcher().block_on(converter.convert(batch, budgets));
+            let counted_when_converted = total.load(Relaxed);
+            let payload = &done.groups[0].0;
+            // The budget counts the body from when it is encoded.
+            let body = payload.protobuf().len() as u64;
+            let encoded = if ahead { 1 + body } else { 1 };
+            assert_eq!(counted_when_converted, encoded, "encoded ahead: {ahead}");
+            assert_eq!(payload.request(), &expected, "decoded back when let go");
+            drop(done);
+            assert_eq!(total.load(Relaxed), 0);
+        }
     }
 
     #[test]

@@ -206,6 +206,23 @@ mod tests {
     }
 
     #[test]
+    fn a_payload_encoded_ahead_holds_its_body_and_gives_the_request_back() {
+        let resource = Arc::new(Resource::service("t"));
+        let scope = Arc::new(Scope::default());
+        let spans: Vec<Span> = (0..3)
+            .map(|i| Span::start(format!("s{i}"), None, resource.clone(), scope.clone()))
+            .collect();
+        let request = to_request(&spans);
+        let payload = Payload::new(request.clone()).encoded_ahead();
+        assert!(payload.request.get().is_none(), "the request is let go");
+        assert_eq!(payload.protobuf().as_ref(), request.encode_to_vec());
+        assert_eq!(payload.span_count(), 3);
+        assert_eq!(payload.request(), &request, "decoded back from the body");
+        let again = Payload::new(request.clone()).encoded_ahead();
+        assert_eq!(again.into_request(), request);
+    }
+
+    #[test]
     fn a_budget_counts_the_body_too_and_is_released_with_the_payload() {
         let total = Arc::new(AtomicU64::new(100));
         let resource = Arc::new(Resource::service("t"));

@@ -24,25 +24,23 @@ pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
 /// Like [`to_request`], moving the spans' strings instead of copying them (the engine's
 /// path: a batch is converted once, without a copy).
 pub fn into_request(spans: Vec<Span>) -> ExportTraceServiceRequest {
-    type ScopeGroup = (Arc<Scope>, Vec<pb::Span>);
-    let mut groups: Vec<(Arc<Resource>, Vec<ScopeGroup>)> = Vec::new();
+    let mut groups: Vec<ResourceGroup> = Vec::new();
+    // A batch is mostly one resource and scope: the first group is sized for all of it,
+    // and a span of the same group as the one before is placed without a search.
+    let mut room = spans.len();
+    let mut last: Option<(usize, usize)> = None;
     for span in spans {
-        let index = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
-            Some(i) => i,
-            None => {
-                groups.push((span.resource.clone(), Vec::new()));
-                groups.len() - 1
+        let (r, s) = match last {
+            Some((r, s))
+                if Arc::ptr_eq(&groups[r].0, &span.resource)
+                    && Arc::ptr_eq(&groups[r].1[s].0, &span.scope) =>
+            {
+                (r, s)
             }
+            _ => group_of(&mut groups, &span, &mut room),
         };
-        let scopes = &mut groups[index].1;
-        let scope_index = match scopes.iter().position(|(s, _)| same(s, &span.scope)) {
-            Some(i) => i,
-            None => {
-                scopes.push((span.scope.clone(), Vec::new()));
-                scopes.len() - 1
-            }
-        };
-        scopes[scope_index].1.push(span_into_pb(span));
+        last = Some((r, s));
+        groups[r].1[s].1.push(span_into_pb(span));
     }
     ExportTraceServiceRequest {
         resource_spans: groups
@@ -69,6 +67,30 @@ pub fn into_request(spans: Vec<Span>) -> ExportTraceServiceRequest {
             })
             .collect(),
     }
+}
+
+/// A resource's spans, by scope, in first-seen order.
+type ResourceGroup = (Arc<Resource>, Vec<(Arc<Scope>, Vec<pb::Span>)>);
+
+/// Where `span` goes among `groups` (resource, then scope), a group added when none is
+/// its own; the first scope group added takes `room` spans' capacity.
+fn group_of(groups: &mut Vec<ResourceGroup>, span: &Span, room: &mut usize) -> (usize, usize) {
+    let r = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
+        Some(r) => r,
+        None => {
+            groups.push((span.resource.clone(), Vec::new()));
+            groups.len() - 1
+        }
+    };
+    let scopes = &mut groups[r].1;
+    let s = match scopes.iter().position(|(s, _)| same(s, &span.scope)) {
+        Some(s) => s,
+        None => {
+            scopes.push((span.scope.clone(), Vec::with_capacity(std::mem::take(room))));
+            scopes.len() - 1
+        }
+    };
+    (r, s)
 }
 
 /// How many spans a request holds.
