@@ -1,10 +1,11 @@
 //! The engine: producers [`Recorder::record`] spans (never blocking, never failing); a
 //! background thread batches them, has each batch masked and converted once per mask
-//! mode on the export threads (`convert`), and
-//! fans it out to one small queue per exporter (`fanout`), so a slow or dead provider
-//! never delays another. Each exporter's worker delivers up to three batches at once on
-//! the export runtime's two threads, where the batch is encoded once for every exporter
-//! that sends it. What an exporter cannot deliver goes to its [`spool`] for `flush`.
+//! mode on the export threads (`convert`, two batches at once; encoded there too when
+//! only OTLP/HTTP exporters take it), and
+//! fans it out, in order, to one small queue per exporter (`fanout`), so a slow or dead
+//! provider never delays another. Each exporter's worker delivers up to three batches at
+//! once on the export runtime's two threads, where a batch not yet encoded is encoded
+//! once for every exporter that sends it. What an exporter cannot deliver goes to its [`spool`] for `flush`.
 //! [`Engine::shutdown`] delivers what it can within a deadline, spools the rest, and
 //! accounts for every span: delivered, spooled, or dropped with a reason.
 //!
