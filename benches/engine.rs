@@ -5,7 +5,8 @@
 //! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
 //! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
 //! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
-//! `throughput` (plain end-to-end), `gzip` (the same, gzip), `masking`, `profiles` or `soak` runs that part alone.
+//! `throughput` (plain end-to-end), `gzip` (the same, gzip), `masking`, `profiles` or `soak` runs that part alone;
+//! `masker` and `profiler` the masker and the profile alone, without the engine.
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -205,15 +206,24 @@ fn masking(url: &str) {
             "spans/s",
         );
     }
+    masker_alone();
+}
+
+/// The masker alone, on one core, in wall and CPU time (`BENCH_ONLY=masker`: a quick A/B).
+fn masker_alone() {
+    let n = 200_000;
     for mode in [MaskMode::Patterns, MaskMode::Content] {
         let mut batch = content_spans(n);
         let masker = Masker::new(mode, &[]);
+        let cpu_before = cpu_seconds();
         let start = Instant::now();
         let failed = masker.mask_batch(&mut batch);
         let secs = start.elapsed().as_secs_f64();
+        let cpu = (cpu_seconds() - cpu_before) * 1e9 / n as f64;
         assert_eq!(failed, 0);
+        figure(&format!("engine.masker.{mode}"), cpu, "CPU ns/span");
         println!(
-            "masker alone, {mode:<8}: {:.2} µs per span ({:.0} spans/s on one core)",
+            "masker alone, {mode:<8}: {:.2} µs per span ({:.0} spans/s on one core; {cpu:.0} CPU ns per span)",
             secs * 1e6 / n as f64,
             n as f64 / secs
         );
@@ -322,7 +332,12 @@ fn profiles(url: &str) {
             cost(&plain, &profiled)
         );
     }
-    // The profile alone, in CPU time (steadier than wall time on a shared machine).
+    profiler_alone();
+}
+
+/// The profile alone, in CPU time (steadier than wall time on a shared machine):
+/// `BENCH_ONLY=profiler` runs it alone, a quick A/B.
+fn profiler_alone() {
     let mut batch = spans(200_000);
     let profiler = Profiler {
         profile: Profile::OpenInference,
@@ -388,6 +403,8 @@ fn main() {
         Ok("gzip") => end_to_end(&url, true, MaskMode::None),
         Ok("masking") => masking(&url),
         Ok("profiles") => profiles(&url),
+        Ok("masker") => masker_alone(),
+        Ok("profiler") => profiler_alone(),
         Ok("soak") => soak(&url),
         _ => {
             memory();

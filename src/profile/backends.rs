@@ -1,13 +1,13 @@
-//! What each backend reads, written from a span's [`Meaning`]: one function per profile.
+//! What each backend reads, written from what a span means ([`MeaningRef`]): one function per profile.
 //! Spans of no GenAI kind (the run span, an HTTP call) are a chain in every backend that
 //! would otherwise show them as unknown: a step of the program that groups others.
 
 use super::Adder;
-use crate::semantic::{Kind, Meaning};
+use crate::semantic::{Kind, MeaningRef};
 
 /// Phoenix / Arize: OpenInference's span kind, model, provider, token counts, tool,
 /// session and user.
-pub(super) fn openinference(meaning: &Meaning, span: &mut Adder) {
+pub(super) fn openinference(meaning: &MeaningRef, span: &mut Adder) {
     let kind = match meaning.kind {
         Kind::Agent => "AGENT",
         Kind::Llm => "LLM",
@@ -21,7 +21,7 @@ pub(super) fn openinference(meaning: &Meaning, span: &mut Adder) {
         Kind::Embedding => span.add_text("embedding.model_name", meaning.model()),
         _ => span.add_text("llm.model_name", meaning.model()),
     }
-    span.add_text("llm.provider", meaning.provider.as_deref());
+    span.add_text("llm.provider", meaning.provider);
     let tokens = &meaning.tokens;
     span.add_count("llm.token_count.prompt", tokens.input);
     span.add_count("llm.token_count.completion", tokens.output);
@@ -40,13 +40,13 @@ pub(super) fn openinference(meaning: &Meaning, span: &mut Adder) {
         "llm.token_count.completion_details.reasoning",
         tokens.reasoning,
     );
-    span.add_text("tool.name", meaning.tool.as_deref());
-    span.add_text("session.id", meaning.session.as_deref());
-    span.add_text("user.id", meaning.user.as_deref());
+    span.add_text("tool.name", meaning.tool);
+    span.add_text("session.id", meaning.session);
+    span.add_text("user.id", meaning.user);
 }
 
 /// Langfuse: the observation type, its model, and the trace's session and user.
-pub(super) fn langfuse(meaning: &Meaning, span: &mut Adder) {
+pub(super) fn langfuse(meaning: &MeaningRef, span: &mut Adder) {
     let kind = match meaning.kind {
         Kind::Agent => "agent",
         Kind::Llm => "generation",
@@ -59,15 +59,15 @@ pub(super) fn langfuse(meaning: &Meaning, span: &mut Adder) {
     };
     span.add("langfuse.observation.type", kind);
     span.add_text("langfuse.observation.model.name", meaning.model());
-    span.add_text("langfuse.session.id", meaning.session.as_deref());
-    span.add_text("langfuse.user.id", meaning.user.as_deref());
+    span.add_text("langfuse.session.id", meaning.session);
+    span.add_text("langfuse.user.id", meaning.user);
 }
 
 /// LangSmith: the run type, and session and user as metadata (LangSmith groups a
 /// thread's traces by the `session_id` metadata key; its own "session" is the project).
 /// It reads the GenAI model and token attributes, so those are added when a span states
 /// them in another dialect only.
-pub(super) fn langsmith(meaning: &Meaning, span: &mut Adder) {
+pub(super) fn langsmith(meaning: &MeaningRef, span: &mut Adder) {
     let kind = match meaning.kind {
         Kind::Llm => "llm",
         Kind::Tool => "tool",
@@ -76,8 +76,8 @@ pub(super) fn langsmith(meaning: &Meaning, span: &mut Adder) {
         Kind::Agent | Kind::Chain | Kind::Other => "chain",
     };
     span.add("langsmith.span.kind", kind);
-    span.add_text("langsmith.metadata.session_id", meaning.session.as_deref());
-    span.add_text("langsmith.metadata.user_id", meaning.user.as_deref());
+    span.add_text("langsmith.metadata.session_id", meaning.session);
+    span.add_text("langsmith.metadata.user_id", meaning.user);
     if matches!(meaning.kind, Kind::Llm | Kind::Embedding) {
         span.add_text("gen_ai.request.model", meaning.model());
         span.add_count("gen_ai.usage.input_tokens", meaning.tokens.input);
@@ -86,7 +86,7 @@ pub(super) fn langsmith(meaning: &Meaning, span: &mut Adder) {
 }
 
 /// MLflow: its span type (its OTLP receiver JSON-encodes each value, as MLflow stores them).
-pub(super) fn mlflow(meaning: &Meaning, span: &mut Adder) {
+pub(super) fn mlflow(meaning: &MeaningRef, span: &mut Adder) {
     let kind = match meaning.kind {
         Kind::Agent => "AGENT",
         Kind::Llm => "LLM",

@@ -67,18 +67,26 @@ impl Profiler {
 
     /// Adds the profile's attributes to one span, keeping every attribute it has.
     pub fn apply(&self, span: &mut Span) {
-        let meaning = semantic::read(span);
-        // One move of the attributes to room for what a profile adds, not a doubling.
-        span.attributes.reserve_exact(MOST_ADDED);
-        let mut adder = Adder { span, root: false };
-        adder.root = adder.span.parent_span_id.is_none();
-        match self.profile {
-            Profile::Plain => {}
-            Profile::OpenInference => backends::openinference(&meaning, &mut adder),
-            Profile::Langfuse => backends::langfuse(&meaning, &mut adder),
-            Profile::LangSmith => backends::langsmith(&meaning, &mut adder),
-            Profile::MLflow => backends::mlflow(&meaning, &mut adder),
-        }
+        // What to add is worked out on the span as it is (the meaning borrows its texts),
+        // then copied into attributes and appended in one move.
+        let added = {
+            let meaning = semantic::read_ref(span);
+            let mut adder = Adder {
+                existing: &span.attributes,
+                added: Vec::new(),
+                root: span.parent_span_id.is_none(),
+            };
+            match self.profile {
+                Profile::Plain => {}
+                Profile::OpenInference => backends::openinference(&meaning, &mut adder),
+                Profile::Langfuse => backends::langfuse(&meaning, &mut adder),
+                Profile::LangSmith => backends::langsmith(&meaning, &mut adder),
+                Profile::MLflow => backends::mlflow(&meaning, &mut adder),
+            }
+            adder.added
+        };
+        span.attributes.reserve_exact(added.len());
+        span.attributes.extend(added);
     }
 
     /// Adds the resource attributes to every resource of `request` that lacks them.
@@ -131,31 +139,39 @@ impl ProfilePlan {
     }
 }
 
-/// Adds attributes to one span without overwriting any.
+/// Collects the attributes a profile adds to one span, leaving out those it has.
 pub(crate) struct Adder<'a> {
-    span: &'a mut Span,
+    /// The span's attributes.
+    existing: &'a [Attribute],
+    /// What is to be added, in order.
+    added: Vec<Attribute>,
     /// The span has no parent: the run span or a trace's root.
     pub root: bool,
 }
 
 impl Adder<'_> {
     /// Adds `key` = `value` unless the span already has `key`.
-    pub fn add(&mut self, key: &str, value: impl Into<Value>) {
-        if self.span.attribute(key).is_none() {
-            self.span.attributes.push(Attribute::new(key, value));
+    pub fn add(&mut self, key: &'static str, value: impl Into<Value>) {
+        let has = |attributes: &[Attribute]| attributes.iter().any(|a| a.key == key);
+        if !has(self.existing) && !has(&self.added) {
+            if self.added.capacity() == 0 {
+                // One allocation per span, never a second.
+                self.added.reserve_exact(MOST_ADDED);
+            }
+            self.added.push(Attribute::new(key, value));
         }
     }
 
     /// Adds a text the span carried, unless it is a masked placeholder: the profile copies
     /// identifiers and names, never what masking hid.
-    pub fn add_text(&mut self, key: &str, value: Option<&str>) {
+    pub fn add_text(&mut self, key: &'static str, value: Option<&str>) {
         if let Some(value) = value.filter(|v| !is_masked(v)) {
             self.add(key, value);
         }
     }
 
     /// Adds a count, when known (saturated to OTLP's i64).
-    pub fn add_count(&mut self, key: &str, value: Option<u64>) {
+    pub fn add_count(&mut self, key: &'static str, value: Option<u64>) {
         if let Some(value) = value {
             self.add(key, i64::try_from(value).unwrap_or(i64::MAX));
         }

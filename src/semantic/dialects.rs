@@ -2,7 +2,7 @@
 //! something is put in its slot, then each figure is taken from the first dialect that
 //! gave it (the span's own explicit kind first, then OpenTelemetry GenAI, then the others).
 
-use super::{Kind, Meaning, Tokens};
+use super::{Kind, MeaningRef, Tokens};
 use crate::span::{Attribute, Value};
 
 /// What the attributes held, slot by slot, before the dialects are weighed.
@@ -32,7 +32,7 @@ struct Found<'a> {
     langfuse_cost: Option<&'a str>,
 }
 
-pub fn read(name: &str, attributes: &[Attribute]) -> Meaning {
+pub fn read<'a>(name: &'a str, attributes: &'a [Attribute]) -> MeaningRef<'a> {
     let mut found = Found::default();
     for attribute in attributes {
         found.take(&attribute.key, &attribute.value);
@@ -48,96 +48,97 @@ impl<'a> Found<'a> {
                 *slot = value;
             }
         }
-        let text = text(value);
-        let count = count(value);
+        // Read as the slot wants it, and only for a key that has one: most attributes
+        // (prompts, completions, HTTP) have none, and are not looked at.
+        let text = || text(value);
+        let count = || count(value);
         match key {
-            "openinference.span.kind" => put(&mut self.openinference_kind, text),
-            "langfuse.observation.type" => put(&mut self.langfuse_type, text),
-            "traceloop.span.kind" => put(&mut self.traceloop_kind, text),
-            "llm.request.type" => put(&mut self.traceloop_request_type, text),
-            "traceloop.entity.name" => put(&mut self.traceloop_entity, text),
-            "gen_ai.operation.name" => put(&mut self.operation, text),
-            "ai.operationId" | "operation.name" => put(&mut self.vercel_operation, text),
+            "openinference.span.kind" => put(&mut self.openinference_kind, text()),
+            "langfuse.observation.type" => put(&mut self.langfuse_type, text()),
+            "traceloop.span.kind" => put(&mut self.traceloop_kind, text()),
+            "llm.request.type" => put(&mut self.traceloop_request_type, text()),
+            "traceloop.entity.name" => put(&mut self.traceloop_entity, text()),
+            "gen_ai.operation.name" => put(&mut self.operation, text()),
+            "ai.operationId" | "operation.name" => put(&mut self.vercel_operation, text()),
 
-            "gen_ai.response.model" => put(&mut self.response_model[0], text),
-            "llm.response.model" | "ai.response.model" => put(&mut self.response_model[1], text),
-            "gen_ai.request.model" => put(&mut self.request_model[0], text),
-            "llm.model_name" => put(&mut self.request_model[1], text),
-            "langfuse.observation.model.name" => put(&mut self.request_model[2], text),
-            "ai.model.id" | "llm.request.model" => put(&mut self.request_model[3], text),
-            "embedding.model_name" => put(&mut self.request_model[4], text),
+            "gen_ai.response.model" => put(&mut self.response_model[0], text()),
+            "llm.response.model" | "ai.response.model" => put(&mut self.response_model[1], text()),
+            "gen_ai.request.model" => put(&mut self.request_model[0], text()),
+            "llm.model_name" => put(&mut self.request_model[1], text()),
+            "langfuse.observation.model.name" => put(&mut self.request_model[2], text()),
+            "ai.model.id" | "llm.request.model" => put(&mut self.request_model[3], text()),
+            "embedding.model_name" => put(&mut self.request_model[4], text()),
 
-            "gen_ai.provider.name" => put(&mut self.provider[0], text),
-            "gen_ai.system" => put(&mut self.provider[1], text),
-            "llm.provider" | "llm.system" => put(&mut self.provider[2], text),
-            "ai.model.provider" => put(&mut self.provider[3], text.map(vercel_provider)),
+            "gen_ai.provider.name" => put(&mut self.provider[0], text()),
+            "gen_ai.system" => put(&mut self.provider[1], text()),
+            "llm.provider" | "llm.system" => put(&mut self.provider[2], text()),
+            "ai.model.provider" => put(&mut self.provider[3], text().map(vercel_provider)),
 
-            "gen_ai.usage.input_tokens" => put(&mut self.input[0], count),
+            "gen_ai.usage.input_tokens" => put(&mut self.input[0], count()),
             "gen_ai.usage.prompt_tokens" | "llm.usage.prompt_tokens" => {
-                put(&mut self.input[1], count)
+                put(&mut self.input[1], count())
             }
-            "llm.token_count.prompt" => put(&mut self.input[2], count),
-            "ai.usage.inputTokens" | "ai.usage.promptTokens" => put(&mut self.input[3], count),
+            "llm.token_count.prompt" => put(&mut self.input[2], count()),
+            "ai.usage.inputTokens" | "ai.usage.promptTokens" => put(&mut self.input[3], count()),
 
-            "gen_ai.usage.output_tokens" => put(&mut self.output[0], count),
+            "gen_ai.usage.output_tokens" => put(&mut self.output[0], count()),
             "gen_ai.usage.completion_tokens" | "llm.usage.completion_tokens" => {
-                put(&mut self.output[1], count)
+                put(&mut self.output[1], count())
             }
-            "llm.token_count.completion" => put(&mut self.output[2], count),
+            "llm.token_count.completion" => put(&mut self.output[2], count()),
             "ai.usage.outputTokens" | "ai.usage.completionTokens" => {
-                put(&mut self.output[3], count)
+                put(&mut self.output[3], count())
             }
 
             "gen_ai.usage.cache_read.input_tokens" | "gen_ai.usage.cache_read_input_tokens" => {
-                put(&mut self.cache_read[0], count)
+                put(&mut self.cache_read[0], count())
             }
-            "llm.token_count.prompt_details.cache_read" => put(&mut self.cache_read[1], count),
+            "llm.token_count.prompt_details.cache_read" => put(&mut self.cache_read[1], count()),
             "ai.usage.cachedInputTokens" | "gen_ai.usage.details.cache_read_tokens" => {
-                put(&mut self.cache_read[2], count)
+                put(&mut self.cache_read[2], count())
             }
             "gen_ai.usage.cache_creation.input_tokens"
             | "gen_ai.usage.cache_creation_input_tokens"
-            | "gen_ai.usage.details.cache_write_tokens" => put(&mut self.cache_write[0], count),
-            "llm.token_count.prompt_details.cache_write" => put(&mut self.cache_write[1], count),
+            | "gen_ai.usage.details.cache_write_tokens" => put(&mut self.cache_write[0], count()),
+            "llm.token_count.prompt_details.cache_write" => put(&mut self.cache_write[1], count()),
 
             "gen_ai.usage.reasoning.output_tokens" | "gen_ai.usage.reasoning_tokens" => {
-                put(&mut self.reasoning[0], count)
+                put(&mut self.reasoning[0], count())
             }
-            "llm.token_count.completion_details.reasoning" => put(&mut self.reasoning[1], count),
+            "llm.token_count.completion_details.reasoning" => put(&mut self.reasoning[1], count()),
             "llm.usage.reasoning_tokens" | "ai.usage.reasoningTokens" => {
-                put(&mut self.reasoning[2], count)
+                put(&mut self.reasoning[2], count())
             }
-            "gen_ai.usage.details.reasoning_tokens" => put(&mut self.reasoning[3], count),
+            "gen_ai.usage.details.reasoning_tokens" => put(&mut self.reasoning[3], count()),
 
             "gen_ai.usage.cost" => put(&mut self.cost[0], number(value)),
             "operation.cost" => put(&mut self.cost[1], number(value)),
             "llm.cost.total" => put(&mut self.cost[2], number(value)),
-            "langfuse.observation.usage_details" => put(&mut self.langfuse_usage, text),
-            "langfuse.observation.cost_details" => put(&mut self.langfuse_cost, text),
+            "langfuse.observation.usage_details" => put(&mut self.langfuse_usage, text()),
+            "langfuse.observation.cost_details" => put(&mut self.langfuse_cost, text()),
 
-            "gen_ai.tool.name" => put(&mut self.tool[0], text),
-            "tool.name" => put(&mut self.tool[1], text),
-            "ai.toolCall.name" => put(&mut self.tool[2], text),
+            "gen_ai.tool.name" => put(&mut self.tool[0], text()),
+            "tool.name" => put(&mut self.tool[1], text()),
+            "ai.toolCall.name" => put(&mut self.tool[2], text()),
 
-            "session.id" | "gen_ai.conversation.id" => put(&mut self.session[0], text),
-            "langfuse.session.id" => put(&mut self.session[1], text),
-            "langfuse.trace.session_id" => put(&mut self.session[2], text),
-            "ai.telemetry.metadata.sessionId" => put(&mut self.session[3], text),
-            "traceloop.association.properties.session_id" => put(&mut self.session[4], text),
-            "user.id" | "enduser.id" => put(&mut self.user[0], text),
-            "langfuse.user.id" => put(&mut self.user[1], text),
-            "langfuse.trace.user_id" => put(&mut self.user[2], text),
-            "ai.telemetry.metadata.userId" => put(&mut self.user[3], text),
-            "traceloop.association.properties.user_id" => put(&mut self.user[4], text),
+            "session.id" | "gen_ai.conversation.id" => put(&mut self.session[0], text()),
+            "langfuse.session.id" => put(&mut self.session[1], text()),
+            "langfuse.trace.session_id" => put(&mut self.session[2], text()),
+            "ai.telemetry.metadata.sessionId" => put(&mut self.session[3], text()),
+            "traceloop.association.properties.session_id" => put(&mut self.session[4], text()),
+            "user.id" | "enduser.id" => put(&mut self.user[0], text()),
+            "langfuse.user.id" => put(&mut self.user[1], text()),
+            "langfuse.trace.user_id" => put(&mut self.user[2], text()),
+            "ai.telemetry.metadata.userId" => put(&mut self.user[3], text()),
+            "traceloop.association.properties.user_id" => put(&mut self.user[4], text()),
             // `agent.name`: OpenInference's (Agno's agent spans carry it).
-            "gen_ai.agent.name" | "agent_name" | "agent.name" => put(&mut self.agent, text),
+            "gen_ai.agent.name" | "agent_name" | "agent.name" => put(&mut self.agent, text()),
             _ => {}
         }
     }
 
-    fn meaning(self, name: &str) -> Meaning {
-        let first_text =
-            |slots: &[Option<&str>]| slots.iter().flatten().next().map(|s| s.to_string());
+    fn meaning(self, name: &'a str) -> MeaningRef<'a> {
+        let first_text = |slots: &[Option<&'a str>]| slots.iter().flatten().next().copied();
         let first = |slots: &[Option<u64>]| slots.iter().flatten().next().copied();
         let kind = self.kind(name);
         let langfuse_usage = self.langfuse_usage.map(langfuse_usage).unwrap_or_default();
@@ -158,9 +159,9 @@ impl<'a> Found<'a> {
         let tool = first_text(&self.tool).or_else(|| {
             let named_tool = matches!(self.traceloop_kind, Some("tool"))
                 || matches!(self.langfuse_type, Some("tool"));
-            named_tool.then(|| self.traceloop_entity.unwrap_or(name).to_string())
+            named_tool.then(|| self.traceloop_entity.unwrap_or(name))
         });
-        Meaning {
+        MeaningRef {
             kind,
             request_model: first_text(&self.request_model),
             response_model: first_text(&self.response_model),
@@ -170,7 +171,7 @@ impl<'a> Found<'a> {
             tool,
             session: first_text(&self.session),
             user: first_text(&self.user),
-            agent: self.agent.map(str::to_string),
+            agent: self.agent,
         }
     }
 
@@ -371,6 +372,15 @@ fn inclusive(mut tokens: Tokens) -> Tokens {
 
 fn text(value: &Value) -> Option<&str> {
     match value {
+        // A text that starts with an ASCII byte other than a space is not blank: the
+        // common case, known without trimming.
+        Value::Str(s)
+            if s.as_bytes()
+                .first()
+                .is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace()) =>
+        {
+            Some(s)
+        }
         Value::Str(s) if !s.trim().is_empty() => Some(s),
         _ => None,
     }

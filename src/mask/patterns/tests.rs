@@ -104,3 +104,24 @@ fn redacting_keeps_utf8_around_matches() {
         b"\xff [REDACTED:ip]".to_vec()
     );
 }
+
+#[test]
+fn keys_are_found_wherever_they_start_and_end() {
+    // Keys are looked for at every eighth byte only: each offset of a key's first and
+    // last byte against those probes, the shortest keys included.
+    for pad in 0..20 {
+        let gap = ", ".repeat(pad / 2) + &" ".repeat(pad % 2);
+        assert_eq!(
+            r(&format!("{gap}sk-abcdefgh{gap}")),
+            format!("{gap}[REDACTED:key]{gap}"),
+            "{pad}"
+        );
+        assert_eq!(
+            r(&format!("{gap}Bearer  ab12cd34;{gap}")),
+            format!("{gap}Bearer  [REDACTED:key];{gap}"),
+            "{pad}"
+        );
+        let short = format!("{gap}Bearer: ab12cd34 x ab12cd3 abcdefgh12,");
+        assert_eq!(r(&short), short, "{pad}");
+    }
+}
