@@ -2,6 +2,7 @@
 //! each; this module dispatches and holds what they share: opening the store (read-only),
 //! the answer for an empty store, and corrupt-line warnings.
 
+mod json_out;
 mod list;
 mod show;
 mod tail;
