@@ -15,7 +15,7 @@ mod dialects;
 mod tests;
 mod totals;
 
-pub use cost::{Priced, price};
+pub use cost::{Priced, load_prices, price};
 pub use totals::{Tally, Totals};
 
 use crate::span::Span;
