@@ -16,7 +16,7 @@ mod tests;
 mod totals;
 
 pub use cost::{Priced, load_prices, price};
-pub use totals::{Tally, Totals};
+pub use totals::{Tally, Totals, Usage};
 
 use crate::span::Span;
 

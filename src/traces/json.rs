@@ -10,6 +10,7 @@ use super::summary::{Details, ModelTokens, Summary, details};
 use super::time::rfc3339;
 use super::tree::Row;
 use super::{LogEvent, Trace, rows};
+use crate::semantic::Usage;
 use crate::span::{Attribute, Span, SpanKind, StatusCode, Value};
 
 /// A trace in figures: a row of `traces list --json`, the head of `traces show --json`.
@@ -33,18 +34,10 @@ pub struct SummaryJson {
     pub errors: usize,
     /// Spans whose parent is not in the store.
     pub orphans: usize,
-    /// Input tokens over every model, cache reads and writes included; `0` when unknown.
-    pub input_tokens: u64,
-    /// Output tokens over every model, reasoning included.
-    pub output_tokens: u64,
-    /// Input tokens read from a prompt cache.
-    pub cache_read_tokens: u64,
-    /// Input tokens written to a prompt cache.
-    pub cache_write_tokens: u64,
-    /// Output tokens spent on reasoning.
-    pub reasoning_tokens: u64,
-    /// US dollars; `null` when no span has a cost.
-    pub cost: Option<f64>,
+    /// Tokens over every model (`0` when unknown) and their cost in US dollars (`null`
+    /// when no span has one); its fields stand at this level of the JSON.
+    #[serde(flatten)]
+    pub usage: Usage,
     /// Tokens and cost by model, sorted by model name.
     pub models: Vec<ModelJson>,
 }
@@ -52,13 +45,9 @@ pub struct SummaryJson {
 #[derive(Debug, Serialize)]
 pub struct ModelJson {
     pub model: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cache_read_tokens: u64,
-    pub cache_write_tokens: u64,
-    pub reasoning_tokens: u64,
-    /// `null` when none of its spans could be priced.
-    pub cost: Option<f64>,
+    /// Its tokens, and their cost (`null` when none of its spans could be priced).
+    #[serde(flatten)]
+    pub usage: Usage,
 }
 
 /// What the semantic layer reads in a span, whichever instrumentation made it.
@@ -217,12 +206,7 @@ impl SummaryJson {
             span_count: summary.spans,
             errors: summary.errors,
             orphans: summary.orphans,
-            input_tokens: summary.tokens.input.unwrap_or(0),
-            output_tokens: summary.tokens.output.unwrap_or(0),
-            cache_read_tokens: summary.tokens.cache_read.unwrap_or(0),
-            cache_write_tokens: summary.tokens.cache_write.unwrap_or(0),
-            reasoning_tokens: summary.tokens.reasoning.unwrap_or(0),
-            cost: summary.cost,
+            usage: Usage::of(&summary.tokens, summary.cost),
             models: summary.models.iter().map(ModelJson::new).collect(),
         }
     }
@@ -232,12 +216,7 @@ impl ModelJson {
     fn new(m: &ModelTokens) -> ModelJson {
         ModelJson {
             model: m.model.clone(),
-            input_tokens: m.tokens.input.unwrap_or(0),
-            output_tokens: m.tokens.output.unwrap_or(0),
-            cache_read_tokens: m.tokens.cache_read.unwrap_or(0),
-            cache_write_tokens: m.tokens.cache_write.unwrap_or(0),
-            reasoning_tokens: m.tokens.reasoning.unwrap_or(0),
-            cost: m.cost,
+            usage: Usage::of(&m.tokens, m.cost),
         }
     }
 }
