@@ -31,7 +31,7 @@ pub struct Totals {
     #[serde(flatten)]
     pub usage: Usage,
     /// Calls with tokens but no price (a model the price data does not know, or a call
-    /// past the first [`MAX_PRICED`] of a run): their cost is not in `usage.cost`.
+    /// past the first `MAX_PRICED` of a run): their cost is not in `usage.cost`.
     pub unpriced_calls: u64,
 }
 
