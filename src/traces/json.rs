@@ -42,8 +42,10 @@ pub struct SummaryJson {
     pub models: Vec<ModelJson>,
 }
 
+/// One model's tokens and cost in a trace.
 #[derive(Debug, Serialize)]
 pub struct ModelJson {
+    /// The model's name, or `(no model)` for tokens of spans that name none.
     pub model: String,
     /// Its tokens, and their cost (`null` when none of its spans could be priced).
     #[serde(flatten)]
@@ -163,23 +165,32 @@ pub struct SpanJson<'a> {
     pub logs: Vec<LogJson<'a>>,
 }
 
+/// A span's status.
 #[derive(Debug, Serialize)]
 pub struct StatusJson<'a> {
     /// `unset`, `ok` or `error`.
     pub code: &'static str,
+    /// Its message; empty when it has none.
     pub message: &'a str,
 }
 
+/// The instrumentation library that made a span.
 #[derive(Debug, Serialize)]
 pub struct ScopeJson<'a> {
+    /// Its name.
     pub name: &'a str,
+    /// Its version; empty when unknown.
     pub version: &'a str,
 }
 
+/// One event of a span.
 #[derive(Debug, Serialize)]
 pub struct EventJson<'a> {
+    /// Its name (`exception`...).
     pub name: &'a str,
+    /// RFC 3339 in UTC, to the nanosecond.
     pub time: String,
+    /// Its attributes, typed as JSON.
     pub attributes: AttributesJson<'a>,
 }
 
