@@ -237,7 +237,7 @@ pub enum Scope {
 ///
 /// --mask sets what of the spans' content leaves the machine (AUTOMAGIK_MASK): none,
 /// patterns (secrets and personal data redacted) or content (structure only); with
-/// --provider NAME (local included), for that provider alone (AUTOMAGIK_MASK_<NAME>).
+/// --provider NAME (local included), for that provider alone (`AUTOMAGIK_MASK_<NAME>`).
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:

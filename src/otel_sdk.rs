@@ -125,7 +125,7 @@ mod tests {
     use opentelemetry_sdk::trace::SdkTracerProvider;
 
     use super::*;
-    use crate::engine::{EngineOptions, Intake};
+    use crate::engine::EngineOptions;
     use crate::export::Exporter;
     use crate::export::memory::MemoryExporter;
     use crate::span::Value;
@@ -135,19 +135,9 @@ mod tests {
         let memory = Arc::new(MemoryExporter::new("m"));
         let exporters: Vec<Arc<dyn Exporter>> = vec![memory.clone()];
         let options = EngineOptions {
-            queue_max_spans: 1000,
-            queue_max_bytes: 1 << 20,
-            intake: Intake::new(1.0, 1000, 4096),
-            batch_max_spans: 512,
-            batch_max_bytes: 1 << 20,
             batch_timeout: Duration::from_millis(50),
             retry: false,
-            data_dir: None,
-            spool_dir: None,
-            spool_max_bytes: 0,
-            mask: crate::mask::MaskPlan::default(),
-            destinations: Vec::new(),
-            profiles: crate::profile::ProfilePlan::default(),
+            ..crate::engine::tests::options()
         };
         let engine = Engine::start_with(exporters, options).unwrap();
         let provider = SdkTracerProvider::builder()

@@ -63,6 +63,13 @@ pub fn price(meaning: &Meaning, at_unix_nanos: u64) -> Option<Priced> {
     })
 }
 
+/// Loads the bundled price data, once per process: decoding it (and compiling its model
+/// patterns) takes a few tens of milliseconds, which a caller about to price many spans
+/// can spend on another thread while it reads them.
+pub fn load_prices() {
+    let _ = Calculator::bundled();
+}
+
 /// genai-prices' provider id for a provider as spans name it (`gen_ai.provider.name`,
 /// `gen_ai.system`, `llm.provider`).
 fn provider_id(name: &str) -> Option<&'static str> {

@@ -15,8 +15,8 @@ mod dialects;
 mod tests;
 mod totals;
 
-pub use cost::{Priced, price};
-pub use totals::{Tally, Totals};
+pub use cost::{Priced, load_prices, price};
+pub use totals::{Tally, Totals, Usage};
 
 use crate::span::Span;
 

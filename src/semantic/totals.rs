@@ -26,6 +26,20 @@ pub const MAX_PRICED: u64 = 10_000;
 pub struct Totals {
     /// Model calls (LLM and embedding spans), each counted once.
     pub calls: u64,
+    /// Their tokens, and their cost over the calls that have a price (their own, else
+    /// genai-prices'); its fields stand beside `calls` in the JSON.
+    #[serde(flatten)]
+    pub usage: Usage,
+    /// Calls with tokens but no price (a model the price data does not know, or a call
+    /// past the first `MAX_PRICED` of a run): their cost is not in `usage.cost`.
+    pub unpriced_calls: u64,
+}
+
+/// Tokens and what they cost, added up: over a run's model calls ([`Totals`]), a trace or
+/// one model's calls in it (`traces --json`). Each JSON that holds it flattens it, so the
+/// names are the same everywhere.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
     /// Input tokens, cache reads and writes included.
     pub input_tokens: u64,
     /// Output tokens, reasoning included.
@@ -36,12 +50,41 @@ pub struct Totals {
     pub cache_write_tokens: u64,
     /// Output tokens spent on reasoning.
     pub reasoning_tokens: u64,
-    /// In US dollars, over the calls that have a price (their own, else genai-prices');
-    /// `None` when none has one: unknown, never `$0`.
+    /// In US dollars; `None` when nothing counted has a price: unknown, never `$0`.
     pub cost: Option<f64>,
-    /// Calls with tokens but no price (a model the price data does not know, or a call
-    /// past the first [`MAX_PRICED`] of a run): their cost is not in `cost`.
-    pub unpriced_calls: u64,
+}
+
+impl Usage {
+    /// `tokens` and `cost` in figures, an unknown count as 0.
+    pub fn of(tokens: &Tokens, cost: Option<f64>) -> Usage {
+        let mut usage = Usage {
+            cost,
+            ..Usage::default()
+        };
+        usage.add_tokens(tokens);
+        usage
+    }
+
+    /// Adds `tokens`, an unknown count as 0 (saturating).
+    pub fn add_tokens(&mut self, tokens: &Tokens) {
+        let add = |sum: &mut u64, n: Option<u64>| *sum = sum.saturating_add(n.unwrap_or(0));
+        add(&mut self.input_tokens, tokens.input);
+        add(&mut self.output_tokens, tokens.output);
+        add(&mut self.cache_read_tokens, tokens.cache_read);
+        add(&mut self.cache_write_tokens, tokens.cache_write);
+        add(&mut self.reasoning_tokens, tokens.reasoning);
+    }
+
+    /// The counts as [`Tokens`], each of them known.
+    pub fn tokens(&self) -> Tokens {
+        Tokens {
+            input: Some(self.input_tokens),
+            output: Some(self.output_tokens),
+            cache_read: Some(self.cache_read_tokens),
+            cache_write: Some(self.cache_write_tokens),
+            reasoning: Some(self.reasoning_tokens),
+        }
+    }
 }
 
 /// Adds up the model calls of the spans it is shown.
@@ -78,7 +121,7 @@ impl Tally {
         }
         let totals = &mut self.totals;
         totals.calls += 1;
-        add_tokens(totals, &meaning.tokens);
+        totals.usage.add_tokens(&meaning.tokens);
         let priced = match (meaning.cost, self.priced < MAX_PRICED) {
             (Some(dollars), _) => Some(dollars),
             (None, true) => {
@@ -88,7 +131,9 @@ impl Tally {
             (None, false) => None,
         };
         match priced {
-            Some(dollars) => totals.cost = Some(totals.cost.unwrap_or(0.0) + dollars),
+            Some(dollars) => {
+                totals.usage.cost = Some(totals.usage.cost.unwrap_or(0.0) + dollars);
+            }
             None if meaning.tokens.any() => totals.unpriced_calls += 1,
             None => {}
         }
@@ -98,15 +143,6 @@ impl Tally {
     pub fn totals(&self) -> Option<Totals> {
         (self.totals.calls > 0).then(|| self.totals.clone())
     }
-}
-
-fn add_tokens(totals: &mut Totals, tokens: &Tokens) {
-    let add = |sum: &mut u64, n: Option<u64>| *sum = sum.saturating_add(n.unwrap_or(0));
-    add(&mut totals.input_tokens, tokens.input);
-    add(&mut totals.output_tokens, tokens.output);
-    add(&mut totals.cache_read_tokens, tokens.cache_read);
-    add(&mut totals.cache_write_tokens, tokens.cache_write);
-    add(&mut totals.reasoning_tokens, tokens.reasoning);
 }
 
 #[cfg(test)]
@@ -143,6 +179,25 @@ mod tests {
     }
 
     #[test]
+    fn totals_keep_their_flat_json_shape() {
+        let totals = Totals {
+            calls: 2,
+            usage: Usage {
+                input_tokens: 3,
+                cost: Some(0.5),
+                ..Usage::default()
+            },
+            unpriced_calls: 1,
+        };
+        let json = serde_json::to_string(&totals).unwrap();
+        assert_eq!(
+            json,
+            r#"{"calls":2,"input_tokens":3,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"reasoning_tokens":0,"cost":0.5,"unpriced_calls":1}"#
+        );
+        assert_eq!(serde_json::from_str::<Totals>(&json).unwrap(), totals);
+    }
+
+    #[test]
     fn adds_up_the_calls_and_prices_them() {
         let agent = span(
             "invoke_agent",
@@ -161,11 +216,18 @@ mod tests {
         ]);
         let totals = tally.totals().unwrap();
         assert_eq!(
-            (totals.calls, totals.input_tokens, totals.output_tokens),
+            (
+                totals.calls,
+                totals.usage.input_tokens,
+                totals.usage.output_tokens
+            ),
             (2, 142, 21)
         );
         let dollars = 142.0 * 0.15e-6 + 21.0 * 0.6e-6;
-        assert!((totals.cost.unwrap() - dollars).abs() < 1e-12, "{totals:?}");
+        assert!(
+            (totals.usage.cost.unwrap() - dollars).abs() < 1e-12,
+            "{totals:?}"
+        );
         assert_eq!(totals.unpriced_calls, 0);
     }
 
@@ -185,7 +247,7 @@ mod tests {
         let mut tally = Tally::default();
         tally.observe(&[inner, outer]);
         let totals = tally.totals().unwrap();
-        assert_eq!((totals.calls, totals.input_tokens), (1, 52));
+        assert_eq!((totals.calls, totals.usage.input_tokens), (1, 52));
     }
 
     #[test]
@@ -204,7 +266,10 @@ mod tests {
         let totals = tally.totals().unwrap();
         assert_eq!((totals.calls, totals.unpriced_calls), (3, 1));
         let dollars = 52.0 * 0.15e-6 + 12.0 * 0.6e-6 + 0.5;
-        assert!((totals.cost.unwrap() - dollars).abs() < 1e-12, "{totals:?}");
+        assert!(
+            (totals.usage.cost.unwrap() - dollars).abs() < 1e-12,
+            "{totals:?}"
+        );
     }
 
     #[test]
@@ -213,10 +278,10 @@ mod tests {
         assert_eq!(tally.totals(), None, "no call, no figures");
         tally.observe(&[call("chat", None, "a-model-nobody-prices", (10, 1))]);
         let totals = tally.totals().unwrap();
-        assert_eq!((totals.cost, totals.unpriced_calls), (None, 1));
+        assert_eq!((totals.usage.cost, totals.unpriced_calls), (None, 1));
         tally.observe(&[call("chat", None, "gpt-4o-mini", (52, 12))]);
         let totals = tally.totals().unwrap();
-        assert!(totals.cost.is_some_and(|c| c > 0.0));
+        assert!(totals.usage.cost.is_some_and(|c| c > 0.0));
         assert_eq!((totals.calls, totals.unpriced_calls), (2, 1));
     }
 }

@@ -4,12 +4,13 @@
 //! what a JSON number holds exactly). The README documents it; fields are only ever added.
 
 use serde::Serialize;
-use serde_json::{Map, Value as Json};
+use serde::ser::{SerializeMap, Serializer};
 
 use super::summary::{Details, ModelTokens, Summary, details};
 use super::time::rfc3339;
 use super::tree::Row;
 use super::{LogEvent, Trace, rows};
+use crate::semantic::Usage;
 use crate::span::{Attribute, Span, SpanKind, StatusCode, Value};
 
 /// A trace in figures: a row of `traces list --json`, the head of `traces show --json`.
@@ -33,32 +34,22 @@ pub struct SummaryJson {
     pub errors: usize,
     /// Spans whose parent is not in the store.
     pub orphans: usize,
-    /// Input tokens over every model, cache reads and writes included; `0` when unknown.
-    pub input_tokens: u64,
-    /// Output tokens over every model, reasoning included.
-    pub output_tokens: u64,
-    /// Input tokens read from a prompt cache.
-    pub cache_read_tokens: u64,
-    /// Input tokens written to a prompt cache.
-    pub cache_write_tokens: u64,
-    /// Output tokens spent on reasoning.
-    pub reasoning_tokens: u64,
-    /// US dollars; `null` when no span has a cost.
-    pub cost: Option<f64>,
+    /// Tokens over every model (`0` when unknown) and their cost in US dollars (`null`
+    /// when no span has one); its fields stand at this level of the JSON.
+    #[serde(flatten)]
+    pub usage: Usage,
     /// Tokens and cost by model, sorted by model name.
     pub models: Vec<ModelJson>,
 }
 
+/// One model's tokens and cost in a trace.
 #[derive(Debug, Serialize)]
 pub struct ModelJson {
+    /// The model's name, or `(no model)` for tokens of spans that name none.
     pub model: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cache_read_tokens: u64,
-    pub cache_write_tokens: u64,
-    pub reasoning_tokens: u64,
-    /// `null` when none of its spans could be priced.
-    pub cost: Option<f64>,
+    /// Its tokens, and their cost (`null` when none of its spans could be priced).
+    #[serde(flatten)]
+    pub usage: Usage,
 }
 
 /// What the semantic layer reads in a span, whichever instrumentation made it.
@@ -79,23 +70,24 @@ pub struct GenAiJson {
     pub user: Option<String>,
 }
 
-/// `traces show --json`: the summary's fields, then the spans in tree order.
+/// `traces show --json`: the summary's fields, then the spans in tree order. It borrows
+/// from the trace: 10,000 spans are written out without a copy of their attributes.
 #[derive(Debug, Serialize)]
-pub struct TraceJson {
+pub struct TraceJson<'a> {
     /// The trace in figures (its fields stand at the top level of the JSON).
     #[serde(flatten)]
     pub summary: SummaryJson,
     /// The spans, each parent before its children.
-    pub spans: Vec<SpanJson>,
+    pub spans: Vec<SpanJson<'a>>,
     /// Log records of the trace that name no span of it (each other one is under its
     /// span); left out when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub logs: Vec<LogJson>,
+    pub logs: Vec<LogJson<'a>>,
 }
 
 /// One log record, under its span (or its trace) in `traces show --json`.
 #[derive(Debug, Serialize)]
-pub struct LogJson {
+pub struct LogJson<'a> {
     /// RFC 3339 in UTC, to the nanosecond.
     pub time: String,
     /// Nanoseconds since the Unix epoch, as a decimal string.
@@ -103,33 +95,33 @@ pub struct LogJson {
     /// 16 lowercase hex digits; `null` when it names no span.
     pub span_id: Option<String>,
     /// `INFO`, `ERROR`...
-    pub severity: String,
+    pub severity: &'a str,
     /// Its event name; empty when it is no event.
-    pub event_name: String,
+    pub event_name: &'a str,
     /// Its body, as JSON; `null` when it has none.
-    pub body: Json,
+    pub body: Option<ValueJson<'a>>,
     /// Its attributes, typed as JSON.
-    pub attributes: Map<String, Json>,
+    pub attributes: AttributesJson<'a>,
 }
 
-impl LogJson {
+impl LogJson<'_> {
     /// The JSON form of a log record.
-    pub fn new(log: &LogEvent) -> LogJson {
+    pub fn new(log: &LogEvent) -> LogJson<'_> {
         LogJson {
             time: rfc3339(log.time_unix_nanos),
             time_unix_nanos: log.time_unix_nanos.to_string(),
             span_id: log.span_id.map(|id| id.to_hex()),
-            severity: log.severity.clone(),
-            event_name: log.event_name.clone(),
-            body: log.body.as_ref().map_or(Json::Null, value),
-            attributes: attributes(&log.attributes),
+            severity: &log.severity,
+            event_name: &log.event_name,
+            body: log.body.as_ref().map(ValueJson),
+            attributes: AttributesJson(&log.attributes),
         }
     }
 }
 
 /// One span: a line of `traces tail --json`, an entry of `traces show --json`.
 #[derive(Debug, Serialize)]
-pub struct SpanJson {
+pub struct SpanJson<'a> {
     /// 32 lowercase hex digits.
     pub trace_id: String,
     /// 16 lowercase hex digits.
@@ -141,7 +133,7 @@ pub struct SpanJson {
     /// Shown at the top because its parent is not in the store.
     pub orphan: bool,
     /// The span's name.
-    pub name: String,
+    pub name: &'a str,
     /// `internal`, `server`, `client`, `producer` or `consumer`.
     pub kind: &'static str,
     /// RFC 3339 in UTC, to the nanosecond.
@@ -155,43 +147,62 @@ pub struct SpanJson {
     /// In milliseconds.
     pub duration_ms: f64,
     /// Its status code and message.
-    pub status: StatusJson,
+    pub status: StatusJson<'a>,
     /// The resource's `service.name`, `null` when it has none.
-    pub service: Option<String>,
+    pub service: Option<&'a str>,
     /// The instrumentation library that made it.
-    pub scope: ScopeJson,
+    pub scope: ScopeJson<'a>,
     /// Its attributes, typed as JSON (bytes in base64).
-    pub attributes: Map<String, Json>,
+    pub attributes: AttributesJson<'a>,
     /// Its events, in order.
-    pub events: Vec<EventJson>,
+    pub events: Vec<EventJson<'a>>,
     /// Its resource's attributes.
-    pub resource: Map<String, Json>,
+    pub resource: AttributesJson<'a>,
     /// What the semantic layer reads in it.
     pub gen_ai: GenAiJson,
     /// The log records recorded in it (`traces show` only); left out when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub logs: Vec<LogJson>,
+    pub logs: Vec<LogJson<'a>>,
 }
 
+/// A span's status.
 #[derive(Debug, Serialize)]
-pub struct StatusJson {
+pub struct StatusJson<'a> {
     /// `unset`, `ok` or `error`.
     pub code: &'static str,
-    pub message: String,
+    /// Its message; empty when it has none.
+    pub message: &'a str,
 }
 
+/// The instrumentation library that made a span.
 #[derive(Debug, Serialize)]
-pub struct ScopeJson {
-    pub name: String,
-    pub version: String,
+pub struct ScopeJson<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its version; empty when unknown.
+    pub version: &'a str,
 }
 
+/// One event of a span.
 #[derive(Debug, Serialize)]
-pub struct EventJson {
-    pub name: String,
+pub struct EventJson<'a> {
+    /// Its name (`exception`...).
+    pub name: &'a str,
+    /// RFC 3339 in UTC, to the nanosecond.
     pub time: String,
-    pub attributes: Map<String, Json>,
+    /// Its attributes, typed as JSON.
+    pub attributes: AttributesJson<'a>,
 }
+
+/// Attributes as one JSON object, typed (bytes in base64), its keys sorted and a later
+/// duplicate winning, as a `serde_json::Map` holds them; written straight from the span.
+#[derive(Debug, Clone, Copy)]
+pub struct AttributesJson<'a>(pub &'a [Attribute]);
+
+/// An attribute value as plain JSON; bytes in base64, as OTLP JSON writes them; a double
+/// that is no number (NaN, infinite) as `null`.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueJson<'a>(pub &'a Value);
 
 impl SummaryJson {
     /// The JSON form of `summary`.
@@ -206,12 +217,7 @@ impl SummaryJson {
             span_count: summary.spans,
             errors: summary.errors,
             orphans: summary.orphans,
-            input_tokens: summary.tokens.input.unwrap_or(0),
-            output_tokens: summary.tokens.output.unwrap_or(0),
-            cache_read_tokens: summary.tokens.cache_read.unwrap_or(0),
-            cache_write_tokens: summary.tokens.cache_write.unwrap_or(0),
-            reasoning_tokens: summary.tokens.reasoning.unwrap_or(0),
-            cost: summary.cost,
+            usage: Usage::of(&summary.tokens, summary.cost),
             models: summary.models.iter().map(ModelJson::new).collect(),
         }
     }
@@ -221,25 +227,20 @@ impl ModelJson {
     fn new(m: &ModelTokens) -> ModelJson {
         ModelJson {
             model: m.model.clone(),
-            input_tokens: m.tokens.input.unwrap_or(0),
-            output_tokens: m.tokens.output.unwrap_or(0),
-            cache_read_tokens: m.tokens.cache_read.unwrap_or(0),
-            cache_write_tokens: m.tokens.cache_write.unwrap_or(0),
-            reasoning_tokens: m.tokens.reasoning.unwrap_or(0),
-            cost: m.cost,
+            usage: Usage::of(&m.tokens, m.cost),
         }
     }
 }
 
-impl TraceJson {
+impl<'a> TraceJson<'a> {
     /// The summary and every span of `trace`, in tree order.
-    pub fn new(trace: &Trace) -> TraceJson {
+    pub fn new(trace: &'a Trace) -> TraceJson<'a> {
         TraceJson::with_logs(trace, &[])
     }
 
     /// [`TraceJson::new`], each of `logs` under its span, or under the trace when it
     /// names no span of it.
-    pub fn with_logs(trace: &Trace, logs: &[LogEvent]) -> TraceJson {
+    pub fn with_logs(trace: &'a Trace, logs: &'a [LogEvent]) -> TraceJson<'a> {
         let details: Vec<Details> = trace.spans.iter().map(details).collect();
         let spans = rows(&trace.spans)
             .iter()
@@ -266,21 +267,21 @@ impl TraceJson {
     }
 }
 
-impl SpanJson {
+impl<'a> SpanJson<'a> {
     /// One span; `row` places it in its trace's tree (`None`: depth 0, not an orphan).
-    pub fn new(span: &Span, row: Option<&Row>) -> SpanJson {
+    pub fn new(span: &'a Span, row: Option<&Row>) -> SpanJson<'a> {
         SpanJson::with_details(span, row, &details(span))
     }
 
     /// Like [`SpanJson::new`], with the span's [`details`] already read.
-    pub fn with_details(span: &Span, row: Option<&Row>, d: &Details) -> SpanJson {
+    pub fn with_details(span: &'a Span, row: Option<&Row>, d: &Details) -> SpanJson<'a> {
         SpanJson {
             trace_id: span.trace_id.to_hex(),
             span_id: span.span_id.to_hex(),
             parent_span_id: span.parent_span_id.map(|p| p.to_hex()),
             depth: row.map_or(0, |r| r.depth),
             orphan: row.is_some_and(|r| r.orphan),
-            name: span.name.clone(),
+            name: &span.name,
             kind: match span.kind {
                 SpanKind::Internal => "internal",
                 SpanKind::Server => "server",
@@ -299,29 +300,29 @@ impl SpanJson {
                     StatusCode::Ok => "ok",
                     StatusCode::Error => "error",
                 },
-                message: span.status.message.clone(),
+                message: &span.status.message,
             },
             service: span
                 .resource
                 .attributes
                 .iter()
                 .find(|a| a.key == "service.name")
-                .and_then(|a| a.value.as_str().map(str::to_string)),
+                .and_then(|a| a.value.as_str()),
             scope: ScopeJson {
-                name: span.scope.name.clone(),
-                version: span.scope.version.clone(),
+                name: &span.scope.name,
+                version: &span.scope.version,
             },
-            attributes: attributes(&span.attributes),
+            attributes: AttributesJson(&span.attributes),
             events: span
                 .events
                 .iter()
                 .map(|e| EventJson {
-                    name: e.name.clone(),
+                    name: &e.name,
                     time: rfc3339(e.time_unix_nanos),
-                    attributes: attributes(&e.attributes),
+                    attributes: AttributesJson(&e.attributes),
                 })
                 .collect(),
-            resource: attributes(&span.resource.attributes),
+            resource: AttributesJson(&span.resource.attributes),
             gen_ai: GenAiJson::new(d),
             logs: Vec::new(),
         }
@@ -351,24 +352,52 @@ fn millis(nanos: u64) -> f64 {
     nanos as f64 / 1e6
 }
 
-fn attributes(attrs: &[Attribute]) -> Map<String, Json> {
-    attrs
-        .iter()
-        .map(|a| (a.key.clone(), value(&a.value)))
-        .collect()
+impl Serialize for AttributesJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let attrs = self.0;
+        // Most spans hold their keys sorted and unique already: nothing to reorder then.
+        if attrs.windows(2).all(|w| w[0].key < w[1].key) {
+            return write_entries(serializer, attrs.iter());
+        }
+        let mut sorted: Vec<&Attribute> = attrs.iter().collect();
+        // Stable, so that of equal keys the last one stays last, and is the one kept.
+        sorted.sort_by(|a, b| a.key.cmp(&b.key));
+        let kept: Vec<&Attribute> = sorted
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| sorted.get(i + 1).is_none_or(|next| next.key != a.key))
+            .map(|(_, a)| *a)
+            .collect();
+        write_entries(serializer, kept.into_iter())
+    }
 }
 
-/// An attribute value as plain JSON; bytes as base64, as OTLP JSON writes them.
-fn value(value: &Value) -> Json {
-    use base64::Engine as _;
-    match value {
-        Value::Str(s) => Json::from(s.as_str()),
-        Value::Bool(b) => Json::from(*b),
-        Value::Int(i) => Json::from(*i),
-        Value::Double(d) => Json::from(*d),
-        Value::Bytes(b) => Json::from(base64::engine::general_purpose::STANDARD.encode(b)),
-        Value::Array(items) => Json::Array(items.iter().map(self::value).collect()),
-        Value::Map(entries) => Json::Object(attributes(entries)),
+fn write_entries<'a, S: Serializer>(
+    serializer: S,
+    entries: impl ExactSizeIterator<Item = &'a Attribute>,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(entries.len()))?;
+    for a in entries {
+        map.serialize_entry(&a.key, &ValueJson(&a.value))?;
+    }
+    map.end()
+}
+
+impl Serialize for ValueJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine as _;
+        match self.0 {
+            Value::Str(s) => serializer.serialize_str(s),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            // serde_json writes a double that is no number as `null`.
+            Value::Double(d) => serializer.serialize_f64(*d),
+            Value::Bytes(b) => {
+                serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b))
+            }
+            Value::Array(items) => serializer.collect_seq(items.iter().map(ValueJson)),
+            Value::Map(entries) => AttributesJson(entries).serialize(serializer),
+        }
     }
 }
 
@@ -401,7 +430,7 @@ mod tests {
         assert_eq!(json["spans"][0]["logs"][0]["body"], "in");
         assert_eq!(json["spans"][0]["logs"].as_array().map(Vec::len), Some(1));
         assert_eq!(json["logs"][0]["body"], "out");
-        assert_eq!(json["logs"][0]["span_id"], Json::Null);
+        assert_eq!(json["logs"][0]["span_id"], serde_json::Value::Null);
         let plain = serde_json::to_value(TraceJson::new(&trace)).unwrap();
         assert!(plain.get("logs").is_none() && plain["spans"][0].get("logs").is_none());
     }
@@ -426,6 +455,27 @@ mod tests {
         assert_eq!(json["attributes"]["n"], 3);
         assert_eq!(json["attributes"]["b"], "AQI=");
         assert_eq!(json["attributes"]["l"], serde_json::json!(["a", null]));
-        assert_eq!(json["parent_span_id"], Json::Null);
+        assert_eq!(json["parent_span_id"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn attributes_come_out_sorted_with_a_later_duplicate_winning_as_in_a_json_map() {
+        let attrs = [
+            Attribute::new("b", 1i64),
+            Attribute::new(
+                "a",
+                Value::Map(vec![Attribute::new("z", 1i64), Attribute::new("y", true)]),
+            ),
+            Attribute::new("b", "second"),
+            Attribute::new("c", Value::Bytes(vec![255])),
+        ];
+        let written = serde_json::to_string(&AttributesJson(&attrs)).unwrap();
+        assert_eq!(written, r#"{"a":{"y":true,"z":1},"b":"second","c":"/w=="}"#);
+        let sorted = [Attribute::new("a", 1i64), Attribute::new("b", 2i64)];
+        assert_eq!(
+            serde_json::to_string(&AttributesJson(&sorted)).unwrap(),
+            r#"{"a":1,"b":2}"#
+        );
+        assert_eq!(serde_json::to_string(&AttributesJson(&[])).unwrap(), "{}");
     }
 }

@@ -24,7 +24,10 @@ mod time;
 mod tree;
 
 pub use follow::Follower;
-pub use json::{LogJson, SpanJson, SummaryJson, TraceJson};
+pub use json::{
+    AttributesJson, EventJson, LogJson, ModelJson, ScopeJson, SpanJson, StatusJson, SummaryJson,
+    TraceJson, ValueJson,
+};
 pub use logs::{LogEvent, logs_of};
 pub use scan::{Lookup, MIN_PREFIX, Store, id_prefix};
 pub use summary::{Details, ModelTokens, Summary, details};

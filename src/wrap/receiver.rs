@@ -2,12 +2,12 @@
 //! here, and what arrives goes into the same engine as everything else.
 //!
 //! 127.0.0.1 only, an ephemeral port, one listener for HTTP/1.1 and HTTP/2: a gRPC request
-//! (`application/grpc`) goes to [`grpc`], the rest is OTLP/HTTP, served here. `POST /v1/traces` in protobuf or JSON, gzip (one
+//! (`application/grpc`) goes to `grpc`, the rest is OTLP/HTTP, served here. `POST /v1/traces` in protobuf or JSON, gzip (one
 //! member or several) or not, answered per the OTLP/HTTP spec: 200 with an
 //! `ExportTraceServiceResponse`, 400 malformed, 413 too large (compressed, decompressed,
 //! or more spans and values than one request may carry: see [`scan`]), 415 wrong content
 //! type. `/v1/logs` and `/v1/metrics` are decoded the same way and handed on as
-//! [`Records`] through [`take_records`], the one door log records and metrics take into
+//! [`Records`] through `take_records`, the one door log records and metrics take into
 //! the engine. Every refusal is counted by reason ([`Refusal`]).
 //!
 //! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,

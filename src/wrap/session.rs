@@ -34,7 +34,7 @@ pub use crate::wrap::who::Who;
 pub struct RunSpec {
     /// The command and its arguments, the program first.
     pub command: Vec<OsString>,
-    /// The run span's name (default: the script's name, [`naming::run_name`]).
+    /// The run span's name (default: the script's name, [`run_name`](crate::wrap::naming::run_name)).
     pub name: Option<String>,
     /// `service.name` of the run span (default: the SDK's variables, else the run's name).
     pub service_name: Option<String>,

@@ -9,20 +9,13 @@ use crate::semantic::Totals;
 /// and calls left out of the cost are named.
 pub fn describe(totals: &Totals) -> String {
     use crate::commands::traces::text::{cost, tokens};
-    let counts = crate::semantic::Tokens {
-        input: Some(totals.input_tokens),
-        output: Some(totals.output_tokens),
-        cache_read: Some(totals.cache_read_tokens),
-        cache_write: Some(totals.cache_write_tokens),
-        reasoning: Some(totals.reasoning_tokens),
-    };
     let mut text = format!(
         "{} · {} tokens · cost {}",
         totals.calls,
-        tokens(&counts),
-        cost(totals.cost)
+        tokens(&totals.usage.tokens()),
+        cost(totals.usage.cost)
     );
-    match (totals.unpriced_calls, totals.cost) {
+    match (totals.unpriced_calls, totals.usage.cost) {
         (0, _) => {}
         (n, Some(_)) => {
             let _ = write!(text, " ({n} without a price, not counted)");
@@ -35,14 +28,18 @@ pub fn describe(totals: &Totals) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::semantic::Usage;
 
     #[test]
     fn model_calls_show_their_cost_and_an_unknown_price_as_a_dash() {
         let priced = Totals {
             calls: 2,
-            input_tokens: 142,
-            output_tokens: 21,
-            cost: Some(0.0000339),
+            usage: Usage {
+                input_tokens: 142,
+                output_tokens: 21,
+                cost: Some(0.0000339),
+                ..Usage::default()
+            },
             ..Totals::default()
         };
         assert_eq!(
@@ -51,10 +48,12 @@ mod tests {
         );
         let unknown = Totals {
             calls: 1,
-            input_tokens: 10,
-            output_tokens: 1,
+            usage: Usage {
+                input_tokens: 10,
+                output_tokens: 1,
+                ..Usage::default()
+            },
             unpriced_calls: 1,
-            ..Totals::default()
         };
         assert_eq!(
             describe(&unknown),

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::text::{cost, duration, fit, json_safe, one_line, short_len};
+use super::text::{cost, duration, fit, one_line, short_len};
 use crate::cli::TracesListArgs;
 use crate::commands::Context;
 use crate::error::{EXIT_OK, Result};
@@ -30,8 +30,7 @@ pub fn run(args: &TracesListArgs, ctx: &Context, dir: &Path) -> Result<u8> {
         let list = ListJson {
             traces: summaries.iter().map(SummaryJson::new).collect(),
         };
-        let text = serde_json::to_string_pretty(&list).expect("the list serialises");
-        ctx.ui.out(&format!("{}\n", json_safe(&text)))?;
+        super::json_out::print_pretty(&list)?;
     } else {
         ctx.ui.out(&table(&summaries, &ctx.ui))?;
     }

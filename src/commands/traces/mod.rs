@@ -2,6 +2,7 @@
 //! each; this module dispatches and holds what they share: opening the store (read-only),
 //! the answer for an empty store, and corrupt-line warnings.
 
+mod json_out;
 mod list;
 mod show;
 mod tail;
@@ -29,6 +30,9 @@ pub fn run(args: &TracesArgs, ctx: &Context) -> Result<u8> {
 fn open(ctx: &Context, dir: &Path, json_on_stdout: bool) -> Result<Option<Store>> {
     let store = Store::open(dir)?;
     if !store.is_empty() {
+        // Each command prices the spans it shows: the price data loads while it reads.
+        // (Without a thread to spare, the first price loads it instead.)
+        let _ = std::thread::Builder::new().spawn(crate::semantic::load_prices);
         return Ok(Some(store));
     }
     if let Some(elsewhere) = last_run_elsewhere(dir) {

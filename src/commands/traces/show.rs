@@ -6,6 +6,7 @@ use std::path::Path;
 
 use console::Style;
 
+use super::json_out;
 use super::text::{self, SHORT_ID, cost, duration, fit, one_line, tokens};
 use crate::cli::TracesShowArgs;
 use crate::commands::Context;
@@ -29,9 +30,7 @@ pub fn run(args: &TracesShowArgs, ctx: &Context, dir: &Path) -> Result<u8> {
     let trace = find(&store, &args.id, ctx)?;
     let logs = logs_of(store.dir(), trace.trace_id, &mut super::warn(ctx))?;
     if args.json {
-        let json = TraceJson::with_logs(&trace, &logs);
-        let text = serde_json::to_string_pretty(&json).expect("the trace serialises");
-        ctx.ui.out(&format!("{}\n", text::json_safe(&text)))?;
+        json_out::print_pretty(&TraceJson::with_logs(&trace, &logs))?;
     } else {
         ctx.ui.out(&render(&trace, &logs, &ctx.ui))?;
     }

@@ -43,9 +43,7 @@ pub fn run(args: &TracesTailArgs, ctx: &Context, dir: &Path) -> Result<u8> {
     while !stop.load(Ordering::Relaxed) {
         for span in follower.poll(&mut warn)? {
             let text = if args.json {
-                let json =
-                    serde_json::to_string(&SpanJson::new(&span, None)).expect("a span serialises");
-                super::text::json_safe(&json).into_owned() + "\n"
+                super::json_out::line(&SpanJson::new(&span, None))
             } else {
                 line(&span, &ctx.ui)
             };

@@ -146,26 +146,6 @@ pub fn one_line(text: &str) -> String {
     out
 }
 
-/// JSON made safe for a terminal: serde_json escapes the C0 controls in strings, but not
-/// DEL, the C1 controls (U+0080 to U+009F, which some terminals obey like ESC) or the
-/// bidirectional overrides; these are escaped here as `\uXXXX`, which leaves the JSON
-/// meaning the same.
-pub fn json_safe(json: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    if !json.contains(unsafe_char) {
-        return std::borrow::Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if unsafe_char(c) {
-            let _ = write!(out, "\\u{:04x}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 /// `text` cut to `width` columns (with `…`) and padded to it.
 pub fn fit(text: &str, width: usize) -> String {
     let cut = console::truncate_str(text, width, "…");

@@ -3,8 +3,8 @@
 //! Layout, under the data dir: `spool/<provider>/<millis>-<pid>-<seq>.seg` segment files,
 //! `spool/destination_salt` (see [`destination`]) and `quarantine/<provider>/` for records
 //! that failed their checksum. The parts, as vector's disk buffer splits them:
-//! [`format`] (the bytes of a segment and its records), [`writer`] (appending, the cap),
-//! [`claim`] (reading back, marking delivered, quarantine), [`pending`] (counting what
+//! [`format`](mod@format) (the bytes of a segment and its records), [`writer`] (appending, the cap),
+//! [`claim`] (reading back, marking delivered, quarantine), [`pending`](mod@pending) (counting what
 //! waits, per destination) and [`destination`] (who each record is for).
 //!
 //! Who may touch a segment is decided by an exclusive `flock` on it: the writer holds its

@@ -9,98 +9,30 @@
 //! record that was in flight; at the end a segment is deleted once each of its readable
 //! records got a 2xx, or rewritten with what is left. Damaged records are copied to the
 //! quarantine folder and never sent; empty segments are deleted.
+//!
+//! `report` holds what a flush is asked and tells; `send`, one record's request.
 
-use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
-use super::oversize::{Oversize, after_413};
-use super::spool::{self, Claim, Destination, Entry, Segment, Taken};
-use crate::export::{BoxFuture, Cause, Exporter, Outcome, Payload, Records};
+use super::spool::{self, Claim, Entry, Segment, Taken};
+use crate::export::{Cause, Exporter, Outcome, Payload, Records};
 use crate::mask::{MaskMode, Masker};
 use crate::span::{into_request, into_spans};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
+
+mod report;
+mod send;
+
+pub use report::{FlushReport, Step, Target};
+use send::{deliver, export_waiting_as_told};
 
 /// The lock file in a provider's spool directory that one flush at a time holds.
 pub const FLUSH_LOCK: &str = "flush.lock";
 /// How many times one record may be sent again after a `Retry-After` that fits the time
 /// left.
 const RETRY_AFTER_ATTEMPTS: u32 = 3;
-
-/// Which records a flush sends.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// Where the current settings send (records spooled for it are sent).
-    pub destination: Destination,
-    /// Send every record here, whatever destination it was spooled for (`--to-current`).
-    pub to_current: bool,
-}
-
-impl Target {
-    fn takes(&self, spooled_for: Option<&Destination>) -> bool {
-        self.to_current
-            || spooled_for.is_some_and(|d| d.fingerprint == self.destination.fingerprint)
-    }
-}
-
-/// What happened to one record, as it happens (for a progress bar).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// A record the provider accepted.
-    Delivered {
-        /// How many spans it held.
-        spans: u64,
-    },
-    /// A record the provider refused, or that could not be sent; it stays.
-    Failed,
-    /// Not attempted: after a failure, past the deadline, or held by another process.
-    Skipped,
-    /// Damaged bytes, copied to the quarantine folder (or left in place when even the
-    /// copy failed).
-    Quarantined,
-    /// Spooled for another destination (or before records carried one): left for a
-    /// flush where those settings are.
-    Elsewhere,
-    /// Something the user should read, naming the file.
-    Warning(String),
-}
-
-/// One provider's flush, in figures.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct FlushReport {
-    /// The provider flushed (`langfuse`, `otlp`...).
-    pub provider: String,
-    /// Where it went, without userinfo or query.
-    pub endpoint: String,
-    /// Records the provider accepted.
-    pub delivered_records: u64,
-    /// The spans those records held.
-    pub delivered_spans: u64,
-    /// Records refused or not sent (they stay in the spool).
-    pub failed_records: u64,
-    /// Records not attempted: after a failure, past the deadline, or busy.
-    pub skipped_records: u64,
-    /// Damaged records copied to the quarantine folder.
-    pub quarantined_records: u64,
-    /// Records spooled for another destination, or for an unknown one (left in place).
-    pub elsewhere_records: u64,
-    /// Spans left out of delivered records: too large even alone, or not maskable.
-    pub dropped_spans: u64,
-    /// Log records and metric data points delivered, by signal (`logs`, `metrics`); the
-    /// records that held them are counted in `delivered_records`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub delivered_by_signal: BTreeMap<String, u64>,
-    /// Segments another process held (a run still writing, another flush).
-    pub busy_segments: u64,
-    /// The failure that stopped this provider, if one did.
-    #[serde(skip)]
-    pub failure: Option<Outcome>,
-    /// What the user should read, each naming its file.
-    pub warnings: Vec<String>,
-}
 
 /// Flushes the spool in `dir` through `exporter`, each record masked by `masker`, giving
 /// up at `deadline` (what is left stays). Damaged records go to the provider's quarantine
@@ -416,66 +348,5 @@ impl Flush<'_> {
         let (mut spans, _) = into_spans(request);
         let failed = self.masker.mask_batch(&mut spans) as u64;
         (into_request(spans), failed)
-    }
-}
-
-/// Delivers the request, splitting on a 413; returns the spans dropped as too large, or
-/// the outcome that stopped it.
-fn deliver(
-    exporter: &dyn Exporter,
-    deadline: Instant,
-    request: Request,
-    shrunk: bool,
-) -> BoxFuture<'_, Result<u64, Outcome>> {
-    Box::pin(async move {
-        let payload = Payload::new(request);
-        let outcome = export_waiting_as_told(exporter, &payload, deadline).await;
-        match outcome {
-            Outcome::Delivered { .. } => Ok(0),
-            Outcome::Permanent {
-                cause: Cause::Http(413),
-                ..
-            } => match after_413(payload.request(), shrunk) {
-                Oversize::Halves(left, right) => {
-                    let dropped = deliver(exporter, deadline, left, shrunk).await?;
-                    Ok(dropped + deliver(exporter, deadline, right, shrunk).await?)
-                }
-                Oversize::Shrunk(smaller) => deliver(exporter, deadline, smaller, true).await,
-                Oversize::Drop => Ok(1),
-            },
-            other => Err(other),
-        }
-    })
-}
-
-/// One export, sent again (a few times at most) after the `Retry-After` a provider asks
-/// for when that wait fits in the time left.
-async fn export_waiting_as_told(
-    exporter: &dyn Exporter,
-    payload: &Payload,
-    deadline: Instant,
-) -> Outcome {
-    let mut retries = 0;
-    loop {
-        let attempt = exporter.export(payload);
-        let outcome = tokio::time::timeout_at(deadline.into(), attempt)
-            .await
-            .unwrap_or_else(|_| Outcome::Retryable {
-                cause: Cause::Timeout,
-                retry_after: None,
-                message: "the flush timeout ran out".into(),
-            });
-        let Outcome::Retryable {
-            retry_after: Some(wait),
-            ..
-        } = &outcome
-        else {
-            return outcome;
-        };
-        if retries >= RETRY_AFTER_ATTEMPTS || Instant::now() + *wait >= deadline {
-            return outcome;
-        }
-        retries += 1;
-        tokio::time::sleep(*wait).await;
     }
 }
