@@ -115,7 +115,7 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
     if let Some(warning) = &settings.telemetry.unreadable {
         ctx.ui.warn(warning);
     }
-    let collector = Collector::new(&settings);
+    let collector = Collector::new(settings);
     if !collector.is_enabled() {
         return;
     }
