@@ -254,7 +254,7 @@ impl Session {
     }
 
     /// Starts the engine and serves the receiver of a traced run, once the command runs
-    /// (a second call does nothing). Returns what the user should know: should the engine
+    /// (a second call does nothing), and loads the certificates an https provider needs. Returns what the user should know: should the engine
     /// fail to start, what the command sends is discarded (nothing leaves unmasked);
     /// should the receiver fail, its socket closes and the command's SDK is refused.
     pub fn start(&mut self) -> Option<String> {
@@ -264,6 +264,7 @@ impl Session {
         let Tracing::Ready(ready) = std::mem::replace(&mut self.tracing, Tracing::Off) else {
             return None;
         };
+        warm_up_tls();
         let Ready {
             plan,
             span,
@@ -338,6 +339,17 @@ impl Session {
         if let Tracing::Ready(ready) = &mut self.tracing {
             ready.span.start_unix_nanos = crate::span::now_unix_nanos();
         }
+    }
+}
+
+/// Loads the system's certificates for an https provider on a thread of its own, beside
+/// the command (milliseconds that used to come before it started); the first export
+/// waits for them. Should no thread start, that export loads them itself.
+fn warm_up_tls() {
+    if crate::export::otlp_http::cold() {
+        let _ = std::thread::Builder::new()
+            .name("automagik-tls".into())
+            .spawn(crate::export::otlp_http::warm_up);
     }
 }
 
