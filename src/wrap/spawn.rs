@@ -203,7 +203,7 @@ fn restore_signals(old: &libc::sigset_t) {
 extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `arg` is the `Plan` the parent keeps alive, suspended, until we exec or exit.
     let plan = unsafe { &*arg.cast::<Plan>() };
-    // SAFETY: sigaction, sigprocmask, prctl, getppid, raise, execve and _exit are
+    // SAFETY: sigaction, sigprocmask, prctl, getppid, getpid, kill, execve and _exit are
     // async-signal-safe; every pointer passed is to memory owned by `plan`.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
@@ -224,7 +224,8 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
         }
         // The wrapper died before the prctl: nothing will signal us now.
         if libc::getppid() != plan.wrapper {
-            libc::raise(libc::SIGTERM);
+            // kill, not raise: a libc may take raise's thread from the parent it shares.
+            libc::kill(libc::getpid(), libc::SIGTERM);
         }
         exec_first(plan);
         fail(plan)
