@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::telemetry::sender::SENDER_ARG as TELEMETRY_SENDER;
 
+mod run_only;
+
 /// The first argument of the binary that makes it the background spool sender a wrapped
 /// run starts (kept out of `--help`, completions and man pages, as the telemetry sender).
 pub const SPOOL_SENDER: &str = "spool-send";
@@ -142,7 +144,11 @@ pub fn parse() -> Invocation {
     {
         return Invocation::SpoolSender(SpoolSenderCli::parse_from(std::env::args_os().skip(1)));
     }
-    Invocation::User(Cli::parse())
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(cli) = run_only::parse(&args) {
+        return Invocation::User(cli);
+    }
+    Invocation::User(Cli::parse_from(args))
 }
 
 /// Deliver older spooled records of one provider to its current destination, then exit

@@ -97,7 +97,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     let reported = guarded(|| {
         let report = session.finish(&outcome, flush_timeout);
         tell(&report, ctx);
-        if let (Some(run), Some(settings)) = (&report.run, &settings) {
+        if let (Some(run), Some(settings)) = (&report.run, settings) {
             // Older spans spooled for a destination this run reached go out now, in the
             // background.
             super::spool_send::after_run(run, settings, ctx);
@@ -129,17 +129,17 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
 }
 
 /// What the run starts with.
-struct Prepared {
+struct Prepared<'a> {
     session: Session,
     /// How long the engine may take to deliver after the command exits.
     flush_timeout: Duration,
     observer: Option<Observer>,
-    /// Only for a traced session.
-    settings: Option<Settings>,
+    /// Only for a traced session (kept in the context, where usage telemetry reads them).
+    settings: Option<&'a Settings>,
 }
 
-impl Prepared {
-    fn untraced(session: Session, observer: Option<Observer>) -> Prepared {
+impl Prepared<'_> {
+    fn untraced<'a>(session: Session, observer: Option<Observer>) -> Prepared<'a> {
         Prepared {
             session,
             flush_timeout: Duration::ZERO,
@@ -152,7 +152,7 @@ impl Prepared {
 /// Loads the settings and starts what the run needs: a traced session, a discarding
 /// one when the settings or the engine fail (nothing may leave unmasked), or none when
 /// observability is off.
-fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> Prepared {
+fn prepare<'a>(args: &RunArgs, spec: &RunSpec, ctx: &'a Context) -> Prepared<'a> {
     let mut options = ctx.options.clone();
     if let Some(nested) = session::nested_overrides(&options.env) {
         ctx.ui
@@ -161,7 +161,8 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> Prepared {
     }
     let loaded = ctx.load_with(options).and_then(|c| c.settings());
     let settings = match loaded {
-        Ok(settings) => settings,
+        // Loaded once: usage telemetry records with them at the end of the command.
+        Ok(settings) => ctx.derived.settings.get_or_init(|| settings),
         Err(err) => return Prepared::untraced(discard(&err, spec, ctx), None),
     };
     // Usage telemetry counts the GenAI spans the receiver sees (types and counts only).
@@ -173,10 +174,10 @@ fn prepare(args: &RunArgs, spec: &RunSpec, ctx: &Context) -> Prepared {
         ));
         return Prepared::untraced(Session::off(), observer);
     }
-    match Engine::plan(&settings) {
+    match Engine::plan(settings) {
         Ok(plan) => Prepared {
             session: Session::traced(plan, spec, observer.clone()),
-            flush_timeout: flush_timeout(args, &settings),
+            flush_timeout: flush_timeout(args, settings),
             observer,
             settings: Some(settings),
         },

@@ -2,11 +2,12 @@
 //! features each used (from its flags), and the recording itself at the end of the
 //! command: events into the outbox, the one-time notice, the detached sender.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::cli::Command;
 use crate::commands::Context;
+use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::telemetry::derive::RunObserver;
 use crate::telemetry::{Collector, EventType, notice, sender};
@@ -16,6 +17,9 @@ use crate::wrap::agents::Agent;
 #[derive(Default)]
 pub struct Derived {
     pub run: Mutex<Option<RunObserver>>,
+    /// The settings the command loaded, so recording does not load them a second time
+    /// (a wrapped run's exit waits on it).
+    pub settings: OnceLock<Settings>,
 }
 
 /// The command's name and the features it used; `None` for commands that record nothing
@@ -97,13 +101,21 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
         return;
     };
     // Settings that do not load (a broken .env) mean no telemetry, not a second error.
-    let Ok(settings) = ctx.load().and_then(|c| c.settings()) else {
-        return;
+    let loaded;
+    let settings = match ctx.derived.settings.get() {
+        Some(settings) => settings,
+        None => match ctx.load().and_then(|c| c.settings()) {
+            Ok(settings) => {
+                loaded = settings;
+                &loaded
+            }
+            Err(_) => return,
+        },
     };
     if let Some(warning) = &settings.telemetry.unreadable {
         ctx.ui.warn(warning);
     }
-    let collector = Collector::new(&settings);
+    let collector = Collector::new(settings);
     if !collector.is_enabled() {
         return;
     }

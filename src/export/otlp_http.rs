@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -33,7 +34,32 @@ pub struct OtlpHttp {
     shown_url: String,
     headers: HeaderMap,
     gzip: bool,
-    client: reqwest::Client,
+    client: Client,
+}
+
+/// An exporter's HTTP client: its own when it trusts an extra CA (built at once, so a bad
+/// file is a configuration error), else the process's shared one for its transport, built
+/// on first use: the system's certificates take milliseconds to load, which `run` spends
+/// beside the command ([`warm_up`]), not before it starts.
+enum Client {
+    Own(reqwest::Client),
+    Shared(Transport),
+}
+
+impl Client {
+    fn shared(transport: Transport) -> Client {
+        if let Transport::Tls = transport {
+            TLS_WANTED.store(true, Relaxed);
+        }
+        Client::Shared(transport)
+    }
+
+    fn get(&self) -> Result<reqwest::Client> {
+        match self {
+            Client::Own(client) => Ok(client.clone()),
+            Client::Shared(transport) => shared_client(*transport),
+        }
+    }
 }
 
 impl OtlpHttp {
@@ -54,9 +80,9 @@ impl OtlpHttp {
             .value("certificate")
             .filter(|_| provider.name == "otlp")
         {
-            Some(path) => client_with_ca(std::path::Path::new(path))?,
-            None if url.starts_with("http://") => shared_client(Transport::PlainHttp)?,
-            None => shared_client(Transport::Tls)?,
+            Some(path) => Client::Own(client_with_ca(std::path::Path::new(path))?),
+            None if url.starts_with("http://") => Client::shared(Transport::PlainHttp),
+            None => Client::shared(Transport::Tls),
         };
         Ok(OtlpHttp {
             name: provider.name.to_string(),
@@ -86,7 +112,7 @@ impl OtlpHttp {
             shown_url: crate::mask::url::display(url),
             headers: HeaderMap::new(),
             gzip: false,
-            client: shared_client(transport)?,
+            client: Client::shared(transport),
         })
     }
 
@@ -107,9 +133,17 @@ impl OtlpHttp {
                 message: format!("{} takes no {}", self.name, payload.signal().as_str()),
             };
         };
+        let client = match self.client.get() {
+            Ok(client) => client,
+            Err(err) => {
+                return Outcome::Permanent {
+                    cause: Cause::Other,
+                    message: err.one_line(),
+                };
+            }
+        };
         let mut body = payload.protobuf().clone();
-        let mut builder = self
-            .client
+        let mut builder = client
             .post(url)
             .headers(self.headers.clone())
             .header("content-type", "application/x-protobuf");
@@ -195,11 +229,30 @@ enum Transport {
     PlainHttp,
 }
 
-/// The pooled client of the process, one per transport.
+type Shared = OnceLock<std::result::Result<reqwest::Client, String>>;
+/// The pooled clients of the process, one per transport.
+static TLS: Shared = OnceLock::new();
+static PLAIN: Shared = OnceLock::new();
+/// An exporter of this process will need the TLS client.
+static TLS_WANTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether an exporter needs the TLS client and nobody has built it yet: [`warm_up`]
+/// would build it.
+pub fn cold() -> bool {
+    TLS_WANTED.load(Relaxed) && TLS.get().is_none()
+}
+
+/// Builds the shared TLS client when an exporter needs it (loading the system's
+/// certificates, milliseconds): for a thread of its own, beside the wrapped command. An
+/// exporter that sends first waits for it rather than building a second.
+pub fn warm_up() {
+    if TLS_WANTED.load(Relaxed) {
+        let _ = shared_client(Transport::Tls);
+    }
+}
+
+/// The pooled client of the process for `transport`, built on first use.
 fn shared_client(transport: Transport) -> Result<reqwest::Client> {
-    type Shared = OnceLock<std::result::Result<reqwest::Client, String>>;
-    static TLS: Shared = OnceLock::new();
-    static PLAIN: Shared = OnceLock::new();
     let (cell, build): (&Shared, fn() -> reqwest::ClientBuilder) = match transport {
         Transport::Tls => (&TLS, builder),
         Transport::PlainHttp => (&PLAIN, || builder().tls_certs_only(Vec::new())),

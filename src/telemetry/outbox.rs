@@ -50,12 +50,44 @@ pub fn append(data_dir: &Path, events: &[Event]) -> Result<()> {
     // An event's line is well over MIN_LINE bytes: below that size the count cap cannot
     // be reached, and the file is not read back.
     if size > MAX_BYTES || size > MIN_LINE * MAX_EVENTS {
-        let kept = read_from(&mut file, &path)?;
-        if size > MAX_BYTES || kept.len() > MAX_EVENTS {
-            write_capped(&mut file, &path, kept)?;
+        let mut bytes = Vec::with_capacity(size);
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut bytes))
+            .map_err(|e| Error::io("cannot read", &path, e))?;
+        let kept = newest_within_caps(&bytes);
+        if kept.len() < bytes.len() {
+            rewrite(&mut file, &path, kept)?;
         }
     }
     Ok(())
+}
+
+/// The newest whole lines of `bytes` within the caps. Lines are kept as written, never
+/// decoded: an outbox grown full while offline costs every command a scan, not a parse
+/// of a thousand events, and a line this version cannot read (a newer version's event)
+/// is the sender's to judge.
+fn newest_within_caps(bytes: &[u8]) -> &[u8] {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    // Where each line starts, the newest first.
+    let starts = memchr::memrchr_iter(b'\n', body)
+        .map(|newline| newline + 1)
+        .chain(std::iter::once(0));
+    let (mut kept, mut lines) = (bytes.len(), 0);
+    for start in starts {
+        if lines == MAX_EVENTS || bytes.len() - start > MAX_BYTES {
+            break;
+        }
+        (kept, lines) = (start, lines + 1);
+    }
+    &bytes[kept..]
+}
+
+/// Replaces the file's content (under its lock) with `bytes`.
+fn rewrite(file: &mut File, path: &Path, bytes: &[u8]) -> Result<()> {
+    file.set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)))
+        .and_then(|_| file.write_all(bytes))
+        .map_err(|e| Error::io("cannot write", path, e))
 }
 
 /// Every pending event, oldest first; lines that do not parse are skipped.
@@ -151,11 +183,7 @@ fn write_capped(file: &mut File, path: &Path, mut events: Vec<Event>) -> Result<
     while lines.iter().map(Vec::len).sum::<usize>() > MAX_BYTES {
         lines.remove(0);
     }
-    let bytes = lines.concat();
-    file.set_len(0)
-        .and_then(|()| file.seek(SeekFrom::Start(0)))
-        .and_then(|_| file.write_all(&bytes))
-        .map_err(|e| Error::io("cannot write", path, e))
+    rewrite(file, path, &lines.concat())
 }
 
 #[cfg(test)]
@@ -193,6 +221,51 @@ mod tests {
         let kept = read(dir.path()).unwrap();
         assert_eq!(kept.len(), MAX_EVENTS);
         assert_eq!(kept[0].id, "id-200");
+    }
+
+    #[test]
+    fn a_trim_keeps_the_lines_it_cannot_read() {
+        // Another version's event (or one this version cannot parse) is the sender's to
+        // judge: trimming the oldest must not drop it, nor rewrite the lines it keeps.
+        let dir = tempfile::tempdir().unwrap();
+        // As long as real events' lines (their ids are UUIDs).
+        let full = |n| Event {
+            anonymous_id: "a".repeat(36),
+            session_id: "s".repeat(36),
+            ..event(n)
+        };
+        let events: Vec<Event> = (0..MAX_EVENTS).map(full).collect();
+        append(dir.path(), &events).unwrap();
+        let foreign = "{\"id\":\"from-a-newer-version\",\"type\":\"not.known.here\"}";
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(path(dir.path()))
+            .unwrap();
+        writeln!(file, "{foreign}").unwrap();
+        append(dir.path(), &[full(5_000)]).unwrap();
+        let text = fs::read_to_string(path(dir.path())).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), MAX_EVENTS);
+        assert_eq!(lines[MAX_EVENTS - 2], foreign);
+        assert!(lines[0].contains("\"id-2\""), "the oldest went first");
+        assert_eq!(read(dir.path()).unwrap().len(), MAX_EVENTS - 1);
+    }
+
+    #[test]
+    fn the_newest_lines_within_the_caps_are_kept() {
+        let line = |n: usize| format!("{n:0>9}\n");
+        let text: String = (0..MAX_EVENTS + 5).map(line).collect();
+        let kept = newest_within_caps(text.as_bytes());
+        assert_eq!(kept.len(), MAX_EVENTS * 10);
+        assert!(kept.starts_with(line(5).as_bytes()));
+        assert_eq!(newest_within_caps(b""), b"");
+        assert_eq!(
+            newest_within_caps(b"a\nb"),
+            b"a\nb",
+            "a partial last line counts"
+        );
+        let big = format!("{}\n{}\n", "x".repeat(MAX_BYTES), "y");
+        assert_eq!(newest_within_caps(big.as_bytes()), b"y\n");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
-use std::process::Command;
+use std::process::ExitStatus;
 
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
@@ -60,12 +60,11 @@ impl SpawnError {
 /// signal is only ever forwarded to a child not yet reaped (its pid cannot have been
 /// reused).
 fn forward_until_exit(
-    child: &mut std::process::Child,
+    pid: libc::pid_t,
     mut signals: SignalsInfo<WithOrigin>,
-) -> io::Result<std::process::ExitStatus> {
-    let pid = child.id();
+) -> io::Result<ExitStatus> {
     loop {
-        if let Some(status) = child.try_wait()? {
+        if let Some(status) = reap(pid, libc::WNOHANG)? {
             return Ok(status);
         }
         // Returns at once when a signal came since the last look (SIGCHLD included); may
@@ -76,42 +75,52 @@ fn forward_until_exit(
             if origin.signal == SIGCHLD || origin.cause == Cause::Kernel {
                 continue;
             }
-            // SAFETY: kill(2) with a pid we spawned and have not reaped (`try_wait` above
+            // SAFETY: kill(2) with a pid we spawned and have not reaped (`reap` above
             // said it had not exited).
             unsafe {
-                libc::kill(pid as libc::pid_t, origin.signal);
+                libc::kill(pid, origin.signal);
             }
         }
     }
 }
 
-/// Asks the kernel to send the child SIGTERM when the wrapper dies, even by SIGKILL, as
-/// `tini` and `timeout` do, so a killed wrapper never leaves its command running under
-/// PID 1. Linux only (`PR_SET_PDEATHSIG`); the signal follows the death of the thread
-/// that spawned, which is the one that waits for the child (and forwards signals). Elsewhere the child outlives
-/// a killed wrapper.
-fn end_with_the_wrapper(command: &mut Command) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: getpid (here), prctl, getppid and raise are async-signal-safe, as the
-        // code between fork and exec must be; nothing is allocated.
-        let wrapper = unsafe { libc::getpid() };
-        unsafe {
-            command.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
-                    return Err(io::Error::last_os_error());
-                }
-                // The wrapper died between fork and prctl: nothing will signal us now.
-                if libc::getppid() != wrapper {
-                    libc::raise(libc::SIGTERM);
-                }
-                Ok(())
-            });
+/// The child's status once it has ended (`None` with `WNOHANG` while it runs).
+fn reap(pid: libc::pid_t, flags: libc::c_int) -> io::Result<Option<ExitStatus>> {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid on our own child, writing its status to a local.
+        match unsafe { libc::waitpid(pid, &mut status, flags) } {
+            0 => return Ok(None),
+            -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
+            -1 => return Err(io::Error::last_os_error()),
+            _ => return Ok(Some(ExitStatus::from_raw(status))),
         }
     }
+}
+
+/// Starts the command, which the kernel sends SIGTERM should the wrapper die, even by
+/// SIGKILL, as `tini` and `timeout` do, so a killed wrapper never leaves its command
+/// running under PID 1 (`PR_SET_PDEATHSIG`, on Linux; the signal follows the death of the
+/// thread that spawned, which is the one that waits for the child and forwards signals).
+/// Elsewhere the child outlives a killed wrapper.
+fn start(
+    program: &OsString,
+    args: &[OsString],
+    env: &[(String, String)],
+) -> io::Result<libc::pid_t> {
+    #[cfg(target_os = "linux")]
+    {
+        super::spawn::spawn(program, args, env)
+    }
     #[cfg(not(target_os = "linux"))]
-    let _ = command;
+    {
+        let child = std::process::Command::new(program)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .spawn()?;
+        // Waited for by its pid; dropping the handle leaves it running.
+        Ok(child.id() as libc::pid_t)
+    }
 }
 
 /// Runs `program args` with `env` added, calls `started(pid)` once it runs (the
@@ -126,25 +135,21 @@ pub fn run(
     // Registered before the spawn, so a signal in between is not lost and never kills the
     // wrapper first. Should that fail, the command still runs, only without forwarding.
     let signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD]).ok();
-    let mut command = Command::new(program);
-    command.args(args).envs(env.iter().map(|(k, v)| (k, v)));
-    end_with_the_wrapper(&mut command);
-    let mut child = command.spawn().map_err(|e| match e.kind() {
+    let pid = start(program, args, env).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => SpawnError::NotFound,
         io::ErrorKind::PermissionDenied => SpawnError::NotExecutable,
         _ if e.raw_os_error() == Some(libc::ENOEXEC) => SpawnError::NotExecutable,
         _ => SpawnError::Other(e),
     })?;
-    let pid = child.id();
     // Signals that come meanwhile wait, and are forwarded once the wait begins.
-    started(pid);
+    started(pid as u32);
     let status = match signals {
-        Some(signals) => forward_until_exit(&mut child, signals),
-        None => child.wait(),
+        Some(signals) => forward_until_exit(pid, signals),
+        None => reap(pid, 0).map(|status| status.expect("a blocking wait returns a status")),
     };
     let status = status.map_err(SpawnError::Other)?;
     Ok(Ended {
-        pid,
+        pid: pid as u32,
         exit_code: status.code(),
         signal: status.signal(),
     })

@@ -17,6 +17,8 @@ pub mod run_span;
 pub mod sampling;
 pub mod scan;
 pub mod session;
+#[cfg(target_os = "linux")]
+mod spawn;
 pub mod who;
 
 use crate::span::{Span, SpanId, TraceId};

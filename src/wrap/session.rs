@@ -7,18 +7,15 @@
 //! still pointed at the receiver, and what arrives is counted and thrown away), and off
 //! (the user switched observability off; the child's environment is left alone).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ffi::OsString;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use crate::config::{Override, keys};
-use crate::engine::{Engine, EnginePlan, RunMetrics};
+use crate::engine::{Engine, EnginePlan};
 use crate::span::Span;
 use crate::telemetry::derive::RunObserver;
-use crate::wrap::agents::{Agent, Translated};
-use crate::wrap::child::{Ended, SpawnError};
+use crate::wrap::agents::Agent;
 use crate::wrap::child_env::{point_child_at, seal};
 use crate::wrap::context::TraceParent;
 use crate::wrap::forward::{Forward, discard, hand_on, records_to};
@@ -26,8 +23,9 @@ use crate::wrap::receiver::{Bound, DEFAULT_BODY_LIMIT, Receiver};
 use crate::wrap::sampling::WholeTraces;
 
 pub use crate::wrap::child_env::{Protocol, RECEIVER_MARKER};
-use crate::wrap::run_span::{record_outcome, run_span};
+use crate::wrap::run_span::run_span;
 pub use crate::wrap::who::Who;
+pub use end::Report;
 
 /// What the command line asks of a traced run.
 #[derive(Debug, Clone, Default)]
@@ -105,23 +103,6 @@ struct Ready {
     span: Span,
     spec: RunSpec,
     observer: Option<Observer>,
-}
-
-/// What a finished session has to say.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// The engine's figures (traced runs).
-    pub run: Option<RunMetrics>,
-    /// The run's trace id (traced runs).
-    pub trace_id: Option<String>,
-    /// Spans the child sent that were thrown away, and why (discarding runs).
-    pub discarded: Option<(u64, String)>,
-    /// Requests the receiver refused, by reason.
-    pub refused: BTreeMap<String, u64>,
-    /// Logs and metrics requests received and handed to the engine.
-    pub other_signals: u64,
-    /// The coding agent traced, and what its translator did.
-    pub agent: Option<(Agent, Translated)>,
 }
 
 impl Session {
@@ -273,7 +254,7 @@ impl Session {
     }
 
     /// Starts the engine and serves the receiver of a traced run, once the command runs
-    /// (a second call does nothing). Returns what the user should know: should the engine
+    /// (a second call does nothing), and loads the certificates an https provider needs. Returns what the user should know: should the engine
     /// fail to start, what the command sends is discarded (nothing leaves unmasked);
     /// should the receiver fail, its socket closes and the command's SDK is refused.
     pub fn start(&mut self) -> Option<String> {
@@ -283,6 +264,7 @@ impl Session {
         let Tracing::Ready(ready) = std::mem::replace(&mut self.tracing, Tracing::Off) else {
             return None;
         };
+        warm_up_tls();
         let Ready {
             plan,
             span,
@@ -358,55 +340,16 @@ impl Session {
             ready.span.start_unix_nanos = crate::span::now_unix_nanos();
         }
     }
+}
 
-    /// Ends the run span with the child's outcome, stops the receiver and exports,
-    /// waiting at most `flush_timeout`.
-    pub fn finish(
-        mut self,
-        outcome: &std::result::Result<Ended, SpawnError>,
-        flush_timeout: Duration,
-    ) -> Report {
-        // A command that could not start never ran beside the engine: its run span is
-        // still recorded.
-        let _ = self.start();
-        let mut report = Report::default();
-        let mut received = 0;
-        if let Some(receiver) = self.receiver {
-            let stats = receiver.stats.clone();
-            receiver.stop();
-            received = stats.spans.load(Relaxed);
-            report.refused = stats.refused();
-            report.other_signals = stats.other_signals.load(Relaxed);
-        }
-        if let Some(forward) = &self.forward {
-            report.agent = forward.finish();
-        }
-        match self.tracing {
-            Tracing::On {
-                engine,
-                mut span,
-                sampling,
-            } => {
-                span.end();
-                record_outcome(&mut span, outcome);
-                if let Some((agent, tally)) = &report.agent {
-                    // What the translation left out is on the trace, not only in `-v`.
-                    span.set("automagik.agent.name", agent.name())
-                        .set("automagik.agent.spans_dropped", tally.dropped as i64);
-                }
-                report.trace_id = Some(span.trace_id.to_hex());
-                // What is held is decided and handed on before the flush deadline starts.
-                match sampling {
-                    Some(sampling) => sampling.finish(*span),
-                    None => engine.record(*span),
-                }
-                engine.metrics().receiver_refused(&report.refused);
-                report.run = Some(engine.shutdown(flush_timeout));
-            }
-            Tracing::Discarding { why } => report.discarded = Some((received, why)),
-            Tracing::Ready(_) | Tracing::Off => {}
-        }
-        report
+/// Loads the system's certificates for an https provider on a thread of its own, beside
+/// the command (milliseconds that used to come before it started); the first export
+/// waits for them. Should no thread start, that export loads them itself.
+fn warm_up_tls() {
+    if crate::export::otlp_http::cold() {
+        let _ = std::thread::Builder::new()
+            .name("automagik-tls".into())
+            .spawn(crate::export::otlp_http::warm_up);
     }
 }
 
@@ -437,37 +380,9 @@ pub fn nested_overrides(env: &HashMap<String, String>) -> Option<Vec<Override>> 
     Some(overrides)
 }
 
+mod end;
+
 #[cfg(test)]
-mod args_tests {
-    use super::*;
-
-    #[test]
-    fn agent_arguments_go_where_the_agents_own_begin() {
-        let command: Vec<OsString> = ["npx", "-y", "@openai/codex", "exec", "hi"]
-            .iter()
-            .map(OsString::from)
-            .collect();
-        let mut session = Session::off();
-        assert_eq!(session.child_args(&command), command[1..].to_vec());
-        session.args = Some((3, vec!["-c".into(), "otel.exporter=none".into()]));
-        let args: Vec<String> = session
-            .child_args(&command)
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(
-            args,
-            [
-                "-y",
-                "@openai/codex",
-                "-c",
-                "otel.exporter=none",
-                "exec",
-                "hi"
-            ]
-        );
-    }
-}
-
+mod args_tests;
 #[cfg(test)]
 mod start_tests;

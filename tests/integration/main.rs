@@ -34,3 +34,4 @@ mod wrap_faults;
 mod wrap_sampling;
 mod wrap_sdks;
 mod wrap_signals;
+mod wrap_time;

@@ -1,8 +1,11 @@
 //! A traced session before and after its start: the receiver listens before it serves,
 //! and the engine starts once.
 
+use std::time::Duration;
+
 use super::*;
 use crate::export::memory::MemoryExporter;
+use crate::wrap::child::Ended;
 
 #[test]
 fn the_receiver_listens_before_the_start_and_a_second_start_keeps_the_engine() {

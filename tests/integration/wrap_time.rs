@@ -1,0 +1,88 @@
+//! What `run` does around the command costs no more than it must: the settings are read
+//! once, and nothing before the command starts waits on what it does not need.
+//! (Its speed is measured by `scripts/bench-wrap`, never asserted here.)
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use crate::testenv::{TestEnv, wait_for};
+
+#[test]
+fn a_run_reads_its_settings_once() {
+    // Usage telemetry records with the settings the run loaded: the exit code does not
+    // wait on reading and resolving every file again.
+    let env = TestEnv::new();
+    env.write_env_file("AUTOMAGIK_SAMPLE_RATE=1\n");
+    let out = env
+        .cmd()
+        .args(["run", "-v", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let read = format!("read {}", env.env_file().display());
+    assert_eq!(stderr.matches(&read).count(), 1, "{stderr}");
+    let outbox = env
+        .home
+        .join(".local/share/automagik/telemetry/events.jsonl");
+    assert!(outbox.exists(), "usage telemetry was recorded");
+}
+
+/// Lets a wrapper blocked on the certificate pipe go on, and ends it, whatever the test
+/// saw.
+struct Release<'a> {
+    pipe: &'a Path,
+    wrapper: Child,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let _ = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(self.pipe);
+        let _ = self.wrapper.kill();
+        let _ = self.wrapper.wait();
+    }
+}
+
+#[test]
+fn the_command_starts_before_the_certificates_of_an_https_provider_load() {
+    // The system's certificates take milliseconds to load: they are loaded beside the
+    // command, not before it starts. Here they come through a pipe that only the command
+    // opens, so a wrapper loading them first would never start it.
+    let env = TestEnv::new();
+    let pipe = env.project.join("certificates.pem");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = env.project.join("started");
+    let script = format!(
+        "echo > {}; exec 3> {}; exec 3>&-; exit 3",
+        started.display(),
+        pipe.display()
+    );
+    let wrapper = env
+        .std_cmd()
+        .env("SSL_CERT_FILE", &pipe)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", "https://127.0.0.1:9")
+        .args(["run", "--", "sh", "-c", &script])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut release = Release {
+        pipe: &pipe,
+        wrapper,
+    };
+    wait_for("the command to start", || started.exists());
+    let mut status = None;
+    wait_for("the wrapper to exit", || {
+        status = release.wrapper.try_wait().unwrap();
+        status.is_some()
+    });
+    assert_eq!(status.and_then(|s| s.code()), Some(3));
+}
