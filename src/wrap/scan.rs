@@ -82,7 +82,7 @@ fn child(msg: Msg, field: u32) -> Option<Msg> {
         (ResourceSpans, 2) => Some(ScopeSpans),
         (ScopeSpans, 1) => Some(Scope),
         (ScopeSpans, 2) => Some(Span),
-        (Resource, 1) | (Scope, 3) | (Span, 9) | (Event, 3) | (Link, 5) => Some(KeyValue),
+        (Resource, 1) | (Scope, 3) | (Span, 9) | (Event, 3) | (Link, 4) => Some(KeyValue),
         (Span, 11) => Some(Event),
         (Span, 13) => Some(Link),
         (KeyValue, 2) => Some(AnyValue),
@@ -271,6 +271,27 @@ mod tests {
             check_protobuf(&request(60, per_span)),
             Err(Refused::TooMany)
         );
+    }
+
+    #[test]
+    fn attributes_of_links_are_counted() {
+        // One span, one link, and more empty attributes on the link than a request may carry.
+        let mut link = Vec::new();
+        for _ in 0..=MAX_VALUES {
+            link.extend_from_slice(&[0x22, 0x00]);
+        }
+        let wrap = |field: u8, inner: &[u8]| {
+            let mut out = vec![field];
+            prost::encoding::encode_varint(inner.len() as u64, &mut out);
+            out.extend_from_slice(inner);
+            out
+        };
+        let span = wrap(0x6a, &link);
+        let body = wrap(0x0a, &wrap(0x12, &wrap(0x12, &span)));
+        let decoded = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
+        let links = &decoded.resource_spans[0].scope_spans[0].spans[0].links;
+        assert_eq!(links[0].attributes.len() as u64, MAX_VALUES + 1);
+        assert_eq!(check_protobuf(&body), Err(Refused::TooMany));
     }
 
     #[test]
