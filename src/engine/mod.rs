@@ -215,8 +215,9 @@ impl Recorder {
     /// Counts the model calls among `spans` (calls, tokens, cost) in the run's figures.
     /// Apart from [`Recorder::record`], whose hot path stays free of it: the wrapper counts
     /// what its receiver takes in, before sampling (a call costs whether it is kept or not).
-    pub fn count_gen_ai(&self, spans: &[Span]) {
-        crate::sync::lock(&self.metrics.gen_ai).observe(spans);
+    /// `meanings[i]` is what `spans[i]` means (read once by the caller, who needs it too).
+    pub fn count_gen_ai(&self, spans: &[Span], meanings: &[crate::semantic::Meaning]) {
+        crate::sync::lock(&self.metrics.gen_ai).observe_read(spans, meanings);
     }
 }
 

@@ -125,6 +125,12 @@ pub struct Meaning {
 }
 
 impl Meaning {
+    /// Whether the span is a call to a model (an LLM or an embedding call): what is
+    /// counted, tokens and cost, as a run's model calls.
+    pub fn is_call(&self) -> bool {
+        matches!(self.kind, Kind::Llm | Kind::Embedding)
+    }
+
     /// The model that answered, else the one asked for.
     pub fn model(&self) -> Option<&str> {
         self.response_model
@@ -184,8 +190,16 @@ impl<'a> MeaningRef<'a> {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many spans this thread read: what a test of read-once callers counts.
+    pub(crate) static READS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// Reads what `span` means from its attributes (one pass) and its name.
 pub fn read(span: &Span) -> Meaning {
+    #[cfg(test)]
+    READS.with(|reads| reads.set(reads.get() + 1));
     read_ref(span).into_owned()
 }
 

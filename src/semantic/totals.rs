@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, Tokens};
+use super::{Meaning, Tokens};
 use crate::span::{Span, SpanId};
 
 /// Parents of counted calls remembered at most (a run's calls are far fewer; past this a
@@ -100,14 +100,20 @@ pub struct Tally {
 impl Tally {
     /// Counts the model calls among `spans`.
     pub fn observe(&mut self, spans: &[Span]) {
-        for span in spans {
-            self.observe_one(span);
+        let meanings: Vec<Meaning> = spans.iter().map(super::read).collect();
+        self.observe_read(spans, &meanings);
+    }
+
+    /// [`Tally::observe`] of spans already read: `meanings[i]` is what `spans[i]` means
+    /// (the wrapper reads each span once for everything that asks).
+    pub fn observe_read(&mut self, spans: &[Span], meanings: &[Meaning]) {
+        for (span, meaning) in spans.iter().zip(meanings) {
+            self.observe_one(span, meaning);
         }
     }
 
-    fn observe_one(&mut self, span: &Span) {
-        let meaning = super::read(span);
-        if !matches!(meaning.kind, Kind::Llm | Kind::Embedding) {
+    fn observe_one(&mut self, span: &Span, meaning: &Meaning) {
+        if !meaning.is_call() {
             return;
         }
         if self.covered.contains(&span.span_id) {
@@ -126,7 +132,7 @@ impl Tally {
             (Some(dollars), _) => Some(dollars),
             (None, true) => {
                 self.priced += 1;
-                super::price(&meaning, span.start_unix_nanos).map(|p| p.dollars)
+                super::price(meaning, span.start_unix_nanos).map(|p| p.dollars)
             }
             (None, false) => None,
         };

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::events::{AttrValue, EventType};
 use super::vocabulary;
-use crate::semantic::Kind;
+use crate::semantic::{Kind, Meaning};
 use crate::span::{Span, StatusCode};
 
 /// Distinct agent names hashed per run at most (a run is one agent, or a few).
@@ -41,10 +41,15 @@ impl RunObserver {
     /// Counts `spans` (a batch the receiver took in): LLM calls, tools by type, agents,
     /// workflows, errors and the framework each came from.
     pub fn observe(&mut self, spans: &[Span]) {
-        for span in spans {
+        let meanings: Vec<Meaning> = spans.iter().map(crate::semantic::read).collect();
+        self.observe_read(spans, &meanings);
+    }
+
+    /// [`RunObserver::observe`] of spans already read: `meanings[i]` is what `spans[i]`
+    /// means (the wrapper reads each span once for everything that asks).
+    pub fn observe_read(&mut self, spans: &[Span], meanings: &[Meaning]) {
+        for (span, meaning) in spans.iter().zip(meanings) {
             self.spans += 1;
-            // Kinds come from the semantic layer, whichever instrumentation wrote them.
-            let meaning = crate::semantic::read(span);
             let framework = framework_of(span);
             if let Some(framework) = framework {
                 self.frameworks.insert(framework);
@@ -73,10 +78,10 @@ impl RunObserver {
                 }
                 Kind::Agent => {
                     self.agent_spans += 1;
-                    if let Some(name) = meaning.agent
+                    if let Some(name) = &meaning.agent
                         && self.agent_names.len() < MAX_AGENT_NAMES
                     {
-                        self.agent_names.insert(name);
+                        self.agent_names.insert(name.clone());
                     }
                     "agent"
                 }

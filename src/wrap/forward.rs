@@ -1,7 +1,7 @@
 //! The receiver's sink for a traced run: what the command's SDK sends goes through the
 //! coding agent's translator (when the command is one), is counted for usage telemetry,
 //! then held for whole-trace sampling ([`WholeTraces`]) or handed on at once: adopted
-//! under the run span, marked with the run's session and user, and recorded. Log records
+//! under the run span and recorded; the run's session and user are set before. Log records
 //! and metrics have a sink of their own (`records_to`): adopted with their trace, then the
 //! engine.
 
@@ -11,6 +11,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 
 use crate::engine::Engine;
 use crate::export::Records;
+use crate::semantic::Meaning;
 use crate::span::Span;
 use crate::wrap::agents::{Agent, RunIds, Translated, Translator, log_events};
 use crate::wrap::receiver::{LogTap, RecordSink, SpanSink};
@@ -28,6 +29,8 @@ pub(super) struct Forward {
     /// Counts the run's model calls (before sampling: a call costs whether kept or not).
     pub(super) recorder: crate::engine::Recorder,
     pub(super) observer: Option<Observer>,
+    /// The run's session and user, set on spans that name none.
+    pub(super) who: Who,
     /// The coding agent the command runs, and its translator.
     pub(super) agent: Option<Agent>,
     pub(super) translator: Option<Mutex<Box<dyn Translator>>>,
@@ -53,6 +56,7 @@ impl Forward {
             hand_on,
             recorder: engine.recorder(),
             observer,
+            who: spec.who.clone(),
             agent: spec.agent.map(|(agent, _)| agent),
             translator: spec
                 .agent
@@ -100,14 +104,22 @@ impl Forward {
         Some((self.agent?, tally))
     }
 
-    fn record(&self, spans: Vec<Span>) {
+    /// Reads what each span means once, for the three that ask (usage telemetry, the
+    /// run's model calls, the run's session and user), then holds or hands them on.
+    fn record(&self, mut spans: Vec<Span>) {
         if spans.is_empty() {
             return;
         }
+        let meanings: Vec<Meaning> = spans.iter().map(crate::semantic::read).collect();
         if let Some(observer) = &self.observer {
-            crate::sync::lock(observer).observe(&spans);
+            crate::sync::lock(observer).observe_read(&spans, &meanings);
         }
-        self.recorder.count_gen_ai(&spans);
+        // Most spans of most commands are no model call: their batch takes no lock.
+        if meanings.iter().any(Meaning::is_call) {
+            self.recorder.count_gen_ai(&spans, &meanings);
+        }
+        self.who.mark_read(&mut spans, &meanings);
+        drop(meanings);
         match &self.sampling {
             Some(sampling) => sampling.offer(spans),
             None => (self.hand_on)(spans),
@@ -115,16 +127,15 @@ impl Forward {
     }
 }
 
-/// Where the child's kept spans go: adopted, marked with the run's session and user, and
-/// recorded as sampled (by [`WholeTraces`], or every trace is kept at a rate of 1).
-pub(super) fn hand_on(engine: &Engine, span: &Span, adopting: bool, who: Who) -> HandOn {
+/// Where the child's kept spans go: adopted and recorded as sampled (by [`WholeTraces`],
+/// or every trace is kept at a rate of 1).
+pub(super) fn hand_on(engine: &Engine, span: &Span, adopting: bool) -> HandOn {
     let recorder = engine.recorder();
     let (trace_id, run_span) = (span.trace_id, span.span_id);
     Arc::new(move |mut spans: Vec<Span>| {
         if adopting {
             adopt(&mut spans, trace_id, run_span);
         }
-        who.mark(&mut spans);
         for s in spans {
             recorder.record_sampled(s);
         }
@@ -151,4 +162,70 @@ pub(super) fn records_to(engine: &Engine, span: &Span, adopting: bool) -> Record
         }
         recorder.record_records(records);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::semantic::READS;
+    use crate::span::{Resource, Scope};
+    use crate::telemetry::derive::RunObserver;
+
+    fn span(attrs: &[(&str, &str)]) -> Span {
+        let mut span = Span::start(
+            "s",
+            None,
+            Arc::new(Resource::service("t")),
+            Arc::new(Scope::default()),
+        );
+        for (k, v) in attrs {
+            span.set(k, *v);
+        }
+        span
+    }
+
+    #[test]
+    fn each_span_is_read_once_for_telemetry_the_run_totals_and_its_session() {
+        let engine = Engine::start_with(Vec::new(), crate::engine::tests::options()).unwrap();
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        let into = kept.clone();
+        let observer: Observer = Arc::new(Mutex::new(RunObserver::default()));
+        let forward = Forward {
+            sampling: None,
+            hand_on: Arc::new(move |spans: Vec<Span>| crate::sync::lock(&into).extend(spans)),
+            recorder: engine.recorder(),
+            observer: Some(observer.clone()),
+            who: Who {
+                session: Some("s-1".into()),
+                user: None,
+            },
+            agent: None,
+            translator: None,
+        };
+        let llm = [
+            ("gen_ai.operation.name", "chat"),
+            ("gen_ai.request.model", "gpt-4o"),
+        ];
+        let spans = vec![span(&llm), span(&[]), span(&[("session.id", "theirs")])];
+        READS.with(|reads| reads.set(0));
+        forward.take(spans);
+        assert_eq!(READS.with(|reads| reads.get()), 3, "one read per span");
+        let kept = crate::sync::lock(&kept);
+        let sessions: Vec<_> = kept.iter().map(|s| s.attribute("session.id")).collect();
+        let ours = Some(&crate::span::Value::from("s-1"));
+        let theirs = Some(&crate::span::Value::from("theirs"));
+        assert_eq!(sessions, [ours, ours, theirs]);
+        let events = crate::sync::lock(&observer).events(1, true);
+        let llm_count = events
+            .iter()
+            .flat_map(|(_, attrs)| attrs)
+            .find(|(key, _)| key == "llm.count")
+            .map(|(_, value)| format!("{value:?}"));
+        let one = crate::telemetry::events::AttrValue::from(1u64);
+        assert_eq!(llm_count, Some(format!("{one:?}")));
+        let metrics = engine.shutdown(Duration::from_secs(1));
+        assert_eq!(metrics.gen_ai.map(|t| t.calls), Some(1));
+    }
 }

@@ -273,7 +273,7 @@ impl Session {
         } = *ready;
         let ((sink, records, log_tap), warning) = match plan.start() {
             Ok(engine) => {
-                let hand_on = hand_on(&engine, &span, spec.adopt, spec.who.clone());
+                let hand_on = hand_on(&engine, &span, spec.adopt);
                 let sampling =
                     WholeTraces::start(&engine, span.trace_id, spec.adopt, hand_on.clone())
                         .map(Arc::new);

@@ -2,6 +2,7 @@
 //! `AUTOMAGIK_SESSION_ID` / `AUTOMAGIK_USER_ID`): set on every span of the run that
 //! carries none of its own, and passed to the child as W3C `BAGGAGE`.
 
+use crate::semantic::Meaning;
 use crate::span::Span;
 
 /// The session and user a run belongs to (`--session`, `--user`).
@@ -20,8 +21,17 @@ impl Who {
         if self.session.is_none() && self.user.is_none() {
             return;
         }
-        for span in spans {
-            let meaning = crate::semantic::read(span);
+        let meanings: Vec<Meaning> = spans.iter().map(crate::semantic::read).collect();
+        self.mark_read(spans, &meanings);
+    }
+
+    /// [`Who::mark`] of spans already read: `meanings[i]` is what `spans[i]` means (the
+    /// wrapper reads each span once for everything that asks).
+    pub(super) fn mark_read(&self, spans: &mut [Span], meanings: &[Meaning]) {
+        if self.session.is_none() && self.user.is_none() {
+            return;
+        }
+        for (span, meaning) in spans.iter_mut().zip(meanings) {
             if let (Some(session), None) = (&self.session, &meaning.session) {
                 span.set("session.id", session.as_str());
             }
