@@ -3,7 +3,8 @@
 //! generator to core 1 — beside `rotel` (the Rust OTLP collector from PyPI) under the same
 //! load, forwarding to the same discarding sink (like for like) and with its `blackhole`
 //! exporter (decode and drop). Also the wrapper's memory while the load
-//! runs. Prints figures; asserts nothing. `BENCH_SECS` sets each run's length (default 10).
+//! runs, and how many of the spans it accepted it forwarded (the rest the full queue
+//! dropped). Prints figures; asserts nothing. `BENCH_SECS` sets each run's length (default 10).
 //! Needs `taskset` (util-linux) and the Python peers (`scripts/python-peers`).
 
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
@@ -256,6 +257,7 @@ fn main() {
         &memory,
     );
     drop(wrapper);
+    report_forwarded(home.path());
 
     // rotel, receiving the same load the same way.
     let python = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/python-peers"))
@@ -344,4 +346,28 @@ fn run_rotel(
     let measured = load(&target, body.clone(), secs, pid);
     drop(rotel);
     measured
+}
+
+/// What the wrapper did with what it accepted (its last-run metrics, read by `status`):
+/// a request is answered 200 once its spans are queued, and a span that finds the queue
+/// full is dropped, so the rates above are spans accepted; this says how many went on.
+fn report_forwarded(home: &std::path::Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_automagik-tracing"))
+        .args(["status", "--json"])
+        .env_clear()
+        .env("HOME", home)
+        .env("DO_NOT_TRACK", "1")
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let run = &status["last_run"];
+    let exported = run["exporters"][0]["exported"].as_u64().unwrap_or(0);
+    let spooled = run["exporters"][0]["spooled"].as_u64().unwrap_or(0);
+    let dropped = run["dropped_queue_full"].as_u64().unwrap_or(0);
+    let accepted = exported + spooled + dropped;
+    let share = 100.0 * dropped as f64 / accepted.max(1) as f64;
+    common::figure("receiver.ours.dropped_queue_full", share, "%");
+    println!(
+        "  of the spans accepted over HTTP and gRPC: {exported} forwarded, {spooled} spooled at exit, {dropped} dropped as the queue was full ({share:.1} %)"
+    );
 }

@@ -8,6 +8,7 @@ pub mod child_env;
 pub mod context;
 mod forward;
 mod grpc;
+mod http;
 #[cfg(test)]
 mod log_tap_tests;
 pub mod naming;

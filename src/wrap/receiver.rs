@@ -2,29 +2,27 @@
 //! here, and what arrives goes into the same engine as everything else.
 //!
 //! 127.0.0.1 only, an ephemeral port, one listener for HTTP/1.1 and HTTP/2: a gRPC request
-//! (`application/grpc`) goes to `grpc`, the rest is OTLP/HTTP, served here. `POST /v1/traces` in protobuf or JSON, gzip (one
-//! member or several) or not, answered per the OTLP/HTTP spec: 200 with an
-//! `ExportTraceServiceResponse`, 400 malformed, 413 too large (compressed, decompressed,
-//! or more spans and values than one request may carry: see [`scan`]), 415 wrong content
-//! type. `/v1/logs` and `/v1/metrics` are decoded the same way and handed on as
-//! [`Records`] through `take_records`, the one door log records and metrics take into
-//! the engine. Every refusal is counted by reason ([`Refusal`]).
+//! (`application/grpc`) goes to [`grpc`], the rest to OTLP/HTTP ([`http`]). Both hand
+//! what they received to [`take_traces`] (a trace request is decoded by prost into
+//! spans once its counts pass the caps of [`scan`]; 413 or
+//! `RESOURCE_EXHAUSTED` past them) and [`take_records`], the one door log records and
+//! metrics take into the engine as [`Records`]. Every refusal is counted by reason
+//! ([`Refusal`]).
 //!
 //! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,
 //! at most [`REQUESTS_AT_ONCE`] bodies held and decoded at a time, decoding on a blocking
 //! thread so the loop that accepts connections never waits on it.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Either, Full, Limited};
+use http_body_util::{Either, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -39,7 +37,7 @@ use crate::export::Records;
 use crate::presets::Signal;
 use crate::span::{Span, into_spans};
 pub use crate::wrap::refusal::{Refusal, describe_refused};
-use crate::wrap::{grpc, scan};
+use crate::wrap::{grpc, http, scan};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 /// The largest request body accepted, compressed or not.
@@ -257,7 +255,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     if grpc::is_grpc(&req) {
         return grpc::handle(req, shared).await.map(Either::Right);
     }
-    let response = match receive(req, shared.clone()).await {
+    let response = match http::receive(req, shared.clone()).await {
         Ok(response) => response,
         Err(refusal) => {
             shared.stats.refuse(refusal);
@@ -265,104 +263,6 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Answer {
         }
     };
     response.map(Either::Left)
-}
-
-/// The signal an OTLP/HTTP path asks for. Extra slashes are forgiven: SDKs that join a
-/// base URL ending in `/` with a path beginning with one (the Langfuse SDK does) send
-/// `//v1/traces`.
-fn signal_of_path(path: &str) -> Option<Signal> {
-    match path.trim_start_matches('/').trim_end_matches('/') {
-        "v1/traces" => Some(Signal::Traces),
-        "v1/logs" => Some(Signal::Logs),
-        "v1/metrics" => Some(Signal::Metrics),
-        _ => None,
-    }
-}
-
-/// What a request asks for, read from its head.
-struct Asked {
-    signal: Signal,
-    format: Format,
-    gzip: bool,
-}
-
-fn read_head(req: &Request<Incoming>, body_limit: usize) -> std::result::Result<Asked, Refusal> {
-    let signal = signal_of_path(req.uri().path()).ok_or(Refusal::WrongPath)?;
-    if req.method() != Method::POST {
-        return Err(Refusal::WrongMethod);
-    }
-    let content_type = header(req, "content-type").to_ascii_lowercase();
-    let format = match content_type.split(';').next().unwrap_or("").trim() {
-        "application/x-protobuf" | "application/protobuf" => Format::Protobuf,
-        "application/json" => Format::Json,
-        _ => return Err(Refusal::WrongType),
-    };
-    if header(req, "content-length")
-        .parse::<usize>()
-        .is_ok_and(|n| n > body_limit)
-    {
-        return Err(Refusal::TooLarge);
-    }
-    Ok(Asked {
-        signal,
-        format,
-        gzip: header(req, "content-encoding").eq_ignore_ascii_case("gzip"),
-    })
-}
-
-async fn receive(
-    req: Request<Incoming>,
-    shared: Arc<Shared>,
-) -> std::result::Result<Response<Full<Bytes>>, Refusal> {
-    let asked = read_head(&req, shared.body_limit)?;
-    let Ok(_reading) = shared.reading.acquire().await else {
-        return Err(Refusal::Timeout);
-    };
-    let collect = Limited::new(req.into_body(), shared.body_limit).collect();
-    let body = match tokio::time::timeout(BODY_READ_TIMEOUT, collect).await {
-        Err(_) => return Err(Refusal::Timeout),
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(err))
-            if err
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return Err(Refusal::TooLarge);
-        }
-        Ok(Err(_)) => return Err(Refusal::Malformed),
-    };
-    let worker = shared.clone();
-    tokio::task::spawn_blocking(move || decode(body, &asked, &worker))
-        .await
-        .unwrap_or(Err(Refusal::Malformed))
-}
-
-/// Decompresses, checks and decodes a body, and hands its spans to the sink. Runs on a
-/// blocking thread.
-fn decode(
-    body: Bytes,
-    asked: &Asked,
-    shared: &Shared,
-) -> std::result::Result<Response<Full<Bytes>>, Refusal> {
-    let body = if asked.gzip {
-        gunzip(&body, shared.body_limit)?
-    } else {
-        body
-    };
-    if asked.signal != Signal::Traces {
-        take_records(body, asked.format, asked.signal, shared)?;
-        // An empty Export{Logs,Metrics}ServiceResponse: no bytes, or `{}`.
-        return Ok(match asked.format {
-            Format::Protobuf => reply(asked.format, Bytes::new()),
-            Format::Json => reply(asked.format, Bytes::from_static(b"{}")),
-        });
-    }
-    let answer = take_traces(body, asked.format, shared)?;
-    let bytes = match asked.format {
-        Format::Protobuf => Bytes::from(answer.encode_to_vec()),
-        Format::Json => Bytes::from(serde_json::to_vec(&answer).unwrap_or_else(|_| b"{}".to_vec())),
-    };
-    Ok(reply(asked.format, bytes))
 }
 
 /// Checks a decompressed trace request's counts, decodes it and hands its spans to the
@@ -378,8 +278,7 @@ pub(super) fn take_traces(
         Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok(),
     };
     drop(body);
-    let request = request.ok_or(Refusal::Malformed)?;
-    let (spans, invalid) = into_spans(request);
+    let (spans, invalid) = into_spans(request.ok_or(Refusal::Malformed)?);
     shared.stats.spans.fetch_add(spans.len() as u64, Relaxed);
     if !spans.is_empty() {
         (shared.sink)(spans);
@@ -429,57 +328,13 @@ fn check(body: &[u8], format: Format, signal: Signal) -> std::result::Result<(),
         Format::Protobuf => scan::check_protobuf_of(signal, body),
         Format::Json => scan::check_json(body),
     };
-    checked.map_err(|refused| match refused {
+    checked.map_err(refusal_of)
+}
+
+/// How a refusal before decoding is answered.
+fn refusal_of(refused: scan::Refused) -> Refusal {
+    match refused {
         scan::Refused::TooMany => Refusal::TooLarge,
         scan::Refused::Malformed => Refusal::Malformed,
-    })
-}
-
-/// Decompresses every gzip member (concatenated streams are valid per RFC 1952), up to
-/// `limit` bytes.
-fn gunzip(body: &[u8], limit: usize) -> std::result::Result<Bytes, Refusal> {
-    let mut out = Vec::new();
-    let limit = limit as u64;
-    match flate2::read::MultiGzDecoder::new(body)
-        .take(limit + 1)
-        .read_to_end(&mut out)
-    {
-        Ok(_) if out.len() as u64 > limit => Err(Refusal::TooLarge),
-        Ok(_) => Ok(Bytes::from(out)),
-        Err(_) => Err(Refusal::Malformed),
-    }
-}
-
-fn header<'a>(req: &'a Request<Incoming>, name: &str) -> &'a str {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-fn reply(format: Format, body: Bytes) -> Response<Full<Bytes>> {
-    let content_type = match format {
-        Format::Protobuf => "application/x-protobuf",
-        Format::Json => "application/json",
-    };
-    Response::builder()
-        .status(StatusCode::OK)
-        .header("content-type", content_type)
-        .body(Full::new(body))
-        .expect("a valid response")
-}
-
-#[cfg(test)]
-mod path_tests {
-    use super::*;
-
-    #[test]
-    fn a_path_with_extra_slashes_asks_for_the_same_signal() {
-        assert_eq!(signal_of_path("/v1/traces"), Some(Signal::Traces));
-        assert_eq!(signal_of_path("//v1/traces"), Some(Signal::Traces));
-        assert_eq!(signal_of_path("/v1/logs/"), Some(Signal::Logs));
-        assert_eq!(signal_of_path("/v1/metrics"), Some(Signal::Metrics));
-        assert_eq!(signal_of_path("/v1/trace"), None);
-        assert_eq!(signal_of_path("/api/v1/traces"), None);
     }
 }

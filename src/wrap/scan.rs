@@ -62,6 +62,10 @@ enum Msg {
     DataPoint(Point),
     Exemplar,
     Quantile,
+    /// A resource's reference to an entity: its key lists are strings, each counted.
+    EntityRef,
+    /// A string of a repeated string field: counted, not walked.
+    Text,
 }
 
 /// The kinds of metric data point, whose attributes and exemplars sit at other fields.
@@ -82,6 +86,8 @@ fn child(msg: Msg, field: u32) -> Option<Msg> {
         (ResourceSpans, 2) => Some(ScopeSpans),
         (ScopeSpans, 1) => Some(Scope),
         (ScopeSpans, 2) => Some(Span),
+        (Resource, 3) => Some(EntityRef),
+        (EntityRef, 3 | 4) => Some(Text),
         (Resource, 1) | (Scope, 3) | (Span, 9) | (Event, 3) | (Link, 4) => Some(KeyValue),
         (Span, 11) => Some(Event),
         (Span, 13) => Some(Link),
@@ -163,7 +169,9 @@ fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(
                 buf = rest;
                 if let Some(kind) = child(msg, field) {
                     count(kind, counts)?;
-                    walk(inner, kind, depth + 1, counts)?;
+                    if !matches!(kind, Msg::Text) {
+                        walk(inner, kind, depth + 1, counts)?;
+                    }
                 }
             }
             WireType::StartGroup | WireType::EndGroup => return Err(Refused::Malformed),
@@ -181,7 +189,9 @@ fn count(kind: Msg, counts: &mut Counts) -> Result<(), Refused> {
         | Msg::Link
         | Msg::Exemplar
         | Msg::Quantile
-        | Msg::Metric => counts.values += 1,
+        | Msg::Metric
+        | Msg::EntityRef
+        | Msg::Text => counts.values += 1,
         _ => {}
     }
     if counts.spans > MAX_SPANS || counts.values > MAX_VALUES {
@@ -323,6 +333,42 @@ mod tests {
         );
         let body = metrics(512, "x").encode();
         assert_eq!(check_protobuf_of(Signal::Metrics, &body), Ok(()));
+    }
+
+    #[test]
+    fn entity_references_of_a_resource_and_their_keys_are_counted() {
+        // Empty entity references (two bytes each) would cost prost ~100 bytes apiece.
+        let refs = [0x1a, 0x00].repeat(MAX_VALUES as usize + 1);
+        let wrap = |inner: &[u8]| {
+            let mut out = vec![0x0a];
+            prost::encoding::encode_varint(inner.len() as u64, &mut out);
+            out.extend_from_slice(inner);
+            out
+        };
+        // ResourceLogs { resource: Resource { entity_refs } } in a logs request.
+        let body = wrap(&wrap(&refs));
+        use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+        let decoded = ExportLogsServiceRequest::decode(body.as_slice()).unwrap();
+        let resource = decoded.resource_logs[0].resource.as_ref().unwrap();
+        assert_eq!(resource.entity_refs.len() as u64, MAX_VALUES + 1);
+        assert_eq!(
+            check_protobuf_of(Signal::Logs, &body),
+            Err(Refused::TooMany)
+        );
+        // One reference with too many (empty) id keys.
+        let keys = [0x1a, 0x00].repeat(MAX_VALUES as usize + 1);
+        let mut one = vec![0x1a];
+        prost::encoding::encode_varint(keys.len() as u64, &mut one);
+        one.extend_from_slice(&keys);
+        let body = wrap(&wrap(&one));
+        assert_eq!(
+            check_protobuf_of(Signal::Logs, &body),
+            Err(Refused::TooMany)
+        );
+        assert_eq!(
+            check_protobuf_of(Signal::Logs, &wrap(&wrap(&[0x1a, 0x00]))),
+            Ok(())
+        );
     }
 
     #[test]
