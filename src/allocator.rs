@@ -1,12 +1,13 @@
 //! How the binary's allocator (mimalloc, `src/main.rs`; the engine bench uses it too)
 //! gives freed memory back to the system. Spans are allocated on the receiver's threads
 //! and freed on the export threads, and a busy receiver frees as fast as it allocates.
-//! Measured with `benches/wrap_load.rs` (a child sending 100,000 spans/s, the queue at
-//! its 50 MiB cap): the live heap stayed at the cap, but mimalloc v2 held 50–80 MiB of
-//! freed pages beside it (it postpones returning pages each time more are freed, so under
-//! steady churn it never did), v3 with its default 1 s delay 30–40 MiB, v3 with a 10 ms
-//! delay about 15 MiB, at the same CPU per span (`benches/engine.rs`); returning pages
-//! at once saved 2 MiB more and cost a third more CPU per span.
+//! Measured with `benches/wrap_load.rs` (a child sending 100,000 spans/s for 30 s, a
+//! quiet machine, the queue never full): a live heap of about 8 MiB, and a peak RSS of
+//! 71 MiB with mimalloc v2 (it postpones returning freed pages each time more are freed,
+//! so under steady churn it never does), 44 MiB with v3 and its default 1 s delay, 36–38
+//! MiB with v3 and the 30 ms set here. With the queue full (a provider slower than the
+//! child) the same order: 112–117, 89 and 77 MiB. 10 ms saved no more; an immediate
+//! return cost a third more CPU per span (`benches/engine.rs`), 30 ms a few per cent.
 
 use std::ffi::{c_int, c_long};
 
@@ -17,7 +18,7 @@ extern crate mimalloc as _;
 /// names only some of the options).
 const MI_OPTION_PURGE_DELAY: c_int = 15;
 /// Milliseconds mimalloc keeps freed pages before it returns them to the system.
-pub const PURGE_DELAY_MS: c_long = 10;
+pub const PURGE_DELAY_MS: c_long = 30;
 
 unsafe extern "C" {
     fn mi_option_set(option: c_int, value: c_long);
