@@ -51,9 +51,24 @@ pub fn discarding_sink() -> (String, Arc<AtomicU64>) {
     (url, bytes)
 }
 
+/// A [`discarding_sink`] that answers each request `delay` after reading it, as a
+/// provider across a network does: an exporter slower than its producer.
+pub fn slow_sink(delay: std::time::Duration) -> String {
+    answering_after(delay, |_| 200)
+}
+
 /// An HTTP server on 127.0.0.1 that reads each body and answers with the status `answer`
 /// gives for it (and an empty body). Returns its base URL.
 pub fn loopback_server(
+    answer: impl Fn(hyper::body::Bytes) -> u16 + Send + Sync + 'static,
+) -> String {
+    answering_after(std::time::Duration::ZERO, answer)
+}
+
+/// [`loopback_server`], each answer `delay` after the body was read (requests on other
+/// connections are served meanwhile).
+fn answering_after(
+    delay: std::time::Duration,
     answer: impl Fn(hyper::body::Bytes) -> u16 + Send + Sync + 'static,
 ) -> String {
     use http_body_util::{BodyExt, Full};
@@ -85,6 +100,9 @@ pub fn loopback_server(
                                     .await
                                     .map(|b| b.to_bytes())
                                     .unwrap_or_default();
+                                if !delay.is_zero() {
+                                    tokio::time::sleep(delay).await;
+                                }
                                 let mut response = hyper::Response::new(Full::new(Bytes::new()));
                                 *response.status_mut() =
                                     hyper::StatusCode::from_u16(answer(body)).unwrap();

@@ -395,6 +395,8 @@ fn soak(url: &str) {
 }
 
 fn main() {
+    // As the binary does (`src/main.rs`).
+    automagik_tracing::allocator::return_freed_memory_promptly();
     let (url, _bytes) = discarding_sink();
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("memory") => memory(),

@@ -2,9 +2,15 @@
 //! (512-span OTLP/HTTP protobuf requests, paced) to the wrapper's receiver for
 //! `BENCH_SECS` seconds (default 30), the wrapper exporting to a discarding loopback sink.
 //! Prints the wrapper's peak RSS (VmHWM) beside the memory bound (the default queue cap,
-//! read from the configuration code, plus 20 MiB) and the rate the child reached. The child
-//! is this bench binary run again with `BENCH_WRAP_LOAD_CHILD=1`. Asserts nothing.
-//! Run with `cargo bench --bench wrap_load`; `BENCH_RATE` changes the spans/s asked.
+//! read from the configuration code, plus 20 MiB) and the rate the child reached, its RSS
+//! second by second, and from the run's metrics whether the queue reached its byte cap
+//! (spans dropped as it was full): the wrapper's RSS is the queue's bytes plus what the
+//! allocator, the receiver and the code take beside them. The child is this bench binary
+//! run again with `BENCH_WRAP_LOAD_CHILD=1`. Asserts nothing. Run with
+//! `cargo bench --bench wrap_load`; `BENCH_RATE` changes the spans/s asked,
+//! `BENCH_SINK_DELAY_MS` has the provider answer each request that much later (an
+//! exporter slower than the child, so the queue fills to its cap), and `MIMALLOC_*`
+//! variables reach the wrapper (to compare the allocator's settings).
 
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
 
@@ -18,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use automagik_tracing::span::{Resource, Scope, to_request};
-use common::{discarding_sink, figure, genai_span, otlp_to};
+use common::{discarding_sink, figure, genai_span, otlp_to, slow_sink};
 use prost::Message as _;
 
 const CHILD: &str = "BENCH_WRAP_LOAD_CHILD";
@@ -35,10 +41,16 @@ fn main() {
     if std::env::var_os(CHILD).is_some() {
         return send_load(secs, rate);
     }
-    let (sink, _) = discarding_sink();
+    let delay = env_number("BENCH_SINK_DELAY_MS", 0);
+    let sink = if delay == 0 {
+        discarding_sink().0
+    } else {
+        slow_sink(Duration::from_millis(delay))
+    };
     let home = tempfile::tempdir().unwrap();
     let (settings, _) = otlp_to(home.path(), &sink, false);
     let bound = settings.limits.queue_max_bytes.value as f64 / MIB + OVER_CAP_MIB;
+    let data_dir = home.path().join("data");
 
     let mut wrapper = Command::new(env!("CARGO_BIN_EXE_automagik-tracing"))
         .args(["run", "--wrap", "--flush-timeout", "5", "--"])
@@ -46,11 +58,13 @@ fn main() {
         .env_clear()
         .env("HOME", home.path())
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &sink)
+        .env("AUTOMAGIK_DATA_DIR", &data_dir)
         // Usage telemetry is not what is measured here (and must not leave the machine).
         .env("DO_NOT_TRACK", "1")
         .env(CHILD, "1")
         .env("BENCH_SECS", secs.to_string())
         .env("BENCH_RATE", rate.to_string())
+        .envs(std::env::vars().filter(|(k, _)| k.starts_with("MIMALLOC_")))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -59,8 +73,12 @@ fn main() {
     let reader = std::thread::spawn(move || stdout.lines().map_while(Result::ok).last());
     // VmHWM only grows; the last reading before the wrapper exits is its peak.
     let mut peak = 0.0f64;
+    let (mut by_second, started) = (Vec::new(), Instant::now());
     while wrapper.try_wait().unwrap().is_none() {
-        peak = peak.max(peak_rss_mib(pid));
+        peak = peak.max(rss_mib(pid, "VmHWM:"));
+        if started.elapsed() >= Duration::from_secs(by_second.len() as u64 + 1) {
+            by_second.push(rss_mib(pid, "VmRSS:"));
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     let status = wrapper.wait().unwrap();
@@ -81,6 +99,18 @@ fn main() {
     println!(
         "run --wrap, child sending {rate} spans/s for {secs} s (reached {sent:.0}): wrapper peak RSS {peak:.1} MiB (bound: queue cap + {OVER_CAP_MIB} = {bound:.0} MiB)"
     );
+    let seconds: Vec<String> = by_second.iter().map(|m| format!("{m:.0}")).collect();
+    println!("  RSS second by second (MiB): {}", seconds.join(" "));
+    let run = automagik_tracing::engine::RunMetrics::load(&data_dir);
+    let (queued, full) = run.map_or((0, 0), |r| (r.queued, r.dropped_queue_full));
+    println!(
+        "  queue: {queued} spans taken, {full} dropped as it was full{}",
+        if full > 0 {
+            " (it reached its byte cap: the provider fell behind)"
+        } else {
+            ""
+        }
+    );
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -90,12 +120,13 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Peak resident memory of process `pid` in MiB (0 once it is gone).
-fn peak_rss_mib(pid: u32) -> f64 {
+/// Process `pid`'s `VmHWM:` (peak) or `VmRSS:` (now) resident memory in MiB (0 once it
+/// is gone).
+fn rss_mib(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
 }

@@ -15,6 +15,8 @@
 #![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
+pub mod allocator;
+#[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "cli")]
 mod commands;

@@ -417,6 +417,8 @@ impl Drop for Engine {
 }
 
 #[cfg(test)]
+mod intake_heap_tests;
+#[cfg(test)]
 mod signal_tests;
 #[cfg(test)]
 pub(crate) mod tests;
