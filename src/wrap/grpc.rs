@@ -8,7 +8,8 @@
 //! sink; log records and metrics through the same door as over HTTP. Refusals
 //! are counted under the same reasons as HTTP: `RESOURCE_EXHAUSTED` for too large,
 //! `INVALID_ARGUMENT` for not OTLP, `UNIMPLEMENTED` for an unknown method,
-//! `DEADLINE_EXCEEDED` for a body too slow to arrive.
+//! `DEADLINE_EXCEEDED` for a body too slow to arrive, and `UNAVAILABLE` (which SDKs retry
+//! with backoff) when the engine's queue has no room for the message.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -120,6 +121,9 @@ fn status_of(why: Refusal) -> Status {
             "only the OTLP trace, metrics and logs services' Export are served here",
         ),
         Refusal::Timeout => Status::deadline_exceeded("the message did not arrive in time"),
+        Refusal::QueueFull => {
+            Status::unavailable("the queue to the providers is full: send this message again later")
+        }
     }
 }
 

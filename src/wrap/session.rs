@@ -303,7 +303,12 @@ impl Session {
         let Some(bound) = self.bound.take() else {
             return warning;
         };
-        match bound.serve(sink, records, log_tap, DEFAULT_BODY_LIMIT) {
+        // The engine's queue: a request it has no room for is asked to come again.
+        let queue = match &self.tracing {
+            Tracing::On { engine, .. } => Some(engine.recorder()),
+            _ => None,
+        };
+        match bound.serve(sink, records, log_tap, queue, DEFAULT_BODY_LIMIT) {
             Ok(receiver) => {
                 self.receiver = Some(receiver);
                 warning
