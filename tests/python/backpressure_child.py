@@ -1,0 +1,58 @@
+"""Sends argv[1] batches of argv[2] spans (each with a 2 KB value), one batch after another,
+through the official OTLP/HTTP span exporter to the endpoint the wrapper gives, faster
+than a small queue drains. Prints what the exporter made of it as JSON: each export's
+result, and how many times it was told to retry (its own "Transient error" warnings),
+then exits with argv[3], the code the wrapper must pass on."""
+import json
+import logging
+import sys
+
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+
+batches, per_batch, code = (int(a) for a in sys.argv[1:4])
+
+
+class Retries(logging.Handler):
+    """Counts the exporter's warnings that it will retry a batch."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record):
+        if "Transient error" in record.getMessage():
+            self.count += 1
+
+
+class Collect(SpanProcessor):
+    """Keeps ended spans, to be exported in batches by hand."""
+
+    def __init__(self):
+        self.spans = []
+
+    def on_end(self, span):
+        self.spans.append(span)
+
+
+retries = Retries()
+logging.getLogger("opentelemetry.exporter.otlp").addHandler(retries)
+collect = Collect()
+provider = TracerProvider(resource=Resource.create({"service.name": "backpressure-child"}))
+provider.add_span_processor(collect)
+tracer = provider.get_tracer("backpressure")
+for i in range(batches * per_batch):
+    with tracer.start_as_current_span(f"work {i}") as span:
+        span.set_attribute("payload", "x" * 2000)
+        span.set_attribute("index", i)
+
+exporter = OTLPSpanExporter()
+results = []
+for b in range(batches):
+    batch = collect.spans[b * per_batch:(b + 1) * per_batch]
+    results.append(exporter.export(batch).name)
+exporter.shutdown()
+json.dump({"results": results, "retries": retries.count}, sys.stdout)
+sys.stdout.flush()
+sys.exit(code)
