@@ -209,3 +209,16 @@ impl Decoder for RawCodec {
         BufferSettings::new(256 * 1024, 1024 * 1024)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_is_answered_unavailable_which_sdks_retry() {
+        assert_eq!(
+            status_of(Refusal::QueueFull).code(),
+            tonic::Code::Unavailable
+        );
+    }
+}

@@ -19,6 +19,17 @@ const QUEUE_MAX_BYTES: &str = "131072";
 
 #[test]
 fn a_child_faster_than_the_provider_is_asked_to_retry_and_nothing_is_dropped() {
+    faster_than_the_provider("http");
+}
+
+#[test]
+fn a_grpc_child_faster_than_the_provider_is_answered_unavailable_and_retries() {
+    faster_than_the_provider("grpc");
+}
+
+/// The child sends its batches over `protocol` (`http` or `grpc`); each assertion fails
+/// on a receiver that answers success and drops what does not fit.
+fn faster_than_the_provider(protocol: &str) {
     // A provider that holds each request a while: what was sent stays in the queue's
     // byte budget until it answers.
     let sink = Sink::start();
@@ -33,13 +44,15 @@ fn a_child_faster_than_the_provider_is_asked_to_retry_and_nothing_is_dropped() {
         .arg(python())
         .arg(script)
         .args([BATCHES.to_string(), PER_BATCH.to_string(), "3".into()])
+        .arg(protocol)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     // Tracing never changes the command's outcome.
     assert_eq!(out.status.code(), Some(3), "{stderr}");
 
-    // The SDK was answered 503 (retryable) at least once, and every export succeeded.
+    // The SDK was answered 503 or UNAVAILABLE (retryable) at least once, and every
+    // export succeeded.
     let told: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the child's JSON");
     assert!(told["retries"].as_u64().unwrap() >= 1, "no retry: {told}");
     let results = told["results"].as_array().unwrap();

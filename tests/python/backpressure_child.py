@@ -1,17 +1,20 @@
 """Sends argv[1] batches of argv[2] spans (each with a 2 KB value), one batch after another,
-through the official OTLP/HTTP span exporter to the endpoint the wrapper gives, faster
-than a small queue drains. Prints what the exporter made of it as JSON: each export's
+through the official OTLP/HTTP span exporter (the gRPC one when argv[4] is `grpc`) to the
+endpoint the wrapper gives, faster than a small queue drains. Prints what the exporter made of it as JSON: each export's
 result, and how many times it was told to retry (its own "Transient error" warnings),
 then exits with argv[3], the code the wrapper must pass on."""
 import json
 import logging
 import sys
 
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 batches, per_batch, code = (int(a) for a in sys.argv[1:4])
+if sys.argv[4:] == ["grpc"]:
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+else:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
 
 class Retries(logging.Handler):
