@@ -7,7 +7,8 @@
 //! The check reads the queue's room without reserving it: two requests decoded at once
 //! may both pass it, and a span that then finds the queue full is dropped and counted as
 //! before (the engine never blocks). Only the receiver checks; [`Recorder::record`] is
-//! unchanged.
+//! unchanged. A run whose whole-trace sampling holds spans in the queue's budget until it
+//! ends gives the receiver no queue to check (`session`): a retry could wait in vain.
 //!
 //! [`Recorder::record`]: crate::engine::Recorder::record
 
