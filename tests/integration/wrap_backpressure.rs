@@ -55,6 +55,9 @@ fn faster_than_the_provider(protocol: &str) {
     // export succeeded.
     let told: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the child's JSON");
     assert!(told["retries"].as_u64().unwrap() >= 1, "no retry: {told}");
+    // After the delay asked (`Retry-After: 1`, gRPC's RetryInfo), not its own backoff.
+    let delays = told["delays"].as_array().unwrap();
+    assert!(delays.iter().all(|d| d.as_f64() == Some(1.0)), "{told}");
     let results = told["results"].as_array().unwrap();
     assert_eq!(results.len(), BATCHES, "{told}");
     assert!(results.iter().all(|r| r == "SUCCESS"), "{told}");

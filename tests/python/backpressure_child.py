@@ -1,8 +1,8 @@
 """Sends argv[1] batches of argv[2] spans (each with a 2 KB value), one batch after another,
 through the official OTLP/HTTP span exporter (the gRPC one when argv[4] is `grpc`) to the
 endpoint the wrapper gives, faster than a small queue drains. Prints what the exporter made of it as JSON: each export's
-result, and how many times it was told to retry (its own "Transient error" warnings),
-then exits with argv[3], the code the wrapper must pass on."""
+result, and how many times it was told to retry and after what delay (its own
+"Transient error" warnings), then exits with argv[3], the code the wrapper must pass on."""
 import json
 import logging
 import sys
@@ -18,15 +18,16 @@ else:
 
 
 class Retries(logging.Handler):
-    """Counts the exporter's warnings that it will retry a batch."""
+    """Keeps the delay of each retry the exporter announces ("... retrying in 1.00s.")."""
 
     def __init__(self):
         super().__init__(logging.WARNING)
-        self.count = 0
+        self.delays = []
 
     def emit(self, record):
-        if "Transient error" in record.getMessage():
-            self.count += 1
+        message = record.getMessage()
+        if "Transient error" in message:
+            self.delays.append(float(message.split("retrying in ")[1].split("s")[0]))
 
 
 class Collect(SpanProcessor):
@@ -56,6 +57,6 @@ for b in range(batches):
     batch = collect.spans[b * per_batch:(b + 1) * per_batch]
     results.append(exporter.export(batch).name)
 exporter.shutdown()
-json.dump({"results": results, "retries": retries.count}, sys.stdout)
+json.dump({"results": results, "retries": len(retries.delays), "delays": retries.delays}, sys.stdout)
 sys.stdout.flush()
 sys.exit(code)
