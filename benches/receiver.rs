@@ -4,7 +4,9 @@
 //! load, forwarding to the same discarding sink (like for like) and with its `blackhole`
 //! exporter (decode and drop). Also the wrapper's memory while the load
 //! runs, and how many of the spans it accepted it forwarded (the rest the full queue
-//! dropped). Prints figures; asserts nothing. `BENCH_SECS` sets each run's length (default 10).
+//! dropped, and how many requests it asked to retry as the queue was full). Prints
+//! figures; asserts nothing. `BENCH_SECS` sets each run's length (default 10);
+//! `BENCH_QUEUE_MAX_BYTES` the wrapper's queue cap (`AUTOMAGIK_QUEUE_MAX_BYTES`).
 //! Needs `taskset` (util-linux) and the Python peers (`scripts/python-peers`).
 
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
@@ -213,7 +215,8 @@ fn main() {
 
     // automagik-tracing: the receiver of `run --wrap`, exporting to a discarding sink.
     let home = tempfile::tempdir().unwrap();
-    let mut wrapper = Command::new("taskset")
+    let mut wrapper = Command::new("taskset");
+    wrapper
         .args([
             "-c",
             "0",
@@ -235,9 +238,11 @@ fn main() {
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &sink)
         // Usage telemetry is not what is measured here (and must not leave the machine).
         .env("DO_NOT_TRACK", "1")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("taskset runs (util-linux)");
+        .stdout(Stdio::piped());
+    if let Ok(cap) = std::env::var("BENCH_QUEUE_MAX_BYTES") {
+        wrapper.env("AUTOMAGIK_QUEUE_MAX_BYTES", cap);
+    }
+    let mut wrapper = wrapper.spawn().expect("taskset runs (util-linux)");
     let mut line = String::new();
     std::io::BufReader::new(wrapper.stdout.take().unwrap())
         .read_line(&mut line)
@@ -364,10 +369,11 @@ fn report_forwarded(home: &std::path::Path) {
     let exported = run["exporters"][0]["exported"].as_u64().unwrap_or(0);
     let spooled = run["exporters"][0]["spooled"].as_u64().unwrap_or(0);
     let dropped = run["dropped_queue_full"].as_u64().unwrap_or(0);
+    let retried = run["refused_requests"]["queue_full"].as_u64().unwrap_or(0);
     let accepted = exported + spooled + dropped;
     let share = 100.0 * dropped as f64 / accepted.max(1) as f64;
     common::figure("receiver.ours.dropped_queue_full", share, "%");
     println!(
-        "  of the spans accepted over HTTP and gRPC: {exported} forwarded, {spooled} spooled at exit, {dropped} dropped as the queue was full ({share:.1} %)"
+        "  of the spans accepted over HTTP and gRPC: {exported} forwarded, {spooled} spooled at exit, {dropped} dropped as the queue was full ({share:.1} %); {retried} requests asked to retry as the queue was full"
     );
 }

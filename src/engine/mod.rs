@@ -249,6 +249,18 @@ impl Recorder {
         self.queued_bytes.fetch_sub(bytes, Relaxed);
     }
 
+    /// What the queue has room for now: read, not reserved (the receiver asks a sender to
+    /// retry a request that will not fit, rather than take it in and drop its spans).
+    pub(crate) fn room(&self) -> Room {
+        Room {
+            bytes: self
+                .max_bytes
+                .saturating_sub(self.queued_bytes.load(Relaxed)),
+            max_bytes: self.max_bytes,
+            spans: self.tx.capacity(),
+        }
+    }
+
     /// Counts spans a caller's sampling left out.
     pub(crate) fn count_sampled_out(&self, spans: u64) {
         self.metrics.sampled_out.fetch_add(spans, Relaxed);
@@ -260,6 +272,17 @@ impl Recorder {
             .sampled_without_holding
             .fetch_add(spans, Relaxed);
     }
+}
+
+/// The queue's room at one moment ([`Recorder::room`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Room {
+    /// Bytes left under the byte cap (spans held for sampling and payloads in flight count).
+    pub bytes: u64,
+    /// The byte cap ([`EngineOptions::queue_max_bytes`]).
+    pub max_bytes: u64,
+    /// Spans the queue takes before its count bound.
+    pub spans: usize,
 }
 
 /// An engine ready to start: its exporters built, its options resolved ([`Engine::plan`]).

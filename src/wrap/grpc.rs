@@ -8,7 +8,8 @@
 //! sink; log records and metrics through the same door as over HTTP. Refusals
 //! are counted under the same reasons as HTTP: `RESOURCE_EXHAUSTED` for too large,
 //! `INVALID_ARGUMENT` for not OTLP, `UNIMPLEMENTED` for an unknown method,
-//! `DEADLINE_EXCEEDED` for a body too slow to arrive.
+//! `DEADLINE_EXCEEDED` for a body too slow to arrive, and `UNAVAILABLE` (which SDKs retry
+//! with backoff) when the engine's queue has no room for the message.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,7 +28,7 @@ use tonic::server::{Grpc, UnaryService};
 
 use crate::presets::Signal;
 use crate::wrap::receiver::{BODY_READ_TIMEOUT, Format, Shared, take_records, take_traces};
-use crate::wrap::refusal::Refusal;
+use crate::wrap::refusal::{RETRY_AFTER_SECS, Refusal};
 
 /// The gRPC methods of the three OTLP services.
 const TRACES: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -120,8 +121,43 @@ fn status_of(why: Refusal) -> Status {
             "only the OTLP trace, metrics and logs services' Export are served here",
         ),
         Refusal::Timeout => Status::deadline_exceeded("the message did not arrive in time"),
+        Refusal::QueueFull => unavailable(),
     }
 }
+
+/// `UNAVAILABLE` for a full queue, with the delay to wait ([`RETRY_AFTER_SECS`]) as a
+/// `google.rpc.RetryInfo`: in the status details (where the OTLP spec puts it) and in the
+/// `google.rpc.retryinfo-bin` trailer (where the Python exporter reads it). Without it,
+/// SDKs back off 1, 2, 4, 8 s and give up sooner.
+fn unavailable() -> Status {
+    use prost::encoding::{bytes, int32, int64, string};
+    const MESSAGE: &str = "the queue to the providers is full: send this message again later";
+    let mut delay = Vec::new(); // google.protobuf.Duration
+    int64::encode(1, &(RETRY_AFTER_SECS as i64), &mut delay);
+    let mut retry_info = Vec::new(); // google.rpc.RetryInfo
+    bytes::encode(1, &delay, &mut retry_info);
+    let mut any = Vec::new(); // google.protobuf.Any
+    string::encode(1, &RETRY_INFO_TYPE.to_string(), &mut any);
+    bytes::encode(2, &retry_info, &mut any);
+    let mut details = Vec::new(); // google.rpc.Status
+    int32::encode(1, &(tonic::Code::Unavailable as i32), &mut details);
+    string::encode(2, &MESSAGE.to_string(), &mut details);
+    bytes::encode(3, &any, &mut details);
+    let mut metadata = tonic::metadata::MetadataMap::new();
+    metadata.insert_bin(
+        "google.rpc.retryinfo-bin",
+        tonic::metadata::MetadataValue::from_bytes(&retry_info),
+    );
+    Status::with_details_and_metadata(
+        tonic::Code::Unavailable,
+        MESSAGE,
+        Bytes::from(details),
+        metadata,
+    )
+}
+
+/// The type URL of a `google.rpc.RetryInfo` packed in an `Any`.
+const RETRY_INFO_TYPE: &str = "type.googleapis.com/google.rpc.RetryInfo";
 
 /// The Export call of one service, fed the message undecoded.
 struct Export {
@@ -203,5 +239,26 @@ impl Decoder for RawCodec {
     /// every 32 KiB).
     fn buffer_settings(&self) -> BufferSettings {
         BufferSettings::new(256 * 1024, 1024 * 1024)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_is_answered_unavailable_which_sdks_retry_after_a_second() {
+        let status = status_of(Refusal::QueueFull);
+        assert_eq!(status.code(), tonic::Code::Unavailable);
+        // RetryInfo { retry_delay: Duration { seconds: 1 } }
+        let retry_info = [0x0a, 0x02, 0x08, 0x01];
+        let trailer = status.metadata().get_bin("google.rpc.retryinfo-bin");
+        assert_eq!(trailer.unwrap().to_bytes().unwrap().as_ref(), retry_info);
+        let details = status.details();
+        let at = |needle: &[u8]| details.windows(needle.len()).any(|w| w == needle);
+        assert!(
+            at(RETRY_INFO_TYPE.as_bytes()) && at(&retry_info),
+            "{details:?}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! OTLP/HTTP on the receiver's port: `POST /v1/traces`, `/v1/logs` and `/v1/metrics` in
 //! protobuf or JSON, gzip (one member or several) or not, answered per the OTLP/HTTP spec:
-//! 200 with the service's response, 400 malformed, 413 too large, 415 wrong content type.
+//! 200 with the service's response, 400 malformed, 413 too large, 415 wrong content type,
+//! 503 with `Retry-After` when the engine's queue has no room for the request.
 //! The body is read under the receiver's bounds (one of [`REQUESTS_AT_ONCE`] permits, the
 //! byte limit, [`BODY_READ_TIMEOUT`]) and decoded on a blocking thread by the same
 //! [`take_traces`] and [`take_records`] as gRPC's.

@@ -54,6 +54,7 @@ fn tapped() -> (Receiver, Arc<Mutex<Vec<String>>>) {
             Arc::new(|_: Vec<Span>| {}),
             Arc::new(|_| {}),
             Some(tap),
+            None,
             DEFAULT_BODY_LIMIT,
         )
         .unwrap();

@@ -14,6 +14,7 @@ mod log_tap_tests;
 pub mod naming;
 pub mod receiver;
 pub mod refusal;
+mod room;
 pub mod run_span;
 pub mod sampling;
 pub mod scan;

@@ -6,8 +6,10 @@
 //! what they received to [`take_traces`] (a trace request is decoded by prost into
 //! spans once its counts pass the caps of [`scan`]; 413 or
 //! `RESOURCE_EXHAUSTED` past them) and [`take_records`], the one door log records and
-//! metrics take into the engine as [`Records`]. Every refusal is counted by reason
-//! ([`Refusal`]).
+//! metrics take into the engine as [`Records`]. Before decoding, a request the engine's
+//! queue has no room for is refused retryably ([`room`]: 503, `UNAVAILABLE`), so the
+//! child's SDK sends it again rather than its spans being dropped. Every refusal is
+//! counted by reason ([`Refusal`]).
 //!
 //! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,
 //! at most [`REQUESTS_AT_ONCE`] bodies held and decoded at a time, decoding on a blocking
@@ -32,12 +34,13 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use prost::Message;
 use tokio::sync::{Semaphore, oneshot};
 
+use crate::engine::Recorder;
 use crate::error::{Error, Result};
 use crate::export::Records;
 use crate::presets::Signal;
 use crate::span::{Span, into_spans};
 pub use crate::wrap::refusal::{Refusal, describe_refused};
-use crate::wrap::{grpc, http, scan};
+use crate::wrap::{grpc, http, room, scan};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 /// The largest request body accepted, compressed or not.
@@ -112,7 +115,7 @@ impl Receiver {
     /// Starts listening on 127.0.0.1 on a free port; spans go to `sink`, log records and
     /// metrics to `records`.
     pub fn start(sink: SpanSink, records: RecordSink, body_limit: usize) -> Result<Receiver> {
-        Receiver::bind()?.serve(sink, records, None, body_limit)
+        Receiver::bind()?.serve(sink, records, None, None, body_limit)
     }
 
     /// Binds 127.0.0.1 on a free port (microseconds), to be served later.
@@ -130,12 +133,14 @@ impl Receiver {
 impl Bound {
     /// Serves the socket on a thread of its own, handing spans to `sink`, log records and
     /// metrics to `records`, and every logs request to `log_tap` (when there is one) before
-    /// they go on.
+    /// they go on. A request `queue` (the engine's, where the sinks lead) has no room for
+    /// is asked to come again later.
     pub fn serve(
         self,
         sink: SpanSink,
         records: RecordSink,
         log_tap: Option<LogTap>,
+        queue: Option<Recorder>,
         body_limit: usize,
     ) -> Result<Receiver> {
         let Bound { addr, listener } = self;
@@ -145,6 +150,7 @@ impl Bound {
             sink,
             records,
             log_tap,
+            queue,
             body_limit,
             stats: stats.clone(),
             reading: Semaphore::new(REQUESTS_AT_ONCE),
@@ -193,6 +199,8 @@ pub(super) struct Shared {
     sink: SpanSink,
     records: RecordSink,
     log_tap: Option<LogTap>,
+    /// The engine's queue, whose room is checked before a request is decoded.
+    queue: Option<Recorder>,
     pub(super) body_limit: usize,
     pub(super) stats: Arc<ReceiverStats>,
     /// Held while a body is read and decoded.
@@ -265,14 +273,18 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     response.map(Either::Left)
 }
 
-/// Checks a decompressed trace request's counts, decodes it and hands its spans to the
-/// sink (HTTP and gRPC alike); the answer says how many spans were invalid. Blocking.
+/// Checks a decompressed trace request's counts and the queue's room for it, decodes it
+/// and hands its spans to the sink (HTTP and gRPC alike); the answer says how many spans
+/// were invalid. Blocking.
 pub(super) fn take_traces(
     body: Bytes,
     format: Format,
     shared: &Shared,
 ) -> std::result::Result<ExportTraceServiceResponse, Refusal> {
-    check(&body, format, Signal::Traces)?;
+    let counts = check(&body, format, Signal::Traces)?;
+    let need = room::trace_estimate(body.len(), counts);
+    let spans = counts.map_or(0, |c| c.spans);
+    room::make_room(shared.queue.as_ref(), need, spans)?;
     let request = match format {
         Format::Protobuf => ExportTraceServiceRequest::decode(body.as_ref()).ok(),
         Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok(),
@@ -293,7 +305,8 @@ pub(super) fn take_traces(
 
 /// Checks a decompressed request of log records or metrics (`signal`), decodes it and
 /// hands it to the engine (HTTP and gRPC alike): the one place the receiver passes them
-/// on. Bounded as trace requests are ([`scan`]). Blocking.
+/// on. Bounded as trace requests are ([`scan`]), and asked to come again when the queue
+/// has no room for its bytes (what it is counted as there). Blocking.
 pub(super) fn take_records(
     body: Bytes,
     format: Format,
@@ -301,6 +314,7 @@ pub(super) fn take_records(
     shared: &Shared,
 ) -> std::result::Result<(), Refusal> {
     check(&body, format, signal)?;
+    room::make_room(shared.queue.as_ref(), body.len() as u64, 0)?;
     let records = match (signal, format) {
         (Signal::Logs, Format::Protobuf) => ExportLogsServiceRequest::decode(body.as_ref())
             .ok()
@@ -322,11 +336,16 @@ pub(super) fn take_records(
     Ok(())
 }
 
-/// Counts what a body would decode into ([`scan`]) and refuses it when that is too much.
-fn check(body: &[u8], format: Format, signal: Signal) -> std::result::Result<(), Refusal> {
+/// Counts what a body would decode into ([`scan`]) and refuses it when that is too much;
+/// the counts of a protobuf body (a JSON body is bounded, not counted).
+fn check(
+    body: &[u8],
+    format: Format,
+    signal: Signal,
+) -> std::result::Result<Option<scan::Counts>, Refusal> {
     let checked = match format {
-        Format::Protobuf => scan::check_protobuf_of(signal, body),
-        Format::Json => scan::check_json(body),
+        Format::Protobuf => scan::count_protobuf_of(signal, body).map(Some),
+        Format::Json => scan::check_json(body).map(|()| None),
     };
     checked.map_err(refusal_of)
 }

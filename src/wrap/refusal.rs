@@ -1,5 +1,7 @@
 //! Why the loopback receiver refuses a request: the reasons it counts, the answer each
-//! gets (per the OTLP/HTTP spec), and the sentence that reports them to the user.
+//! gets (per the OTLP/HTTP spec), and the sentence that reports them to the user. One
+//! reason is not a loss: a request the engine's queue had no room for is asked to come
+//! again ([`Refusal::QueueFull`]), and the sender's SDK retries it.
 
 use std::collections::BTreeMap;
 
@@ -22,17 +24,25 @@ pub enum Refusal {
     WrongMethod,
     /// 408: the body did not arrive in time.
     Timeout,
+    /// 503 with `Retry-After` (gRPC `UNAVAILABLE`): the engine's queue had no room for the
+    /// request; the sender retries it, so nothing is lost unless it gives up.
+    QueueFull,
 }
+
+/// The seconds a sender is asked to wait before it retries a request the queue had no
+/// room for (the `Retry-After` of the 503): a batch leaves the queue within a second.
+pub const RETRY_AFTER_SECS: u64 = 1;
 
 impl Refusal {
     /// Every reason, in the order reports list them.
-    pub const ALL: [Refusal; 6] = [
+    pub const ALL: [Refusal; 7] = [
         Refusal::TooLarge,
         Refusal::Malformed,
         Refusal::WrongType,
         Refusal::WrongPath,
         Refusal::WrongMethod,
         Refusal::Timeout,
+        Refusal::QueueFull,
     ];
 
     /// The name it is counted under in the run's metrics.
@@ -44,6 +54,7 @@ impl Refusal {
             Refusal::WrongPath => "wrong_path",
             Refusal::WrongMethod => "wrong_method",
             Refusal::Timeout => "timeout",
+            Refusal::QueueFull => "queue_full",
         }
     }
 
@@ -55,6 +66,7 @@ impl Refusal {
             "wrong_path" => "to an unknown path",
             "wrong_method" => "not a POST",
             "timeout" => "too slow to arrive",
+            "queue_full" => "asked to retry as the queue was full",
             other => other,
         }
     }
@@ -82,28 +94,55 @@ impl Refusal {
                 StatusCode::REQUEST_TIMEOUT,
                 "the body did not arrive in time",
             ),
+            Refusal::QueueFull => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the queue to the providers is full: send this request again later",
+            ),
         };
-        plain(status, message)
+        let mut response = plain(status, message);
+        if self == Refusal::QueueFull {
+            response
+                .headers_mut()
+                .insert("retry-after", RETRY_AFTER_SECS.into());
+        }
+        response
     }
 }
 
-/// "the command sent 3 requests the receiver refused: 2 too large, 1 not OTLP", or `None`
-/// when nothing was refused.
+/// What the receiver refused, told in one line, or `None` when it refused nothing: "the
+/// command sent 3 requests the receiver refused: 2 too large, 1 not OTLP", then, apart
+/// (their spans were not lost), the requests it asked to send again later.
 pub fn describe_refused(refused: &BTreeMap<String, u64>) -> Option<String> {
-    let total: u64 = refused.values().sum();
-    if total == 0 {
-        return None;
-    }
-    let parts: Vec<String> = refused
+    let retried = refused.get(Refusal::QueueFull.key()).copied().unwrap_or(0);
+    let lost: Vec<(&String, u64)> = refused
         .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(key, n)| format!("{n} {}", Refusal::label(key)))
+        .filter(|(key, n)| **n > 0 && key.as_str() != Refusal::QueueFull.key())
+        .map(|(key, n)| (key, *n))
         .collect();
-    let requests = if total == 1 { "request" } else { "requests" };
-    Some(format!(
-        "the command sent {total} {requests} the receiver refused: {}",
-        parts.join(", ")
-    ))
+    let total: u64 = lost.iter().map(|(_, n)| n).sum();
+    let mut told = Vec::new();
+    if total > 0 {
+        let parts: Vec<String> = lost
+            .iter()
+            .map(|(key, n)| format!("{n} {}", Refusal::label(key)))
+            .collect();
+        told.push(format!(
+            "the command sent {total} {} the receiver refused: {}",
+            requests(total),
+            parts.join(", ")
+        ));
+    }
+    if retried > 0 {
+        told.push(format!(
+            "the receiver asked the command to send {retried} {} again later, as the queue to the providers was full: its OpenTelemetry SDK retries them, so none is lost unless it gave up (a faster provider or a larger AUTOMAGIK_QUEUE_MAX_BYTES avoids the wait)",
+            requests(retried)
+        ));
+    }
+    (!told.is_empty()).then(|| told.join("; "))
+}
+
+fn requests(n: u64) -> &'static str {
+    if n == 1 { "request" } else { "requests" }
 }
 
 fn plain(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
@@ -132,5 +171,31 @@ mod tests {
             describe_refused(&refused).unwrap(),
             "the command sent 3 requests the receiver refused: 2 not OTLP, 1 too large"
         );
+    }
+
+    #[test]
+    fn requests_asked_to_retry_are_told_apart_as_not_lost() {
+        let mut refused = BTreeMap::new();
+        refused.insert(Refusal::QueueFull.key().to_string(), 4);
+        let told = describe_refused(&refused).unwrap();
+        assert!(
+            told.starts_with("the receiver asked the command to send 4 requests again later"),
+            "{told}"
+        );
+        assert!(told.contains("none is lost unless it gave up"), "{told}");
+        assert!(!told.contains("refused:"), "{told}");
+        refused.insert(Refusal::TooLarge.key().to_string(), 1);
+        let told = describe_refused(&refused).unwrap();
+        assert!(
+            told.starts_with("the command sent 1 request the receiver refused: 1 too large; the receiver asked the command to send 4 requests again later"),
+            "{told}"
+        );
+    }
+
+    #[test]
+    fn a_full_queue_is_answered_503_with_retry_after() {
+        let response = Refusal::QueueFull.response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "1");
     }
 }

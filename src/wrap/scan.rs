@@ -123,10 +123,13 @@ fn child(msg: Msg, field: u32) -> Option<Msg> {
     }
 }
 
-#[derive(Default)]
-struct Counts {
-    spans: u64,
-    values: u64,
+/// What a body holds, as counted: what the receiver estimates its room in the queue from.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Spans, log records or metric data points.
+    pub spans: u64,
+    /// Attributes and nested values (a key-value and its value are two), events, links.
+    pub values: u64,
 }
 
 /// Counts the spans and values of a protobuf `ExportTraceServiceRequest`, refusing as
@@ -138,13 +141,19 @@ pub fn check_protobuf(body: &[u8]) -> Result<(), Refused> {
 /// [`check_protobuf`] for a request of any signal: its log records or metric data points
 /// are counted against [`MAX_SPANS`], their attributes and bodies against [`MAX_VALUES`].
 pub fn check_protobuf_of(signal: Signal, body: &[u8]) -> Result<(), Refused> {
+    count_protobuf_of(signal, body).map(|_| ())
+}
+
+/// [`check_protobuf_of`], and what it counted.
+pub fn count_protobuf_of(signal: Signal, body: &[u8]) -> Result<Counts, Refused> {
     let mut counts = Counts::default();
     let request = match signal {
         Signal::Traces => Msg::Request,
         Signal::Logs => Msg::LogsRequest,
         Signal::Metrics => Msg::MetricsRequest,
     };
-    walk(body, request, 0, &mut counts)
+    walk(body, request, 0, &mut counts)?;
+    Ok(counts)
 }
 
 fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(), Refused> {

@@ -303,7 +303,18 @@ impl Session {
         let Some(bound) = self.bound.take() else {
             return warning;
         };
-        match bound.serve(sink, records, log_tap, DEFAULT_BODY_LIMIT) {
+        // The engine's queue: a request it has no room for is asked to come again. Not
+        // while whole-trace sampling holds spans in its budget until the run ends: a
+        // retry could find no more room, and the command's SDK would wait in vain.
+        let queue = match &self.tracing {
+            Tracing::On {
+                engine,
+                sampling: None,
+                ..
+            } => Some(engine.recorder()),
+            _ => None,
+        };
+        match bound.serve(sink, records, log_tap, queue, DEFAULT_BODY_LIMIT) {
             Ok(receiver) => {
                 self.receiver = Some(receiver);
                 warning

@@ -30,6 +30,7 @@ mod testenv;
 mod traces;
 mod wizard;
 mod wrap;
+mod wrap_backpressure;
 mod wrap_faults;
 mod wrap_sampling;
 mod wrap_sdks;

@@ -1,0 +1,67 @@
+//! Back-pressure for the loopback receiver: before a request is decoded, whether the
+//! engine's queue has room for what it would add. A request that does not fit is refused
+//! retryably ([`Refusal::QueueFull`]: 503 with `Retry-After`, gRPC `UNAVAILABLE`), so the
+//! child's SDK sends it again later, instead of being taken in and its spans dropped
+//! (`dropped_queue_full`) while the child believes them delivered.
+//!
+//! The check reads the queue's room without reserving it: two requests decoded at once
+//! may both pass it, and a span that then finds the queue full is dropped and counted as
+//! before (the engine never blocks). Only the receiver checks; [`Recorder::record`] is
+//! unchanged. A run whose whole-trace sampling holds spans in the queue's budget until it
+//! ends gives the receiver no queue to check (`session`): a retry could wait in vain.
+//!
+//! [`Recorder::record`]: crate::engine::Recorder::record
+
+use crate::engine::Recorder;
+use crate::span::{Attribute, Span};
+use crate::wrap::refusal::Refusal;
+use crate::wrap::scan::Counts;
+
+/// What a span costs in the queue besides its encoded bytes: its struct, and the heap
+/// blocks of its name and vectors (`engine::intake::approx_size` counts them).
+const PER_SPAN: u64 = (std::mem::size_of::<Span>() + 128) as u64;
+/// What each counted value (an attribute is two: the key-value and its value) costs
+/// besides its bytes: its share of an attribute's slot in a vector grown by doubling from
+/// four (as decoding grows it), and the heap blocks of its key and value.
+const PER_VALUE: u64 = (std::mem::size_of::<Attribute>() + 48) as u64;
+/// A JSON body is decoded into spans of about its own size; twice, to be on the safe side.
+const JSON_FACTOR: u64 = 2;
+
+/// The queue bytes a decompressed trace request of `body_len` bytes will take, estimated
+/// from what [`scan`](crate::wrap::scan) counted in it (`None` for JSON, which is not
+/// counted by span). Errs on the high side: an estimate too low lets spans be dropped.
+pub(super) fn trace_estimate(body_len: usize, counts: Option<Counts>) -> u64 {
+    let bytes = body_len as u64;
+    match counts {
+        Some(counts) => bytes + counts.spans * PER_SPAN + counts.values * PER_VALUE,
+        None => bytes * JSON_FACTOR,
+    }
+}
+
+/// Refuses, asking the sender to retry, a request that needs `bytes` of the queue (and
+/// `spans` slots) when the queue has not that much room now. With no queue (a discarding
+/// run), anything fits.
+///
+/// A request may ask for at most half the queue: one larger than that waits only until
+/// the queue is half empty, since asked to wait for room it can never have, it would be
+/// refused until its sender gave up. What of it then does not fit is dropped and counted.
+pub(super) fn make_room(
+    queue: Option<&Recorder>,
+    bytes: u64,
+    spans: u64,
+) -> std::result::Result<(), Refusal> {
+    let Some(queue) = queue else {
+        return Ok(());
+    };
+    let room = queue.room();
+    let bytes = bytes.min(room.max_bytes / 2);
+    let spans = spans.min(queue.max_spans() as u64 / 2);
+    if room.bytes < bytes || (room.spans as u64) < spans {
+        return Err(Refusal::QueueFull);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "room_tests.rs"]
+mod tests;
