@@ -130,19 +130,22 @@ fn status_of(why: Refusal) -> Status {
 /// `google.rpc.retryinfo-bin` trailer (where the Python exporter reads it). Without it,
 /// SDKs back off 1, 2, 4, 8 s and give up sooner.
 fn unavailable() -> Status {
-    use prost::encoding::{bytes, int32, int64, string};
     const MESSAGE: &str = "the queue to the providers is full: send this message again later";
-    let mut delay = Vec::new(); // google.protobuf.Duration
-    int64::encode(1, &(RETRY_AFTER_SECS as i64), &mut delay);
-    let mut retry_info = Vec::new(); // google.rpc.RetryInfo
-    bytes::encode(1, &delay, &mut retry_info);
-    let mut any = Vec::new(); // google.protobuf.Any
-    string::encode(1, &RETRY_INFO_TYPE.to_string(), &mut any);
-    bytes::encode(2, &retry_info, &mut any);
-    let mut details = Vec::new(); // google.rpc.Status
-    int32::encode(1, &(tonic::Code::Unavailable as i32), &mut details);
-    string::encode(2, &MESSAGE.to_string(), &mut details);
-    bytes::encode(3, &any, &mut details);
+    let retry_info = RetryInfo {
+        retry_delay: Some(Duration {
+            seconds: RETRY_AFTER_SECS as i64,
+            nanos: 0,
+        }),
+    }
+    .encode_to_vec();
+    let details = RpcStatus {
+        code: tonic::Code::Unavailable as i32,
+        message: MESSAGE.into(),
+        details: vec![Any {
+            type_url: RETRY_INFO_TYPE.into(),
+            value: retry_info.clone(),
+        }],
+    };
     let mut metadata = tonic::metadata::MetadataMap::new();
     metadata.insert_bin(
         "google.rpc.retryinfo-bin",
@@ -151,13 +154,53 @@ fn unavailable() -> Status {
     Status::with_details_and_metadata(
         tonic::Code::Unavailable,
         MESSAGE,
-        Bytes::from(details),
+        Bytes::from(details.encode_to_vec()),
         metadata,
     )
 }
 
 /// The type URL of a `google.rpc.RetryInfo` packed in an `Any`.
 const RETRY_INFO_TYPE: &str = "type.googleapis.com/google.rpc.RetryInfo";
+
+// The few messages of `google/protobuf/{duration,any}.proto` and
+// `google/rpc/{status,error_details}.proto` a retryable answer carries, derived by prost
+// from their field numbers as generated code is (opentelemetry-proto has none of them).
+
+/// `google.protobuf.Duration`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Duration {
+    #[prost(int64, tag = "1")]
+    seconds: i64,
+    #[prost(int32, tag = "2")]
+    nanos: i32,
+}
+
+/// `google.rpc.RetryInfo`: how long to wait before the retry.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RetryInfo {
+    #[prost(message, optional, tag = "1")]
+    retry_delay: Option<Duration>,
+}
+
+/// `google.protobuf.Any`: a message and its type.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Any {
+    #[prost(string, tag = "1")]
+    type_url: String,
+    #[prost(bytes = "vec", tag = "2")]
+    value: Vec<u8>,
+}
+
+/// `google.rpc.Status`: what `grpc-status-details-bin` holds.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    details: Vec<Any>,
+}
 
 /// The Export call of one service, fed the message undecoded.
 struct Export {
@@ -254,11 +297,9 @@ mod tests {
         let retry_info = [0x0a, 0x02, 0x08, 0x01];
         let trailer = status.metadata().get_bin("google.rpc.retryinfo-bin");
         assert_eq!(trailer.unwrap().to_bytes().unwrap().as_ref(), retry_info);
-        let details = status.details();
-        let at = |needle: &[u8]| details.windows(needle.len()).any(|w| w == needle);
-        assert!(
-            at(RETRY_INFO_TYPE.as_bytes()) && at(&retry_info),
-            "{details:?}"
-        );
+        let details = RpcStatus::decode(status.details()).unwrap();
+        assert_eq!(details.code, tonic::Code::Unavailable as i32);
+        assert_eq!(details.details[0].type_url, RETRY_INFO_TYPE);
+        assert_eq!(details.details[0].value, retry_info);
     }
 }
