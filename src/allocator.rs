@@ -5,9 +5,12 @@
 //! quiet machine, the queue never full): a live heap of about 8 MiB, and a peak RSS of
 //! 71 MiB with mimalloc v2 (it postpones returning freed pages each time more are freed,
 //! so under steady churn it never does), 44 MiB with v3 and its default 1 s delay, 36–38
-//! MiB with v3 and the 30 ms set here. With the queue full (a provider slower than the
-//! child) the same order: 112–117, 89 and 77 MiB. 10 ms saved no more; an immediate
-//! return cost a third more CPU per span (`benches/engine.rs`), 30 ms a few per cent.
+//! MiB with 30 ms and 40–41 MiB with the 100 ms set here. With the queue full (a provider
+//! slower than the child): 112–117, 89 and 77 MiB. The delay costs throughput: the
+//! engine's end-to-end bench on a quiet machine ran 502k spans/s with 1 s, 482k with
+//! 100 ms and 450k with 30 ms; an immediate return cost a third more CPU per span. 100 ms
+//! keeps the receiver within its 50 MiB and the wrapper within its bound at about 4 % of
+//! throughput, where 30 ms cost 10 %.
 
 use std::ffi::{c_int, c_long};
 
@@ -18,7 +21,7 @@ extern crate mimalloc as _;
 /// names only some of the options).
 const MI_OPTION_PURGE_DELAY: c_int = 15;
 /// Milliseconds mimalloc keeps freed pages before it returns them to the system.
-pub const PURGE_DELAY_MS: c_long = 30;
+pub const PURGE_DELAY_MS: c_long = 100;
 
 unsafe extern "C" {
     fn mi_option_set(option: c_int, value: c_long);
