@@ -170,21 +170,8 @@ mod tests {
 
     use super::*;
     use crate::semantic::READS;
-    use crate::span::{Resource, Scope};
     use crate::telemetry::derive::RunObserver;
-
-    fn span(attrs: &[(&str, &str)]) -> Span {
-        let mut span = Span::start(
-            "s",
-            None,
-            Arc::new(Resource::service("t")),
-            Arc::new(Scope::default()),
-        );
-        for (k, v) in attrs {
-            span.set(k, *v);
-        }
-        span
-    }
+    use crate::wrap::who::tests::span_with as span;
 
     #[test]
     fn each_span_is_read_once_for_telemetry_the_run_totals_and_its_session() {

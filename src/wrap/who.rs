@@ -70,12 +70,13 @@ impl Who {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::span::{Resource, Scope, Value};
     use std::sync::Arc;
 
-    fn span_with(attrs: &[(&str, &str)]) -> Span {
+    /// A span of these string attributes (the receiver's tests share it).
+    pub(crate) fn span_with(attrs: &[(&str, &str)]) -> Span {
         let mut span = Span::start(
             "s",
             None,
