@@ -2,12 +2,12 @@
 //! here, and what arrives goes into the same engine as everything else.
 //!
 //! 127.0.0.1 only, an ephemeral port, one listener for HTTP/1.1 and HTTP/2: a gRPC request
-//! (`application/grpc`) goes to [`grpc`], the rest to OTLP/HTTP ([`http`]). Both hand
-//! what they received to [`take_traces`] (a trace request is decoded by prost into
+//! (`application/grpc`) goes to `grpc`, the rest to OTLP/HTTP (`http`). Both hand
+//! what they received to `take_traces` (a trace request is decoded by prost into
 //! spans once its counts pass the caps of [`scan`]; 413 or
-//! `RESOURCE_EXHAUSTED` past them) and [`take_records`], the one door log records and
+//! `RESOURCE_EXHAUSTED` past them) and `take_records`, the one door log records and
 //! metrics take into the engine as [`Records`]. Before decoding, a request the engine's
-//! queue has no room for is refused retryably ([`room`]: 503, `UNAVAILABLE`), so the
+//! queue has no room for is refused retryably (`room`: 503, `UNAVAILABLE`), so the
 //! child's SDK sends it again rather than its spans being dropped. Every refusal is
 //! counted by reason ([`Refusal`]).
 //!
