@@ -4,7 +4,7 @@ carries the tool's result (or offers no tool) gets the final answer. Every answe
 carries `usage`, with fixed counts the tests price. Stdlib only; runs in a thread of the
 child that uses it, so it ends with the child.
 
-    from fake_openai import serve
+    from fake_openai import WEATHER_TOOLS, serve
     base_url = serve()  # http://127.0.0.1:PORT/v1
 """
 import json
@@ -18,6 +18,21 @@ ANSWER_USAGE = (90, 9)
 ANSWER = "It is sunny in Paris."
 # Prompt tokens of each call read from OpenAI's prompt cache (included in prompt_tokens).
 CACHED = 32
+# The one tool the children offer in OpenAI's chat-completions shape.
+WEATHER_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "The weather in a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+]
 
 
 def usage(prompt, completion):

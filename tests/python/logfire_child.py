@@ -6,26 +6,12 @@ import json
 
 import logfire
 import openai
-from fake_openai import serve
+from fake_openai import WEATHER_TOOLS as TOOLS, serve
 
 base_url = serve()
 logfire.configure(send_to_logfire=False, service_name="logfire-agent", console=False)
 client = openai.OpenAI(api_key="sk-fake", base_url=base_url)
 logfire.instrument_openai(client)
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "The weather in a city.",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
 
 with logfire.span("weather agent"):
     messages = [{"role": "user", "content": "What is the weather in Paris?"}]

@@ -3,7 +3,7 @@ server on loopback (`fake_openai.py`): a workflow that asks, runs the tool the m
 calls (a `@tool` span), and asks again for the final answer."""
 import json
 
-from fake_openai import serve
+from fake_openai import WEATHER_TOOLS as TOOLS, serve
 from opentelemetry import trace
 from traceloop.sdk import Traceloop
 from traceloop.sdk.decorators import tool, workflow
@@ -14,20 +14,6 @@ Traceloop.init(app_name="traceloop-openai", disable_batch=True)
 import openai  # noqa: E402 (after the instrumentation)
 
 client = openai.OpenAI(api_key="sk-fake", base_url=base_url)
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "The weather in a city.",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
 
 
 @tool(name="get_weather")
