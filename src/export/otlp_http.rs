@@ -1,19 +1,24 @@
 //! OTLP/HTTP with protobuf bodies: one preset per provider decides the URL and headers;
 //! gzip where the provider takes it. Keys go into headers and nowhere else: never into
-//! messages, logs or errors.
+//! messages, logs or errors. Here the exporter and the sending; the HTTP clients (TLS,
+//! the shared pool, an extra CA) in `client`, a provider's headers in `headers`.
 
 use std::io::Write as _;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
-use base64::Engine as _;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 
+use self::client::{Client, Transport, client_with_ca};
 use super::{BoxFuture, Cause, Exporter, Outcome, Payload};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
-use crate::presets::{self, Header, Signal, Signals};
+use crate::presets::{self, Signal, Signals};
+
+mod client;
+mod headers;
+
+pub use self::client::{cold, warm_up};
+pub use self::headers::{headers, parse_otlp_headers};
 
 /// How long to wait for a connection to a provider.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -35,31 +40,6 @@ pub struct OtlpHttp {
     headers: HeaderMap,
     gzip: bool,
     client: Client,
-}
-
-/// An exporter's HTTP client: its own when it trusts an extra CA (built at once, so a bad
-/// file is a configuration error), else the process's shared one for its transport, built
-/// on first use: the system's certificates take milliseconds to load, which `run` spends
-/// beside the command ([`warm_up`]), not before it starts.
-enum Client {
-    Own(reqwest::Client),
-    Shared(Transport),
-}
-
-impl Client {
-    fn shared(transport: Transport) -> Client {
-        if let Transport::Tls = transport {
-            TLS_WANTED.store(true, Relaxed);
-        }
-        Client::Shared(transport)
-    }
-
-    fn get(&self) -> Result<reqwest::Client> {
-        match self {
-            Client::Own(client) => Ok(client.clone()),
-            Client::Shared(transport) => shared_client(*transport),
-        }
-    }
 }
 
 impl OtlpHttp {
@@ -219,148 +199,6 @@ pub fn signal_url(provider: &ProviderConfig, traces_url: &str, signal: Signal) -
         }
     }
     signal.url_beside(traces_url)
-}
-
-#[derive(Clone, Copy)]
-enum Transport {
-    Tls,
-    /// Plain http:// (a local collector): no system certificates to load, which saves
-    /// milliseconds on every short wrapped run.
-    PlainHttp,
-}
-
-type Shared = OnceLock<std::result::Result<reqwest::Client, String>>;
-/// The pooled clients of the process, one per transport.
-static TLS: Shared = OnceLock::new();
-static PLAIN: Shared = OnceLock::new();
-/// An exporter of this process will need the TLS client.
-static TLS_WANTED: AtomicBool = AtomicBool::new(false);
-
-/// Whether an exporter needs the TLS client and nobody has built it yet: [`warm_up`]
-/// would build it.
-pub fn cold() -> bool {
-    TLS_WANTED.load(Relaxed) && TLS.get().is_none()
-}
-
-/// Builds the shared TLS client when an exporter needs it (loading the system's
-/// certificates, milliseconds): for a thread of its own, beside the wrapped command. An
-/// exporter that sends first waits for it rather than building a second.
-pub fn warm_up() {
-    if TLS_WANTED.load(Relaxed) {
-        let _ = shared_client(Transport::Tls);
-    }
-}
-
-/// The pooled client of the process for `transport`, built on first use.
-fn shared_client(transport: Transport) -> Result<reqwest::Client> {
-    let (cell, build): (&Shared, fn() -> reqwest::ClientBuilder) = match transport {
-        Transport::Tls => (&TLS, builder),
-        Transport::PlainHttp => (&PLAIN, || builder().tls_certs_only(Vec::new())),
-    };
-    cell.get_or_init(|| build().build().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(|e| Error::failed(format!("cannot start the HTTP client: {e}")))
-}
-
-fn builder() -> reqwest::ClientBuilder {
-    // ring, not aws-lc: a fraction of the build time (DESIGN.md, Dependencies).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
-        .user_agent(concat!("automagik-tracing/", env!("CARGO_PKG_VERSION")))
-}
-
-/// A client that also trusts the CA in `path` (`OTEL_EXPORTER_OTLP_CERTIFICATE`).
-fn client_with_ca(path: &std::path::Path) -> Result<reqwest::Client> {
-    let pem = std::fs::read(path).map_err(|e| {
-        Error::io("cannot read the CA file", path, e)
-            .with_hint("check OTEL_EXPORTER_OTLP_CERTIFICATE")
-    })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-        Error::bad_input(format!(
-            "`{}` is not a PEM certificate: {e}",
-            path.display()
-        ))
-        .with_hint("OTEL_EXPORTER_OTLP_CERTIFICATE must name a PEM file holding the CA certificate")
-    })?;
-    let mut builder = builder();
-    for cert in certs {
-        builder = builder.add_root_certificate(cert);
-    }
-    builder
-        .build()
-        .map_err(|e| Error::failed(format!("cannot start the HTTP client: {e}")))
-}
-
-/// The headers a provider's preset sends, keys included.
-pub fn headers(provider: &ProviderConfig) -> Result<HeaderMap> {
-    let value = |short: &str| provider.value(short).unwrap_or("").trim().to_string();
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let specs = presets::preset(provider.name).map_or(&[][..], |p| p.headers);
-    for spec in specs {
-        let (name, text) = match *spec {
-            Header::Key(name, key) => (name, value(key)),
-            Header::Bearer(name, key) => (name, format!("Bearer {}", value(key))),
-            Header::Basic(name, user, password) => {
-                let pair = format!("{}:{}", value(user), value(password));
-                let token = base64::engine::general_purpose::STANDARD.encode(pair);
-                (name, format!("Basic {token}"))
-            }
-            Header::Fixed(name, text) => (name, text.to_string()),
-            Header::List(key) => {
-                pairs.extend(parse_otlp_headers(&value(key))?);
-                continue;
-            }
-        };
-        // An optional key left empty sends no header (required ones are never empty
-        // here: the provider is not active without them).
-        let key_empty = match *spec {
-            Header::Key(_, key) | Header::Bearer(_, key) => value(key).is_empty(),
-            _ => false,
-        };
-        if key_empty {
-            continue;
-        }
-        pairs.push((name.to_string(), text));
-    }
-    let mut map = HeaderMap::new();
-    for (name, value) in pairs {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            Error::bad_input(format!(
-                "`{name}` in the {} headers is not a valid header name",
-                provider.name
-            ))
-        })?;
-        let mut value = HeaderValue::from_str(&value).map_err(|_| {
-            Error::bad_input(format!(
-                "the value of header `{name}` for {} holds characters a header cannot carry",
-                provider.name
-            ))
-            .with_hint("check the provider's keys for stray spaces or newlines")
-        })?;
-        value.set_sensitive(true);
-        map.append(name, value);
-    }
-    Ok(map)
-}
-
-/// `OTEL_EXPORTER_OTLP_HEADERS`: `k=v,k2=v2`, values URL-decoded (the OpenTelemetry spec).
-pub fn parse_otlp_headers(text: &str) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        let (key, value) = item.split_once('=').ok_or_else(|| {
-            Error::bad_input("OTEL_EXPORTER_OTLP_HEADERS has an entry without `=`")
-                .with_hint("write it as key=value,key2=value2")
-        })?;
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(s.trim())
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        out.push((decode(key).to_ascii_lowercase(), decode(value)));
-    }
-    Ok(out)
 }
 
 async fn classify_response(response: reqwest::Response) -> Outcome {
@@ -523,18 +361,5 @@ mod tests {
         );
         assert_eq!(langfuse.url_for(Signal::Logs), None);
         assert!(!langfuse.signals().logs && !langfuse.signals().metrics);
-    }
-
-    #[test]
-    fn otlp_headers_are_split_and_url_decoded() {
-        let headers = parse_otlp_headers("Api-Key=a%20b%3Dc, x-team = t1 ,").unwrap();
-        assert_eq!(
-            headers,
-            vec![
-                ("api-key".into(), "a b=c".into()),
-                ("x-team".into(), "t1".into())
-            ]
-        );
-        assert!(parse_otlp_headers("novalue").is_err());
     }
 }
