@@ -1,0 +1,137 @@
+//! Card numbers (13 digits or more, in groups, that pass the Luhn checksum) and US Social
+//! Security numbers (`123-45-6789` with valid groups).
+
+use super::{Found, Secret, alnum, run_end, starts_run};
+
+pub(super) fn cards(text: &[u8], out: &mut Found) {
+    let digit = |b: u8| b.is_ascii_digit();
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while let Some(first) = next_digit(text, i) {
+        i = first;
+        if !starts_run(text, i, b".") {
+            // No digit of this run starts one.
+            i = run_end(text, i, digit);
+            continue;
+        }
+        // The run of digit groups joined by single spaces or dashes.
+        groups.clear();
+        let mut digits = 0;
+        let mut at = i;
+        loop {
+            let end = run_end(text, at, digit);
+            groups.push((at, end));
+            digits += end - at;
+            match text.get(end) {
+                Some(b' ' | b'-') if text.get(end + 1).is_some_and(u8::is_ascii_digit) => {
+                    at = end + 1
+                }
+                _ => break,
+            }
+        }
+        let run_end = groups.last().expect("one group at least").1;
+        if digits >= 13 && !alnum(text, run_end) {
+            card_groups(text, &groups, out);
+        }
+        i = run_end.max(i + 1);
+    }
+}
+
+/// Where the next ASCII digit at or after `from` is. Blocks of 16 bytes without one are
+/// passed over whole (a test of 16 bytes at once is what the compiler makes of it).
+fn next_digit(text: &[u8], from: usize) -> Option<usize> {
+    const BLOCK: usize = 16;
+    let rest = text.get(from..)?;
+    let mut blocks = rest.chunks_exact(BLOCK);
+    let mut at = from;
+    for block in &mut blocks {
+        if block.iter().fold(false, |any, b| any | b.is_ascii_digit()) {
+            return block.iter().position(u8::is_ascii_digit).map(|p| at + p);
+        }
+        at += BLOCK;
+    }
+    blocks
+        .remainder()
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|p| at + p)
+}
+
+/// The card numbers among consecutive digit groups: the whole run, or (when it is longer
+/// than a card, two cards side by side, say) each span of whole groups of 13 to 19
+/// digits that passes the checksum.
+fn card_groups(text: &[u8], groups: &[(usize, usize)], out: &mut Found) {
+    let mut first = 0;
+    while first < groups.len() {
+        let mut digits: Vec<u8> = Vec::with_capacity(19);
+        let mut found = None;
+        for (last, &(start, end)) in groups.iter().enumerate().skip(first) {
+            digits.extend(text[start..end].iter().map(|b| b - b'0'));
+            if digits.len() > 19 {
+                break;
+            }
+            if digits.len() >= 13 && luhn(&digits) {
+                found = Some(last);
+            }
+        }
+        match found {
+            Some(last) => {
+                out.push((groups[first].0, groups[last].1, Secret::Card));
+                first = last + 1;
+            }
+            None => first += 1,
+        }
+    }
+}
+
+/// The Luhn checksum of card numbers holds for these digits.
+pub(crate) fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(n, &d)| {
+            let d = u32::from(d);
+            match n % 2 {
+                0 => d,
+                _ if d * 2 > 9 => d * 2 - 9,
+                _ => d * 2,
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+pub(super) fn ssns(text: &[u8], out: &mut Found) {
+    const SHAPE: &[u8; 11] = b"ddd-dd-dddd";
+    // A number starts three bytes before a dash: only those places are looked at, in
+    // order, past the end of the last number found.
+    let mut next = 0;
+    for dash in memchr::memchr_iter(b'-', text) {
+        let Some(i) = dash.checked_sub(3).filter(|&i| i >= next) else {
+            continue;
+        };
+        let end = i + SHAPE.len();
+        let Some(candidate) = text.get(i..end) else {
+            break;
+        };
+        let shaped = candidate.iter().zip(SHAPE).all(|(&b, &s)| match s {
+            b'd' => b.is_ascii_digit(),
+            _ => b == b'-',
+        });
+        let bounded =
+            starts_run(text, i, b"-") && !alnum(text, end) && text.get(end) != Some(&b'-');
+        if shaped && bounded {
+            let (area, group, serial) = (&candidate[..3], &candidate[4..6], &candidate[7..]);
+            if area != b"000"
+                && area != b"666"
+                && area[0] != b'9'
+                && group != b"00"
+                && serial != b"0000"
+            {
+                out.push((i, end, Secret::Ssn));
+                next = end;
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! API keys and tokens: runs of 8 or more key characters, probed every eighth byte, judged
+//! as a whole token, a path's segments, or the credential after `Bearer`/`Basic`.
+
+use super::{Found, Secret, looks_like_key, run_end};
+
+/// The shortest token `keys` can report.
+pub(super) const MIN_KEY_LEN: usize = 8;
+
+/// Which bytes [`key_char`] accepts, looked up instead of tested in turn (it runs on
+/// every byte of every string).
+static KEY_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'_' | b'-');
+        b += 1;
+    }
+    table
+};
+
+/// A byte of a key-like token: base64 (standard and URL-safe) characters except `=`.
+fn key_char(b: u8) -> bool {
+    KEY_CHARS[usize::from(b)]
+}
+
+pub(super) fn keys(text: &[u8], out: &mut Found) {
+    // Every token that can be a key is a run of at least MIN_KEY_LEN key characters, and
+    // such a run covers one of every MIN_KEY_LEN bytes: only those are looked at, and the
+    // runs around the ones that are key characters measured.
+    let mut floor = 0;
+    let mut probe = MIN_KEY_LEN - 1;
+    while probe < text.len() {
+        if !key_char(text[probe]) {
+            probe += MIN_KEY_LEN;
+            continue;
+        }
+        let mut start = probe;
+        while start > floor && key_char(text[start - 1]) {
+            start -= 1;
+        }
+        let end = run_end(text, probe, key_char);
+        if end - start >= MIN_KEY_LEN {
+            key_run(text, start, end, out);
+        }
+        floor = end;
+        probe = end + MIN_KEY_LEN;
+    }
+}
+
+/// Judges the run of key characters `text[start..end]`, a token of text.
+fn key_run(text: &[u8], start: usize, end: usize, out: &mut Found) {
+    let word = &text[start..end];
+    if after_auth_word(text, start) && credential_like(word) {
+        out.push((start, end, Secret::Key));
+    } else if word.first() == Some(&b'/') {
+        // A path: its segments are judged one by one.
+        let mut at = start;
+        for segment in word.split(|&b| b == b'/') {
+            if key_token(segment) {
+                out.push((at, at + segment.len(), Secret::Key));
+            }
+            at += segment.len() + 1;
+        }
+    } else if key_token(word) {
+        out.push((start, end, Secret::Key));
+    }
+}
+
+/// The token starting at `start` follows an authorization scheme word (`Bearer`, `Basic`)
+/// and one or more spaces.
+fn after_auth_word(text: &[u8], start: usize) -> bool {
+    let mut gap = start;
+    while gap > 0 && text[gap - 1] == b' ' {
+        gap -= 1;
+    }
+    if gap == start {
+        return false;
+    }
+    let mut word = gap;
+    while word > 0 && key_char(text[word - 1]) {
+        word -= 1;
+    }
+    let word = &text[word..gap];
+    word.eq_ignore_ascii_case(b"bearer") || word == b"Basic"
+}
+
+fn key_token(word: &[u8]) -> bool {
+    // The shortest a prefixed key can be: `sk-` and 8 more.
+    word.len() >= 11 && std::str::from_utf8(word).is_ok_and(looks_like_key)
+}
+
+/// The token after `Bearer` or `Basic`: long, or with a digit in it.
+fn credential_like(word: &[u8]) -> bool {
+    word.len() >= 20 || (word.len() >= MIN_KEY_LEN && word.iter().any(u8::is_ascii_digit))
+}
