@@ -2,16 +2,23 @@
 //! a stable shape of our own (snake_case, ids in lowercase hex, times as RFC 3339 UTC text
 //! plus Unix nanoseconds as decimal strings, as OTLP JSON writes them, since they exceed
 //! what a JSON number holds exactly). The README documents it; fields are only ever added.
+//! Here a trace's summary and the whole trace; a span in `span`, a log record in `log`,
+//! attributes and values in `value`.
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 
 use super::summary::{Details, ModelTokens, Summary, details};
 use super::time::rfc3339;
-use super::tree::Row;
 use super::{LogEvent, Trace, rows};
 use crate::semantic::Usage;
-use crate::span::{Attribute, Span, SpanKind, StatusCode, Value};
+
+mod log;
+mod span;
+mod value;
+
+pub use self::log::LogJson;
+pub use self::span::{EventJson, ScopeJson, SpanJson, StatusJson};
+pub use self::value::{AttributesJson, ValueJson};
 
 /// A trace in figures: a row of `traces list --json`, the head of `traces show --json`.
 #[derive(Debug, Serialize)]
@@ -52,24 +59,6 @@ pub struct ModelJson {
     pub usage: Usage,
 }
 
-/// What the semantic layer reads in a span, whichever instrumentation made it.
-#[derive(Debug, Serialize)]
-pub struct GenAiJson {
-    /// `agent`, `llm`, `tool`, `chain`, `embedding`, `retriever` or `other`.
-    pub kind: &'static str,
-    pub model: Option<String>,
-    pub provider: Option<String>,
-    pub input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
-    pub cache_read_tokens: Option<u64>,
-    pub cache_write_tokens: Option<u64>,
-    pub reasoning_tokens: Option<u64>,
-    pub cost: Option<f64>,
-    pub tool: Option<String>,
-    pub session: Option<String>,
-    pub user: Option<String>,
-}
-
 /// `traces show --json`: the summary's fields, then the spans in tree order. It borrows
 /// from the trace: 10,000 spans are written out without a copy of their attributes.
 #[derive(Debug, Serialize)]
@@ -84,125 +73,6 @@ pub struct TraceJson<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<LogJson<'a>>,
 }
-
-/// One log record, under its span (or its trace) in `traces show --json`.
-#[derive(Debug, Serialize)]
-pub struct LogJson<'a> {
-    /// RFC 3339 in UTC, to the nanosecond.
-    pub time: String,
-    /// Nanoseconds since the Unix epoch, as a decimal string.
-    pub time_unix_nanos: String,
-    /// 16 lowercase hex digits; `null` when it names no span.
-    pub span_id: Option<String>,
-    /// `INFO`, `ERROR`...
-    pub severity: &'a str,
-    /// Its event name; empty when it is no event.
-    pub event_name: &'a str,
-    /// Its body, as JSON; `null` when it has none.
-    pub body: Option<ValueJson<'a>>,
-    /// Its attributes, typed as JSON.
-    pub attributes: AttributesJson<'a>,
-}
-
-impl LogJson<'_> {
-    /// The JSON form of a log record.
-    pub fn new(log: &LogEvent) -> LogJson<'_> {
-        LogJson {
-            time: rfc3339(log.time_unix_nanos),
-            time_unix_nanos: log.time_unix_nanos.to_string(),
-            span_id: log.span_id.map(|id| id.to_hex()),
-            severity: &log.severity,
-            event_name: &log.event_name,
-            body: log.body.as_ref().map(ValueJson),
-            attributes: AttributesJson(&log.attributes),
-        }
-    }
-}
-
-/// One span: a line of `traces tail --json`, an entry of `traces show --json`.
-#[derive(Debug, Serialize)]
-pub struct SpanJson<'a> {
-    /// 32 lowercase hex digits.
-    pub trace_id: String,
-    /// 16 lowercase hex digits.
-    pub span_id: String,
-    /// 16 lowercase hex digits; `null` for a root.
-    pub parent_span_id: Option<String>,
-    /// 0 at the top of the tree.
-    pub depth: usize,
-    /// Shown at the top because its parent is not in the store.
-    pub orphan: bool,
-    /// The span's name.
-    pub name: &'a str,
-    /// `internal`, `server`, `client`, `producer` or `consumer`.
-    pub kind: &'static str,
-    /// RFC 3339 in UTC, to the nanosecond.
-    pub start_time: String,
-    /// RFC 3339 in UTC, to the nanosecond.
-    pub end_time: String,
-    /// Nanoseconds since the Unix epoch, as a decimal string.
-    pub start_unix_nanos: String,
-    /// Nanoseconds since the Unix epoch, as a decimal string.
-    pub end_unix_nanos: String,
-    /// In milliseconds.
-    pub duration_ms: f64,
-    /// Its status code and message.
-    pub status: StatusJson<'a>,
-    /// The resource's `service.name`, `null` when it has none.
-    pub service: Option<&'a str>,
-    /// The instrumentation library that made it.
-    pub scope: ScopeJson<'a>,
-    /// Its attributes, typed as JSON (bytes in base64).
-    pub attributes: AttributesJson<'a>,
-    /// Its events, in order.
-    pub events: Vec<EventJson<'a>>,
-    /// Its resource's attributes.
-    pub resource: AttributesJson<'a>,
-    /// What the semantic layer reads in it.
-    pub gen_ai: GenAiJson,
-    /// The log records recorded in it (`traces show` only); left out when there are none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub logs: Vec<LogJson<'a>>,
-}
-
-/// A span's status.
-#[derive(Debug, Serialize)]
-pub struct StatusJson<'a> {
-    /// `unset`, `ok` or `error`.
-    pub code: &'static str,
-    /// Its message; empty when it has none.
-    pub message: &'a str,
-}
-
-/// The instrumentation library that made a span.
-#[derive(Debug, Serialize)]
-pub struct ScopeJson<'a> {
-    /// Its name.
-    pub name: &'a str,
-    /// Its version; empty when unknown.
-    pub version: &'a str,
-}
-
-/// One event of a span.
-#[derive(Debug, Serialize)]
-pub struct EventJson<'a> {
-    /// Its name (`exception`...).
-    pub name: &'a str,
-    /// RFC 3339 in UTC, to the nanosecond.
-    pub time: String,
-    /// Its attributes, typed as JSON.
-    pub attributes: AttributesJson<'a>,
-}
-
-/// Attributes as one JSON object, typed (bytes in base64), its keys sorted and a later
-/// duplicate winning, as a `serde_json::Map` holds them; written straight from the span.
-#[derive(Debug, Clone, Copy)]
-pub struct AttributesJson<'a>(pub &'a [Attribute]);
-
-/// An attribute value as plain JSON; bytes in base64, as OTLP JSON writes them; a double
-/// that is no number (NaN, infinite) as `null`.
-#[derive(Debug, Clone, Copy)]
-pub struct ValueJson<'a>(pub &'a Value);
 
 impl SummaryJson {
     /// The JSON form of `summary`.
@@ -267,144 +137,14 @@ impl<'a> TraceJson<'a> {
     }
 }
 
-impl<'a> SpanJson<'a> {
-    /// One span; `row` places it in its trace's tree (`None`: depth 0, not an orphan).
-    pub fn new(span: &'a Span, row: Option<&Row>) -> SpanJson<'a> {
-        SpanJson::with_details(span, row, &details(span))
-    }
-
-    /// Like [`SpanJson::new`], with the span's [`details`] already read.
-    pub fn with_details(span: &'a Span, row: Option<&Row>, d: &Details) -> SpanJson<'a> {
-        SpanJson {
-            trace_id: span.trace_id.to_hex(),
-            span_id: span.span_id.to_hex(),
-            parent_span_id: span.parent_span_id.map(|p| p.to_hex()),
-            depth: row.map_or(0, |r| r.depth),
-            orphan: row.is_some_and(|r| r.orphan),
-            name: &span.name,
-            kind: match span.kind {
-                SpanKind::Internal => "internal",
-                SpanKind::Server => "server",
-                SpanKind::Client => "client",
-                SpanKind::Producer => "producer",
-                SpanKind::Consumer => "consumer",
-            },
-            start_time: rfc3339(span.start_unix_nanos),
-            end_time: rfc3339(span.end_unix_nanos),
-            start_unix_nanos: span.start_unix_nanos.to_string(),
-            end_unix_nanos: span.end_unix_nanos.to_string(),
-            duration_ms: millis(span.end_unix_nanos.saturating_sub(span.start_unix_nanos)),
-            status: StatusJson {
-                code: match span.status.code {
-                    StatusCode::Unset => "unset",
-                    StatusCode::Ok => "ok",
-                    StatusCode::Error => "error",
-                },
-                message: &span.status.message,
-            },
-            service: span
-                .resource
-                .attributes
-                .iter()
-                .find(|a| a.key == "service.name")
-                .and_then(|a| a.value.as_str()),
-            scope: ScopeJson {
-                name: &span.scope.name,
-                version: &span.scope.version,
-            },
-            attributes: AttributesJson(&span.attributes),
-            events: span
-                .events
-                .iter()
-                .map(|e| EventJson {
-                    name: &e.name,
-                    time: rfc3339(e.time_unix_nanos),
-                    attributes: AttributesJson(&e.attributes),
-                })
-                .collect(),
-            resource: AttributesJson(&span.resource.attributes),
-            gen_ai: GenAiJson::new(d),
-            logs: Vec::new(),
-        }
-    }
-}
-
-impl GenAiJson {
-    fn new(d: &Details) -> GenAiJson {
-        GenAiJson {
-            kind: d.kind.as_str(),
-            model: d.model.clone(),
-            provider: d.provider.clone(),
-            input_tokens: d.tokens.input,
-            output_tokens: d.tokens.output,
-            cache_read_tokens: d.tokens.cache_read,
-            cache_write_tokens: d.tokens.cache_write,
-            reasoning_tokens: d.tokens.reasoning,
-            cost: d.cost,
-            tool: d.tool.clone(),
-            session: d.session.clone(),
-            user: d.user.clone(),
-        }
-    }
-}
-
 fn millis(nanos: u64) -> f64 {
     nanos as f64 / 1e6
-}
-
-impl Serialize for AttributesJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let attrs = self.0;
-        // Most spans hold their keys sorted and unique already: nothing to reorder then.
-        if attrs.windows(2).all(|w| w[0].key < w[1].key) {
-            return write_entries(serializer, attrs.iter());
-        }
-        let mut sorted: Vec<&Attribute> = attrs.iter().collect();
-        // Stable, so that of equal keys the last one stays last, and is the one kept.
-        sorted.sort_by(|a, b| a.key.cmp(&b.key));
-        let kept: Vec<&Attribute> = sorted
-            .iter()
-            .enumerate()
-            .filter(|(i, a)| sorted.get(i + 1).is_none_or(|next| next.key != a.key))
-            .map(|(_, a)| *a)
-            .collect();
-        write_entries(serializer, kept.into_iter())
-    }
-}
-
-fn write_entries<'a, S: Serializer>(
-    serializer: S,
-    entries: impl ExactSizeIterator<Item = &'a Attribute>,
-) -> Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(Some(entries.len()))?;
-    for a in entries {
-        map.serialize_entry(&a.key, &ValueJson(&a.value))?;
-    }
-    map.end()
-}
-
-impl Serialize for ValueJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use base64::Engine as _;
-        match self.0 {
-            Value::Str(s) => serializer.serialize_str(s),
-            Value::Bool(b) => serializer.serialize_bool(*b),
-            Value::Int(i) => serializer.serialize_i64(*i),
-            // serde_json writes a double that is no number as `null`.
-            Value::Double(d) => serializer.serialize_f64(*d),
-            Value::Bytes(b) => {
-                serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b))
-            }
-            Value::Array(items) => serializer.collect_seq(items.iter().map(ValueJson)),
-            Value::Map(entries) => AttributesJson(entries).serialize(serializer),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::span::{Resource, Scope};
+    use crate::span::{Attribute, Resource, Scope, Span, Value};
     use std::sync::Arc;
 
     #[test]
