@@ -1,9 +1,19 @@
 //! The attribute names of each dialect, read in one pass: every attribute that means
 //! something is put in its slot, then each figure is taken from the first dialect that
 //! gave it (the span's own explicit kind first, then OpenTelemetry GenAI, then the others).
+//! Each dialect's kind words are in `kinds`, the Langfuse SDK's JSON usage and cost in
+//! `langfuse`.
 
+use self::kinds::{
+    genai_kind, langfuse_kind, openinference_kind, traceloop_kind, traceloop_request_kind,
+    vercel_kind,
+};
+use self::langfuse::{langfuse_total_cost, langfuse_usage};
 use super::{Kind, MeaningRef, Tokens};
 use crate::span::{Attribute, Value};
+
+mod kinds;
+mod langfuse;
 
 /// What the attributes held, slot by slot, before the dialects are weighed.
 #[derive(Default)]
@@ -207,152 +217,9 @@ impl<'a> Found<'a> {
     }
 }
 
-fn openinference_kind(value: &str) -> Option<Kind> {
-    Some(match value.to_ascii_uppercase().as_str() {
-        "LLM" => Kind::Llm,
-        "AGENT" => Kind::Agent,
-        "TOOL" => Kind::Tool,
-        "CHAIN" => Kind::Chain,
-        "EMBEDDING" => Kind::Embedding,
-        "RETRIEVER" | "RERANKER" => Kind::Retriever,
-        "GUARDRAIL" | "EVALUATOR" | "PROMPT" | "UNKNOWN" => Kind::Other,
-        _ => return None,
-    })
-}
-
-fn langfuse_kind(value: &str) -> Option<Kind> {
-    Some(match value.to_ascii_lowercase().as_str() {
-        "generation" => Kind::Llm,
-        "agent" => Kind::Agent,
-        "tool" => Kind::Tool,
-        "chain" => Kind::Chain,
-        "embedding" => Kind::Embedding,
-        "retriever" => Kind::Retriever,
-        "span" | "event" | "evaluator" | "guardrail" => Kind::Other,
-        _ => return None,
-    })
-}
-
-/// `gen_ai.operation.name`, as the GenAI conventions and their users write it.
-fn genai_kind(value: &str) -> Option<Kind> {
-    Some(match value {
-        "chat" | "text_completion" | "generate_content" | "completion" => Kind::Llm,
-        "embeddings" | "embedding" => Kind::Embedding,
-        "execute_tool" => Kind::Tool,
-        "invoke_agent" | "create_agent" => Kind::Agent,
-        "retrieval" | "retrieve" => Kind::Retriever,
-        _ => return None,
-    })
-}
-
-fn traceloop_kind(value: &str) -> Option<Kind> {
-    Some(match value {
-        "workflow" | "task" => Kind::Chain,
-        "agent" => Kind::Agent,
-        "tool" => Kind::Tool,
-        _ => return None,
-    })
-}
-
-fn traceloop_request_kind(value: &str) -> Option<Kind> {
-    Some(match value {
-        "chat" | "completion" => Kind::Llm,
-        "embedding" => Kind::Embedding,
-        "rerank" => Kind::Retriever,
-        _ => return None,
-    })
-}
-
-/// The Vercel AI SDK's operation ids (`ai.generateText.doGenerate`, `ai.toolCall`...),
-/// which are also its span names (`operation.name` may add the function id after a space).
-fn vercel_kind(operation: &str) -> Option<Kind> {
-    let rest = operation.split_whitespace().next()?.strip_prefix("ai.")?;
-    Some(match rest {
-        "toolCall" => Kind::Tool,
-        "embed" | "embedMany" | "embed.doEmbed" | "embedMany.doEmbed" => Kind::Embedding,
-        _ if rest.ends_with(".doGenerate") || rest.ends_with(".doStream") => Kind::Llm,
-        "generateText" | "streamText" | "generateObject" | "streamObject" => Kind::Agent,
-        _ => return None,
-    })
-}
-
 /// `openai.chat` → `openai`: the Vercel AI SDK names the provider and its API together.
 fn vercel_provider(value: &str) -> &str {
     value.split('.').next().unwrap_or(value)
-}
-
-/// The Langfuse SDK's `usage_details`, a JSON object of counts in one of two shapes:
-/// OpenAI's usage as it comes (Langfuse's OpenAI integration: `prompt_tokens` include the
-/// cached ones, `completion_tokens` the reasoning ones, details in nested objects), or
-/// Langfuse's own keys (`input`, `output` and details beside them, `input_cached_tokens`,
-/// `cache_read_input_tokens`, `output_reasoning_tokens`...), where Langfuse counts every
-/// key apart and the total is their sum: `input` and `output` leave the details out (its
-/// LangChain handler subtracts them, Anthropic's usage never had them), so they are added.
-fn langfuse_usage(json: &str) -> Tokens {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(json) else {
-        return Tokens::default();
-    };
-    let get = |names: &[&str]| {
-        names.iter().find_map(|n| match n.split_once('.') {
-            Some((outer, inner)) => map.get(outer)?.get(inner)?.as_u64(),
-            None => map.get(*n)?.as_u64(),
-        })
-    };
-    let cache_read = get(&[
-        "prompt_tokens_details.cached_tokens",
-        "input_cached_tokens",
-        "input_cache_read",
-        "cache_read_input_tokens",
-        "cache_read",
-    ]);
-    let cache_write = get(&[
-        "input_cache_creation",
-        "cache_creation_input_tokens",
-        "cache_write",
-    ]);
-    let reasoning = get(&[
-        "completion_tokens_details.reasoning_tokens",
-        "output_reasoning_tokens",
-        "output_reasoning",
-        "reasoning_tokens",
-        "reasoning",
-    ]);
-    let plus = |base: Option<u64>, parts: &[Option<u64>]| {
-        base.map(|b| {
-            parts
-                .iter()
-                .flatten()
-                .fold(b, |sum, n| sum.saturating_add(*n))
-        })
-    };
-    let (input, output) = if map.contains_key("prompt_tokens") {
-        (get(&["prompt_tokens"]), get(&["completion_tokens"]))
-    } else {
-        (
-            plus(get(&["input", "input_tokens"]), &[cache_read, cache_write]),
-            plus(get(&["output", "output_tokens"]), &[reasoning]),
-        )
-    };
-    Tokens {
-        input,
-        output,
-        cache_read,
-        cache_write,
-        reasoning,
-    }
-}
-
-/// The Langfuse SDK's `cost_details`: its `total`, else the sum of its parts.
-fn langfuse_total_cost(json: &str) -> Option<f64> {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(json) else {
-        return None;
-    };
-    map.get("total")
-        .and_then(serde_json::Value::as_f64)
-        .or_else(|| {
-            let parts: Vec<f64> = map.values().filter_map(serde_json::Value::as_f64).collect();
-            (!parts.is_empty()).then(|| parts.iter().sum())
-        })
 }
 
 /// Makes `input` include the cache reads and writes: a count smaller than the cache's is
