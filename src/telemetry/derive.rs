@@ -104,26 +104,8 @@ impl RunObserver {
     /// the wrapper. `agent.hash` carries the agent's name: the collector hashes it with the
     /// install's salt before anything is kept.
     pub fn events(&self, duration_ms: u64, success: bool) -> Vec<RawEvent> {
-        let framework = match self.frameworks.len() {
-            0 if self.llm_calls + self.agent_spans + self.tools.len() as u64 > 0 => "unknown",
-            0 => "none",
-            // Several instrumentations in one run (an agent framework over an LLM client):
-            // the agent framework is the one the user chose.
-            _ => self
-                .frameworks
-                .iter()
-                .find(|f| AGENT_FRAMEWORKS.contains(f))
-                .or(self.frameworks.iter().next())
-                .copied()
-                .expect("not empty"),
-        };
-        let agent_type = if self.agent_spans > 0 {
-            "agent"
-        } else if self.llm_calls > 0 {
-            "llm_app"
-        } else {
-            "command"
-        };
+        let framework = self.framework();
+        let agent_type = self.agent_type();
         let tool_calls: u64 = self.tools.values().map(|(n, _)| n).sum();
         let mut run: Vec<(String, AttrValue)> = vec![
             ("agent.type".into(), agent_type.into()),
@@ -185,6 +167,35 @@ impl RunObserver {
             ));
         }
         events
+    }
+
+    /// The run's framework: `unknown` for GenAI spans of none we recognise, `none` for
+    /// no GenAI span at all.
+    fn framework(&self) -> &'static str {
+        match self.frameworks.len() {
+            0 if self.llm_calls + self.agent_spans + self.tools.len() as u64 > 0 => "unknown",
+            0 => "none",
+            // Several instrumentations in one run (an agent framework over an LLM client):
+            // the agent framework is the one the user chose.
+            _ => self
+                .frameworks
+                .iter()
+                .find(|f| AGENT_FRAMEWORKS.contains(f))
+                .or(self.frameworks.iter().next())
+                .copied()
+                .expect("not empty"),
+        }
+    }
+
+    /// What the run was: an `agent` (agent spans), an `llm_app` (LLM calls) or a `command`.
+    fn agent_type(&self) -> &'static str {
+        if self.agent_spans > 0 {
+            "agent"
+        } else if self.llm_calls > 0 {
+            "llm_app"
+        } else {
+            "command"
+        }
     }
 }
 
