@@ -153,6 +153,12 @@ pub fn record(command: &Command, ctx: &Context, result: &Result<u8>, elapsed: Du
             collector.track_event(event_type, attributes);
         }
     }
+    hand_over(collector, settings, ctx);
+}
+
+/// Hands the recorded events on: printed in debug mode, else queued in the outbox, with
+/// the one-time notice and the detached sender started when one is due.
+fn hand_over(collector: Collector, settings: &Settings, ctx: &Context) {
     match collector.finish() {
         Ok(finished) if finished.events.is_empty() => {}
         Ok(finished) if !finished.queued => {
