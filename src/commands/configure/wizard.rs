@@ -29,26 +29,7 @@ pub fn run(config: &Config, ctx: &Context) -> Result<Option<Vec<Change>>> {
         config.paths.env_file.display(),
         config.paths.config_file().display()
     );
-    let titles: Vec<String> = PRESETS
-        .iter()
-        .map(|p| format!("{} ({})", p.title, p.name))
-        .collect();
-    let configured: Vec<bool> = PRESETS
-        .iter()
-        .map(|p| {
-            p.keys
-                .iter()
-                .filter(|k| k.required)
-                .all(|k| current(k.var).is_some())
-                && p.keys.iter().any(|k| current(k.var).is_some())
-        })
-        .collect();
-    let picked = MultiSelect::with_theme(theme)
-        .with_prompt("Where should traces go? (space selects, enter confirms; none keeps them on this machine)")
-        .items(&titles)
-        .defaults(&configured)
-        .interact()
-        .map_err(prompt_error)?;
+    let picked = pick_providers(theme, &current)?;
 
     let mut changes = Vec::new();
     if !picked.is_empty() {
@@ -106,6 +87,34 @@ pub fn run(config: &Config, ctx: &Context) -> Result<Option<Vec<Change>>> {
         .interact()
         .map_err(prompt_error)?;
     Ok(write.then_some(changes))
+}
+
+/// Asks which providers traces go to, those already configured ticked; their indexes in
+/// the provider table.
+fn pick_providers(
+    theme: &dyn Theme,
+    current: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<usize>> {
+    let titles: Vec<String> = PRESETS
+        .iter()
+        .map(|p| format!("{} ({})", p.title, p.name))
+        .collect();
+    let configured: Vec<bool> = PRESETS
+        .iter()
+        .map(|p| {
+            p.keys
+                .iter()
+                .filter(|k| k.required)
+                .all(|k| current(k.var).is_some())
+                && p.keys.iter().any(|k| current(k.var).is_some())
+        })
+        .collect();
+    MultiSelect::with_theme(theme)
+        .with_prompt("Where should traces go? (space selects, enter confirms; none keeps them on this machine)")
+        .items(&titles)
+        .defaults(&configured)
+        .interact()
+        .map_err(prompt_error)
 }
 
 /// Asks for one key; `None` keeps what is there (or leaves an optional key unset).
