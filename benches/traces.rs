@@ -96,7 +96,7 @@ fn main() {
         ),
         ("show FULL-ID (newest)", warm(show(&newest, &[])), 200.0),
         (
-            "show PREFIX (first: indexes every file)",
+            "first show PREFIX (indexes every file)",
             cold(show(&newest[..8], &[])),
             f64::INFINITY,
         ),
