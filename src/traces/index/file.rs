@@ -17,8 +17,6 @@ const LINE: usize = 8 + 8 + 1;
 const ID: usize = 16 + 4;
 /// Bytes of the CRC at the end.
 const CRC: usize = 4;
-/// The largest index file read (a store file of 4 GiB of one-span lines needs far less).
-const MAX_INDEX_BYTES: u64 = 1 << 30;
 
 const PARTIAL: u8 = 1;
 const SEARCH: u8 = 2;
@@ -178,9 +176,14 @@ impl Index {
     /// The index at `path` if it is one, made from the store file as `stamp` describes it.
     pub fn load(path: &Path, stamp: Stamp) -> Option<Index> {
         let file = std::fs::File::open(path).ok()?;
+        // An index is smaller than its file (each entry stands for more text than its
+        // bytes, but for the odd hand-written line): what is larger is not read whole.
+        let most = stamp
+            .len
+            .saturating_mul(2)
+            .saturating_add((HEADER + CRC) as u64);
         let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_INDEX_BYTES), &mut bytes)
-            .ok()?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, most), &mut bytes).ok()?;
         Index::decode(&bytes).filter(|index| index.stamp == stamp)
     }
 }

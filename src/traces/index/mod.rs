@@ -57,7 +57,8 @@ pub fn lines_holding_id(
     })?;
     // Written only when what was read is the file as it still is.
     let unchanged = fs::metadata(path).is_ok_and(|meta| Stamp::of(&meta) == stamp);
-    if unchanged && read == stamp.len() {
+    // An empty file costs a lookup nothing: no index for it.
+    if unchanged && read == stamp.len() && read > 0 {
         let index = collector.finish(stamp);
         let dir = path.parent().unwrap_or(Path::new("."));
         // A cache: a store this user cannot write to is read as text next time too.
