@@ -99,8 +99,9 @@ impl Store {
     }
 
     /// The trace whose id starts with `prefix` (lowercase hex, see [`id_prefix`]). Only
-    /// lines holding the prefix as text are decoded (so only those can be reported as
-    /// corrupt). A full id stops at the files written before the trace started; a shorter
+    /// lines that may hold such a trace are decoded (so only those can be reported as
+    /// corrupt): those holding the prefix as text, or through an index, those holding
+    /// such an id. A full id stops at the files written before the trace started; a shorter
     /// prefix looks at every file, to be sure that no other trace shares it: a file no
     /// longer written through its index of ids (made the first time it is read, see
     /// `index`), today's as text.
