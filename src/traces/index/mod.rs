@@ -125,4 +125,6 @@ fn read_line(file: &File, line: &IndexedLine, file_len: u64) -> Option<Vec<u8>> 
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

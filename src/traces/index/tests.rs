@@ -10,9 +10,9 @@ use crate::span::{Resource, Scope, Span, SpanId, TraceId, to_request};
 use crate::traces::decode::decode;
 
 /// A day long finished: its file is indexed.
-const OLD: &str = "traces-2026-01-05.jsonl";
+pub const OLD: &str = "traces-2026-01-05.jsonl";
 
-fn span(trace: &str, id: u8) -> Span {
+pub fn span(trace: &str, id: u8) -> Span {
     let mut s = Span::start(
         format!("s{id}"),
         None,
@@ -24,7 +24,7 @@ fn span(trace: &str, id: u8) -> Span {
     s
 }
 
-fn line(spans: &[Span]) -> String {
+pub fn line(spans: &[Span]) -> String {
     serde_json::to_string(&to_request(spans)).unwrap() + "\n"
 }
 
@@ -79,13 +79,13 @@ fn spans_found(
     (found, corrupt)
 }
 
-fn by_index(path: &Path, prefix: &str) -> (Vec<(u64, u8)>, usize) {
+pub fn by_index(path: &Path, prefix: &str) -> (Vec<(u64, u8)>, usize) {
     spans_found(prefix, |needle, visit| {
         lines_holding_id(path, prefix, needle, visit)
     })
 }
 
-fn by_text(path: &Path, prefix: &str) -> (Vec<(u64, u8)>, usize) {
+pub fn by_text(path: &Path, prefix: &str) -> (Vec<(u64, u8)>, usize) {
     spans_found(prefix, |needle, visit| {
         crate::traces::lines::lines_holding(path, needle, visit)
     })
