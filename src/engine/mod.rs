@@ -38,6 +38,7 @@
 mod background;
 mod breaker;
 mod convert;
+mod exports;
 mod fanout;
 pub mod flush;
 pub mod intake;
