@@ -48,6 +48,10 @@ pub(super) fn parse(args: &[OsString]) -> Option<Cli> {
     })
 }
 
+/// The variables `run`'s flags take a default from (clap's `env`): when one is set, the
+/// command line is clap's to read. A test holds this to what clap's types say.
+const ENV_DEFAULTS: [&str; 2] = ["AUTOMAGIK_SESSION_ID", "AUTOMAGIK_USER_ID"];
+
 /// The flags [`plain`] reads itself: switches, each given once at most.
 const SWITCHES: [&str; 3] = ["--wrap", "--no-receiver", "--no-adopt"];
 
@@ -57,7 +61,7 @@ const SWITCHES: [&str; 3] = ["--wrap", "--no-receiver", "--no-adopt"];
 /// flag with a value, a global flag, a dash where the command would begin, a switch
 /// twice, no command, or a variable `run` reads a default from) is clap's to parse.
 fn plain(after_run: &[OsString]) -> Option<Cli> {
-    if ["AUTOMAGIK_SESSION_ID", "AUTOMAGIK_USER_ID"]
+    if ENV_DEFAULTS
         .iter()
         .any(|var| std::env::var_os(var).is_some())
     {
@@ -204,6 +208,21 @@ mod tests {
             let plain = plain(&args[2..]).expect("the plain form");
             assert_eq!(format!("{plain:?}"), format!("{whole:?}"), "{args:?}");
         }
+    }
+
+    #[test]
+    fn the_plain_form_knows_every_variable_run_takes_a_default_from() {
+        use clap::CommandFactory;
+        let whole = RunOnly::command();
+        let run = whole.find_subcommand("run").expect("run");
+        let mut read: Vec<String> = whole
+            .get_arguments()
+            .chain(run.get_arguments())
+            .filter_map(|arg| arg.get_env())
+            .map(|var| var.to_string_lossy().into_owned())
+            .collect();
+        read.sort();
+        assert_eq!(read, ENV_DEFAULTS);
     }
 
     #[test]
