@@ -4,7 +4,7 @@
 //! 127.0.0.1 only, an ephemeral port, one listener for HTTP/1.1 and HTTP/2: a gRPC request
 //! (`application/grpc`) goes to `grpc`, the rest to OTLP/HTTP (`http`). Both hand
 //! what they received to `take_traces` (a trace request is decoded by prost into
-//! spans once its counts pass the caps of [`scan`]; 413 or
+//! spans, span by span (`decode`), once its counts pass the caps of [`scan`]; 413 or
 //! `RESOURCE_EXHAUSTED` past them) and `take_records`, the one door log records and
 //! metrics take into the engine as [`Records`]. Before decoding, a request the engine's
 //! queue has no room for is refused retryably (`room`: 503, `UNAVAILABLE`), so the
@@ -40,7 +40,7 @@ use crate::export::Records;
 use crate::presets::Signal;
 use crate::span::{Span, into_spans};
 pub use crate::wrap::refusal::{Refusal, describe_refused};
-use crate::wrap::{grpc, http, room, scan};
+use crate::wrap::{decode, grpc, http, room, scan};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 /// The largest request body accepted, compressed or not.
@@ -285,12 +285,15 @@ pub(super) fn take_traces(
     let need = room::trace_estimate(body.len(), counts);
     let spans = counts.map_or(0, |c| c.spans);
     room::make_room(shared.queue.as_ref(), need, spans)?;
-    let request = match format {
-        Format::Protobuf => ExportTraceServiceRequest::decode(body.as_ref()).ok(),
-        Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok(),
+    let decoded = match format {
+        Format::Protobuf => decode::spans_of(body, spans as usize),
+        Format::Json => {
+            let request = serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok();
+            drop(body);
+            request.map(into_spans)
+        }
     };
-    drop(body);
-    let (spans, invalid) = into_spans(request.ok_or(Refusal::Malformed)?);
+    let (spans, invalid) = decoded.ok_or(Refusal::Malformed)?;
     shared.stats.spans.fetch_add(spans.len() as u64, Relaxed);
     if !spans.is_empty() {
         (shared.sink)(spans);
