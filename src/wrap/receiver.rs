@@ -8,7 +8,8 @@
 //! `RESOURCE_EXHAUSTED` past them) and `take_records`, the one door log records and
 //! metrics take into the engine as [`Records`]. Before decoding, a request the engine's
 //! queue has no room for is refused retryably (`room`: 503, `UNAVAILABLE`), so the
-//! child's SDK sends it again rather than its spans being dropped. Every refusal is
+//! child's SDK sends it again rather than its spans being dropped; one that fits holds its
+//! room in the queue's byte budget while it is decoded. Every refusal is
 //! counted by reason ([`Refusal`]).
 //!
 //! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,
@@ -284,7 +285,7 @@ pub(super) fn take_traces(
     let counts = check(&body, format, Signal::Traces)?;
     let need = room::trace_estimate(body.len(), counts);
     let spans = counts.map_or(0, |c| c.spans);
-    room::make_room(shared.queue.as_ref(), need, spans)?;
+    let held = room::make_room(shared.queue.as_ref(), need, spans)?;
     let decoded = match format {
         Format::Protobuf => decode::spans_of(body, spans as usize),
         Format::Json => {
@@ -295,6 +296,8 @@ pub(super) fn take_traces(
     };
     let (spans, invalid) = decoded.ok_or(Refusal::Malformed)?;
     shared.stats.spans.fetch_add(spans.len() as u64, Relaxed);
+    // From here the spans count in the queue as they enter it.
+    drop(held);
     if !spans.is_empty() {
         (shared.sink)(spans);
     }
@@ -317,7 +320,7 @@ pub(super) fn take_records(
     shared: &Shared,
 ) -> std::result::Result<(), Refusal> {
     check(&body, format, signal)?;
-    room::make_room(shared.queue.as_ref(), body.len() as u64, 0)?;
+    let held = room::make_room(shared.queue.as_ref(), body.len() as u64, 0)?;
     let records = match (signal, format) {
         (Signal::Logs, Format::Protobuf) => ExportLogsServiceRequest::decode(body.as_ref())
             .ok()
@@ -332,6 +335,7 @@ pub(super) fn take_records(
     drop(body);
     let records = records.ok_or(Refusal::Malformed)?;
     shared.stats.other_signals.fetch_add(1, Relaxed);
+    drop(held);
     if let (Records::Logs(request), Some(tap)) = (&records, &shared.log_tap) {
         tap(request);
     }
