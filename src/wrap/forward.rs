@@ -4,7 +4,13 @@
 //! under the run span and recorded; the run's session and user are set before. Log records
 //! and metrics have a sink of their own (`records_to`): adopted with their trace, then the
 //! engine.
+//!
+//! The run's first model call loads genai-prices' data (beside the receiver, see
+//! `semantic::totals`), which stays until the wrapper exits: what it takes is counted in
+//! the queue's byte budget from then on ([`PRICE_DATA_BYTES`]), so the wrapper's memory
+//! stays within the queue's cap plus what it takes whatever the command sends.
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -18,6 +24,11 @@ use crate::wrap::receiver::{LogTap, RecordSink, SpanSink};
 use crate::wrap::sampling::{Forward as HandOn, WholeTraces};
 use crate::wrap::session::{Observer, RunSpec, Who};
 use crate::wrap::{adopt, adopt_records};
+
+/// What genai-prices' bundled price data takes in memory once loaded: measured 9.5 MiB
+/// (release build; about twice that for the moment it loads). Counted in the queue's
+/// budget when the queue is at least twice as large.
+pub(super) const PRICE_DATA_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The receiver's sink: translates an agent's telemetry, counts for usage telemetry,
 /// adopts, and records.
@@ -34,6 +45,8 @@ pub(super) struct Forward {
     /// The coding agent the command runs, and its translator.
     pub(super) agent: Option<Agent>,
     pub(super) translator: Option<Mutex<Box<dyn Translator>>>,
+    /// Whether the price data's memory is counted in the queue's budget yet.
+    pub(super) prices_counted: AtomicBool,
 }
 
 impl Forward {
@@ -61,6 +74,7 @@ impl Forward {
             translator: spec
                 .agent
                 .map(|(agent, _)| Mutex::new(agent.translator(ids))),
+            prices_counted: AtomicBool::new(false),
         })
     }
 
@@ -116,6 +130,7 @@ impl Forward {
         }
         // Most spans of most commands are no model call: their batch takes no lock.
         if meanings.iter().any(Meaning::is_call) {
+            self.count_price_data();
             self.recorder.count_gen_ai(&spans, &meanings);
         }
         self.who.mark_read(&mut spans, &meanings);
@@ -123,6 +138,24 @@ impl Forward {
         match &self.sampling {
             Some(sampling) => sampling.offer(spans),
             None => (self.hand_on)(spans),
+        }
+    }
+}
+
+impl Forward {
+    /// Takes [`PRICE_DATA_BYTES`] of the queue's budget, once, as a model call is about to
+    /// load the price data (taken again at the next call when the queue has no room now;
+    /// never with a queue smaller than twice that, where it would leave little room).
+    fn count_price_data(&self) {
+        if self.recorder.room().max_bytes < 2 * PRICE_DATA_BYTES {
+            return;
+        }
+        let first = self
+            .prices_counted
+            .compare_exchange(false, true, Relaxed, Relaxed)
+            .is_ok();
+        if first && !self.recorder.reserve(PRICE_DATA_BYTES) {
+            self.prices_counted.store(false, Relaxed);
         }
     }
 }
@@ -190,6 +223,7 @@ mod tests {
             },
             agent: None,
             translator: None,
+            prices_counted: AtomicBool::new(false),
         };
         let llm = [
             ("gen_ai.operation.name", "chat"),
@@ -214,5 +248,35 @@ mod tests {
         assert_eq!(llm_count, Some(format!("{one:?}")));
         let metrics = engine.shutdown(Duration::from_secs(1));
         assert_eq!(metrics.gen_ai.map(|t| t.calls), Some(1));
+    }
+
+    #[test]
+    fn the_price_data_is_counted_in_the_queues_budget_once_from_the_first_model_call() {
+        let options = crate::engine::EngineOptions {
+            queue_max_bytes: 4 * PRICE_DATA_BYTES,
+            ..crate::engine::tests::options()
+        };
+        let engine = Engine::start_with(Vec::new(), options).unwrap();
+        let forward = Forward {
+            sampling: None,
+            hand_on: Arc::new(|_spans: Vec<Span>| {}),
+            recorder: engine.recorder(),
+            observer: None,
+            who: Who::default(),
+            agent: None,
+            translator: None,
+            prices_counted: AtomicBool::new(false),
+        };
+        let room = || engine.recorder().room().bytes;
+        forward.take(vec![span(&[("http.method", "GET")])]);
+        assert_eq!(room(), 4 * PRICE_DATA_BYTES, "no model call, no price data");
+        let llm = [
+            ("gen_ai.operation.name", "chat"),
+            ("gen_ai.request.model", "gpt-4o"),
+        ];
+        forward.take(vec![span(&llm)]);
+        forward.take(vec![span(&llm), span(&llm)]);
+        assert_eq!(room(), 3 * PRICE_DATA_BYTES);
+        engine.shutdown(Duration::from_secs(1));
     }
 }
