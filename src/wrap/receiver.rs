@@ -5,7 +5,7 @@
 //! (`application/grpc`) goes to `grpc`, the rest to OTLP/HTTP (`http`). Both hand
 //! what they received to `take_traces` (a trace request is decoded by prost into
 //! spans, span by span (`decode`), once its counts pass the caps of [`scan`]; 413 or
-//! `RESOURCE_EXHAUSTED` past them) and `take_records`, the one door log records and
+//! `INVALID_ARGUMENT` past them) and `take_records`, the one door log records and
 //! metrics take into the engine as [`Records`]. Before decoding, a request the engine's
 //! queue has no room for is refused retryably (`room`: 503, `UNAVAILABLE`), so the
 //! child's SDK sends it again rather than its spans being dropped; one that fits holds its
