@@ -144,10 +144,17 @@ impl Forward {
 
 impl Forward {
     /// Takes [`PRICE_DATA_BYTES`] of the queue's budget, once, as a model call is about to
-    /// load the price data (taken again at the next call when the queue has no room now;
-    /// never with a queue smaller than twice that, where it would leave little room).
+    /// load the price data; never with a queue smaller than twice that, where it would
+    /// leave little room. Taken only while the queue has room for it beside the largest
+    /// request the receiver admits (half the queue): the spans at hand were admitted for
+    /// room they have not taken yet, and must not find it gone. Else it is taken at a
+    /// later call, once the queue has drained.
     fn count_price_data(&self) {
-        if self.recorder.room().max_bytes < 2 * PRICE_DATA_BYTES {
+        let room = self.recorder.room();
+        if room.max_bytes < 2 * PRICE_DATA_BYTES
+            || room.bytes < PRICE_DATA_BYTES + room.max_bytes / 2
+            || self.prices_counted.load(Relaxed)
+        {
             return;
         }
         let first = self
@@ -274,6 +281,11 @@ mod tests {
             ("gen_ai.operation.name", "chat"),
             ("gen_ai.request.model", "gpt-4o"),
         ];
+        // While the queue has not room for it beside half the queue, it waits.
+        assert!(engine.recorder().reserve(2 * PRICE_DATA_BYTES));
+        forward.take(vec![span(&llm)]);
+        assert_eq!(room(), 2 * PRICE_DATA_BYTES);
+        engine.recorder().release(2 * PRICE_DATA_BYTES);
         forward.take(vec![span(&llm)]);
         forward.take(vec![span(&llm), span(&llm)]);
         assert_eq!(room(), 3 * PRICE_DATA_BYTES);
