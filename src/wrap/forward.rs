@@ -86,16 +86,20 @@ impl Forward {
             let logs = self.clone();
             Arc::new(move |request: &ExportLogsServiceRequest| logs.tap(request)) as LogTap
         });
-        (Arc::new(move |batch: Vec<Span>| spans.take(batch)), tap)
+        (
+            Arc::new(move |batch: Vec<Span>, held: u64| spans.take(batch, held)),
+            tap,
+        )
     }
 
-    /// A span batch from the receiver.
-    pub(super) fn take(&self, spans: Vec<Span>) {
+    /// A span batch from the receiver, and the bytes of the queue's budget taken for it
+    /// (recorded against them, what is left given back).
+    pub(super) fn take(&self, spans: Vec<Span>, held: u64) {
         let spans = match &self.translator {
             Some(translator) => crate::sync::lock(translator).spans(spans),
             None => spans,
         };
-        self.record(spans);
+        self.record(spans, held);
     }
 
     /// A logs request from the receiver: read by the translator.
@@ -103,7 +107,7 @@ impl Forward {
         if let Some(translator) = &self.translator {
             let events = log_events(request);
             let spans = crate::sync::lock(translator).logs(&events);
-            self.record(spans);
+            self.record(spans, 0);
         }
     }
 
@@ -114,14 +118,15 @@ impl Forward {
             let mut translator = crate::sync::lock(translator);
             (translator.finish(), translator.tally())
         };
-        self.record(spans);
+        self.record(spans, 0);
         Some((self.agent?, tally))
     }
 
     /// Reads what each span means once, for the three that ask (usage telemetry, the
     /// run's model calls, the run's session and user), then holds or hands them on.
-    fn record(&self, mut spans: Vec<Span>) {
+    fn record(&self, mut spans: Vec<Span>, held: u64) {
         if spans.is_empty() {
+            self.recorder.release(held);
             return;
         }
         let meanings: Vec<Meaning> = spans.iter().map(crate::semantic::read).collect();
@@ -136,8 +141,11 @@ impl Forward {
         self.who.mark_read(&mut spans, &meanings);
         drop(meanings);
         match &self.sampling {
-            Some(sampling) => sampling.offer(spans),
-            None => (self.hand_on)(spans),
+            Some(sampling) => {
+                self.recorder.release(held);
+                sampling.offer(spans);
+            }
+            None => (self.hand_on)(spans, held),
         }
     }
 }
@@ -172,20 +180,22 @@ impl Forward {
 pub(super) fn hand_on(engine: &Engine, span: &Span, adopting: bool) -> HandOn {
     let recorder = engine.recorder();
     let (trace_id, run_span) = (span.trace_id, span.span_id);
-    Arc::new(move |mut spans: Vec<Span>| {
+    Arc::new(move |mut spans: Vec<Span>, mut held: u64| {
         if adopting {
             adopt(&mut spans, trace_id, run_span);
         }
         for s in spans {
-            recorder.record_sampled(s);
+            recorder.record_held(s, &mut held);
         }
+        recorder.release(held);
     })
 }
 
 /// Sinks that keep nothing of what the receiver takes in (it still counts it).
 pub(super) fn discard() -> (SpanSink, RecordSink, Option<LogTap>) {
     (
-        Arc::new(|_spans: Vec<Span>| {}),
+        // A discarding run has no queue: nothing is held.
+        Arc::new(|_spans: Vec<Span>, _held: u64| {}),
         Arc::new(|_records: Records| {}),
         None,
     )
@@ -221,7 +231,9 @@ mod tests {
         let observer: Observer = Arc::new(Mutex::new(RunObserver::default()));
         let forward = Forward {
             sampling: None,
-            hand_on: Arc::new(move |spans: Vec<Span>| crate::sync::lock(&into).extend(spans)),
+            hand_on: Arc::new(move |spans: Vec<Span>, _held| {
+                crate::sync::lock(&into).extend(spans)
+            }),
             recorder: engine.recorder(),
             observer: Some(observer.clone()),
             who: Who {
@@ -238,7 +250,7 @@ mod tests {
         ];
         let spans = vec![span(&llm), span(&[]), span(&[("session.id", "theirs")])];
         READS.with(|reads| reads.set(0));
-        forward.take(spans);
+        forward.take(spans, 0);
         assert_eq!(READS.with(|reads| reads.get()), 3, "one read per span");
         let kept = crate::sync::lock(&kept);
         let sessions: Vec<_> = kept.iter().map(|s| s.attribute("session.id")).collect();
@@ -266,7 +278,7 @@ mod tests {
         let engine = Engine::start_with(Vec::new(), options).unwrap();
         let forward = Forward {
             sampling: None,
-            hand_on: Arc::new(|_spans: Vec<Span>| {}),
+            hand_on: Arc::new(|_spans: Vec<Span>, _held| {}),
             recorder: engine.recorder(),
             observer: None,
             who: Who::default(),
@@ -275,7 +287,7 @@ mod tests {
             prices_counted: AtomicBool::new(false),
         };
         let room = || engine.recorder().room().bytes;
-        forward.take(vec![span(&[("http.method", "GET")])]);
+        forward.take(vec![span(&[("http.method", "GET")])], 0);
         assert_eq!(room(), 4 * PRICE_DATA_BYTES, "no model call, no price data");
         let llm = [
             ("gen_ai.operation.name", "chat"),
@@ -283,12 +295,40 @@ mod tests {
         ];
         // While the queue has not room for it beside half the queue, it waits.
         assert!(engine.recorder().reserve(2 * PRICE_DATA_BYTES));
-        forward.take(vec![span(&llm)]);
+        forward.take(vec![span(&llm)], 0);
         assert_eq!(room(), 2 * PRICE_DATA_BYTES);
         engine.recorder().release(2 * PRICE_DATA_BYTES);
-        forward.take(vec![span(&llm)]);
-        forward.take(vec![span(&llm), span(&llm)]);
+        forward.take(vec![span(&llm)], 0);
+        forward.take(vec![span(&llm), span(&llm)], 0);
         assert_eq!(room(), 3 * PRICE_DATA_BYTES);
         engine.shutdown(Duration::from_secs(1));
+    }
+
+    #[test]
+    fn spans_enter_the_queue_against_the_room_held_for_them() {
+        let max = 1_000_000;
+        let options = crate::engine::EngineOptions {
+            queue_max_bytes: max,
+            ..crate::engine::tests::options()
+        };
+        let engine = Engine::start_with(Vec::new(), options).unwrap();
+        let recorder = engine.recorder();
+        let spans: Vec<Span> = (0..10).map(|_| span(&[("k", "v")])).collect();
+        let need: u64 = spans
+            .iter()
+            .map(|s| crate::engine::intake::approx_size(s) as u64)
+            .sum();
+        // The receiver took a little more than the spans need before decoding them, and
+        // other producers have taken every byte left since.
+        assert!(recorder.reserve(need + 100));
+        assert!(recorder.reserve(max - need - 100));
+        hand_on(&engine, &span(&[]), false)(spans, need + 100);
+        assert!(
+            recorder.room().bytes >= 100,
+            "what the spans left went back"
+        );
+        recorder.release(max - need - 100);
+        let metrics = engine.shutdown(Duration::from_secs(1));
+        assert_eq!((metrics.queued, metrics.dropped_queue_full), (10, 0));
     }
 }

@@ -55,8 +55,10 @@ const H2_MAX_FRAME_SIZE: u32 = 256 * 1024;
 /// How long a request body may take to arrive once its headers have.
 pub(super) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What the receiver hands its spans to.
-pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
+/// What the receiver hands its spans to, with the bytes of the engine's queue budget it
+/// took for them before decoding (0 without a queue): the sink records the spans against
+/// that room (`Recorder::record_held`) and gives back what is left of it.
+pub type SpanSink = Arc<dyn Fn(Vec<Span>, u64) + Send + Sync>;
 /// What the receiver hands log records and metrics to.
 pub type RecordSink = Arc<dyn Fn(Records) + Send + Sync>;
 
@@ -296,10 +298,9 @@ pub(super) fn take_traces(
     };
     let (spans, invalid) = decoded.ok_or(Refusal::Malformed)?;
     shared.stats.spans.fetch_add(spans.len() as u64, Relaxed);
-    // From here the spans count in the queue as they enter it.
-    drop(held);
     if !spans.is_empty() {
-        (shared.sink)(spans);
+        // The room taken for them goes with them: each span takes its own out of it.
+        (shared.sink)(spans, held.hand_over());
     }
     Ok(ExportTraceServiceResponse {
         partial_success: (invalid > 0).then(|| ExportTracePartialSuccess {

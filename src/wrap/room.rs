@@ -5,11 +5,12 @@
 //! (`dropped_queue_full`) while the child believes them delivered.
 //!
 //! A request that fits takes its room in the queue's byte budget while it is decoded
-//! ([`Held`]), and gives it back as its spans are handed on (each then counts in the
-//! queue itself): what the receiver holds, decoded or being decoded, counts in the same
-//! budget as the queue, so the two together stay within the cap (with the queue at its
-//! cap, the decodes in flight once took several MiB beside it). Two requests decoded at
-//! once cannot both take the last room. A span that still finds the queue full (the
+//! ([`Held`]), and its spans enter the queue against that room, each taking its own size
+//! out of it (`Recorder::record_held`), what is left given back after: what the receiver
+//! holds, decoded or being decoded, counts in the same budget as the queue, so the two
+//! together stay within the cap (with the queue at its cap, the decodes in flight once
+//! took several MiB beside it), and no other request can take the room of spans on their
+//! way into the queue. Two requests decoded at once cannot both take the last room. A span that still finds the queue full (the
 //! estimate was low, or the request asked for more than half the queue) is dropped and
 //! counted as before (the engine never blocks). Only the receiver takes room;
 //! [`Recorder::record`] is unchanged. A run whose whole-trace sampling holds spans in the queue's budget until it
@@ -49,6 +50,15 @@ pub(super) fn trace_estimate(body_len: usize, counts: Option<Counts>) -> u64 {
 pub(super) struct Held<'a> {
     queue: Option<&'a Recorder>,
     bytes: u64,
+}
+
+impl Held<'_> {
+    /// The bytes held, handed over to whoever records the spans against them (and gives
+    /// back what is left): no longer given back here.
+    pub(super) fn hand_over(mut self) -> u64 {
+        self.queue = None;
+        self.bytes
+    }
 }
 
 impl Drop for Held<'_> {
