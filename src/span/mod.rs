@@ -13,6 +13,7 @@ pub use otlp::{
     attrs_from_pb, attrs_into_pb, from_request, into_request, into_spans, span_count, to_request,
     value_from_pb, value_into_pb,
 };
+pub(crate) use otlp::{resource_from_pb, scope_from_pb, span_from_reused};
 
 /// Nanoseconds since the Unix epoch, now.
 pub fn now_unix_nanos() -> u64 {

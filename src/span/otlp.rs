@@ -114,28 +114,12 @@ pub fn into_spans(request: ExportTraceServiceRequest) -> (Vec<Span>, usize) {
     let mut spans = Vec::new();
     let mut invalid = 0;
     for rs in request.resource_spans {
-        let resource = Arc::new(Resource {
-            attributes: rs
-                .resource
-                .map(|r| attrs_from_pb(r.attributes))
-                .unwrap_or_default(),
-            schema_url: rs.schema_url,
-        });
+        let resource = Arc::new(resource_from_pb(rs.resource, rs.schema_url));
         for ss in rs.scope_spans {
-            let scope = Arc::new(match ss.scope {
-                Some(s) => Scope {
-                    name: s.name,
-                    version: s.version,
-                    attributes: attrs_from_pb(s.attributes),
-                    schema_url: ss.schema_url,
-                },
-                None => Scope {
-                    schema_url: ss.schema_url,
-                    ..Default::default()
-                },
-            });
-            for span in ss.spans {
-                match span_from_pb(span, &resource, &scope) {
+            let scope = Arc::new(scope_from_pb(ss.scope, ss.schema_url));
+            for mut span in ss.spans {
+                let attributes = attrs_from_pb(std::mem::take(&mut span.attributes));
+                match span_from_pb(&mut span, attributes, &resource, &scope) {
                     Some(s) => spans.push(s),
                     None => invalid += 1,
                 }
@@ -143,6 +127,47 @@ pub fn into_spans(request: ExportTraceServiceRequest) -> (Vec<Span>, usize) {
         }
     }
     (spans, invalid)
+}
+
+/// A request's resource (with the `schema_url` of its `ResourceSpans`).
+pub(crate) fn resource_from_pb(resource: Option<PbResource>, schema_url: String) -> Resource {
+    Resource {
+        attributes: resource
+            .map(|r| attrs_from_pb(r.attributes))
+            .unwrap_or_default(),
+        schema_url,
+    }
+}
+
+/// A request's instrumentation scope (with the `schema_url` of its `ScopeSpans`).
+pub(crate) fn scope_from_pb(
+    scope: Option<pb_common::InstrumentationScope>,
+    schema_url: String,
+) -> Scope {
+    match scope {
+        Some(s) => Scope {
+            name: s.name,
+            version: s.version,
+            attributes: attrs_from_pb(s.attributes),
+            schema_url,
+        },
+        None => Scope {
+            schema_url,
+            ..Default::default()
+        },
+    }
+}
+
+/// A span decoded into `span`, a message reused for the next one (the receiver's path):
+/// its strings are moved out, and its vectors drained, so they keep their capacity.
+pub(crate) fn span_from_reused(
+    span: &mut pb::Span,
+    resource: &Arc<Resource>,
+    scope: &Arc<Scope>,
+) -> Option<Span> {
+    let mut attributes = Vec::with_capacity(span.attributes.len());
+    attributes.extend(span.attributes.drain(..).filter_map(attr_from_pb));
+    span_from_pb(span, attributes, resource, scope)
 }
 
 fn span_into_pb(span: Span) -> pb::Span {
@@ -205,7 +230,13 @@ fn span_into_pb(span: Span) -> pb::Span {
     }
 }
 
-fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) -> Option<Span> {
+/// The span `span` holds, its `attributes` converted already; its strings are moved out.
+fn span_from_pb(
+    span: &mut pb::Span,
+    attributes: Vec<Attribute>,
+    resource: &Arc<Resource>,
+    scope: &Arc<Scope>,
+) -> Option<Span> {
     let trace_id = TraceId(span.trace_id.as_slice().try_into().ok()?);
     let span_id = SpanId(span.span_id.as_slice().try_into().ok()?);
     if trace_id.0 == [0; 16] || span_id.0 == [0; 8] {
@@ -221,9 +252,9 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
         trace_id,
         span_id,
         parent_span_id,
-        trace_state: span.trace_state,
+        trace_state: std::mem::take(&mut span.trace_state),
         flags: span.flags,
-        name: span.name,
+        name: std::mem::take(&mut span.name),
         kind: match pb::span::SpanKind::try_from(span.kind) {
             Ok(pb::span::SpanKind::Server) => SpanKind::Server,
             Ok(pb::span::SpanKind::Client) => SpanKind::Client,
@@ -233,10 +264,10 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
         },
         start_unix_nanos: span.start_time_unix_nano,
         end_unix_nanos: span.end_time_unix_nano,
-        attributes: attrs_from_pb(span.attributes),
+        attributes,
         events: span
             .events
-            .into_iter()
+            .drain(..)
             .map(|e| Event {
                 name: e.name,
                 time_unix_nanos: e.time_unix_nano,
@@ -245,7 +276,7 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
             .collect(),
         links: span
             .links
-            .into_iter()
+            .drain(..)
             .filter_map(|l| {
                 Some(Link {
                     trace_id: TraceId(l.trace_id.as_slice().try_into().ok()?),
@@ -257,6 +288,7 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
             .collect(),
         status: span
             .status
+            .take()
             .map(|s| Status {
                 code: match pb::status::StatusCode::try_from(s.code) {
                     Ok(pb::status::StatusCode::Ok) => StatusCode::Ok,
@@ -305,15 +337,14 @@ pub fn value_into_pb(value: Value) -> pb_common::AnyValue {
 /// OTLP key-values as attributes (those without a value, or with a string-table index,
 /// are left out).
 pub fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
-    attrs
-        .into_iter()
-        .filter_map(|kv| {
-            Some(Attribute {
-                key: kv.key,
-                value: value_from_pb(kv.value?)?,
-            })
-        })
-        .collect()
+    attrs.into_iter().filter_map(attr_from_pb).collect()
+}
+
+fn attr_from_pb(kv: pb_common::KeyValue) -> Option<Attribute> {
+    Some(Attribute {
+        key: kv.key,
+        value: value_from_pb(kv.value?)?,
+    })
 }
 
 /// OTLP's `AnyValue` as a value; `None` when it holds none.
