@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-use automagik_tracing::engine::{Engine, EngineOptions};
+use automagik_tracing::engine::{BATCH_MAX_SPANS, Engine, EngineOptions};
 use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
 use automagik_tracing::presets::Profile;
 use automagik_tracing::profile::{ProfilePlan, Profiler};
@@ -273,9 +273,17 @@ fn latency(url: &str) {
     e.shutdown(Duration::from_secs(10));
 }
 
+/// `n` rounded up to whole batches. A throughput run ends when its last span is
+/// exported; a last batch short of [`BATCH_MAX_SPANS`] would leave only when
+/// [`automagik_tracing::engine::BATCH_TIMEOUT`] (1 s) runs out, and the run would time
+/// that timer instead of the engine (a million spans is 1953 batches and 64 spans over).
+fn whole_batches(n: usize) -> usize {
+    n.next_multiple_of(BATCH_MAX_SPANS)
+}
+
 /// End-to-end throughput of a million spans, as fast as the producer can go.
 fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
-    let n = 1_000_000;
+    let n = whole_batches(1_000_000);
     let run = throughput(url, gzip, mask, spans(n));
     let compression = if gzip { "gzip " } else { "plain" };
     let name = format!("engine.e2e.{}.mask_{mask}", compression.trim());
