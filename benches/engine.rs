@@ -155,7 +155,7 @@ fn throughput_profiled(
     let cpu = Throughput::cpu_per_million(cpu_seconds() - cpu_before, n);
     println!(
         "  per thread in {secs:.2} s (the producer recorded for {produced:.2} s): {}",
-        thread_line(&threads_before, &thread_times())
+        thread_line(&threads_before, &thread_times(), secs)
     );
     let exported = e.metrics().exporters[0].exported.load(Relaxed);
     e.shutdown(Duration::from_secs(10));
