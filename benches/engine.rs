@@ -193,7 +193,7 @@ fn content_spans(n: usize) -> Vec<Span> {
 
 /// Throughput with masking off, `patterns` and `content`, and the masker's own cost.
 fn masking(url: &str) {
-    let n = 200_000;
+    let n = whole_batches(200_000);
     for mode in [MaskMode::None, MaskMode::Patterns, MaskMode::Content] {
         let run = throughput(url, false, mode, content_spans(n));
         println!(
@@ -307,13 +307,13 @@ fn profiles(url: &str) {
         (
             "bare GenAI spans",
             "e2e.plain",
-            1_000_000,
+            whole_batches(1_000_000),
             spans as fn(usize) -> Vec<Span>,
         ),
         (
             "spans with ~1 KiB of content",
             "content_spans",
-            200_000,
+            whole_batches(200_000),
             content_spans,
         ),
     ] {
