@@ -281,9 +281,13 @@ fn whole_batches(n: usize) -> usize {
     n.next_multiple_of(BATCH_MAX_SPANS)
 }
 
-/// End-to-end throughput of a million spans, as fast as the producer can go.
+/// End-to-end throughput of a million spans (`BENCH_SPANS` others: fewer for a run under
+/// callgrind), as fast as the producer can go.
 fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
-    let n = whole_batches(1_000_000);
+    let n = std::env::var("BENCH_SPANS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .map_or(whole_batches(1_000_000), whole_batches);
     let run = throughput(url, gzip, mask, spans(n));
     let compression = if gzip { "gzip " } else { "plain" };
     let name = format!("engine.e2e.{}.mask_{mask}", compression.trim());
