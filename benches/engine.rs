@@ -6,7 +6,8 @@
 //! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
 //! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
 //! `throughput` (plain end-to-end), `gzip` (the same, gzip), `masking`, `profiles` or `soak` runs that part alone;
-//! `masker` and `profiler` the masker and the profile alone, without the engine.
+//! `masker` and `profiler` the masker and the profile alone, without the engine;
+//! `BENCH_SPANS` shortens the end-to-end runs (a run under callgrind).
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 

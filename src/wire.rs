@@ -9,7 +9,7 @@
 //! the encoding, and the body is byte for byte what `encode_to_vec` gives (a test holds
 //! it to that); it costs about half.
 //!
-//! [`encode_spans`] goes one step further for the engine: the spans themselves are
+//! `encode_spans` goes one step further for the engine: the spans themselves are
 //! converted and encoded one at a time, through one reused `Span` message, so the
 //! request's tree of a batch (a vector of attributes and three ids per span) is never
 //! built, and each span's strings are freed as soon as it is encoded.
