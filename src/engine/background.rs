@@ -229,6 +229,13 @@ impl Background {
 
     async fn add(&self, batch: &mut Batch, item: Queued, out: &mut Outbox) {
         batch.first_at.get_or_insert_with(Instant::now);
+        if batch.spans.capacity() == 0 {
+            // Room for a whole batch at once (of the default size at most, whatever a
+            // library user sets): grown span by span, the vector would be copied nine
+            // times over on its way to 512.
+            let room = self.options.batch_max_spans.min(super::BATCH_MAX_SPANS);
+            batch.spans.reserve_exact(room);
+        }
         batch.bytes += item.size as usize;
         batch.spans.push(item.span);
         if batch.spans.len() >= self.options.batch_max_spans

@@ -24,41 +24,21 @@ pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
 /// Like [`to_request`], moving the spans' strings instead of copying them (the engine's
 /// path: a batch is converted once, without a copy).
 pub fn into_request(spans: Vec<Span>) -> ExportTraceServiceRequest {
-    let mut groups: Vec<ResourceGroup> = Vec::new();
-    // A batch is mostly one resource and scope: the first group is sized for all of it,
-    // and a span of the same group as the one before is placed without a search.
-    let mut room = spans.len();
-    let mut last: Option<(usize, usize)> = None;
+    let mut groups: Groups<pb::Span> = Vec::new();
+    let mut grouper = Grouper::new(spans.len());
     for span in spans {
-        let (r, s) = match last {
-            Some((r, s))
-                if Arc::ptr_eq(&groups[r].0, &span.resource)
-                    && Arc::ptr_eq(&groups[r].1[s].0, &span.scope) =>
-            {
-                (r, s)
-            }
-            _ => group_of(&mut groups, &span, &mut room),
-        };
-        last = Some((r, s));
+        let (r, s) = grouper.place(&mut groups, &span);
         groups[r].1[s].1.push(span_into_pb(span));
     }
     ExportTraceServiceRequest {
         resource_spans: groups
             .into_iter()
             .map(|(resource, scopes)| pb::ResourceSpans {
-                resource: Some(PbResource {
-                    attributes: attrs_into_pb(resource.attributes.clone()),
-                    ..Default::default()
-                }),
+                resource: Some(resource_to_pb(&resource)),
                 scope_spans: scopes
                     .into_iter()
                     .map(|(scope, spans)| pb::ScopeSpans {
-                        scope: Some(pb_common::InstrumentationScope {
-                            name: scope.name.clone(),
-                            version: scope.version.clone(),
-                            attributes: attrs_into_pb(scope.attributes.clone()),
-                            dropped_attributes_count: 0,
-                        }),
+                        scope: Some(scope_to_pb(&scope)),
                         spans,
                         schema_url: scope.schema_url.clone(),
                     })
@@ -69,28 +49,80 @@ pub fn into_request(spans: Vec<Span>) -> ExportTraceServiceRequest {
     }
 }
 
-/// A resource's spans, by scope, in first-seen order.
-type ResourceGroup = (Arc<Resource>, Vec<(Arc<Scope>, Vec<pb::Span>)>);
+/// A resource as OTLP's, for the request of its spans.
+pub(crate) fn resource_to_pb(resource: &Resource) -> PbResource {
+    PbResource {
+        attributes: attrs_into_pb(resource.attributes.clone()),
+        ..Default::default()
+    }
+}
 
-/// Where `span` goes among `groups` (resource, then scope), a group added when none is
-/// its own; the first scope group added takes `room` spans' capacity.
-fn group_of(groups: &mut Vec<ResourceGroup>, span: &Span, room: &mut usize) -> (usize, usize) {
-    let r = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
-        Some(r) => r,
-        None => {
-            groups.push((span.resource.clone(), Vec::new()));
-            groups.len() - 1
+/// A scope as OTLP's, for the request of its spans.
+pub(crate) fn scope_to_pb(scope: &Scope) -> pb_common::InstrumentationScope {
+    pb_common::InstrumentationScope {
+        name: scope.name.clone(),
+        version: scope.version.clone(),
+        attributes: attrs_into_pb(scope.attributes.clone()),
+        dropped_attributes_count: 0,
+    }
+}
+
+/// A batch's spans (or what is made of each) by resource, then by scope, in first-seen
+/// order, as a request groups them.
+pub(crate) type Groups<T> = Vec<(Arc<Resource>, Vec<(Arc<Scope>, Vec<T>)>)>;
+
+/// Finds each span's group among [`Groups`]. A batch is mostly one resource and scope:
+/// the first group is sized for the whole batch, and a span of the same group as the
+/// one before is placed without a search.
+pub(crate) struct Grouper {
+    room: usize,
+    last: Option<(usize, usize)>,
+}
+
+impl Grouper {
+    /// A grouper for a batch of `spans` spans.
+    pub(crate) fn new(spans: usize) -> Grouper {
+        Grouper {
+            room: spans,
+            last: None,
         }
-    };
-    let scopes = &mut groups[r].1;
-    let s = match scopes.iter().position(|(s, _)| same(s, &span.scope)) {
-        Some(s) => s,
-        None => {
-            scopes.push((span.scope.clone(), Vec::with_capacity(std::mem::take(room))));
-            scopes.len() - 1
-        }
-    };
-    (r, s)
+    }
+
+    /// Where `span` goes among `groups` (resource, then scope), a group added when none
+    /// is its own.
+    pub(crate) fn place<T>(&mut self, groups: &mut Groups<T>, span: &Span) -> (usize, usize) {
+        let place = match self.last {
+            Some((r, s))
+                if Arc::ptr_eq(&groups[r].0, &span.resource)
+                    && Arc::ptr_eq(&groups[r].1[s].0, &span.scope) =>
+            {
+                (r, s)
+            }
+            _ => self.search(groups, span),
+        };
+        self.last = Some(place);
+        place
+    }
+
+    fn search<T>(&mut self, groups: &mut Groups<T>, span: &Span) -> (usize, usize) {
+        let r = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
+            Some(r) => r,
+            None => {
+                groups.push((span.resource.clone(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let scopes = &mut groups[r].1;
+        let s = match scopes.iter().position(|(s, _)| same(s, &span.scope)) {
+            Some(s) => s,
+            None => {
+                let room = std::mem::take(&mut self.room);
+                scopes.push((span.scope.clone(), Vec::with_capacity(room)));
+                scopes.len() - 1
+            }
+        };
+        (r, s)
+    }
 }
 
 /// How many spans a request holds.
@@ -171,63 +203,78 @@ pub(crate) fn span_from_reused(
 }
 
 fn span_into_pb(span: Span) -> pb::Span {
-    pb::Span {
-        trace_id: span.trace_id.0.to_vec(),
-        span_id: span.span_id.0.to_vec(),
-        trace_state: span.trace_state,
-        parent_span_id: span
-            .parent_span_id
-            .map(|p| p.0.to_vec())
-            .unwrap_or_default(),
-        flags: span.flags,
-        name: span.name,
-        kind: match span.kind {
-            SpanKind::Internal => pb::span::SpanKind::Internal,
-            SpanKind::Server => pb::span::SpanKind::Server,
-            SpanKind::Client => pb::span::SpanKind::Client,
-            SpanKind::Producer => pb::span::SpanKind::Producer,
-            SpanKind::Consumer => pb::span::SpanKind::Consumer,
-        } as i32,
-        start_time_unix_nano: span.start_unix_nanos,
-        end_time_unix_nano: span.end_unix_nanos,
-        attributes: attrs_into_pb(span.attributes),
-        dropped_attributes_count: 0,
-        events: span
-            .events
-            .into_iter()
-            .map(|e| pb::span::Event {
-                time_unix_nano: e.time_unix_nanos,
-                name: e.name,
-                attributes: attrs_into_pb(e.attributes),
-                dropped_attributes_count: 0,
-            })
-            .collect(),
-        dropped_events_count: 0,
-        links: span
-            .links
-            .into_iter()
-            .map(|l| pb::span::Link {
-                trace_id: l.trace_id.0.to_vec(),
-                span_id: l.span_id.0.to_vec(),
-                trace_state: l.trace_state,
-                attributes: attrs_into_pb(l.attributes),
-                dropped_attributes_count: 0,
-                flags: 0,
-            })
-            .collect(),
-        dropped_links_count: 0,
-        status: match span.status.code {
-            StatusCode::Unset if span.status.message.is_empty() => None,
-            code => Some(pb::Status {
-                message: span.status.message,
-                code: match code {
-                    StatusCode::Unset => pb::status::StatusCode::Unset,
-                    StatusCode::Ok => pb::status::StatusCode::Ok,
-                    StatusCode::Error => pb::status::StatusCode::Error,
-                } as i32,
-            }),
-        },
+    let mut pb = pb::Span::default();
+    span_into_pb_reusing(span, &mut pb);
+    pb
+}
+
+/// Moves `span` into `pb`, reusing `pb`'s vectors (ids, attributes): converted span by
+/// span into one `pb::Span`, a batch needs no allocation of its own for them
+/// (`wire::encode_spans`). What `pb` held before is dropped.
+pub(crate) fn span_into_pb_reusing(span: Span, pb: &mut pb::Span) {
+    refill(&mut pb.trace_id, &span.trace_id.0);
+    refill(&mut pb.span_id, &span.span_id.0);
+    match span.parent_span_id {
+        Some(parent) => refill(&mut pb.parent_span_id, &parent.0),
+        None => pb.parent_span_id.clear(),
     }
+    pb.trace_state = span.trace_state;
+    pb.flags = span.flags;
+    pb.name = span.name;
+    pb.kind = match span.kind {
+        SpanKind::Internal => pb::span::SpanKind::Internal,
+        SpanKind::Server => pb::span::SpanKind::Server,
+        SpanKind::Client => pb::span::SpanKind::Client,
+        SpanKind::Producer => pb::span::SpanKind::Producer,
+        SpanKind::Consumer => pb::span::SpanKind::Consumer,
+    } as i32;
+    pb.start_time_unix_nano = span.start_unix_nanos;
+    pb.end_time_unix_nano = span.end_unix_nanos;
+    pb.attributes.clear();
+    pb.attributes
+        .extend(span.attributes.into_iter().map(attr_into_pb));
+    pb.dropped_attributes_count = 0;
+    pb.events = span
+        .events
+        .into_iter()
+        .map(|e| pb::span::Event {
+            time_unix_nano: e.time_unix_nanos,
+            name: e.name,
+            attributes: attrs_into_pb(e.attributes),
+            dropped_attributes_count: 0,
+        })
+        .collect();
+    pb.dropped_events_count = 0;
+    pb.links = span
+        .links
+        .into_iter()
+        .map(|l| pb::span::Link {
+            trace_id: l.trace_id.0.to_vec(),
+            span_id: l.span_id.0.to_vec(),
+            trace_state: l.trace_state,
+            attributes: attrs_into_pb(l.attributes),
+            dropped_attributes_count: 0,
+            flags: 0,
+        })
+        .collect();
+    pb.dropped_links_count = 0;
+    pb.status = match span.status.code {
+        StatusCode::Unset if span.status.message.is_empty() => None,
+        code => Some(pb::Status {
+            message: span.status.message,
+            code: match code {
+                StatusCode::Unset => pb::status::StatusCode::Unset,
+                StatusCode::Ok => pb::status::StatusCode::Ok,
+                StatusCode::Error => pb::status::StatusCode::Error,
+            } as i32,
+        }),
+    };
+}
+
+/// `bytes` in `vec`, in place of what it held, in its allocation when there is one.
+fn refill(vec: &mut Vec<u8>, bytes: &[u8]) {
+    vec.clear();
+    vec.extend_from_slice(bytes);
 }
 
 /// The span `span` holds, its `attributes` converted already; its strings are moved out.
@@ -305,14 +352,15 @@ fn span_from_pb(
 
 /// Attributes as OTLP key-values.
 pub fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
-    attrs
-        .into_iter()
-        .map(|a| pb_common::KeyValue {
-            key: a.key,
-            value: Some(value_into_pb(a.value)),
-            ..Default::default()
-        })
-        .collect()
+    attrs.into_iter().map(attr_into_pb).collect()
+}
+
+fn attr_into_pb(attribute: Attribute) -> pb_common::KeyValue {
+    pb_common::KeyValue {
+        key: attribute.key,
+        value: Some(value_into_pb(attribute.value)),
+        ..Default::default()
+    }
 }
 
 /// A value as OTLP's `AnyValue`.
