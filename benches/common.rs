@@ -77,7 +77,9 @@ fn answering_after(
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let answer = Arc::new(answer);
-    std::thread::spawn(move || {
+    // Named, so the engine bench's per-thread figures tell it from the producer.
+    let server = std::thread::Builder::new().name("bench-sink".into());
+    let _ = server.spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -181,10 +183,11 @@ pub fn otlp_to(
 }
 
 /// CPU time and time spent runnable but waiting for a core, per thread name, of this
-/// process, from /proc (`schedstat`: nanoseconds). Threads of one name are summed
-/// (`automagik-export` is two). The wait tells a starved pipeline (a shared machine) from
-/// a serial one: a thread that waits on another sleeps instead.
-pub fn thread_times() -> std::collections::BTreeMap<String, (f64, f64)> {
+/// process, from /proc (`schedstat`: nanoseconds), with the number of threads of the
+/// name. Threads of one name are summed (`automagik-export` is two). The wait tells a
+/// starved pipeline (a shared machine) from a serial one: a thread that waits on
+/// another sleeps instead.
+pub fn thread_times() -> std::collections::BTreeMap<String, (f64, f64, usize)> {
     let mut times = std::collections::BTreeMap::new();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return times;
@@ -197,27 +200,32 @@ pub fn thread_times() -> std::collections::BTreeMap<String, (f64, f64)> {
             .split_whitespace()
             .map(|f| f.parse::<f64>().unwrap_or(0.0));
         let (run, wait) = (fields.next().unwrap_or(0.0), fields.next().unwrap_or(0.0));
-        let entry = times.entry(name.trim().to_string()).or_insert((0.0, 0.0));
+        let entry = times
+            .entry(name.trim().to_string())
+            .or_insert((0.0, 0.0, 0));
         entry.0 += run / 1e9;
         entry.1 += wait / 1e9;
+        entry.2 += 1;
     }
     times
 }
 
-/// What each thread name did between two [`thread_times`]: `name cpu s (+wait s)`.
+/// What each thread name did in the `secs` between two [`thread_times`]:
+/// `name cpu s (+wait s for a core, sleep s)`, the sleep being the rest of the time of
+/// each thread (of those alive at the end): blocked, waiting for work or for another
+/// thread.
 pub fn thread_line(
-    before: &std::collections::BTreeMap<String, (f64, f64)>,
-    after: &std::collections::BTreeMap<String, (f64, f64)>,
+    before: &std::collections::BTreeMap<String, (f64, f64, usize)>,
+    after: &std::collections::BTreeMap<String, (f64, f64, usize)>,
+    secs: f64,
 ) -> String {
     after
         .iter()
-        .map(|(name, (run, wait))| {
-            let (run0, wait0) = before.get(name).copied().unwrap_or((0.0, 0.0));
-            format!(
-                "{name} {:.2} s (+{:.2} s waiting for a core)",
-                run - run0,
-                wait - wait0
-            )
+        .map(|(name, (run, wait, threads))| {
+            let (run0, wait0, _) = before.get(name).copied().unwrap_or((0.0, 0.0, 0));
+            let (run, wait) = (run - run0, wait - wait0);
+            let sleep = (secs * *threads as f64 - run - wait).max(0.0);
+            format!("{name} {run:.2} s (+{wait:.2} s waiting for a core, {sleep:.2} s asleep)")
         })
         .collect::<Vec<_>>()
         .join(", ")

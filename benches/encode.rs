@@ -1,6 +1,7 @@
 //! Encoding throughput: GenAI spans with 10 attributes to OTLP protobuf (prost's own
-//! `encode_to_vec` beside `wire::encode`, which the exporters use), and protobuf+gzip.
-//! Each figure includes building the request from the spans. Prints spans/s and MB/s;
+//! `encode_to_vec` beside `wire::encode`, and `wire::encode_spans`, which the engine
+//! uses for OTLP/HTTP: span by span, without the request), and protobuf+gzip.
+//! Each figure includes building the request from the spans (a copy of the batch). Prints spans/s and MB/s;
 //! asserts nothing. Run with `cargo bench --bench encode`.
 
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
@@ -43,6 +44,13 @@ fn main() {
         bytes += wire::encode(&to_request(&spans)).len();
     }
     report("wire", start.elapsed().as_secs_f64(), bytes);
+
+    let start = Instant::now();
+    let mut bytes = 0usize;
+    for _ in 0..ROUNDS {
+        bytes += wire::encode_spans(spans.clone(), |_| {}).len();
+    }
+    report("span by span", start.elapsed().as_secs_f64(), bytes);
 
     let start = Instant::now();
     let mut bytes = 0usize;

@@ -6,7 +6,8 @@
 //! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
 //! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
 //! `throughput` (plain end-to-end), `gzip` (the same, gzip), `masking`, `profiles` or `soak` runs that part alone;
-//! `masker` and `profiler` the masker and the profile alone, without the engine.
+//! `masker` and `profiler` the masker and the profile alone, without the engine;
+//! `BENCH_SPANS` shortens the end-to-end runs (a run under callgrind).
 //! Run with `cargo bench --bench engine`; `scripts/bench-python-sdk` runs the same
 //! workload through the Python SDK for comparison.
 
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-use automagik_tracing::engine::{Engine, EngineOptions};
+use automagik_tracing::engine::{BATCH_MAX_SPANS, Engine, EngineOptions};
 use automagik_tracing::mask::{MaskMode, MaskPlan, Masker};
 use automagik_tracing::presets::Profile;
 use automagik_tracing::profile::{ProfilePlan, Profiler};
@@ -155,7 +156,7 @@ fn throughput_profiled(
     let cpu = Throughput::cpu_per_million(cpu_seconds() - cpu_before, n);
     println!(
         "  per thread in {secs:.2} s (the producer recorded for {produced:.2} s): {}",
-        thread_line(&threads_before, &thread_times())
+        thread_line(&threads_before, &thread_times(), secs)
     );
     let exported = e.metrics().exporters[0].exported.load(Relaxed);
     e.shutdown(Duration::from_secs(10));
@@ -193,7 +194,7 @@ fn content_spans(n: usize) -> Vec<Span> {
 
 /// Throughput with masking off, `patterns` and `content`, and the masker's own cost.
 fn masking(url: &str) {
-    let n = 200_000;
+    let n = whole_batches(200_000);
     for mode in [MaskMode::None, MaskMode::Patterns, MaskMode::Content] {
         let run = throughput(url, false, mode, content_spans(n));
         println!(
@@ -273,9 +274,21 @@ fn latency(url: &str) {
     e.shutdown(Duration::from_secs(10));
 }
 
-/// End-to-end throughput of a million spans, as fast as the producer can go.
+/// `n` rounded up to whole batches. A throughput run ends when its last span is
+/// exported; a last batch short of [`BATCH_MAX_SPANS`] would leave only when
+/// [`automagik_tracing::engine::BATCH_TIMEOUT`] (1 s) runs out, and the run would time
+/// that timer instead of the engine (a million spans is 1953 batches and 64 spans over).
+fn whole_batches(n: usize) -> usize {
+    n.next_multiple_of(BATCH_MAX_SPANS)
+}
+
+/// End-to-end throughput of a million spans (`BENCH_SPANS` others: fewer for a run under
+/// callgrind), as fast as the producer can go.
 fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
-    let n = 1_000_000;
+    let n = std::env::var("BENCH_SPANS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .map_or(whole_batches(1_000_000), whole_batches);
     let run = throughput(url, gzip, mask, spans(n));
     let compression = if gzip { "gzip " } else { "plain" };
     let name = format!("engine.e2e.{}.mask_{mask}", compression.trim());
@@ -299,13 +312,13 @@ fn profiles(url: &str) {
         (
             "bare GenAI spans",
             "e2e.plain",
-            1_000_000,
+            whole_batches(1_000_000),
             spans as fn(usize) -> Vec<Span>,
         ),
         (
             "spans with ~1 KiB of content",
             "content_spans",
-            200_000,
+            whole_batches(200_000),
             content_spans,
         ),
     ] {

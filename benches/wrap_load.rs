@@ -9,8 +9,9 @@
 //! run again with `BENCH_WRAP_LOAD_CHILD=1`. Asserts nothing. Run with
 //! `cargo bench --bench wrap_load`; `BENCH_RATE` changes the spans/s asked,
 //! `BENCH_SINK_DELAY_MS` has the provider answer each request that much later (an
-//! exporter slower than the child, so the queue fills to its cap), and `MIMALLOC_*`
-//! variables reach the wrapper (to compare the allocator's settings).
+//! exporter slower than the child, so the queue fills to its cap), `BENCH_QUEUE_MAX_BYTES`
+//! sets the wrapper's queue cap (`AUTOMAGIK_QUEUE_MAX_BYTES`, and the bound with it), and
+//! `MIMALLOC_*` variables reach the wrapper (to compare the allocator's settings).
 
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
 
@@ -49,7 +50,10 @@ fn main() {
     };
     let home = tempfile::tempdir().unwrap();
     let (settings, _) = otlp_to(home.path(), &sink, false);
-    let bound = settings.limits.queue_max_bytes.value as f64 / MIB + OVER_CAP_MIB;
+    let cap = std::env::var("BENCH_QUEUE_MAX_BYTES").ok();
+    let cap_bytes = cap.as_deref().and_then(|c| c.parse::<u64>().ok());
+    let cap_bytes = cap_bytes.unwrap_or(settings.limits.queue_max_bytes.value);
+    let bound = cap_bytes as f64 / MIB + OVER_CAP_MIB;
     let data_dir = home.path().join("data");
 
     let mut wrapper = Command::new(env!("CARGO_BIN_EXE_automagik-tracing"))
@@ -65,6 +69,7 @@ fn main() {
         .env("BENCH_SECS", secs.to_string())
         .env("BENCH_RATE", rate.to_string())
         .envs(std::env::vars().filter(|(k, _)| k.starts_with("MIMALLOC_")))
+        .envs(cap.map(|cap| ("AUTOMAGIK_QUEUE_MAX_BYTES", cap)))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

@@ -12,23 +12,17 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use super::convert::{self, Converter};
+use super::exports::Exports;
 use super::fanout::{self, FanOut};
 use super::metrics::{Metrics, reason};
 use super::records::QueuedRecords;
 use super::spool::SpoolWriter;
-use super::spooler::Spooler;
-use super::worker::{self, Phase};
+use super::spooler::{SpoolQueue, Spooler};
+use super::worker::Phase;
 use super::{EngineOptions, INTAKE_LINGER, Queued, SPOOL_GRACE, masking, recovery};
 use crate::export::{Budget, Exporter, Records};
 use crate::presets::Signals;
 use crate::span::Span;
-
-/// The tasks on the export runtime: the workers, and the spool's background deliveries.
-#[derive(Default)]
-struct Tasks {
-    running: tokio::task::JoinSet<()>,
-    recoveries: tokio::task::JoinSet<()>,
-}
 
 /// What runs on the engine's thread: the batcher, and the export runtime's lifetime.
 pub(super) struct Background {
@@ -61,8 +55,10 @@ pub(super) fn begin_stopping(phase: &watch::Sender<Phase>, deadline: Instant) ->
 impl Background {
     /// The batcher, on this thread; the conversion of its batches and the exporters'
     /// deliveries on the export runtime's threads, so converting one batch overlaps with
-    /// encoding and sending others, and the batcher's thread is mostly idle.
+    /// encoding and sending others, and the batcher's thread is mostly idle. The export
+    /// threads start with the first batch ([`Exports`]).
     pub(super) fn run(self, spans: mpsc::Receiver<Queued>, records: mpsc::Receiver<QueuedRecords>) {
+        warm_cpu_features();
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -81,21 +77,6 @@ impl Background {
             phase_rx.clone(),
             pressure,
         );
-        let exports = match worker::export_runtime() {
-            Ok(exports) => Some(exports),
-            Err(err) => {
-                // Without it the lanes close at once: every batch goes to the spool (or
-                // is counted as dropped without one).
-                crate::stderr::line(&format!(
-                    "automagik-tracing: cannot start the export threads: {err}"
-                ));
-                None
-            }
-        };
-        let mut tasks = Tasks::default();
-        if let Some(exports) = &exports {
-            self.start_workers(lanes, &spooler, &phase_rx, exports, &mut tasks);
-        }
         let queues = Queues {
             spans,
             records,
@@ -103,35 +84,31 @@ impl Background {
         };
         let out = Outbox {
             fan_out,
-            converter: Converter::new(
-                self.masks.clone(),
-                self.encoded_ahead(),
-                exports.as_ref().map(|e| e.handle().clone()),
-            ),
+            converter: Converter::new(self.masks.clone(), self.encoded_ahead(), None),
             converting: VecDeque::new(),
+            exports: Exports::NotYet(lanes),
+            spool: spooler.queue(),
         };
-        let deadline = runtime.block_on(self.batch_until_stopped(queues, out, phase_rx.clone()));
-        runtime.shutdown_background();
-        if let Some(exports) = exports {
-            // Deliveries end when their lanes are closed and empty, or SPOOL_GRACE after
-            // the deadline; nothing outlives that, not a DNS lookup on the blocking pool.
-            exports.block_on(async {
-                let all_done = async { while tasks.running.join_next().await.is_some() {} };
-                tokio::select! {
-                    () = all_done => {}
-                    () = worker::deadline_passed(phase_rx, SPOOL_GRACE) => {}
-                }
-                tasks.running.abort_all();
-                tasks.recoveries.abort_all();
-            });
-            exports.shutdown_background();
+        let (deadline, exports) =
+            runtime.block_on(self.batch_until_stopped(queues, out, phase_rx.clone()));
+        match exports {
+            Exports::Threads(exports, mut tasks) => {
+                runtime.shutdown_background();
+                exports.block_on(tasks.finish(phase_rx));
+                exports.shutdown_background();
+            }
+            Exports::Batcher(mut tasks) => {
+                runtime.block_on(tasks.finish(phase_rx));
+                runtime.shutdown_background();
+            }
+            Exports::NotYet(_) => runtime.shutdown_background(),
         }
         spooler.finish(deadline + SPOOL_GRACE);
     }
 
     /// Per mask group: whether every exporter of it sends the body only, so its payload
     /// is encoded as it is converted ([`Converter`]).
-    fn encoded_ahead(&self) -> Vec<bool> {
+    pub(super) fn encoded_ahead(&self) -> Vec<bool> {
         self.masks
             .exporters()
             .map(|group| group.iter().all(|&i| self.exporters[i].sends_body_only()))
@@ -153,54 +130,15 @@ impl Background {
             .collect()
     }
 
-    /// A worker per exporter on the export runtime, and beside it the background delivery
-    /// of what its spool holds (which ends when the engine begins to stop: the run never
-    /// waits for it).
-    fn start_workers(
-        &self,
-        lanes: Vec<fanout::Lane>,
-        spooler: &Spooler,
-        phase_rx: &watch::Receiver<Phase>,
-        exports: &tokio::runtime::Runtime,
-        tasks: &mut Tasks,
-    ) {
-        for ((index, exporter), lane) in self.exporters.iter().enumerate().zip(lanes) {
-            let wake: Option<Arc<tokio::sync::Notify>> =
-                recovery::data_dir(&self.options).map(|_| Arc::default());
-            let worker = worker::Worker {
-                exporter: exporter.clone(),
-                metrics: self.metrics.clone(),
-                index,
-                retry: self.options.retry,
-                phase: phase_rx.clone(),
-                breaker: Default::default(),
-                spool: spooler.queue(),
-                recovery: wake.clone(),
-                delivered_once: Default::default(),
-            };
-            tasks.running.spawn_on(worker.run(lane), exports.handle());
-            if let Some(wake) = wake {
-                let recovery = recovery::Recovery::new(
-                    &self.options,
-                    exporter.clone(),
-                    index,
-                    self.metrics.clone(),
-                    wake,
-                    phase_rx.clone(),
-                );
-                tasks.recoveries.spawn_on(recovery.run(), exports.handle());
-            }
-        }
-    }
-
     /// The batching loop: takes spans (and log records and metrics) until the engine
-    /// stops, then hands on what is left and returns the shutdown deadline in force.
+    /// stops, then hands on what is left and returns the shutdown deadline in force, and
+    /// where the workers run.
     async fn batch_until_stopped(
         &self,
         mut queues: Queues,
         mut out: Outbox,
         mut stop: watch::Receiver<Phase>,
-    ) -> Instant {
+    ) -> (Instant, Exports) {
         let mut batch = Batch::default();
         let spans = &mut queues.spans;
         let deadline = loop {
@@ -212,13 +150,17 @@ impl Background {
                         Ok(Phase::Stopping { deadline }) => deadline,
                         _ => Instant::now(),
                     };
+                    // More than a batch left starts the export threads, as a batch sent
+                    // while running does; less is sent from here.
+                    let left = spans.len() + queues.records.len();
+                    self.start_exports(&mut out, left >= self.options.batch_max_spans);
                     spans.close();
                     while let Ok(item) = spans.try_recv() {
                         self.add(&mut batch, item, &mut out).await;
                     }
                     queues.records.close();
                     while let Ok(item) = queues.records.try_recv() {
-                        self.add_records(&mut batch, item, &out).await;
+                        self.add_records(&mut batch, item, &mut out).await;
                     }
                     break deadline;
                 }
@@ -232,13 +174,13 @@ impl Background {
                         // them, the records waiting are taken here, or they would wait
                         // for a lull (a lock-free check when there are none).
                         while let Ok(item) = queues.records.try_recv() {
-                            self.add_records(&mut batch, item, &out).await;
+                            self.add_records(&mut batch, item, &mut out).await;
                         }
                     }
                     None => break begin_stopping(&self.phase, Instant::now() + Duration::from_secs(1)),
                 },
                 item = queues.records.recv(), if queues.records_open => match item {
-                    Some(item) => self.add_records(&mut batch, item, &out).await,
+                    Some(item) => self.add_records(&mut batch, item, &mut out).await,
                     None => queues.records_open = false,
                 },
                 _ = sleep_until(flush_at), if flush_at.is_some() => {
@@ -246,12 +188,15 @@ impl Background {
                 }
             }
         };
+        // Every recorder gone ends the loop without a stop: the workers start now.
+        self.start_exports(&mut out, false);
         // At the deadline the workers spool what they hold and what is queued.
         self.dispatch(&mut batch, &mut out).await;
         while let Some(done) = out.next_converted().await {
             self.hand_on(done, &out.fan_out).await;
         }
-        deadline
+        // The lanes close with the fan-out: the workers end once they are empty.
+        (deadline, out.exports)
     }
 
     /// Adds `first` and what else is waiting (a batch's worth at most, so a stop is
@@ -284,6 +229,13 @@ impl Background {
 
     async fn add(&self, batch: &mut Batch, item: Queued, out: &mut Outbox) {
         batch.first_at.get_or_insert_with(Instant::now);
+        if batch.spans.capacity() == 0 {
+            // Room for a whole batch at once (of the default size at most, whatever a
+            // library user sets): grown span by span, the vector would be copied nine
+            // times over on its way to 512.
+            let room = self.options.batch_max_spans.min(super::BATCH_MAX_SPANS);
+            batch.spans.reserve_exact(room);
+        }
         batch.bytes += item.size as usize;
         batch.spans.push(item.span);
         if batch.spans.len() >= self.options.batch_max_spans
@@ -298,6 +250,9 @@ impl Background {
     /// [`convert::CONVERTING`] batches already converting, first waits for the oldest and
     /// hands it on.
     async fn dispatch(&self, batch: &mut Batch, out: &mut Outbox) {
+        if !batch.spans.is_empty() || batch.records.iter().any(Option::is_some) {
+            self.start_exports(out, true);
+        }
         for slot in &mut batch.records {
             if let Some((records, bytes)) = slot.take() {
                 self.dispatch_records(records, bytes, &out.fan_out).await;
@@ -363,6 +318,10 @@ pub(super) struct Outbox {
     pub(super) converter: Converter,
     /// Batches converting, oldest first: handed on in this order.
     pub(super) converting: VecDeque<convert::Pending>,
+    /// Where the workers run, once started.
+    pub(super) exports: Exports,
+    /// Where the workers keep what they cannot deliver.
+    pub(super) spool: SpoolQueue,
 }
 
 impl Outbox {
@@ -391,6 +350,15 @@ pub(super) struct Batch {
     pub(super) records: [Option<(Records, u64)>; 2],
     /// When the batch's first span or record came.
     pub(super) first_at: Option<Instant>,
+}
+
+/// Has the standard library detect the CPU's features now, on this thread, while a
+/// wrapped command runs: the first hex encoding (the local store's ids) or `memchr` would
+/// otherwise do it after the command ends, and each `cpuid` it takes traps to the
+/// hypervisor in a VM (tens of microseconds in all, measured on the engine's thread).
+fn warm_cpu_features() {
+    #[cfg(target_arch = "x86_64")]
+    let _ = std::arch::is_x86_feature_detected!("avx2");
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -1,8 +1,8 @@
 //! Masking, converting and encoding span batches off the batcher's thread: each batch is
 //! masked, profiled and converted (once per mask group, `masking`) on the export
 //! runtime's threads, and, for a group whose exporters send nothing but the protobuf
-//! body, encoded in the same task, which then lets go of the request (freed on the
-//! thread that built it, so the lanes hold bodies alone). The batcher starts up to
+//! body, encoded in the same task span by span, without a request (`wire::encode_spans`:
+//! the spans are freed as they are encoded, and the lanes hold bodies alone). The batcher starts up to
 //! [`CONVERTING`] batches before it waits for the oldest and hands it to the lanes
 //! (`fanout`), in order: two batches convert on two threads while it gathers the next.
 
@@ -30,7 +30,7 @@ pub struct Done {
 /// Where batches are converted.
 pub struct Converter {
     masks: Arc<MaskGroups>,
-    /// Per mask group: whether its payload is encoded at once, its request let go.
+    /// Per mask group: whether its payload is encoded at once, without a request.
     ahead: Arc<[bool]>,
     /// The export runtime; `None` (no export threads) converts on the caller's thread.
     pool: Option<Handle>,
@@ -80,15 +80,8 @@ impl Converter {
         };
         let (masks, ahead) = (self.masks.clone(), self.ahead.clone());
         let convert = move || {
-            let groups = masks.convert(spans, budgets);
-            let groups = groups.into_iter().enumerate().map(|(i, group)| {
-                let payload = match ahead.get(i) {
-                    Some(true) => encoded_ahead(group.payload),
-                    _ => group.payload,
-                };
-                (payload, group.failed)
-            });
-            sender.send(groups.collect());
+            let groups = masks.convert(spans, budgets, &ahead);
+            sender.send(groups.into_iter().map(|g| (g.payload, g.failed)).collect());
         };
         match &self.pool {
             Some(pool) => drop(pool.spawn(async move { convert() })),
@@ -105,14 +98,6 @@ impl Converter {
         budgets: impl Iterator<Item = Budget> + Send + 'static,
     ) -> Done {
         self.start(spans, budgets).done().await
-    }
-}
-
-/// The payload encoded and its request let go; it is the conversion's own, not shared yet.
-fn encoded_ahead(payload: Arc<Payload>) -> Arc<Payload> {
-    match Arc::try_unwrap(payload) {
-        Ok(payload) => Arc::new(payload.encoded_ahead()),
-        Err(shared) => shared,
     }
 }
 

@@ -1,8 +1,9 @@
 //! The masking step of the fan-out: exporters are grouped by their mask mode and their
 //! backend profile, and each batch is masked, profiled (after masking: see `profile`) and
 //! converted to a request once per group (and encoded once, by the first exporter that
-//! sends it). With no masking and no profile there is one group and the batch is
-//! converted without a copy.
+//! sends it; or, for a group whose exporters send the body alone, encoded span by span
+//! without a request: `wire::encode_spans`). With no masking and no profile there is one
+//! group and the batch is converted without a copy.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use crate::export::{Budget, Payload, Records};
 use crate::mask::{MaskMode, MaskPlan, Masker};
 use crate::profile::{ProfilePlan, Profiler};
 use crate::span::{Span, into_request};
+use crate::wire;
 
 /// Exporters that receive the same masked and profiled request.
 struct Group {
@@ -67,10 +69,13 @@ impl MaskGroups {
 
     /// The batch masked and converted once per group, each payload within the next of
     /// `budgets`. Every group but the last works on a copy; the last takes the batch.
+    /// A group whose `body_only[i]` is true (its exporters send the body alone) gets its
+    /// payload encoded, with no request.
     pub fn convert(
         &self,
         mut spans: Vec<Span>,
         budgets: impl Iterator<Item = Budget>,
+        body_only: &[bool],
     ) -> Vec<Converted<'_>> {
         let last = self.groups.len().saturating_sub(1);
         self.groups
@@ -85,10 +90,17 @@ impl MaskGroups {
                 };
                 let failed = group.masker.mask_batch(&mut mine) as u64;
                 group.profiler.apply_batch(&mut mine);
-                let mut request = into_request(mine);
-                group.profiler.apply_resource(&mut request);
+                let payload = if body_only.get(i).copied().unwrap_or(false) {
+                    let count = mine.len();
+                    let body = wire::encode_spans(mine, |r| group.profiler.apply_to_resource(r));
+                    Payload::encoded(body.into(), count)
+                } else {
+                    let mut request = into_request(mine);
+                    group.profiler.apply_resource(&mut request);
+                    Payload::new(request)
+                };
                 Converted {
-                    payload: Arc::new(Payload::new(request).within(budget)),
+                    payload: Arc::new(payload.within(budget)),
                     failed,
                     exporters: &group.exporters,
                 }
@@ -175,7 +187,7 @@ mod tests {
             &ProfilePlan::default(),
             ["a", "full", "b", "redacted"],
         );
-        let converted = groups.convert(batch(), budgets());
+        let converted = groups.convert(batch(), budgets(), &[]);
         assert_eq!(converted.len(), 3);
         assert_eq!(converted[0].exporters, [0, 2]);
         assert_eq!(prompt(&converted[0]), Value::from("[MASKED len=21]"));
@@ -206,7 +218,7 @@ mod tests {
     #[test]
     fn no_masking_is_one_group_of_every_exporter() {
         let groups = MaskGroups::new(&MaskPlan::default(), &ProfilePlan::default(), ["a", "b"]);
-        let converted = groups.convert(batch(), budgets());
+        let converted = groups.convert(batch(), budgets(), &[]);
         assert_eq!(converted.len(), 1);
         assert_eq!(converted[0].exporters, [0, 1]);
         assert_eq!(converted[0].failed, 0);

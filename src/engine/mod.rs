@@ -38,6 +38,7 @@
 mod background;
 mod breaker;
 mod convert;
+mod exports;
 mod fanout;
 pub mod flush;
 pub mod intake;
@@ -182,22 +183,33 @@ impl Recorder {
             self.metrics.sampled_out.fetch_add(1, Relaxed);
             return;
         }
-        self.enqueue(span);
+        self.enqueue(span, &mut 0);
     }
 
     /// Hands on a span whose trace the caller has decided to keep (`run`'s whole-trace
     /// sampling): as [`Recorder::record`], without the head decision.
     pub fn record_sampled(&self, span: Span) {
-        self.enqueue(span);
+        self.enqueue(span, &mut 0);
     }
 
-    fn enqueue(&self, mut span: Span) {
+    /// [`Recorder::record_sampled`] of a span whose room in the byte budget was taken
+    /// ahead ([`Recorder::reserve`], by the wrapper's receiver before it decoded the
+    /// span): its size comes out of `held` (what is left of that room) first, so no other
+    /// producer can take the room between. The caller gives back what is left of `held`.
+    pub(crate) fn record_held(&self, span: Span, held: &mut u64) {
+        self.enqueue(span, held);
+    }
+
+    fn enqueue(&self, mut span: Span, held: &mut u64) {
         let cut = self.intake.truncate(&mut span);
         if cut > 0 {
             self.metrics.truncated_values.fetch_add(cut as u64, Relaxed);
         }
         let size = intake::approx_size(&span) as u64;
-        if !self.reserve(size) {
+        let ahead = size.min(*held);
+        *held -= ahead;
+        if size > ahead && !self.reserve(size - ahead) {
+            self.release(ahead);
             self.metrics.dropped_queue_full.fetch_add(1, Relaxed);
             return;
         }

@@ -75,7 +75,12 @@ impl Recorder {
 impl Background {
     /// Adds a request of log records or metrics to the batch of its signal, which leaves
     /// once it is as full as a batch of spans may be (in records, or bytes).
-    pub(super) async fn add_records(&self, batch: &mut Batch, item: QueuedRecords, out: &Outbox) {
+    pub(super) async fn add_records(
+        &self,
+        batch: &mut Batch,
+        item: QueuedRecords,
+        out: &mut Outbox,
+    ) {
         batch.first_at.get_or_insert_with(Instant::now);
         let slot = &mut batch.records[usize::from(item.records.signal() == Signal::Metrics)];
         let full = match slot {
@@ -92,6 +97,7 @@ impl Background {
             }
         };
         if full && let Some((records, bytes)) = slot.take() {
+            self.start_exports(out, true);
             self.dispatch_records(records, bytes, &out.fan_out).await;
         }
     }

@@ -25,6 +25,8 @@ use crate::error::{Error, Result};
 use crate::presets::{self, Signal, Signals};
 
 const FILE_SUFFIX: &str = ".jsonl";
+/// What the index of a store file adds to its name.
+const INDEX_SUFFIX: &str = ".idx";
 
 /// The `local` provider: each batch becomes one OTLP-JSON line in today's store file.
 pub struct LocalStore {
@@ -113,7 +115,7 @@ impl LocalStore {
         files.retain(|(path, _, modified)| {
             let old = now.duration_since(*modified).unwrap_or_default() > max_age;
             if old && path != current {
-                let _ = fs::remove_file(path);
+                remove_with_index(path);
                 return false;
             }
             true
@@ -123,12 +125,28 @@ impl LocalStore {
             if total <= self.max_bytes {
                 break;
             }
-            if path != current && fs::remove_file(path).is_ok() {
+            if path != current && remove_with_index(path) {
                 total -= size;
             }
         }
         Ok(())
     }
+}
+
+/// Deletes a store file and the index `traces` made of it (none for logs and metrics);
+/// whether the file was deleted.
+fn remove_with_index(path: &Path) -> bool {
+    let removed = fs::remove_file(path).is_ok();
+    let _ = fs::remove_file(index_path(path));
+    removed
+}
+
+/// Where `traces` keeps the index of the trace ids in a store file: beside it, under a
+/// name no listing of store files takes (`traces-YYYY-MM-DD.jsonl.idx`).
+pub fn index_path(store_file: &Path) -> PathBuf {
+    let mut name = store_file.as_os_str().to_owned();
+    name.push(INDEX_SUFFIX);
+    PathBuf::from(name)
 }
 
 impl Exporter for LocalStore {

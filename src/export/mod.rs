@@ -132,8 +132,8 @@ pub trait Exporter: Send + Sync {
         presets::TRACES_ONLY
     }
     /// Whether it reads nothing of a batch of spans but its protobuf body
-    /// ([`Payload::protobuf`]): then the engine encodes the body as it converts the batch
-    /// and lets go of the request ([`Payload::encoded_ahead`]). No unless it says so.
+    /// ([`Payload::protobuf`]): then the engine encodes the body as it converts the batch,
+    /// without building its request ([`Payload::encoded`]). No unless it says so.
     fn sends_body_only(&self) -> bool {
         false
     }

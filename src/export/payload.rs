@@ -5,11 +5,10 @@
 //! where the body is first needed (an export thread, or the spooler for a batch spooled
 //! before any attempt), never on the engine's batching thread.
 //!
-//! A payload for exporters that only send the body (OTLP/HTTP) is encoded as soon as its
-//! batch is converted, on the same export thread, and lets go of its request there
-//! ([`Payload::encoded_ahead`]): the request's tree is freed by the thread that built
-//! it, and only the body waits in the lanes. Asked for later (a 413 to split), the
-//! request is decoded back from the body.
+//! A payload for exporters that only send the body (OTLP/HTTP) is encoded as its batch
+//! is converted, span by span, on the same export thread, without a request's tree
+//! ([`Payload::encoded`], `wire::encode_spans`): only the body waits in the lanes.
+//! Asked for later (a 413 to split), the request is decoded back from the body.
 //!
 //! In the engine a payload also carries a [`Budget`]: the bytes it holds stay counted
 //! against the queue's byte cap (`AUTOMAGIK_QUEUE_MAX_BYTES`) until the payload is
@@ -32,8 +31,8 @@ use crate::span::span_count;
 #[derive(Debug)]
 pub struct Payload {
     spans: usize,
-    /// The spans; empty in a payload of other records. Unset once let go for the body
-    /// ([`encoded_ahead`](Self::encoded_ahead)), and then decoded back if asked for.
+    /// The spans; empty in a payload of other records. Unset in a payload made from its
+    /// body ([`encoded`](Self::encoded)), and then decoded back if asked for.
     request: OnceLock<Request>,
     /// Log records or metrics instead of spans.
     records: Option<Records>,
@@ -87,6 +86,18 @@ impl Payload {
         }
     }
 
+    /// A payload of `spans` spans whose request is `body` (`wire::encode_spans`), counted
+    /// in no budget; the request is decoded from it if asked for.
+    pub fn encoded(body: Bytes, spans: usize) -> Payload {
+        Payload {
+            spans,
+            request: OnceLock::new(),
+            records: None,
+            protobuf: OnceLock::from(body),
+            budget: None,
+        }
+    }
+
     /// A payload of log records or metrics, counted in no budget.
     pub fn of_records(records: Records) -> Payload {
         Payload {
@@ -117,6 +128,9 @@ impl Payload {
 
     /// The same payload, its bytes (and its body's, once encoded) counted in `budget`.
     pub fn within(mut self, budget: Budget) -> Payload {
+        if let Some(body) = self.protobuf.get() {
+            budget.add(body.len() as u64);
+        }
         self.budget = Some(budget);
         self
     }
@@ -128,24 +142,13 @@ impl Payload {
 
     /// The spans' request, for exporters that do not send protobuf (the local store) and
     /// for splitting a batch a provider found too large; empty in a payload of other
-    /// records (see [`records`](Self::records)). Decoded from the body (once) when the
-    /// payload was [`encoded_ahead`](Self::encoded_ahead).
+    /// records (see [`records`](Self::records)). Decoded from the body (once) in a
+    /// payload made from it ([`encoded`](Self::encoded)).
     pub fn request(&self) -> &Request {
         self.request.get_or_init(|| self.decoded())
     }
 
-    /// The body encoded now and the request let go, here: for a payload that only goes
-    /// to exporters sending the body, so its tree is freed on the thread that built it
-    /// and the lanes hold the body alone.
-    pub fn encoded_ahead(mut self) -> Payload {
-        if self.records.is_none() {
-            self.protobuf();
-            drop(self.request.take());
-        }
-        self
-    }
-
-    /// The request back from the body (of a payload encoded ahead).
+    /// The request back from the body (of a payload made from it).
     fn decoded(&self) -> Request {
         let body = self.protobuf.get().cloned().unwrap_or_default();
         // Prost's encoding of a request decodes again, unless its values nest deeper than
@@ -168,7 +171,7 @@ impl Payload {
         })
     }
 
-    /// The request, taken out of the payload (cheap: no copy, unless encoded ahead).
+    /// The request, taken out of the payload (cheap: no copy, unless made from its body).
     pub fn into_request(mut self) -> Request {
         match self.request.take() {
             Some(request) => request,
@@ -209,20 +212,28 @@ mod tests {
     }
 
     #[test]
-    fn a_payload_encoded_ahead_holds_its_body_and_gives_the_request_back() {
+    fn a_payload_made_from_its_body_gives_the_request_back() {
         let resource = Arc::new(Resource::service("t"));
         let scope = Arc::new(Scope::default());
         let spans: Vec<Span> = (0..3)
             .map(|i| Span::start(format!("s{i}"), None, resource.clone(), scope.clone()))
             .collect();
         let request = to_request(&spans);
-        let payload = Payload::new(request.clone()).encoded_ahead();
-        assert!(payload.request.get().is_none(), "the request is let go");
-        assert_eq!(payload.protobuf().as_ref(), request.encode_to_vec());
+        let body = Bytes::from(request.encode_to_vec());
+        let total = Arc::new(AtomicU64::new(0));
+        let payload = Payload::encoded(body.clone(), 3).within(Budget::holding(total.clone(), 0));
+        assert_eq!(
+            total.load(Relaxed),
+            body.len() as u64,
+            "the body is counted"
+        );
+        assert!(payload.request.get().is_none(), "no request held");
+        assert_eq!(payload.protobuf(), &body);
         assert_eq!(payload.span_count(), 3);
         assert_eq!(payload.request(), &request, "decoded back from the body");
-        let again = Payload::new(request.clone()).encoded_ahead();
-        assert_eq!(again.into_request(), request);
+        drop(payload);
+        assert_eq!(total.load(Relaxed), 0);
+        assert_eq!(Payload::encoded(body, 3).into_request(), request);
     }
 
     #[test]

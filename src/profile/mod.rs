@@ -16,6 +16,7 @@ mod tests;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::resource::v1::Resource;
 
 use crate::config::ProviderConfig;
 use crate::presets::{self, Profile};
@@ -95,17 +96,22 @@ impl Profiler {
             return;
         }
         for resource_spans in &mut request.resource_spans {
-            let resource = resource_spans.resource.get_or_insert_with(Default::default);
-            for (key, value) in &self.resource {
-                if !resource.attributes.iter().any(|a| &a.key == key) {
-                    resource.attributes.push(KeyValue {
-                        key: key.clone(),
-                        value: Some(AnyValue {
-                            value: Some(any_value::Value::StringValue(value.clone())),
-                        }),
-                        ..Default::default()
-                    });
-                }
+            self.apply_to_resource(resource_spans.resource.get_or_insert_with(Default::default));
+        }
+    }
+
+    /// Adds the resource attributes that `resource` lacks (of a request being encoded
+    /// span by span: `wire::encode_spans`).
+    pub fn apply_to_resource(&self, resource: &mut Resource) {
+        for (key, value) in &self.resource {
+            if !resource.attributes.iter().any(|a| &a.key == key) {
+                resource.attributes.push(KeyValue {
+                    key: key.clone(),
+                    value: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue(value.clone())),
+                    }),
+                    ..Default::default()
+                });
             }
         }
     }

@@ -3,6 +3,9 @@
 //! cache reads and writes and reasoning tokens as the provider prices them. An unknown
 //! model has no cost (shown as `–`, never as $0).
 
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use genai_prices::{Calculator, PriceRequest, Usage, UsageKey};
 
 use super::Meaning;
@@ -44,6 +47,7 @@ pub fn price(meaning: &Meaning, at_unix_nanos: u64) -> Option<Priced> {
     }
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(at_unix_nanos);
     let calculator = Calculator::bundled();
+    LOADED.store(true, Ordering::Release);
     let request = PriceRequest::new(model, &usage).with_timestamp(at);
     // The provider narrows an ambiguous model name; one the data does not know (a proxy,
     // a name of the span's own) is left out rather than losing the price.
@@ -68,6 +72,29 @@ pub fn price(meaning: &Meaning, at_unix_nanos: u64) -> Option<Priced> {
 /// can spend on another thread while it reads them.
 pub fn load_prices() {
     let _ = Calculator::bundled();
+    LOADED.store(true, Ordering::Release);
+}
+
+/// Starts [`load_prices`] on a thread of its own, once per process: what a caller that
+/// must not wait (the wrapper's receiver) asks when it first meets a call to price.
+pub fn load_prices_beside() {
+    static STARTED: Once = Once::new();
+    STARTED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("automagik-prices".into())
+            .spawn(load_prices);
+        // Without a thread, the calls waiting are priced when the totals are read.
+        drop(spawned);
+    });
+}
+
+/// Set once the bundled price data is loaded ([`load_prices`], or the first [`price`]).
+static LOADED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the price data is loaded, so that pricing a call now costs microseconds, not
+/// the tens of milliseconds of loading it.
+pub fn prices_loaded() -> bool {
+    LOADED.load(Ordering::Acquire)
 }
 
 /// genai-prices' provider id for a provider as spans name it (`gen_ai.provider.name`,

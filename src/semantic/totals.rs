@@ -19,6 +19,8 @@ const MAX_REMEMBERED: usize = 10_000;
 /// Calls priced per run at most. Pricing a call (genai-prices finding the model) takes a
 /// few microseconds, as much as receiving a span, on the receiver's thread: a command that
 /// makes more calls than this (a load test, not an agent) has the rest counted, unpriced.
+/// The price data itself loads on a thread of its own when the first call is seen; the
+/// calls seen meanwhile wait for it ([`Tally`]'s `pending`).
 pub const MAX_PRICED: u64 = 10_000;
 
 /// A run's model calls in figures.
@@ -88,13 +90,31 @@ impl Usage {
 }
 
 /// Adds up the model calls of the spans it is shown.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tally {
     totals: Totals,
     /// Spans a counted call sits under: when one arrives, it is not counted again.
     covered: HashSet<SpanId>,
-    /// Calls priced with genai-prices so far (see [`MAX_PRICED`]).
+    /// Calls priced with genai-prices so far (see [`MAX_PRICED`]), or waiting to be.
     priced: u64,
+    /// Whether the price data is loaded: until it is, calls wait in `pending` rather than
+    /// load it on the thread that shows them (the receiver's, where it costs tens of
+    /// milliseconds while the command's requests wait).
+    prices_ready: fn() -> bool,
+    /// Calls to price once the data is loaded, and when each was made.
+    pending: Vec<(Meaning, u64)>,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally {
+            totals: Totals::default(),
+            covered: HashSet::new(),
+            priced: 0,
+            prices_ready: super::cost::prices_loaded,
+            pending: Vec::new(),
+        }
+    }
 }
 
 impl Tally {
@@ -125,29 +145,54 @@ impl Tally {
         {
             self.covered.insert(parent);
         }
-        let totals = &mut self.totals;
-        totals.calls += 1;
-        totals.usage.add_tokens(&meaning.tokens);
+        self.totals.calls += 1;
+        self.totals.usage.add_tokens(&meaning.tokens);
         let priced = match (meaning.cost, self.priced < MAX_PRICED) {
             (Some(dollars), _) => Some(dollars),
+            (None, true) if (self.prices_ready)() => {
+                self.priced += 1;
+                for (waiting, at) in std::mem::take(&mut self.pending) {
+                    add_price(&mut self.totals, &waiting, at);
+                }
+                super::price(meaning, span.start_unix_nanos).map(|p| p.dollars)
+            }
             (None, true) => {
                 self.priced += 1;
-                super::price(meaning, span.start_unix_nanos).map(|p| p.dollars)
+                self.pending.push((meaning.clone(), span.start_unix_nanos));
+                super::cost::load_prices_beside();
+                return;
             }
             (None, false) => None,
         };
-        match priced {
-            Some(dollars) => {
-                totals.usage.cost = Some(totals.usage.cost.unwrap_or(0.0) + dollars);
-            }
-            None if meaning.tokens.any() => totals.unpriced_calls += 1,
-            None => {}
-        }
+        add_cost(&mut self.totals, priced, meaning);
     }
 
-    /// The figures so far; `None` when no model call was seen.
+    /// The figures so far; `None` when no model call was seen. Calls still waiting for the
+    /// price data are priced here (loading it if it is not yet: the figures are read at
+    /// the end of a run, when nothing waits on them).
     pub fn totals(&self) -> Option<Totals> {
-        (self.totals.calls > 0).then(|| self.totals.clone())
+        (self.totals.calls > 0).then(|| {
+            let mut totals = self.totals.clone();
+            for (meaning, at) in &self.pending {
+                add_price(&mut totals, meaning, *at);
+            }
+            totals
+        })
+    }
+}
+
+/// Prices a call (made at `at`, Unix nanoseconds) and adds it to `totals`.
+fn add_price(totals: &mut Totals, meaning: &Meaning, at: u64) {
+    let priced = super::price(meaning, at).map(|p| p.dollars);
+    add_cost(totals, priced, meaning);
+}
+
+/// Adds a call's cost to `totals`, or counts it unpriced when it has tokens but no price.
+fn add_cost(totals: &mut Totals, priced: Option<f64>, meaning: &Meaning) {
+    match priced {
+        Some(dollars) => totals.usage.cost = Some(totals.usage.cost.unwrap_or(0.0) + dollars),
+        None if meaning.tokens.any() => totals.unpriced_calls += 1,
+        None => {}
     }
 }
 
@@ -289,5 +334,28 @@ mod tests {
         let totals = tally.totals().unwrap();
         assert!(totals.usage.cost.is_some_and(|c| c > 0.0));
         assert_eq!((totals.calls, totals.unpriced_calls), (2, 1));
+    }
+
+    #[test]
+    fn calls_seen_before_the_price_data_is_loaded_wait_for_it_and_are_priced() {
+        static READY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        let mut tally = Tally {
+            prices_ready: || READY.load(std::sync::atomic::Ordering::Relaxed),
+            ..Tally::default()
+        };
+        tally.observe(&[call("chat", None, "gpt-4o-mini", (52, 12))]);
+        // Counted, not priced: pricing would load the data on this thread.
+        assert_eq!(tally.totals.calls, 1);
+        assert_eq!(tally.totals.usage.cost, None);
+        assert_eq!(tally.pending.len(), 1);
+        let at_the_end = tally.totals().unwrap();
+        let first = 52.0 * 0.15e-6 + 12.0 * 0.6e-6;
+        assert!((at_the_end.usage.cost.unwrap() - first).abs() < 1e-12);
+        READY.store(true, std::sync::atomic::Ordering::Relaxed);
+        tally.observe(&[call("chat", None, "gpt-4o-mini", (90, 9))]);
+        assert!(tally.pending.is_empty(), "priced once the data is there");
+        let both = first + 90.0 * 0.15e-6 + 9.0 * 0.6e-6;
+        assert!((tally.totals.usage.cost.unwrap() - both).abs() < 1e-12);
+        assert_eq!(tally.totals(), Some(tally.totals.clone()));
     }
 }

@@ -24,41 +24,21 @@ pub fn to_request(spans: &[Span]) -> ExportTraceServiceRequest {
 /// Like [`to_request`], moving the spans' strings instead of copying them (the engine's
 /// path: a batch is converted once, without a copy).
 pub fn into_request(spans: Vec<Span>) -> ExportTraceServiceRequest {
-    let mut groups: Vec<ResourceGroup> = Vec::new();
-    // A batch is mostly one resource and scope: the first group is sized for all of it,
-    // and a span of the same group as the one before is placed without a search.
-    let mut room = spans.len();
-    let mut last: Option<(usize, usize)> = None;
+    let mut groups: Groups<pb::Span> = Vec::new();
+    let mut grouper = Grouper::new(spans.len());
     for span in spans {
-        let (r, s) = match last {
-            Some((r, s))
-                if Arc::ptr_eq(&groups[r].0, &span.resource)
-                    && Arc::ptr_eq(&groups[r].1[s].0, &span.scope) =>
-            {
-                (r, s)
-            }
-            _ => group_of(&mut groups, &span, &mut room),
-        };
-        last = Some((r, s));
+        let (r, s) = grouper.place(&mut groups, &span);
         groups[r].1[s].1.push(span_into_pb(span));
     }
     ExportTraceServiceRequest {
         resource_spans: groups
             .into_iter()
             .map(|(resource, scopes)| pb::ResourceSpans {
-                resource: Some(PbResource {
-                    attributes: attrs_into_pb(resource.attributes.clone()),
-                    ..Default::default()
-                }),
+                resource: Some(resource_to_pb(&resource)),
                 scope_spans: scopes
                     .into_iter()
                     .map(|(scope, spans)| pb::ScopeSpans {
-                        scope: Some(pb_common::InstrumentationScope {
-                            name: scope.name.clone(),
-                            version: scope.version.clone(),
-                            attributes: attrs_into_pb(scope.attributes.clone()),
-                            dropped_attributes_count: 0,
-                        }),
+                        scope: Some(scope_to_pb(&scope)),
                         spans,
                         schema_url: scope.schema_url.clone(),
                     })
@@ -69,28 +49,80 @@ pub fn into_request(spans: Vec<Span>) -> ExportTraceServiceRequest {
     }
 }
 
-/// A resource's spans, by scope, in first-seen order.
-type ResourceGroup = (Arc<Resource>, Vec<(Arc<Scope>, Vec<pb::Span>)>);
+/// A resource as OTLP's, for the request of its spans.
+pub(crate) fn resource_to_pb(resource: &Resource) -> PbResource {
+    PbResource {
+        attributes: attrs_into_pb(resource.attributes.clone()),
+        ..Default::default()
+    }
+}
 
-/// Where `span` goes among `groups` (resource, then scope), a group added when none is
-/// its own; the first scope group added takes `room` spans' capacity.
-fn group_of(groups: &mut Vec<ResourceGroup>, span: &Span, room: &mut usize) -> (usize, usize) {
-    let r = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
-        Some(r) => r,
-        None => {
-            groups.push((span.resource.clone(), Vec::new()));
-            groups.len() - 1
+/// A scope as OTLP's, for the request of its spans.
+pub(crate) fn scope_to_pb(scope: &Scope) -> pb_common::InstrumentationScope {
+    pb_common::InstrumentationScope {
+        name: scope.name.clone(),
+        version: scope.version.clone(),
+        attributes: attrs_into_pb(scope.attributes.clone()),
+        dropped_attributes_count: 0,
+    }
+}
+
+/// A batch's spans (or what is made of each) by resource, then by scope, in first-seen
+/// order, as a request groups them.
+pub(crate) type Groups<T> = Vec<(Arc<Resource>, Vec<(Arc<Scope>, Vec<T>)>)>;
+
+/// Finds each span's group among [`Groups`]. A batch is mostly one resource and scope:
+/// the first group is sized for the whole batch, and a span of the same group as the
+/// one before is placed without a search.
+pub(crate) struct Grouper {
+    room: usize,
+    last: Option<(usize, usize)>,
+}
+
+impl Grouper {
+    /// A grouper for a batch of `spans` spans.
+    pub(crate) fn new(spans: usize) -> Grouper {
+        Grouper {
+            room: spans,
+            last: None,
         }
-    };
-    let scopes = &mut groups[r].1;
-    let s = match scopes.iter().position(|(s, _)| same(s, &span.scope)) {
-        Some(s) => s,
-        None => {
-            scopes.push((span.scope.clone(), Vec::with_capacity(std::mem::take(room))));
-            scopes.len() - 1
-        }
-    };
-    (r, s)
+    }
+
+    /// Where `span` goes among `groups` (resource, then scope), a group added when none
+    /// is its own.
+    pub(crate) fn place<T>(&mut self, groups: &mut Groups<T>, span: &Span) -> (usize, usize) {
+        let place = match self.last {
+            Some((r, s))
+                if Arc::ptr_eq(&groups[r].0, &span.resource)
+                    && Arc::ptr_eq(&groups[r].1[s].0, &span.scope) =>
+            {
+                (r, s)
+            }
+            _ => self.search(groups, span),
+        };
+        self.last = Some(place);
+        place
+    }
+
+    fn search<T>(&mut self, groups: &mut Groups<T>, span: &Span) -> (usize, usize) {
+        let r = match groups.iter().position(|(r, _)| same(r, &span.resource)) {
+            Some(r) => r,
+            None => {
+                groups.push((span.resource.clone(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let scopes = &mut groups[r].1;
+        let s = match scopes.iter().position(|(s, _)| same(s, &span.scope)) {
+            Some(s) => s,
+            None => {
+                let room = std::mem::take(&mut self.room);
+                scopes.push((span.scope.clone(), Vec::with_capacity(room)));
+                scopes.len() - 1
+            }
+        };
+        (r, s)
+    }
 }
 
 /// How many spans a request holds.
@@ -114,28 +146,12 @@ pub fn into_spans(request: ExportTraceServiceRequest) -> (Vec<Span>, usize) {
     let mut spans = Vec::new();
     let mut invalid = 0;
     for rs in request.resource_spans {
-        let resource = Arc::new(Resource {
-            attributes: rs
-                .resource
-                .map(|r| attrs_from_pb(r.attributes))
-                .unwrap_or_default(),
-            schema_url: rs.schema_url,
-        });
+        let resource = Arc::new(resource_from_pb(rs.resource, rs.schema_url));
         for ss in rs.scope_spans {
-            let scope = Arc::new(match ss.scope {
-                Some(s) => Scope {
-                    name: s.name,
-                    version: s.version,
-                    attributes: attrs_from_pb(s.attributes),
-                    schema_url: ss.schema_url,
-                },
-                None => Scope {
-                    schema_url: ss.schema_url,
-                    ..Default::default()
-                },
-            });
-            for span in ss.spans {
-                match span_from_pb(span, &resource, &scope) {
+            let scope = Arc::new(scope_from_pb(ss.scope, ss.schema_url));
+            for mut span in ss.spans {
+                let attributes = attrs_from_pb(std::mem::take(&mut span.attributes));
+                match span_from_pb(&mut span, attributes, &resource, &scope) {
                     Some(s) => spans.push(s),
                     None => invalid += 1,
                 }
@@ -145,67 +161,129 @@ pub fn into_spans(request: ExportTraceServiceRequest) -> (Vec<Span>, usize) {
     (spans, invalid)
 }
 
-fn span_into_pb(span: Span) -> pb::Span {
-    pb::Span {
-        trace_id: span.trace_id.0.to_vec(),
-        span_id: span.span_id.0.to_vec(),
-        trace_state: span.trace_state,
-        parent_span_id: span
-            .parent_span_id
-            .map(|p| p.0.to_vec())
+/// A request's resource (with the `schema_url` of its `ResourceSpans`).
+pub(crate) fn resource_from_pb(resource: Option<PbResource>, schema_url: String) -> Resource {
+    Resource {
+        attributes: resource
+            .map(|r| attrs_from_pb(r.attributes))
             .unwrap_or_default(),
-        flags: span.flags,
-        name: span.name,
-        kind: match span.kind {
-            SpanKind::Internal => pb::span::SpanKind::Internal,
-            SpanKind::Server => pb::span::SpanKind::Server,
-            SpanKind::Client => pb::span::SpanKind::Client,
-            SpanKind::Producer => pb::span::SpanKind::Producer,
-            SpanKind::Consumer => pb::span::SpanKind::Consumer,
-        } as i32,
-        start_time_unix_nano: span.start_unix_nanos,
-        end_time_unix_nano: span.end_unix_nanos,
-        attributes: attrs_into_pb(span.attributes),
-        dropped_attributes_count: 0,
-        events: span
-            .events
-            .into_iter()
-            .map(|e| pb::span::Event {
-                time_unix_nano: e.time_unix_nanos,
-                name: e.name,
-                attributes: attrs_into_pb(e.attributes),
-                dropped_attributes_count: 0,
-            })
-            .collect(),
-        dropped_events_count: 0,
-        links: span
-            .links
-            .into_iter()
-            .map(|l| pb::span::Link {
-                trace_id: l.trace_id.0.to_vec(),
-                span_id: l.span_id.0.to_vec(),
-                trace_state: l.trace_state,
-                attributes: attrs_into_pb(l.attributes),
-                dropped_attributes_count: 0,
-                flags: 0,
-            })
-            .collect(),
-        dropped_links_count: 0,
-        status: match span.status.code {
-            StatusCode::Unset if span.status.message.is_empty() => None,
-            code => Some(pb::Status {
-                message: span.status.message,
-                code: match code {
-                    StatusCode::Unset => pb::status::StatusCode::Unset,
-                    StatusCode::Ok => pb::status::StatusCode::Ok,
-                    StatusCode::Error => pb::status::StatusCode::Error,
-                } as i32,
-            }),
+        schema_url,
+    }
+}
+
+/// A request's instrumentation scope (with the `schema_url` of its `ScopeSpans`).
+pub(crate) fn scope_from_pb(
+    scope: Option<pb_common::InstrumentationScope>,
+    schema_url: String,
+) -> Scope {
+    match scope {
+        Some(s) => Scope {
+            name: s.name,
+            version: s.version,
+            attributes: attrs_from_pb(s.attributes),
+            schema_url,
+        },
+        None => Scope {
+            schema_url,
+            ..Default::default()
         },
     }
 }
 
-fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) -> Option<Span> {
+/// A span decoded into `span`, a message reused for the next one (the receiver's path):
+/// its strings are moved out, and its vectors drained, so they keep their capacity.
+pub(crate) fn span_from_reused(
+    span: &mut pb::Span,
+    resource: &Arc<Resource>,
+    scope: &Arc<Scope>,
+) -> Option<Span> {
+    let mut attributes = Vec::with_capacity(span.attributes.len());
+    attributes.extend(span.attributes.drain(..).filter_map(attr_from_pb));
+    span_from_pb(span, attributes, resource, scope)
+}
+
+fn span_into_pb(span: Span) -> pb::Span {
+    let mut pb = pb::Span::default();
+    span_into_pb_reusing(span, &mut pb);
+    pb
+}
+
+/// Moves `span` into `pb`, reusing `pb`'s vectors (ids, attributes): converted span by
+/// span into one `pb::Span`, a batch needs no allocation of its own for them
+/// (`wire::encode_spans`). What `pb` held before is dropped.
+pub(crate) fn span_into_pb_reusing(span: Span, pb: &mut pb::Span) {
+    refill(&mut pb.trace_id, &span.trace_id.0);
+    refill(&mut pb.span_id, &span.span_id.0);
+    match span.parent_span_id {
+        Some(parent) => refill(&mut pb.parent_span_id, &parent.0),
+        None => pb.parent_span_id.clear(),
+    }
+    pb.trace_state = span.trace_state;
+    pb.flags = span.flags;
+    pb.name = span.name;
+    pb.kind = match span.kind {
+        SpanKind::Internal => pb::span::SpanKind::Internal,
+        SpanKind::Server => pb::span::SpanKind::Server,
+        SpanKind::Client => pb::span::SpanKind::Client,
+        SpanKind::Producer => pb::span::SpanKind::Producer,
+        SpanKind::Consumer => pb::span::SpanKind::Consumer,
+    } as i32;
+    pb.start_time_unix_nano = span.start_unix_nanos;
+    pb.end_time_unix_nano = span.end_unix_nanos;
+    pb.attributes.clear();
+    pb.attributes
+        .extend(span.attributes.into_iter().map(attr_into_pb));
+    pb.dropped_attributes_count = 0;
+    pb.events = span
+        .events
+        .into_iter()
+        .map(|e| pb::span::Event {
+            time_unix_nano: e.time_unix_nanos,
+            name: e.name,
+            attributes: attrs_into_pb(e.attributes),
+            dropped_attributes_count: 0,
+        })
+        .collect();
+    pb.dropped_events_count = 0;
+    pb.links = span
+        .links
+        .into_iter()
+        .map(|l| pb::span::Link {
+            trace_id: l.trace_id.0.to_vec(),
+            span_id: l.span_id.0.to_vec(),
+            trace_state: l.trace_state,
+            attributes: attrs_into_pb(l.attributes),
+            dropped_attributes_count: 0,
+            flags: 0,
+        })
+        .collect();
+    pb.dropped_links_count = 0;
+    pb.status = match span.status.code {
+        StatusCode::Unset if span.status.message.is_empty() => None,
+        code => Some(pb::Status {
+            message: span.status.message,
+            code: match code {
+                StatusCode::Unset => pb::status::StatusCode::Unset,
+                StatusCode::Ok => pb::status::StatusCode::Ok,
+                StatusCode::Error => pb::status::StatusCode::Error,
+            } as i32,
+        }),
+    };
+}
+
+/// `bytes` in `vec`, in place of what it held, in its allocation when there is one.
+fn refill(vec: &mut Vec<u8>, bytes: &[u8]) {
+    vec.clear();
+    vec.extend_from_slice(bytes);
+}
+
+/// The span `span` holds, its `attributes` converted already; its strings are moved out.
+fn span_from_pb(
+    span: &mut pb::Span,
+    attributes: Vec<Attribute>,
+    resource: &Arc<Resource>,
+    scope: &Arc<Scope>,
+) -> Option<Span> {
     let trace_id = TraceId(span.trace_id.as_slice().try_into().ok()?);
     let span_id = SpanId(span.span_id.as_slice().try_into().ok()?);
     if trace_id.0 == [0; 16] || span_id.0 == [0; 8] {
@@ -221,9 +299,9 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
         trace_id,
         span_id,
         parent_span_id,
-        trace_state: span.trace_state,
+        trace_state: std::mem::take(&mut span.trace_state),
         flags: span.flags,
-        name: span.name,
+        name: std::mem::take(&mut span.name),
         kind: match pb::span::SpanKind::try_from(span.kind) {
             Ok(pb::span::SpanKind::Server) => SpanKind::Server,
             Ok(pb::span::SpanKind::Client) => SpanKind::Client,
@@ -233,10 +311,10 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
         },
         start_unix_nanos: span.start_time_unix_nano,
         end_unix_nanos: span.end_time_unix_nano,
-        attributes: attrs_from_pb(span.attributes),
+        attributes,
         events: span
             .events
-            .into_iter()
+            .drain(..)
             .map(|e| Event {
                 name: e.name,
                 time_unix_nanos: e.time_unix_nano,
@@ -245,7 +323,7 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
             .collect(),
         links: span
             .links
-            .into_iter()
+            .drain(..)
             .filter_map(|l| {
                 Some(Link {
                     trace_id: TraceId(l.trace_id.as_slice().try_into().ok()?),
@@ -257,6 +335,7 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
             .collect(),
         status: span
             .status
+            .take()
             .map(|s| Status {
                 code: match pb::status::StatusCode::try_from(s.code) {
                     Ok(pb::status::StatusCode::Ok) => StatusCode::Ok,
@@ -273,14 +352,15 @@ fn span_from_pb(span: pb::Span, resource: &Arc<Resource>, scope: &Arc<Scope>) ->
 
 /// Attributes as OTLP key-values.
 pub fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
-    attrs
-        .into_iter()
-        .map(|a| pb_common::KeyValue {
-            key: a.key,
-            value: Some(value_into_pb(a.value)),
-            ..Default::default()
-        })
-        .collect()
+    attrs.into_iter().map(attr_into_pb).collect()
+}
+
+fn attr_into_pb(attribute: Attribute) -> pb_common::KeyValue {
+    pb_common::KeyValue {
+        key: attribute.key,
+        value: Some(value_into_pb(attribute.value)),
+        ..Default::default()
+    }
 }
 
 /// A value as OTLP's `AnyValue`.
@@ -305,15 +385,14 @@ pub fn value_into_pb(value: Value) -> pb_common::AnyValue {
 /// OTLP key-values as attributes (those without a value, or with a string-table index,
 /// are left out).
 pub fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
-    attrs
-        .into_iter()
-        .filter_map(|kv| {
-            Some(Attribute {
-                key: kv.key,
-                value: value_from_pb(kv.value?)?,
-            })
-        })
-        .collect()
+    attrs.into_iter().filter_map(attr_from_pb).collect()
+}
+
+fn attr_from_pb(kv: pb_common::KeyValue) -> Option<Attribute> {
+    Some(Attribute {
+        key: kv.key,
+        value: value_from_pb(kv.value?)?,
+    })
 }
 
 /// OTLP's `AnyValue` as a value; `None` when it holds none.

@@ -114,7 +114,18 @@ pub fn lines_holding(
     needle: &memchr::memmem::Finder<'_>,
     visit: &mut dyn FnMut(u64, &[u8], bool),
 ) -> io::Result<()> {
-    let mut file = File::open(path)?;
+    read_lines_holding(File::open(path)?, needle, visit, &mut |_, _, _| {}).map(drop)
+}
+
+/// [`lines_holding`] over an open file, also handing `whole(offset, text, at_end)` each
+/// stretch of whole lines as it is read (`at_end`: the last stretch, whose last line may
+/// have no newline); returns how many bytes it read.
+pub fn read_lines_holding(
+    mut file: File,
+    needle: &memchr::memmem::Finder<'_>,
+    visit: &mut dyn FnMut(u64, &[u8], bool),
+    whole: &mut dyn FnMut(u64, &[u8], bool),
+) -> io::Result<u64> {
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
     // The file offset of buf[0]; buf starts with the unfinished line of the last chunk.
     let mut base = 0u64;
@@ -138,8 +149,9 @@ pub fn lines_holding(
             visit(base + start as u64, &buf[start..end], partial);
             at = (end + 1).min(complete);
         }
+        whole(base, &buf[..complete], eof);
         if eof {
-            return Ok(());
+            return Ok(base + complete as u64);
         }
         buf.drain(..complete);
         base += complete as u64;

@@ -3,7 +3,10 @@
 //! figures, and the spans appended while following it. What the `traces` command shows;
 //! the command itself (text, colour, flags) lives in `commands/traces/`.
 //!
-//! Nothing here writes or creates a file: an absent store reads as an empty one.
+//! Nothing here creates a directory or changes a store file: an absent store reads as an
+//! empty one. The one thing written is a cache: the index of the trace ids in a store file
+//! no longer written (`index`), beside it, so that the next lookup of an id reads only its
+//! lines.
 //!
 //! How much is read: the store is read from its end, newest file first, so listing the last
 //! 20 traces costs the last few lines however large the store is. A trace can straddle lines
@@ -14,6 +17,7 @@
 
 mod decode;
 mod follow;
+mod index;
 mod json;
 mod lines;
 mod logs;

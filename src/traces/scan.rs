@@ -8,8 +8,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use memchr::memmem::Finder;
 
-use super::lines::{StoreLines, lines_holding, report};
-use super::{MAX_WRITE_DELAY_NANOS, Trace, pool};
+use super::lines::{StoreLines, report};
+use super::{MAX_WRITE_DELAY_NANOS, Trace, index, pool};
 use crate::error::{Error, Result};
 use crate::export::local;
 use crate::span::{Span, TraceId};
@@ -99,9 +99,12 @@ impl Store {
     }
 
     /// The trace whose id starts with `prefix` (lowercase hex, see [`id_prefix`]). Only
-    /// lines holding the prefix as text are decoded (so only those can be reported as
-    /// corrupt). A full id stops at the files written before the trace started; a shorter
-    /// prefix reads the whole store, to be sure that no other trace shares it.
+    /// lines that may hold such a trace are decoded (so only those can be reported as
+    /// corrupt): those holding the prefix as text, or through an index, those holding
+    /// such an id. A full id stops at the files written before the trace started; a shorter
+    /// prefix looks at every file, to be sure that no other trace shares it: a file no
+    /// longer written through its index of ids (made the first time it is read, see
+    /// `index`), today's as text.
     pub fn find(&self, prefix: &str, warn: &mut dyn FnMut(String)) -> Result<Lookup> {
         let finder = Finder::new(prefix.as_bytes());
         let full = prefix.len() == 32;
@@ -120,7 +123,7 @@ impl Store {
                         break;
                     }
                 }
-                for jobs in search(wave, &finder) {
+                for jobs in search(wave, prefix, &finder) {
                     jobs?.into_iter().for_each(|job| decoders.send(job));
                 }
             }
@@ -139,9 +142,13 @@ impl Store {
     }
 }
 
-/// The lines holding `needle` in each of `files` (index, path), the files searched in
-/// parallel.
-fn search(files: &[(usize, &PathBuf)], needle: &Finder<'_>) -> Vec<Result<Vec<pool::Job>>> {
+/// The lines that may hold a trace whose id starts with `prefix` (`needle` finds it as
+/// text) in each of `files` (index, path), the files searched in parallel.
+fn search(
+    files: &[(usize, &PathBuf)],
+    prefix: &str,
+    needle: &Finder<'_>,
+) -> Vec<Result<Vec<pool::Job>>> {
     std::thread::scope(|scope| {
         let searches: Vec<_> = files
             .iter()
@@ -156,7 +163,7 @@ fn search(files: &[(usize, &PathBuf)], needle: &Finder<'_>) -> Vec<Result<Vec<po
                             maybe_partial,
                         })
                     };
-                    match lines_holding(path, needle, &mut visit) {
+                    match index::lines_holding_id(path, prefix, needle, &mut visit) {
                         Ok(()) => Ok(jobs),
                         // Deleted by the size or age cap since the store was opened.
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),

@@ -4,7 +4,13 @@
 //! under the run span and recorded; the run's session and user are set before. Log records
 //! and metrics have a sink of their own (`records_to`): adopted with their trace, then the
 //! engine.
+//!
+//! The run's first model call loads genai-prices' data (beside the receiver, see
+//! `semantic::totals`), which stays until the wrapper exits: what it takes is counted in
+//! the queue's byte budget from then on ([`PRICE_DATA_BYTES`]), so the wrapper's memory
+//! stays within the queue's cap plus what it takes whatever the command sends.
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -18,6 +24,11 @@ use crate::wrap::receiver::{LogTap, RecordSink, SpanSink};
 use crate::wrap::sampling::{Forward as HandOn, WholeTraces};
 use crate::wrap::session::{Observer, RunSpec, Who};
 use crate::wrap::{adopt, adopt_records};
+
+/// What genai-prices' bundled price data takes in memory once loaded: measured 9.5 MiB
+/// (release build; about twice that for the moment it loads). Counted in the queue's
+/// budget when the queue is at least twice as large.
+pub(super) const PRICE_DATA_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The receiver's sink: translates an agent's telemetry, counts for usage telemetry,
 /// adopts, and records.
@@ -34,6 +45,8 @@ pub(super) struct Forward {
     /// The coding agent the command runs, and its translator.
     pub(super) agent: Option<Agent>,
     pub(super) translator: Option<Mutex<Box<dyn Translator>>>,
+    /// Whether the price data's memory is counted in the queue's budget yet.
+    pub(super) prices_counted: AtomicBool,
 }
 
 impl Forward {
@@ -61,6 +74,7 @@ impl Forward {
             translator: spec
                 .agent
                 .map(|(agent, _)| Mutex::new(agent.translator(ids))),
+            prices_counted: AtomicBool::new(false),
         })
     }
 
@@ -72,16 +86,20 @@ impl Forward {
             let logs = self.clone();
             Arc::new(move |request: &ExportLogsServiceRequest| logs.tap(request)) as LogTap
         });
-        (Arc::new(move |batch: Vec<Span>| spans.take(batch)), tap)
+        (
+            Arc::new(move |batch: Vec<Span>, held: u64| spans.take(batch, held)),
+            tap,
+        )
     }
 
-    /// A span batch from the receiver.
-    pub(super) fn take(&self, spans: Vec<Span>) {
+    /// A span batch from the receiver, and the bytes of the queue's budget taken for it
+    /// (recorded against them, what is left given back).
+    pub(super) fn take(&self, spans: Vec<Span>, held: u64) {
         let spans = match &self.translator {
             Some(translator) => crate::sync::lock(translator).spans(spans),
             None => spans,
         };
-        self.record(spans);
+        self.record(spans, held);
     }
 
     /// A logs request from the receiver: read by the translator.
@@ -89,7 +107,7 @@ impl Forward {
         if let Some(translator) = &self.translator {
             let events = log_events(request);
             let spans = crate::sync::lock(translator).logs(&events);
-            self.record(spans);
+            self.record(spans, 0);
         }
     }
 
@@ -100,14 +118,15 @@ impl Forward {
             let mut translator = crate::sync::lock(translator);
             (translator.finish(), translator.tally())
         };
-        self.record(spans);
+        self.record(spans, 0);
         Some((self.agent?, tally))
     }
 
     /// Reads what each span means once, for the three that ask (usage telemetry, the
     /// run's model calls, the run's session and user), then holds or hands them on.
-    fn record(&self, mut spans: Vec<Span>) {
+    fn record(&self, mut spans: Vec<Span>, held: u64) {
         if spans.is_empty() {
+            self.recorder.release(held);
             return;
         }
         let meanings: Vec<Meaning> = spans.iter().map(crate::semantic::read).collect();
@@ -116,13 +135,42 @@ impl Forward {
         }
         // Most spans of most commands are no model call: their batch takes no lock.
         if meanings.iter().any(Meaning::is_call) {
+            self.count_price_data();
             self.recorder.count_gen_ai(&spans, &meanings);
         }
         self.who.mark_read(&mut spans, &meanings);
         drop(meanings);
         match &self.sampling {
-            Some(sampling) => sampling.offer(spans),
-            None => (self.hand_on)(spans),
+            Some(sampling) => {
+                self.recorder.release(held);
+                sampling.offer(spans);
+            }
+            None => (self.hand_on)(spans, held),
+        }
+    }
+}
+
+impl Forward {
+    /// Takes [`PRICE_DATA_BYTES`] of the queue's budget, once, as a model call is about to
+    /// load the price data; never with a queue smaller than twice that, where it would
+    /// leave little room. Taken only while the queue has room for it beside the largest
+    /// request the receiver admits (half the queue): the spans at hand were admitted for
+    /// room they have not taken yet, and must not find it gone. Else it is taken at a
+    /// later call, once the queue has drained.
+    fn count_price_data(&self) {
+        let room = self.recorder.room();
+        if room.max_bytes < 2 * PRICE_DATA_BYTES
+            || room.bytes < PRICE_DATA_BYTES + room.max_bytes / 2
+            || self.prices_counted.load(Relaxed)
+        {
+            return;
+        }
+        let first = self
+            .prices_counted
+            .compare_exchange(false, true, Relaxed, Relaxed)
+            .is_ok();
+        if first && !self.recorder.reserve(PRICE_DATA_BYTES) {
+            self.prices_counted.store(false, Relaxed);
         }
     }
 }
@@ -132,20 +180,22 @@ impl Forward {
 pub(super) fn hand_on(engine: &Engine, span: &Span, adopting: bool) -> HandOn {
     let recorder = engine.recorder();
     let (trace_id, run_span) = (span.trace_id, span.span_id);
-    Arc::new(move |mut spans: Vec<Span>| {
+    Arc::new(move |mut spans: Vec<Span>, mut held: u64| {
         if adopting {
             adopt(&mut spans, trace_id, run_span);
         }
         for s in spans {
-            recorder.record_sampled(s);
+            recorder.record_held(s, &mut held);
         }
+        recorder.release(held);
     })
 }
 
 /// Sinks that keep nothing of what the receiver takes in (it still counts it).
 pub(super) fn discard() -> (SpanSink, RecordSink, Option<LogTap>) {
     (
-        Arc::new(|_spans: Vec<Span>| {}),
+        // A discarding run has no queue: nothing is held.
+        Arc::new(|_spans: Vec<Span>, _held: u64| {}),
         Arc::new(|_records: Records| {}),
         None,
     )
@@ -181,7 +231,9 @@ mod tests {
         let observer: Observer = Arc::new(Mutex::new(RunObserver::default()));
         let forward = Forward {
             sampling: None,
-            hand_on: Arc::new(move |spans: Vec<Span>| crate::sync::lock(&into).extend(spans)),
+            hand_on: Arc::new(move |spans: Vec<Span>, _held| {
+                crate::sync::lock(&into).extend(spans)
+            }),
             recorder: engine.recorder(),
             observer: Some(observer.clone()),
             who: Who {
@@ -190,6 +242,7 @@ mod tests {
             },
             agent: None,
             translator: None,
+            prices_counted: AtomicBool::new(false),
         };
         let llm = [
             ("gen_ai.operation.name", "chat"),
@@ -197,7 +250,7 @@ mod tests {
         ];
         let spans = vec![span(&llm), span(&[]), span(&[("session.id", "theirs")])];
         READS.with(|reads| reads.set(0));
-        forward.take(spans);
+        forward.take(spans, 0);
         assert_eq!(READS.with(|reads| reads.get()), 3, "one read per span");
         let kept = crate::sync::lock(&kept);
         let sessions: Vec<_> = kept.iter().map(|s| s.attribute("session.id")).collect();
@@ -214,5 +267,68 @@ mod tests {
         assert_eq!(llm_count, Some(format!("{one:?}")));
         let metrics = engine.shutdown(Duration::from_secs(1));
         assert_eq!(metrics.gen_ai.map(|t| t.calls), Some(1));
+    }
+
+    #[test]
+    fn the_price_data_is_counted_in_the_queues_budget_once_from_the_first_model_call() {
+        let options = crate::engine::EngineOptions {
+            queue_max_bytes: 4 * PRICE_DATA_BYTES,
+            ..crate::engine::tests::options()
+        };
+        let engine = Engine::start_with(Vec::new(), options).unwrap();
+        let forward = Forward {
+            sampling: None,
+            hand_on: Arc::new(|_spans: Vec<Span>, _held| {}),
+            recorder: engine.recorder(),
+            observer: None,
+            who: Who::default(),
+            agent: None,
+            translator: None,
+            prices_counted: AtomicBool::new(false),
+        };
+        let room = || engine.recorder().room().bytes;
+        forward.take(vec![span(&[("http.method", "GET")])], 0);
+        assert_eq!(room(), 4 * PRICE_DATA_BYTES, "no model call, no price data");
+        let llm = [
+            ("gen_ai.operation.name", "chat"),
+            ("gen_ai.request.model", "gpt-4o"),
+        ];
+        // While the queue has not room for it beside half the queue, it waits.
+        assert!(engine.recorder().reserve(2 * PRICE_DATA_BYTES));
+        forward.take(vec![span(&llm)], 0);
+        assert_eq!(room(), 2 * PRICE_DATA_BYTES);
+        engine.recorder().release(2 * PRICE_DATA_BYTES);
+        forward.take(vec![span(&llm)], 0);
+        forward.take(vec![span(&llm), span(&llm)], 0);
+        assert_eq!(room(), 3 * PRICE_DATA_BYTES);
+        engine.shutdown(Duration::from_secs(1));
+    }
+
+    #[test]
+    fn spans_enter_the_queue_against_the_room_held_for_them() {
+        let max = 1_000_000;
+        let options = crate::engine::EngineOptions {
+            queue_max_bytes: max,
+            ..crate::engine::tests::options()
+        };
+        let engine = Engine::start_with(Vec::new(), options).unwrap();
+        let recorder = engine.recorder();
+        let spans: Vec<Span> = (0..10).map(|_| span(&[("k", "v")])).collect();
+        let need: u64 = spans
+            .iter()
+            .map(|s| crate::engine::intake::approx_size(s) as u64)
+            .sum();
+        // The receiver took a little more than the spans need before decoding them, and
+        // other producers have taken every byte left since.
+        assert!(recorder.reserve(need + 100));
+        assert!(recorder.reserve(max - need - 100));
+        hand_on(&engine, &span(&[]), false)(spans, need + 100);
+        assert!(
+            recorder.room().bytes >= 100,
+            "what the spans left went back"
+        );
+        recorder.release(max - need - 100);
+        let metrics = engine.shutdown(Duration::from_secs(1));
+        assert_eq!((metrics.queued, metrics.dropped_queue_full), (10, 0));
     }
 }

@@ -6,10 +6,16 @@
 //! trailers; its codec here hands the message over undecoded, so the same span and value
 //! count ([`scan`](super::scan)) runs before any decoding, as for HTTP. Traces go to the
 //! sink; log records and metrics through the same door as over HTTP. Refusals
-//! are counted under the same reasons as HTTP: `RESOURCE_EXHAUSTED` for too large,
-//! `INVALID_ARGUMENT` for not OTLP, `UNIMPLEMENTED` for an unknown method,
-//! `DEADLINE_EXCEEDED` for a body too slow to arrive, and `UNAVAILABLE` (which SDKs retry
-//! with backoff) when the engine's queue has no room for the message.
+//! are counted under the same reasons as HTTP: `INVALID_ARGUMENT` for not OTLP and for
+//! too large, `UNIMPLEMENTED` for an unknown method, `DEADLINE_EXCEEDED` for a body too
+//! slow to arrive, and `UNAVAILABLE` (which SDKs retry with backoff) when the engine's
+//! queue has no room for the message.
+//!
+//! Too large is not `RESOURCE_EXHAUSTED`, gRPC's usual code for a message over the limit:
+//! OTLP makes that code retryable when the server sends a `RetryInfo`, and the Python and
+//! Java exporters retry it even without one, so a message that can never fit was sent
+//! again and again until the exporter's timeout. `INVALID_ARGUMENT` is OTLP's
+//! not-retryable answer to a request the server cannot take; every exporter drops it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -77,8 +83,8 @@ pub(super) async fn handle(
 }
 
 /// A request tonic refused before the service saw it (too large, bad framing, corrupt
-/// gzip) is counted; tonic's `OUT_OF_RANGE` for a message over the byte limit becomes
-/// `RESOURCE_EXHAUSTED`, what the gRPC spec asks of a server for a message too large.
+/// gzip) is counted; tonic's `OUT_OF_RANGE` for a message over the byte limit (which
+/// exporters retry) becomes `INVALID_ARGUMENT`, as for a message over the counts' caps.
 fn count_framing_refusal(shared: &Shared, response: &mut hyper::Response<tonic::body::Body>) {
     let code = response
         .headers()
@@ -93,11 +99,10 @@ fn count_framing_refusal(shared: &Shared, response: &mut hyper::Response<tonic::
         .any(|c| *c as i32 == code);
     if too_large {
         shared.stats.refuse(Refusal::TooLarge);
-        let exhausted = tonic::Code::ResourceExhausted as i32;
-        response.headers_mut().insert(
-            "grpc-status",
-            exhausted.to_string().parse().expect("digits"),
-        );
+        let invalid = tonic::Code::InvalidArgument as i32;
+        response
+            .headers_mut()
+            .insert("grpc-status", invalid.to_string().parse().expect("digits"));
     } else {
         shared.stats.refuse(Refusal::Malformed);
     }
@@ -111,8 +116,8 @@ fn refuse(shared: &Shared, why: Refusal) -> hyper::Response<tonic::body::Body> {
 /// The gRPC status a refusal is answered with.
 fn status_of(why: Refusal) -> Status {
     match why {
-        Refusal::TooLarge => Status::resource_exhausted(
-            "the message, or its count of spans and attributes, is larger than the receiver accepts",
+        Refusal::TooLarge => Status::invalid_argument(
+            "the message, or its count of spans and attributes, is larger than the receiver accepts: send smaller batches",
         ),
         Refusal::Malformed | Refusal::WrongType => {
             Status::invalid_argument("the message is not an OTLP export request")

@@ -51,7 +51,7 @@ fn tapped() -> (Receiver, Arc<Mutex<Vec<String>>>) {
     let receiver = Receiver::bind()
         .unwrap()
         .serve(
-            Arc::new(|_: Vec<Span>| {}),
+            Arc::new(|_: Vec<Span>, _| {}),
             Arc::new(|_| {}),
             Some(tap),
             None,

@@ -6,6 +6,7 @@ pub mod args;
 pub mod child;
 pub mod child_env;
 pub mod context;
+mod decode;
 mod forward;
 mod grpc;
 mod http;

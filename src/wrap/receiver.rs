@@ -4,11 +4,12 @@
 //! 127.0.0.1 only, an ephemeral port, one listener for HTTP/1.1 and HTTP/2: a gRPC request
 //! (`application/grpc`) goes to `grpc`, the rest to OTLP/HTTP (`http`). Both hand
 //! what they received to `take_traces` (a trace request is decoded by prost into
-//! spans once its counts pass the caps of [`scan`]; 413 or
-//! `RESOURCE_EXHAUSTED` past them) and `take_records`, the one door log records and
+//! spans, span by span (`decode`), once its counts pass the caps of [`scan`]; 413 or
+//! `INVALID_ARGUMENT` past them) and `take_records`, the one door log records and
 //! metrics take into the engine as [`Records`]. Before decoding, a request the engine's
 //! queue has no room for is refused retryably (`room`: 503, `UNAVAILABLE`), so the
-//! child's SDK sends it again rather than its spans being dropped. Every refusal is
+//! child's SDK sends it again rather than its spans being dropped; one that fits holds its
+//! room in the queue's byte budget while it is decoded. Every refusal is
 //! counted by reason ([`Refusal`]).
 //!
 //! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,
@@ -40,7 +41,7 @@ use crate::export::Records;
 use crate::presets::Signal;
 use crate::span::{Span, into_spans};
 pub use crate::wrap::refusal::{Refusal, describe_refused};
-use crate::wrap::{grpc, http, room, scan};
+use crate::wrap::{decode, grpc, http, room, scan};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 /// The largest request body accepted, compressed or not.
@@ -54,8 +55,10 @@ const H2_MAX_FRAME_SIZE: u32 = 256 * 1024;
 /// How long a request body may take to arrive once its headers have.
 pub(super) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What the receiver hands its spans to.
-pub type SpanSink = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
+/// What the receiver hands its spans to, with the bytes of the engine's queue budget it
+/// took for them before decoding (0 without a queue): the sink records the spans against
+/// that room (`Recorder::record_held`) and gives back what is left of it.
+pub type SpanSink = Arc<dyn Fn(Vec<Span>, u64) + Send + Sync>;
 /// What the receiver hands log records and metrics to.
 pub type RecordSink = Arc<dyn Fn(Records) + Send + Sync>;
 
@@ -284,16 +287,20 @@ pub(super) fn take_traces(
     let counts = check(&body, format, Signal::Traces)?;
     let need = room::trace_estimate(body.len(), counts);
     let spans = counts.map_or(0, |c| c.spans);
-    room::make_room(shared.queue.as_ref(), need, spans)?;
-    let request = match format {
-        Format::Protobuf => ExportTraceServiceRequest::decode(body.as_ref()).ok(),
-        Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok(),
+    let held = room::make_room(shared.queue.as_ref(), need, spans)?;
+    let decoded = match format {
+        Format::Protobuf => decode::spans_of(body, spans as usize),
+        Format::Json => {
+            let request = serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok();
+            drop(body);
+            request.map(into_spans)
+        }
     };
-    drop(body);
-    let (spans, invalid) = into_spans(request.ok_or(Refusal::Malformed)?);
+    let (spans, invalid) = decoded.ok_or(Refusal::Malformed)?;
     shared.stats.spans.fetch_add(spans.len() as u64, Relaxed);
     if !spans.is_empty() {
-        (shared.sink)(spans);
+        // The room taken for them goes with them: each span takes its own out of it.
+        (shared.sink)(spans, held.hand_over());
     }
     Ok(ExportTraceServiceResponse {
         partial_success: (invalid > 0).then(|| ExportTracePartialSuccess {
@@ -314,7 +321,7 @@ pub(super) fn take_records(
     shared: &Shared,
 ) -> std::result::Result<(), Refusal> {
     check(&body, format, signal)?;
-    room::make_room(shared.queue.as_ref(), body.len() as u64, 0)?;
+    let held = room::make_room(shared.queue.as_ref(), body.len() as u64, 0)?;
     let records = match (signal, format) {
         (Signal::Logs, Format::Protobuf) => ExportLogsServiceRequest::decode(body.as_ref())
             .ok()
@@ -329,6 +336,7 @@ pub(super) fn take_records(
     drop(body);
     let records = records.ok_or(Refusal::Malformed)?;
     shared.stats.other_signals.fetch_add(1, Relaxed);
+    drop(held);
     if let (Records::Logs(request), Some(tap)) = (&records, &shared.log_tap) {
         tap(request);
     }

@@ -4,10 +4,16 @@
 //! child's SDK sends it again later, instead of being taken in and its spans dropped
 //! (`dropped_queue_full`) while the child believes them delivered.
 //!
-//! The check reads the queue's room without reserving it: two requests decoded at once
-//! may both pass it, and a span that then finds the queue full is dropped and counted as
-//! before (the engine never blocks). Only the receiver checks; [`Recorder::record`] is
-//! unchanged. A run whose whole-trace sampling holds spans in the queue's budget until it
+//! A request that fits takes its room in the queue's byte budget while it is decoded
+//! ([`Held`]), and its spans enter the queue against that room, each taking its own size
+//! out of it (`Recorder::record_held`), what is left given back after: what the receiver
+//! holds, decoded or being decoded, counts in the same budget as the queue, so the two
+//! together stay within the cap (with the queue at its cap, the decodes in flight once
+//! took several MiB beside it), and no other request can take the room of spans on their
+//! way into the queue. Two requests decoded at once cannot both take the last room. A span that still finds the queue full (the
+//! estimate was low, or the request asked for more than half the queue) is dropped and
+//! counted as before (the engine never blocks). Only the receiver takes room;
+//! [`Recorder::record`] is unchanged. A run whose whole-trace sampling holds spans in the queue's budget until it
 //! ends gives the receiver no queue to check (`session`): a retry could wait in vain.
 //!
 //! [`Recorder::record`]: crate::engine::Recorder::record
@@ -38,9 +44,34 @@ pub(super) fn trace_estimate(body_len: usize, counts: Option<Counts>) -> u64 {
     }
 }
 
-/// Refuses, asking the sender to retry, a request that needs `bytes` of the queue (and
-/// `spans` slots) when the queue has not that much room now. With no queue (a discarding
-/// run), anything fits.
+/// Room taken in the queue's byte budget for a request being decoded, given back when
+/// dropped (just before its spans or records are handed on).
+#[must_use = "the room is given back when this is dropped"]
+pub(super) struct Held<'a> {
+    queue: Option<&'a Recorder>,
+    bytes: u64,
+}
+
+impl Held<'_> {
+    /// The bytes held, handed over to whoever records the spans against them (and gives
+    /// back what is left): no longer given back here.
+    pub(super) fn hand_over(mut self) -> u64 {
+        self.queue = None;
+        self.bytes
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(queue) = self.queue {
+            queue.release(self.bytes);
+        }
+    }
+}
+
+/// Takes `bytes` of the queue's budget for a request being decoded, or refuses it, asking
+/// the sender to retry, when the queue has not that much room (or not `spans` slots) now.
+/// With no queue (a discarding run), anything fits and nothing is taken.
 ///
 /// A request may ask for at most half the queue: one larger than that waits only until
 /// the queue is half empty, since asked to wait for room it can never have, it would be
@@ -49,17 +80,23 @@ pub(super) fn make_room(
     queue: Option<&Recorder>,
     bytes: u64,
     spans: u64,
-) -> std::result::Result<(), Refusal> {
+) -> std::result::Result<Held<'_>, Refusal> {
     let Some(queue) = queue else {
-        return Ok(());
+        return Ok(Held {
+            queue: None,
+            bytes: 0,
+        });
     };
     let room = queue.room();
     let bytes = bytes.min(room.max_bytes / 2);
     let spans = spans.min(queue.max_spans() as u64 / 2);
-    if room.bytes < bytes || (room.spans as u64) < spans {
+    if (room.spans as u64) < spans || !queue.reserve(bytes) {
         return Err(Refusal::QueueFull);
     }
-    Ok(())
+    Ok(Held {
+        queue: Some(queue),
+        bytes,
+    })
 }
 
 #[cfg(test)]

@@ -108,17 +108,36 @@ fn engine(max_bytes: u64) -> Engine {
 fn a_request_the_queue_has_no_room_for_is_asked_to_retry() {
     let engine = engine(100_000);
     let recorder = engine.recorder();
-    assert_eq!(make_room(Some(&recorder), 30_000, 10), Ok(()));
+    assert!(make_room(Some(&recorder), 30_000, 10).is_ok());
     assert!(recorder.reserve(80_000));
     assert_eq!(
-        make_room(Some(&recorder), 30_000, 10),
-        Err(Refusal::QueueFull)
+        make_room(Some(&recorder), 30_000, 10).err(),
+        Some(Refusal::QueueFull)
     );
-    // Checking reserves nothing: once the queue drains, the request is taken.
+    // Once the queue drains, the request is taken.
     recorder.release(80_000);
-    assert_eq!(make_room(Some(&recorder), 30_000, 10), Ok(()));
+    assert!(make_room(Some(&recorder), 30_000, 10).is_ok());
     // A discarding run has no queue to fill.
-    assert_eq!(make_room(None, u64::MAX, u64::MAX), Ok(()));
+    assert!(make_room(None, u64::MAX, u64::MAX).is_ok());
+    engine.shutdown(Duration::from_secs(1));
+}
+
+#[test]
+fn a_request_being_decoded_holds_its_room_until_its_spans_are_handed_on() {
+    let engine = engine(100_000);
+    let recorder = engine.recorder();
+    let first = make_room(Some(&recorder), 30_000, 10).unwrap();
+    assert_eq!(recorder.room().bytes, 70_000);
+    let second = make_room(Some(&recorder), 30_000, 10).unwrap();
+    // Two decodes in flight fill the queue's budget as their spans will.
+    assert_eq!(
+        make_room(Some(&recorder), 50_000, 10).err(),
+        Some(Refusal::QueueFull)
+    );
+    drop(first);
+    drop(second);
+    assert_eq!(recorder.room().bytes, 100_000, "all given back");
+    assert!(make_room(Some(&recorder), 50_000, 10).is_ok());
     engine.shutdown(Duration::from_secs(1));
 }
 
@@ -127,11 +146,11 @@ fn a_request_larger_than_the_queue_waits_only_for_half_of_it() {
     let engine = engine(100_000);
     let recorder = engine.recorder();
     assert!(recorder.reserve(40_000));
-    assert_eq!(make_room(Some(&recorder), 1_000_000, 1), Ok(()));
+    assert!(make_room(Some(&recorder), 1_000_000, 1).is_ok());
     assert!(recorder.reserve(20_000));
     assert_eq!(
-        make_room(Some(&recorder), 1_000_000, 1),
-        Err(Refusal::QueueFull)
+        make_room(Some(&recorder), 1_000_000, 1).err(),
+        Some(Refusal::QueueFull)
     );
     engine.shutdown(Duration::from_secs(1));
 }

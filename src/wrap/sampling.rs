@@ -232,7 +232,7 @@ impl Holder {
 }
 
 /// Where kept spans go: adopted, marked and recorded with [`Recorder::record_sampled`].
-pub type Forward = Arc<dyn Fn(Vec<Span>) + Send + Sync>;
+pub type Forward = Arc<dyn Fn(Vec<Span>, u64) + Send + Sync>;
 
 /// The holder at work in a run: fed by the receiver, idle traces decided by a ticker
 /// thread, everything decided by [`WholeTraces::finish`] before the engine shuts down.
@@ -321,7 +321,7 @@ impl Shared {
             self.recorder.count_sampled_without_holding(out.unheld);
         }
         if !out.kept.is_empty() {
-            (self.forward)(out.kept);
+            (self.forward)(out.kept, 0);
         }
     }
 }

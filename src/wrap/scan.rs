@@ -6,7 +6,8 @@
 //! only the fields that hold repeated messages (spans, events, links, attributes, and the
 //! arrays and key-value lists inside values; log records and their bodies; metrics, their
 //! data points and exemplars); nothing is copied. A log record or a metric data point
-//! counts as a span does. JSON bodies are bounded by their number of objects, since every
+//! counts as a span does. The bucket counts of an exponential histogram are counted one by
+//! one as values: packed varints, one byte each on the wire, they decode to eight. JSON bodies are bounded by their number of objects, since every
 //! span and every value is one.
 
 use prost::bytes::Buf;
@@ -64,6 +65,8 @@ enum Msg {
     Quantile,
     /// A resource's reference to an entity: its key lists are strings, each counted.
     EntityRef,
+    /// An exponential histogram's positive or negative buckets: field 2 is its counts.
+    Buckets,
     /// A string of a repeated string field: counted, not walked.
     Text,
 }
@@ -119,8 +122,15 @@ fn child(msg: Msg, field: u32) -> Option<Msg> {
         | (DataPoint(Point::Histogram), 8)
         | (DataPoint(Point::Exponential), 11) => Some(Exemplar),
         (DataPoint(Point::Summary), 6) => Some(Quantile),
+        (DataPoint(Point::Exponential), 8 | 9) => Some(Buckets),
         _ => None,
     }
+}
+
+/// Whether a field of `msg` is a repeated number, each of which decodes into a `u64`
+/// (packed, a length-delimited run of varints; or one varint per field).
+fn numbers(msg: Msg, field: u32) -> bool {
+    matches!((msg, field), (Msg::Buckets, 2))
 }
 
 /// What a body holds, as counted: what the receiver estimates its room in the queue from.
@@ -165,6 +175,9 @@ fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(
         match wire {
             WireType::Varint => {
                 decode_varint(&mut buf).map_err(|_| Refused::Malformed)?;
+                if numbers(msg, field) {
+                    add_values(1, counts)?;
+                }
             }
             WireType::SixtyFourBit => skip(&mut buf, 8)?,
             WireType::ThirtyTwoBit => skip(&mut buf, 4)?,
@@ -176,7 +189,10 @@ fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(
                 }
                 let (inner, rest) = buf.split_at(len);
                 buf = rest;
-                if let Some(kind) = child(msg, field) {
+                if numbers(msg, field) {
+                    // Each varint ends with the one byte of it below 0x80.
+                    add_values(inner.iter().filter(|b| **b < 0x80).count() as u64, counts)?;
+                } else if let Some(kind) = child(msg, field) {
                     count(kind, counts)?;
                     if !matches!(kind, Msg::Text) {
                         walk(inner, kind, depth + 1, counts)?;
@@ -209,6 +225,14 @@ fn count(kind: Msg, counts: &mut Counts) -> Result<(), Refused> {
     Ok(())
 }
 
+fn add_values(n: u64, counts: &mut Counts) -> Result<(), Refused> {
+    counts.values += n;
+    if counts.values > MAX_VALUES {
+        return Err(Refused::TooMany);
+    }
+    Ok(())
+}
+
 fn skip(buf: &mut &[u8], n: usize) -> Result<(), Refused> {
     if buf.len() < n {
         return Err(Refused::Malformed);
@@ -227,163 +251,5 @@ pub fn check_json(body: &[u8]) -> Result<(), Refused> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
-    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
-    use prost::Message;
-
-    fn request(spans: usize, attrs: usize) -> Vec<u8> {
-        let attr = KeyValue {
-            key: "k".into(),
-            value: Some(AnyValue {
-                value: Some(any_value::Value::StringValue("v".into())),
-            }),
-            ..Default::default()
-        };
-        let span = Span {
-            name: "s".into(),
-            attributes: vec![attr; attrs],
-            ..Default::default()
-        };
-        ExportTraceServiceRequest {
-            resource_spans: vec![ResourceSpans {
-                scope_spans: vec![ScopeSpans {
-                    spans: vec![span; spans],
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-        }
-        .encode_to_vec()
-    }
-
-    #[test]
-    fn an_ordinary_batch_passes() {
-        assert_eq!(check_protobuf(&request(512, 20)), Ok(()));
-    }
-
-    #[test]
-    fn too_many_spans_are_refused_even_when_empty() {
-        // An empty span is two bytes on the wire (field 2, length 0).
-        let mut body = Vec::new();
-        let mut scope = Vec::new();
-        for _ in 0..=MAX_SPANS {
-            scope.extend_from_slice(&[0x12, 0x00]);
-        }
-        let mut resource = vec![0x12];
-        prost::encoding::encode_varint(scope.len() as u64, &mut resource);
-        resource.extend_from_slice(&scope);
-        body.push(0x0a);
-        prost::encoding::encode_varint(resource.len() as u64, &mut body);
-        body.extend_from_slice(&resource);
-        assert!(ExportTraceServiceRequest::decode(body.as_slice()).is_ok());
-        assert_eq!(check_protobuf(&body), Err(Refused::TooMany));
-    }
-
-    #[test]
-    fn too_many_attributes_are_refused() {
-        let per_span = (MAX_VALUES / 100) as usize;
-        // Each attribute is a KeyValue and its AnyValue: two values.
-        assert_eq!(
-            check_protobuf(&request(60, per_span)),
-            Err(Refused::TooMany)
-        );
-    }
-
-    #[test]
-    fn attributes_of_links_are_counted() {
-        // One span, one link, and more empty attributes on the link than a request may carry.
-        let mut link = Vec::new();
-        for _ in 0..=MAX_VALUES {
-            link.extend_from_slice(&[0x22, 0x00]);
-        }
-        let wrap = |field: u8, inner: &[u8]| {
-            let mut out = vec![field];
-            prost::encoding::encode_varint(inner.len() as u64, &mut out);
-            out.extend_from_slice(inner);
-            out
-        };
-        let span = wrap(0x6a, &link);
-        let body = wrap(0x0a, &wrap(0x12, &wrap(0x12, &span)));
-        let decoded = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
-        let links = &decoded.resource_spans[0].scope_spans[0].spans[0].links;
-        assert_eq!(links[0].attributes.len() as u64, MAX_VALUES + 1);
-        assert_eq!(check_protobuf(&body), Err(Refused::TooMany));
-    }
-
-    #[test]
-    fn broken_wire_format_is_malformed() {
-        let mut body = request(3, 2);
-        body.truncate(body.len() - 3);
-        assert_eq!(check_protobuf(&body), Err(Refused::Malformed));
-        assert_eq!(
-            check_protobuf(b"\xff\xff\xff garbage"),
-            Err(Refused::Malformed)
-        );
-    }
-
-    #[test]
-    fn too_many_log_records_or_data_points_are_refused_even_when_empty() {
-        use crate::export::records::fixtures::{logs, metrics};
-        let many = vec![""; MAX_SPANS as usize + 1];
-        let body = logs(&many, [1; 16], [2; 8]).encode();
-        assert_eq!(
-            check_protobuf_of(Signal::Logs, &body),
-            Err(Refused::TooMany)
-        );
-        let body = logs(&["a"; 512], [1; 16], [2; 8]).encode();
-        assert_eq!(check_protobuf_of(Signal::Logs, &body), Ok(()));
-        let body = metrics(MAX_SPANS as usize + 1, "x").encode();
-        assert_eq!(
-            check_protobuf_of(Signal::Metrics, &body),
-            Err(Refused::TooMany)
-        );
-        let body = metrics(512, "x").encode();
-        assert_eq!(check_protobuf_of(Signal::Metrics, &body), Ok(()));
-    }
-
-    #[test]
-    fn entity_references_of_a_resource_and_their_keys_are_counted() {
-        // Empty entity references (two bytes each) would cost prost ~100 bytes apiece.
-        let refs = [0x1a, 0x00].repeat(MAX_VALUES as usize + 1);
-        let wrap = |inner: &[u8]| {
-            let mut out = vec![0x0a];
-            prost::encoding::encode_varint(inner.len() as u64, &mut out);
-            out.extend_from_slice(inner);
-            out
-        };
-        // ResourceLogs { resource: Resource { entity_refs } } in a logs request.
-        let body = wrap(&wrap(&refs));
-        use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-        let decoded = ExportLogsServiceRequest::decode(body.as_slice()).unwrap();
-        let resource = decoded.resource_logs[0].resource.as_ref().unwrap();
-        assert_eq!(resource.entity_refs.len() as u64, MAX_VALUES + 1);
-        assert_eq!(
-            check_protobuf_of(Signal::Logs, &body),
-            Err(Refused::TooMany)
-        );
-        // One reference with too many (empty) id keys.
-        let keys = [0x1a, 0x00].repeat(MAX_VALUES as usize + 1);
-        let mut one = vec![0x1a];
-        prost::encoding::encode_varint(keys.len() as u64, &mut one);
-        one.extend_from_slice(&keys);
-        let body = wrap(&wrap(&one));
-        assert_eq!(
-            check_protobuf_of(Signal::Logs, &body),
-            Err(Refused::TooMany)
-        );
-        assert_eq!(
-            check_protobuf_of(Signal::Logs, &wrap(&wrap(&[0x1a, 0x00]))),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn json_is_bounded_by_its_objects() {
-        assert_eq!(check_json(br#"{"resourceSpans":[]}"#), Ok(()));
-        let many = "{}".repeat(MAX_JSON_OBJECTS as usize + 1);
-        assert_eq!(check_json(many.as_bytes()), Err(Refused::TooMany));
-    }
-}
+#[path = "scan_tests.rs"]
+mod tests;

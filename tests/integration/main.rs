@@ -28,6 +28,7 @@ mod telemetry;
 mod test_export;
 mod testenv;
 mod traces;
+mod traces_index;
 mod wizard;
 mod wrap;
 mod wrap_backpressure;

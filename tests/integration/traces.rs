@@ -26,7 +26,7 @@ const T0: u64 = 1_767_621_802_000 * MS;
 const AGENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 /// A TestEnv whose data dir is `home/data`; returns it with its store dir.
-fn env() -> (TestEnv, PathBuf) {
+pub(crate) fn env() -> (TestEnv, PathBuf) {
     let env = TestEnv::new();
     let data = env.home.join("data");
     let store = data.join("traces");
@@ -37,7 +37,7 @@ fn env() -> (TestEnv, PathBuf) {
     )
 }
 
-struct Builder {
+pub(crate) struct Builder {
     trace_id: TraceId,
     resource: Arc<Resource>,
     scope: Arc<Scope>,
@@ -45,7 +45,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(trace_id: &str, service: &str) -> Builder {
+    pub(crate) fn new(trace_id: &str, service: &str) -> Builder {
         Builder {
             trace_id: TraceId::from_hex(trace_id).unwrap(),
             resource: Arc::new(Resource::service(service)),
@@ -59,7 +59,7 @@ impl Builder {
     }
 
     /// A span from `start` to `end` milliseconds after T0.
-    fn span(&mut self, name: &str, parent: Option<&Span>, start: i64, end: i64) -> Span {
+    pub(crate) fn span(&mut self, name: &str, parent: Option<&Span>, start: i64, end: i64) -> Span {
         self.next_id += 1;
         let mut span = Span::start(name, None, self.resource.clone(), self.scope.clone());
         span.trace_id = self.trace_id;
@@ -124,7 +124,7 @@ fn other_traces() -> (Vec<Span>, Vec<Span>) {
     (older, rootless)
 }
 
-fn line(spans: &[Span]) -> String {
+pub(crate) fn line(spans: &[Span]) -> String {
     serde_json::to_string(&to_request(spans)).unwrap() + "\n"
 }
 

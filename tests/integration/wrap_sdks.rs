@@ -153,8 +153,8 @@ fn the_grpc_receiver_refuses_as_the_http_one_and_keeps_serving() {
         serde_json::json!({
             "good": "OK",
             "gzip": "OK",
-            "too_many_spans": "RESOURCE_EXHAUSTED",
-            "too_large": "RESOURCE_EXHAUSTED",
+            "too_many_spans": "INVALID_ARGUMENT",
+            "too_large": "INVALID_ARGUMENT",
             "garbage": "INVALID_ARGUMENT",
             "logs": "OK",
             "unknown": "UNIMPLEMENTED",
@@ -166,6 +166,20 @@ fn the_grpc_receiver_refuses_as_the_http_one_and_keeps_serving() {
         stderr.contains(
             "the command sent 4 requests the receiver refused: 1 not OTLP, 2 too large, 1 to an unknown path"
         ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_grpc_exporters_request_over_the_caps_is_refused_once_not_retried() {
+    // The Python exporter retries RESOURCE_EXHAUSTED (RetryInfo or not) until its timeout:
+    // a request that can never fit is answered INVALID_ARGUMENT, which no exporter retries.
+    let env = TestEnv::new();
+    let out = wrapped_with(&env, python(), "grpc_over_caps.py", &[]);
+    assert_eq!(succeeded(&out).trim(), "FAILURE");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the command sent 1 request the receiver refused: 1 too large"),
         "{stderr}"
     );
 }

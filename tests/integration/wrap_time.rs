@@ -7,7 +7,8 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 use std::process::{Child, Stdio};
 
-use crate::testenv::{TestEnv, wait_for};
+use crate::testenv::{TestEnv, files_below, wait_for};
+use crate::wrap::{Sleeper, post};
 
 #[test]
 fn a_run_reads_its_settings_once() {
@@ -85,4 +86,52 @@ fn the_command_starts_before_the_certificates_of_an_https_provider_load() {
         status.is_some()
     });
     assert_eq!(status.and_then(|s| s.code()), Some(3));
+}
+
+/// The names of a process's threads (as the kernel keeps them: 15 bytes at most).
+fn thread_names(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn a_run_whose_spans_are_all_delivered_starts_no_spool_thread() {
+    // The spool's thread starts with the first batch a provider could not take: a run
+    // whose spans all reach the local store never starts it, nor waits for it to end.
+    use automagik_tracing::span::{Resource, Scope, Span};
+    use std::sync::Arc;
+    let env = TestEnv::new();
+    let wrapped = Sleeper::start(&env, &[]);
+    let (resource, scope) = (Arc::new(Resource::service("t")), Arc::new(Scope::default()));
+    let spans: Vec<Span> = (0..512)
+        .map(|i| {
+            let mut span = Span::start(format!("s{i}"), None, resource.clone(), scope.clone());
+            span.end();
+            span
+        })
+        .collect();
+    let body = prost::Message::encode_to_vec(&automagik_tracing::span::to_request(&spans));
+    assert_eq!(
+        post(&wrapped.traces(), "application/x-protobuf", None, body),
+        200
+    );
+    // A full batch leaves at once, on the export threads.
+    let store = env.home.join(".local/share/automagik/traces");
+    wait_for("the batch in the local store", || {
+        files_below(&store)
+            .iter()
+            .any(|f| std::fs::metadata(store.join(f)).is_ok_and(|m| m.len() > 0))
+    });
+    let threads = thread_names(wrapped.pid());
+    assert!(
+        threads.iter().any(|t| t == "automagik-expor"),
+        "{threads:?}"
+    );
+    assert!(
+        !threads.iter().any(|t| t.starts_with("automagik-spool")),
+        "{threads:?}"
+    );
 }

@@ -9,6 +9,7 @@ use crate::export::{Cause, Outcome};
 use crate::span::{Resource, Scope};
 
 mod lanes;
+mod threads;
 
 /// Options for tests: a roomy queue, default batches, no data dir, spool, mask or profile.
 pub(crate) fn options() -> EngineOptions {

@@ -336,7 +336,7 @@ fn a_run_hands_its_kept_traces_to_the_engine_and_accounts_for_every_span() {
     };
     let engine = Engine::start_with(vec![exporter], options).unwrap();
     let recorder = engine.recorder();
-    let forward: Forward = Arc::new(move |spans: Vec<Span>| {
+    let forward: Forward = Arc::new(move |spans: Vec<Span>, _held| {
         spans.into_iter().for_each(|s| recorder.record_sampled(s));
     });
     let run = run_span();
@@ -362,6 +362,6 @@ fn a_run_hands_its_kept_traces_to_the_engine_and_accounts_for_every_span() {
 #[test]
 fn at_a_rate_of_one_nothing_is_held() {
     let engine = Engine::start_with(Vec::new(), crate::engine::tests::options()).unwrap();
-    let forward: Forward = Arc::new(|_spans: Vec<Span>| {});
+    let forward: Forward = Arc::new(|_spans: Vec<Span>, _held| {});
     assert!(WholeTraces::start(&engine, TraceId::random(), true, forward).is_none());
 }

@@ -53,6 +53,11 @@ impl Sleeper {
         format!("{}{path}", self.endpoint)
     }
 
+    /// The wrapper's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The wrapper's peak resident memory, in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
