@@ -12,8 +12,6 @@ use self::langfuse::{langfuse_total_cost, langfuse_usage};
 use super::{Kind, MeaningRef, Tokens};
 use crate::span::{Attribute, Value};
 
-// The functions of both are `#[inline]`, so that `read` inlines them as it did when they
-// shared its module (each span's meaning is read on the way in).
 mod kinds;
 mod langfuse;
 

@@ -5,7 +5,6 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::{Found, Secret, alnum, run_end, starts_run};
 
-#[inline]
 pub(super) fn emails(text: &[u8], out: &mut Found) {
     let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
@@ -40,7 +39,6 @@ pub(super) fn emails(text: &[u8], out: &mut Found) {
     }
 }
 
-#[inline]
 pub(super) fn ipv4s(text: &[u8], out: &mut Found) {
     // An address has dots: only the runs of digits and dots around one are candidates,
     // each judged once, from its first byte, as a scan from left to right would.
@@ -69,7 +67,6 @@ pub(super) fn ipv4s(text: &[u8], out: &mut Found) {
     }
 }
 
-#[inline]
 pub(super) fn ipv6s(text: &[u8], out: &mut Found) {
     // An address has colons: only the runs of hex digits, colons and dots around one are
     // candidates, each judged once, as a scan from left to right would.
@@ -108,7 +105,6 @@ pub(super) fn ipv6s(text: &[u8], out: &mut Found) {
     }
 }
 
-#[inline]
 fn parses<T: std::str::FromStr>(text: &[u8]) -> bool {
     std::str::from_utf8(text).is_ok_and(|t| t.parse::<T>().is_ok())
 }

@@ -3,7 +3,6 @@
 
 use super::{Found, Secret, alnum, run_end, starts_run};
 
-#[inline]
 pub(super) fn cards(text: &[u8], out: &mut Found) {
     let digit = |b: u8| b.is_ascii_digit();
     let mut groups: Vec<(usize, usize)> = Vec::new();
@@ -40,7 +39,6 @@ pub(super) fn cards(text: &[u8], out: &mut Found) {
 
 /// Where the next ASCII digit at or after `from` is. Blocks of 16 bytes without one are
 /// passed over whole (a test of 16 bytes at once is what the compiler makes of it).
-#[inline]
 fn next_digit(text: &[u8], from: usize) -> Option<usize> {
     const BLOCK: usize = 16;
     let rest = text.get(from..)?;
@@ -62,7 +60,6 @@ fn next_digit(text: &[u8], from: usize) -> Option<usize> {
 /// The card numbers among consecutive digit groups: the whole run, or (when it is longer
 /// than a card, two cards side by side, say) each span of whole groups of 13 to 19
 /// digits that passes the checksum.
-#[inline]
 fn card_groups(text: &[u8], groups: &[(usize, usize)], out: &mut Found) {
     let mut first = 0;
     while first < groups.len() {
@@ -88,7 +85,6 @@ fn card_groups(text: &[u8], groups: &[(usize, usize)], out: &mut Found) {
 }
 
 /// The Luhn checksum of card numbers holds for these digits.
-#[inline]
 pub(crate) fn luhn(digits: &[u8]) -> bool {
     let sum: u32 = digits
         .iter()
@@ -106,7 +102,6 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-#[inline]
 pub(super) fn ssns(text: &[u8], out: &mut Found) {
     const SHAPE: &[u8; 11] = b"ddd-dd-dddd";
     // A number starts three bytes before a dash: only those places are looked at, in

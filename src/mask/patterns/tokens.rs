@@ -20,12 +20,10 @@ static KEY_CHARS: [bool; 256] = {
 };
 
 /// A byte of a key-like token: base64 (standard and URL-safe) characters except `=`.
-#[inline]
 fn key_char(b: u8) -> bool {
     KEY_CHARS[usize::from(b)]
 }
 
-#[inline]
 pub(super) fn keys(text: &[u8], out: &mut Found) {
     // Every token that can be a key is a run of at least MIN_KEY_LEN key characters, and
     // such a run covers one of every MIN_KEY_LEN bytes: only those are looked at, and the
@@ -51,7 +49,6 @@ pub(super) fn keys(text: &[u8], out: &mut Found) {
 }
 
 /// Judges the run of key characters `text[start..end]`, a token of text.
-#[inline]
 fn key_run(text: &[u8], start: usize, end: usize, out: &mut Found) {
     let word = &text[start..end];
     if after_auth_word(text, start) && credential_like(word) {
@@ -72,7 +69,6 @@ fn key_run(text: &[u8], start: usize, end: usize, out: &mut Found) {
 
 /// The token starting at `start` follows an authorization scheme word (`Bearer`, `Basic`)
 /// and one or more spaces.
-#[inline]
 fn after_auth_word(text: &[u8], start: usize) -> bool {
     let mut gap = start;
     while gap > 0 && text[gap - 1] == b' ' {
@@ -89,14 +85,12 @@ fn after_auth_word(text: &[u8], start: usize) -> bool {
     word.eq_ignore_ascii_case(b"bearer") || word == b"Basic"
 }
 
-#[inline]
 fn key_token(word: &[u8]) -> bool {
     // The shortest a prefixed key can be: `sk-` and 8 more.
     word.len() >= 11 && std::str::from_utf8(word).is_ok_and(looks_like_key)
 }
 
 /// The token after `Bearer` or `Basic`: long, or with a digit in it.
-#[inline]
 fn credential_like(word: &[u8]) -> bool {
     word.len() >= 20 || (word.len() >= MIN_KEY_LEN && word.iter().any(u8::is_ascii_digit))
 }

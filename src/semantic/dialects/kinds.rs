@@ -4,7 +4,6 @@
 
 use crate::semantic::Kind;
 
-#[inline]
 pub(super) fn openinference_kind(value: &str) -> Option<Kind> {
     Some(match value.to_ascii_uppercase().as_str() {
         "LLM" => Kind::Llm,
@@ -18,7 +17,6 @@ pub(super) fn openinference_kind(value: &str) -> Option<Kind> {
     })
 }
 
-#[inline]
 pub(super) fn langfuse_kind(value: &str) -> Option<Kind> {
     Some(match value.to_ascii_lowercase().as_str() {
         "generation" => Kind::Llm,
@@ -33,7 +31,6 @@ pub(super) fn langfuse_kind(value: &str) -> Option<Kind> {
 }
 
 /// `gen_ai.operation.name`, as the GenAI conventions and their users write it.
-#[inline]
 pub(super) fn genai_kind(value: &str) -> Option<Kind> {
     Some(match value {
         "chat" | "text_completion" | "generate_content" | "completion" => Kind::Llm,
@@ -45,7 +42,6 @@ pub(super) fn genai_kind(value: &str) -> Option<Kind> {
     })
 }
 
-#[inline]
 pub(super) fn traceloop_kind(value: &str) -> Option<Kind> {
     Some(match value {
         "workflow" | "task" => Kind::Chain,
@@ -55,7 +51,6 @@ pub(super) fn traceloop_kind(value: &str) -> Option<Kind> {
     })
 }
 
-#[inline]
 pub(super) fn traceloop_request_kind(value: &str) -> Option<Kind> {
     Some(match value {
         "chat" | "completion" => Kind::Llm,
@@ -67,7 +62,6 @@ pub(super) fn traceloop_request_kind(value: &str) -> Option<Kind> {
 
 /// The Vercel AI SDK's operation ids (`ai.generateText.doGenerate`, `ai.toolCall`...),
 /// which are also its span names (`operation.name` may add the function id after a space).
-#[inline]
 pub(super) fn vercel_kind(operation: &str) -> Option<Kind> {
     let rest = operation.split_whitespace().next()?.strip_prefix("ai.")?;
     Some(match rest {

@@ -10,7 +10,6 @@ use crate::semantic::Tokens;
 /// `cache_read_input_tokens`, `output_reasoning_tokens`...), where Langfuse counts every
 /// key apart and the total is their sum: `input` and `output` leave the details out (its
 /// LangChain handler subtracts them, Anthropic's usage never had them), so they are added.
-#[inline]
 pub(super) fn langfuse_usage(json: &str) -> Tokens {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str(json) else {
         return Tokens::default();
@@ -66,7 +65,6 @@ pub(super) fn langfuse_usage(json: &str) -> Tokens {
 }
 
 /// The Langfuse SDK's `cost_details`: its `total`, else the sum of its parts.
-#[inline]
 pub(super) fn langfuse_total_cost(json: &str) -> Option<f64> {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str(json) else {
         return None;
