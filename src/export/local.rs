@@ -104,10 +104,12 @@ impl LocalStore {
     /// Deletes files older than the age cap, then the oldest files until under the size
     /// cap; the file just written is kept.
     fn enforce_caps(&self, current: &Path) -> Result<()> {
-        let mut files = Vec::new();
-        for signal in Signal::ALL {
-            files.extend(signal_files(&self.dir, signal)?);
-        }
+        // One listing for every signal: this runs after every append.
+        let mut files = files_named(&self.dir, |name| {
+            Signal::ALL
+                .iter()
+                .any(|signal| is_signal_file(name, *signal))
+        })?;
         // Oldest day first, whatever the signal.
         files.sort_by(|a, b| day_of(&a.0).cmp(day_of(&b.0)));
         let max_age = Duration::from_secs(self.max_age_days * 86_400);
@@ -230,7 +232,22 @@ pub fn store_files(dir: &Path) -> Result<Vec<(PathBuf, u64, SystemTime)>> {
 
 /// The store's files of `signal` (`traces-…`, `logs-…`, `metrics-…`), oldest first.
 pub fn signal_files(dir: &Path, signal: Signal) -> Result<Vec<(PathBuf, u64, SystemTime)>> {
-    let prefix = format!("{}-", signal.as_str());
+    files_named(dir, |name| is_signal_file(name, signal))
+}
+
+/// Whether `name` is a store file of `signal`: `<signal>-YYYY-MM-DD.jsonl`.
+fn is_signal_file(name: &str, signal: Signal) -> bool {
+    name.strip_prefix(signal.as_str())
+        .is_some_and(|rest| rest.starts_with('-'))
+        && name.ends_with(FILE_SUFFIX)
+}
+
+/// The files in `dir` whose names `wanted` takes, sorted by name, with size and
+/// modification time; none when `dir` does not exist.
+fn files_named(
+    dir: &Path,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<(PathBuf, u64, SystemTime)>> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -238,11 +255,7 @@ pub fn signal_files(dir: &Path, signal: Signal) -> Result<Vec<(PathBuf, u64, Sys
     };
     let mut files: Vec<_> = entries
         .flatten()
-        .filter(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            name.starts_with(&prefix) && name.ends_with(FILE_SUFFIX)
-        })
+        .filter(|e| wanted(&e.file_name().to_string_lossy()))
         .filter_map(|e| {
             let meta = e.metadata().ok()?;
             Some((e.path(), meta.len(), meta.modified().unwrap_or(UNIX_EPOCH)))
