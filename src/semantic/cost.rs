@@ -76,7 +76,8 @@ pub fn load_prices() {
 }
 
 /// Starts [`load_prices`] on a thread of its own, once per process: what a caller that
-/// must not wait (the wrapper's receiver) asks when it first meets a call to price.
+/// must not wait asks: the wrapper's receiver when it first meets a call to price, `traces`
+/// as it opens the store.
 pub fn load_prices_beside() {
     static STARTED: Once = Once::new();
     STARTED.call_once(|| {
