@@ -50,18 +50,25 @@ pub fn read<'a>(name: &'a str, attributes: &'a [Attribute]) -> MeaningRef<'a> {
     found.meaning(name)
 }
 
+/// Fills `slot` unless an earlier attribute did.
+fn put<T>(slot: &mut Option<T>, value: Option<T>) {
+    if slot.is_none() {
+        *slot = value;
+    }
+}
+
 impl<'a> Found<'a> {
     /// Puts one attribute in its slot; the first value for a slot wins.
     fn take(&mut self, key: &str, value: &'a Value) {
-        fn put<T>(slot: &mut Option<T>, value: Option<T>) {
-            if slot.is_none() {
-                *slot = value;
-            }
-        }
         // Read as the slot wants it, and only for a key that has one: most attributes
         // (prompts, completions, HTTP) have none, and are not looked at.
+        let _ = self.take_text(key, value) || self.take_number(key, value);
+    }
+
+    /// The slots read as text: kinds, models, providers, tools, who and what session.
+    /// False when `key` has none.
+    fn take_text(&mut self, key: &str, value: &'a Value) -> bool {
         let text = || text(value);
-        let count = || count(value);
         match key {
             "openinference.span.kind" => put(&mut self.openinference_kind, text()),
             "langfuse.observation.type" => put(&mut self.langfuse_type, text()),
@@ -84,6 +91,34 @@ impl<'a> Found<'a> {
             "llm.provider" | "llm.system" => put(&mut self.provider[2], text()),
             "ai.model.provider" => put(&mut self.provider[3], text().map(vercel_provider)),
 
+            "langfuse.observation.usage_details" => put(&mut self.langfuse_usage, text()),
+            "langfuse.observation.cost_details" => put(&mut self.langfuse_cost, text()),
+
+            "gen_ai.tool.name" => put(&mut self.tool[0], text()),
+            "tool.name" => put(&mut self.tool[1], text()),
+            "ai.toolCall.name" => put(&mut self.tool[2], text()),
+
+            "session.id" | "gen_ai.conversation.id" => put(&mut self.session[0], text()),
+            "langfuse.session.id" => put(&mut self.session[1], text()),
+            "langfuse.trace.session_id" => put(&mut self.session[2], text()),
+            "ai.telemetry.metadata.sessionId" => put(&mut self.session[3], text()),
+            "traceloop.association.properties.session_id" => put(&mut self.session[4], text()),
+            "user.id" | "enduser.id" => put(&mut self.user[0], text()),
+            "langfuse.user.id" => put(&mut self.user[1], text()),
+            "langfuse.trace.user_id" => put(&mut self.user[2], text()),
+            "ai.telemetry.metadata.userId" => put(&mut self.user[3], text()),
+            "traceloop.association.properties.user_id" => put(&mut self.user[4], text()),
+            // `agent.name`: OpenInference's (Agno's agent spans carry it).
+            "gen_ai.agent.name" | "agent_name" | "agent.name" => put(&mut self.agent, text()),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The slots read as numbers: token counts and costs. False when `key` has none.
+    fn take_number(&mut self, key: &str, value: &'a Value) -> bool {
+        let count = || count(value);
+        match key {
             "gen_ai.usage.input_tokens" => put(&mut self.input[0], count()),
             "gen_ai.usage.prompt_tokens" | "llm.usage.prompt_tokens" => {
                 put(&mut self.input[1], count())
@@ -124,27 +159,9 @@ impl<'a> Found<'a> {
             "gen_ai.usage.cost" => put(&mut self.cost[0], number(value)),
             "operation.cost" => put(&mut self.cost[1], number(value)),
             "llm.cost.total" => put(&mut self.cost[2], number(value)),
-            "langfuse.observation.usage_details" => put(&mut self.langfuse_usage, text()),
-            "langfuse.observation.cost_details" => put(&mut self.langfuse_cost, text()),
-
-            "gen_ai.tool.name" => put(&mut self.tool[0], text()),
-            "tool.name" => put(&mut self.tool[1], text()),
-            "ai.toolCall.name" => put(&mut self.tool[2], text()),
-
-            "session.id" | "gen_ai.conversation.id" => put(&mut self.session[0], text()),
-            "langfuse.session.id" => put(&mut self.session[1], text()),
-            "langfuse.trace.session_id" => put(&mut self.session[2], text()),
-            "ai.telemetry.metadata.sessionId" => put(&mut self.session[3], text()),
-            "traceloop.association.properties.session_id" => put(&mut self.session[4], text()),
-            "user.id" | "enduser.id" => put(&mut self.user[0], text()),
-            "langfuse.user.id" => put(&mut self.user[1], text()),
-            "langfuse.trace.user_id" => put(&mut self.user[2], text()),
-            "ai.telemetry.metadata.userId" => put(&mut self.user[3], text()),
-            "traceloop.association.properties.user_id" => put(&mut self.user[4], text()),
-            // `agent.name`: OpenInference's (Agno's agent spans carry it).
-            "gen_ai.agent.name" | "agent_name" | "agent.name" => put(&mut self.agent, text()),
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     fn meaning(self, name: &'a str) -> MeaningRef<'a> {
