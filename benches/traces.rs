@@ -45,28 +45,7 @@ fn main() {
         std::env::var_os("BENCH_STORE_DIR").map_or_else(|| dir.path().join("data"), PathBuf::from);
     let store = data.join("traces");
     let manifest = data.join("store-manifest");
-    let big = match reusable(&store, &manifest) {
-        Some(big) => {
-            println!("store: reusing {}", store.display());
-            big
-        }
-        None => {
-            // Whatever is there (an older layout, a build cut short) is rebuilt.
-            let _ = std::fs::remove_dir_all(&store);
-            std::fs::create_dir_all(&store).unwrap();
-            let started = Instant::now();
-            let (big, bytes) = build_store(&store);
-            let ids: Vec<String> = big.iter().map(|id| id.to_hex()).collect();
-            std::fs::write(&manifest, format!("{SPANS} {bytes} {}", ids.join(" "))).unwrap();
-            let files = std::fs::read_dir(&store).unwrap().count();
-            println!(
-                "store: {SPANS} spans, {:.0} MB in {files} daily files, built in {:.1} s",
-                bytes as f64 / 1e6,
-                started.elapsed().as_secs_f64()
-            );
-            big
-        }
-    };
+    let big = reuse_or_build(&store, &manifest);
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -127,21 +106,53 @@ fn main() {
             }
         };
         let times = time(&data, &args, runs, &before);
-        let median = times[times.len() / 2];
-        common::figure(&format!("traces.{what}"), median, "ms");
-        let verdict = if target.is_infinite() {
-            "no target".to_string()
-        } else if median < target {
-            format!("target < {target:.0} ms, met")
-        } else {
-            format!("target < {target:.0} ms, MISSED")
-        };
-        println!(
-            "traces {what:<40} median {median:>7.1} ms  min {:>7.1} ms  max {:>7.1} ms  ({verdict})",
-            times[0],
-            times[times.len() - 1],
-        );
+        report(what, &times, target);
     }
+}
+
+/// The store the last run built, when `manifest` says it is whole; else a new one. The
+/// ids of the two big traces: mid-week, newest.
+fn reuse_or_build(store: &Path, manifest: &Path) -> Vec<TraceId> {
+    match reusable(store, manifest) {
+        Some(big) => {
+            println!("store: reusing {}", store.display());
+            big
+        }
+        None => {
+            // Whatever is there (an older layout, a build cut short) is rebuilt.
+            let _ = std::fs::remove_dir_all(store);
+            std::fs::create_dir_all(store).unwrap();
+            let started = Instant::now();
+            let (big, bytes) = build_store(store);
+            let ids: Vec<String> = big.iter().map(|id| id.to_hex()).collect();
+            std::fs::write(manifest, format!("{SPANS} {bytes} {}", ids.join(" "))).unwrap();
+            let files = std::fs::read_dir(store).unwrap().count();
+            println!(
+                "store: {SPANS} spans, {:.0} MB in {files} daily files, built in {:.1} s",
+                bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+            big
+        }
+    }
+}
+
+/// Prints a case's median, range and verdict against its target, and records the figure.
+fn report(what: &str, times: &[f64], target: f64) {
+    let median = times[times.len() / 2];
+    common::figure(&format!("traces.{what}"), median, "ms");
+    let verdict = if target.is_infinite() {
+        "no target".to_string()
+    } else if median < target {
+        format!("target < {target:.0} ms, met")
+    } else {
+        format!("target < {target:.0} ms, MISSED")
+    };
+    println!(
+        "traces {what:<40} median {median:>7.1} ms  min {:>7.1} ms  max {:>7.1} ms  ({verdict})",
+        times[0],
+        times[times.len() - 1],
+    );
 }
 
 /// Whether a case runs with the indexes `traces show` writes beside the finished files.
