@@ -9,6 +9,7 @@
 //! run's line. What is written is what the reader can read: attribute values nested
 //! deeper than [`super::nesting::MAX_VALUE_DEPTH`] are cut there.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt as _;
@@ -27,6 +28,8 @@ use crate::presets::{self, Signal, Signals};
 const FILE_SUFFIX: &str = ".jsonl";
 /// What the index of a store file adds to its name.
 const INDEX_SUFFIX: &str = ".idx";
+/// `INDEX_SUFFIX` as `Path::extension` gives it.
+const INDEX_EXTENSION: &str = "idx";
 
 /// The `local` provider: each batch becomes one OTLP-JSON line in today's store file.
 pub struct LocalStore {
@@ -104,12 +107,25 @@ impl LocalStore {
     /// Deletes files older than the age cap, then the oldest files until under the size
     /// cap; the file just written is kept.
     fn enforce_caps(&self, current: &Path) -> Result<()> {
-        // One listing for every signal: this runs after every append.
-        let mut files = files_named(&self.dir, |name| {
+        // One listing for every signal and the indexes: this runs after every append.
+        let is_store_file = |name: &str| {
             Signal::ALL
                 .iter()
                 .any(|signal| is_signal_file(name, *signal))
+        };
+        let mut files = files_named(&self.dir, |name| {
+            is_store_file(name) || name.strip_suffix(INDEX_SUFFIX).is_some_and(is_store_file)
         })?;
+        // A file's index counts against the size cap with it, and goes with it.
+        let indexes: HashMap<PathBuf, u64> = files
+            .extract_if(.., |(path, _, _)| {
+                path.extension() == Some(INDEX_EXTENSION.as_ref())
+            })
+            .map(|(path, size, _)| (path.with_extension(""), size))
+            .collect();
+        for (path, size, _) in &mut files {
+            *size += indexes.get(path).copied().unwrap_or(0);
+        }
         // Oldest day first, whatever the signal.
         files.sort_by(|a, b| day_of(&a.0).cmp(day_of(&b.0)));
         let max_age = Duration::from_secs(self.max_age_days * 86_400);

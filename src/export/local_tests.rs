@@ -115,3 +115,22 @@ fn appends_json_lines_and_keeps_under_the_size_cap() {
         serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(back.resource_spans[0].scope_spans[0].spans[0].name, "s");
 }
+
+#[test]
+fn a_files_index_counts_against_the_size_cap_and_goes_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("traces-2000-01-01.jsonl");
+    fs::write(&old, vec![b'x'; 1000]).unwrap();
+    // Under the cap of 4,096 bytes with today's line, over it with the index beside it.
+    fs::write(index_path(&old), vec![0; 3500]).unwrap();
+    let store = LocalStore::new(dir.path().to_path_buf(), 4096, 10_000);
+    let span = Span::start(
+        "s",
+        None,
+        Arc::new(Resource::service("t")),
+        Arc::new(Scope::default()),
+    );
+    store.append(&to_request(&[span])).unwrap();
+    assert!(!old.exists(), "the data and its index are over the cap");
+    assert!(!index_path(&old).exists(), "the index goes with its file");
+}
