@@ -9,7 +9,9 @@ use memchr::memmem::Finder;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
+use super::Trace;
 use super::lines::lines_holding;
+use super::scan::before_trace;
 use crate::error::{Error, Result};
 use crate::export::local;
 use crate::presets::Signal;
@@ -32,17 +34,18 @@ pub struct LogEvent {
     pub attributes: Vec<Attribute>,
 }
 
-/// The log records of `trace_id` in the store in `dir`, oldest first. A line that cannot
-/// be read is reported through `warn` and skipped.
-pub fn logs_of(
-    dir: &Path,
-    trace_id: TraceId,
-    warn: &mut dyn FnMut(String),
-) -> Result<Vec<LogEvent>> {
+/// The log records of `trace` in the store in `dir`, oldest first. A line that cannot be
+/// read is reported through `warn` and skipped. The files of days before the trace
+/// started are not read, as for its spans.
+pub fn logs_of(dir: &Path, trace: &Trace, warn: &mut dyn FnMut(String)) -> Result<Vec<LogEvent>> {
+    let trace_id = trace.trace_id;
     let hex = trace_id.to_hex();
     let finder = Finder::new(hex.as_bytes());
     let mut found = Vec::new();
     for (path, _, _) in local::signal_files(dir, Signal::Logs)? {
+        if before_trace(&path, Signal::Logs, trace) {
+            continue;
+        }
         let mut visit = |offset: u64, line: &[u8], partial: bool| match serde_json::from_slice::<
             ExportLogsServiceRequest,
         >(line)
@@ -127,7 +130,8 @@ mod tests {
             .append_records(&logs(&["other"], [9; 16], [8; 8]))
             .unwrap();
         let mut warnings = Vec::new();
-        let found = logs_of(dir.path(), TraceId([7; 16]), &mut |w| warnings.push(w)).unwrap();
+        let trace = Trace::new(TraceId([7; 16]));
+        let found = logs_of(dir.path(), &trace, &mut |w| warnings.push(w)).unwrap();
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].span_id, Some(SpanId([8; 8])));
         assert_eq!(found[0].body, Some(Value::from("mine")));
@@ -137,5 +141,34 @@ mod tests {
             crate::traces::Store::open(dir.path()).unwrap().is_empty(),
             "logs are no trace file"
         );
+    }
+
+    #[test]
+    fn the_files_of_days_before_the_trace_began_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().to_path_buf(), u64::MAX, 100_000);
+        store
+            .append_records(&logs(&["mine"], [7; 16], [8; 8]))
+            .unwrap();
+        // A damaged line holding the id, in a file of the year 2000: read, it would warn.
+        let hex = TraceId([7; 16]).to_hex();
+        std::fs::write(
+            dir.path().join("logs-2000-01-01.jsonl"),
+            format!("{{\"{hex}\n"),
+        )
+        .unwrap();
+        let mut trace = Trace::new(TraceId([7; 16]));
+        let mut span = crate::span::Span::start(
+            "s",
+            None,
+            std::sync::Arc::new(crate::span::Resource::service("t")),
+            std::sync::Arc::new(crate::span::Scope::default()),
+        );
+        span.trace_id = trace.trace_id;
+        trace.add(span);
+        let mut warnings = Vec::new();
+        let found = logs_of(dir.path(), &trace, &mut |w| warnings.push(w)).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

@@ -12,6 +12,7 @@ use super::lines::{StoreLines, report};
 use super::{MAX_WRITE_DELAY_NANOS, Trace, index, pool};
 use crate::error::{Error, Result};
 use crate::export::local;
+use crate::presets::Signal;
 use crate::span::{Span, TraceId};
 
 /// Shortest id prefix `find` takes.
@@ -118,7 +119,7 @@ impl Store {
                 if full {
                     absorb(&self.files, decoders.wait(), &mut found, warn);
                     if let Some(trace) = found.values().next()
-                        && before_trace(wave[0].1, trace)
+                        && before_trace(wave[0].1, Signal::Traces, trace)
                     {
                         break;
                     }
@@ -215,12 +216,13 @@ fn take_line(spans: Vec<Span>, pending: &mut HashMap<TraceId, Trace>, whole: &mu
     }
 }
 
-/// Whether `path` is the file of a day before `trace` started (so it holds none of it).
-fn before_trace(path: &Path, trace: &Trace) -> bool {
+/// Whether `path`, a store file of `signal`, is of a day before `trace` started (so it
+/// holds none of it).
+pub(super) fn before_trace(path: &Path, signal: Signal, trace: &Trace) -> bool {
     let earliest = trace
         .start_unix_nanos()
         .saturating_sub(MAX_WRITE_DELAY_NANOS);
-    let first_day = local::file_name(UNIX_EPOCH + Duration::from_nanos(earliest));
+    let first_day = local::signal_file_name(signal, UNIX_EPOCH + Duration::from_nanos(earliest));
     *path.file_name().unwrap_or_default().to_string_lossy() < *first_day
 }
 

@@ -28,7 +28,7 @@ pub fn run(args: &TracesShowArgs, ctx: &Context, dir: &Path) -> Result<u8> {
         return Ok(EXIT_OK);
     };
     let trace = find(&store, &args.id, ctx)?;
-    let logs = logs_of(store.dir(), trace.trace_id, &mut super::warn(ctx))?;
+    let logs = logs_of(store.dir(), &trace, &mut super::warn(ctx))?;
     if args.json {
         json_out::print_pretty(&TraceJson::with_logs(&trace, &logs))?;
     } else {
