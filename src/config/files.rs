@@ -227,6 +227,23 @@ pub fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 
+/// Whether this user may create files in `dir` (`access(2)`, `W_OK`): a cache that could
+/// not be written is not worth making.
+#[cfg(unix)]
+pub fn writable(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `path` is NUL-terminated and outlives the call, which keeps no pointer.
+    unsafe { libc::access(path.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+pub fn writable(_dir: &Path) -> bool {
+    true
+}
+
 /// Writes `bytes` to a temp file in `dir` with `mode`, syncs it, and renames it to `path`.
 pub fn write_atomically(dir: &Path, path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     write_replacing(dir, path, bytes, mode, true)
@@ -298,6 +315,18 @@ mod tests {
             .permissions()
             .mode()
             & 0o777
+    }
+
+    #[test]
+    fn a_directory_is_writable_unless_its_mode_forbids_this_user() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(writable(dir.path()));
+        assert!(!writable(&dir.path().join("missing")));
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o500)).unwrap();
+        // SAFETY: geteuid has no preconditions. Root may write anywhere.
+        let root = unsafe { libc::geteuid() } == 0;
+        assert_eq!(writable(dir.path()), root);
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
     }
 
     #[test]

@@ -85,3 +85,21 @@ fn a_damaged_index_is_read_as_no_index() {
     assert!(stdout_of(&env, &["traces", "show", "abcd"]).contains("first"));
     assert_ne!(fs::read(&index).unwrap(), b"not an index", "made again");
 }
+
+#[test]
+fn a_store_this_user_cannot_write_to_answers_without_an_index() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (env, store) = env();
+    fs::create_dir_all(&store).unwrap();
+    fs::write(store.join(FINISHED), trace_line(A, "first")).unwrap();
+    fs::set_permissions(&store, fs::Permissions::from_mode(0o500)).unwrap();
+    let found = stdout_of(&env, &["traces", "show", "abcd"]);
+    let again = stdout_of(&env, &["traces", "show", "abcd"]);
+    fs::set_permissions(&store, fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(found.contains("first"), "{found}");
+    assert_eq!(again, found);
+    // Root writes anywhere, and so indexes even this store.
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    assert_eq!(index_of(&store, FINISHED).exists(), root);
+}

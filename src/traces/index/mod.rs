@@ -48,7 +48,10 @@ pub fn lines_holding_id(
         }
         return Ok(());
     }
-    if !finished(path, SystemTime::now()) {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    // A cache: a store this user cannot write to is read as text each time, and what
+    // an index would hold is not collected for nothing.
+    if !finished(path, SystemTime::now()) || !files::writable(dir) {
         return read_lines_holding(file, needle, visit, &mut |_, _, _| {}).map(drop);
     }
     let mut collector = Collector::new();
@@ -60,8 +63,7 @@ pub fn lines_holding_id(
     // An empty file costs a lookup nothing: no index for it.
     if unchanged && read == stamp.len() && read > 0 {
         let index = collector.finish(stamp);
-        let dir = path.parent().unwrap_or(Path::new("."));
-        // A cache: a store this user cannot write to is read as text next time too.
+        // A cache: one that cannot be written now is made at a later lookup.
         let _ = files::write_atomically_unsynced(
             dir,
             &index_path,
