@@ -73,24 +73,9 @@ fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let pid = wrapper.id();
     let stdout = BufReader::new(wrapper.stdout.take().unwrap());
     let reader = std::thread::spawn(move || stdout.lines().map_while(Result::ok).last());
-    // VmHWM only grows; the last reading before the wrapper exits is its peak.
-    let mut peak = 0.0f64;
-    let (mut by_second, started) = (Vec::new(), Instant::now());
-    while wrapper.try_wait().unwrap().is_none() {
-        peak = peak.max(rss_mib(pid, "VmHWM:"));
-        if started.elapsed() >= Duration::from_secs(by_second.len() as u64 + 1) {
-            by_second.push(rss_mib(pid, "VmRSS:"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = wrapper.wait().unwrap();
-    assert!(
-        status.success(),
-        "the wrapped load generator failed: {status}"
-    );
+    let (peak, by_second) = watch_memory(&mut wrapper);
     let sent: f64 = reader
         .join()
         .unwrap()
@@ -116,6 +101,28 @@ fn main() {
             ""
         }
     );
+}
+
+/// The wrapper's peak RSS and its RSS second by second (MiB), read until it exits
+/// successfully.
+fn watch_memory(wrapper: &mut std::process::Child) -> (f64, Vec<f64>) {
+    let pid = wrapper.id();
+    // VmHWM only grows; the last reading before the wrapper exits is its peak.
+    let mut peak = 0.0f64;
+    let (mut by_second, started) = (Vec::new(), Instant::now());
+    while wrapper.try_wait().unwrap().is_none() {
+        peak = peak.max(rss_mib(pid, "VmHWM:"));
+        if started.elapsed() >= Duration::from_secs(by_second.len() as u64 + 1) {
+            by_second.push(rss_mib(pid, "VmRSS:"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = wrapper.wait().unwrap();
+    assert!(
+        status.success(),
+        "the wrapped load generator failed: {status}"
+    );
+    (peak, by_second)
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
