@@ -1,7 +1,9 @@
 //! The outbox: recorded telemetry events waiting for the background sender, one JSON line
 //! each in `telemetry/events.jsonl` under the data dir. Small and capped (1,000 events or
-//! 1 MiB; the oldest go first). Every read or write holds the file's lock for a moment
-//! only, so a command appending never waits on a sender that is sending.
+//! 1 MiB; the oldest go first, with slack: past a cap the file is cut to 800 events and
+//! 800 KiB, so an outbox kept full while offline is rewritten once every 200 events, not at
+//! every command). Every read or write holds the file's lock for a moment only, so a
+//! command appending never waits on a sender that is sending.
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
@@ -16,6 +18,11 @@ use crate::error::{Error, Result};
 pub const MAX_EVENTS: usize = 1_000;
 /// Bytes the outbox file holds at most (1 MiB); the oldest lines are dropped beyond it.
 pub const MAX_BYTES: usize = 1024 * 1024;
+/// Events kept when an append takes the outbox past [`MAX_EVENTS`]: the slack makes the
+/// next rewrite 200 events away (a rewrite of a full outbox cost a wrapped run 2 ms here).
+pub const TRIM_TO_EVENTS: usize = 800;
+/// Bytes kept when an append takes the outbox past [`MAX_BYTES`] (800 KiB).
+pub const TRIM_TO_BYTES: usize = MAX_BYTES / 5 * 4;
 /// Fewer bytes than any event's line takes (its ids alone are longer).
 const MIN_LINE: usize = 128;
 
@@ -29,7 +36,8 @@ pub fn path(data_dir: &Path) -> PathBuf {
     dir(data_dir).join("events.jsonl")
 }
 
-/// Appends events, then drops the oldest while over the caps.
+/// Appends events; past a cap, drops the oldest down to [`TRIM_TO_EVENTS`] and
+/// [`TRIM_TO_BYTES`].
 pub fn append(data_dir: &Path, events: &[Event]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
@@ -54,19 +62,33 @@ pub fn append(data_dir: &Path, events: &[Event]) -> Result<()> {
         file.seek(SeekFrom::Start(0))
             .and_then(|_| file.read_to_end(&mut bytes))
             .map_err(|e| Error::io("cannot read", &path, e))?;
-        let kept = newest_within_caps(&bytes);
-        if kept.len() < bytes.len() {
-            rewrite(&mut file, &path, kept)?;
+        if past_the_caps(&bytes) {
+            rewrite(
+                &mut file,
+                &path,
+                newest_within(&bytes, TRIM_TO_EVENTS, TRIM_TO_BYTES),
+            )?;
         }
     }
     Ok(())
 }
 
-/// The newest whole lines of `bytes` within the caps. Lines are kept as written, never
-/// decoded: an outbox grown full while offline costs every command a scan, not a parse
-/// of a thousand events, and a line this version cannot read (a newer version's event)
-/// is the sender's to judge.
+/// Whether `bytes` hold more than [`MAX_EVENTS`] lines or [`MAX_BYTES`] bytes.
+fn past_the_caps(bytes: &[u8]) -> bool {
+    bytes.len() > MAX_BYTES || memchr::memchr_iter(b'\n', bytes).nth(MAX_EVENTS).is_some()
+}
+
+/// The newest whole lines of `bytes` within the caps.
+#[cfg(test)]
 fn newest_within_caps(bytes: &[u8]) -> &[u8] {
+    newest_within(bytes, MAX_EVENTS, MAX_BYTES)
+}
+
+/// The newest whole lines of `bytes`, `events` of them and `max_bytes` in all at most.
+/// Lines are kept as written, never decoded: an outbox grown full while offline costs a
+/// command a scan, not a parse of a thousand events, and a line this version cannot read
+/// (a newer version's event) is the sender's to judge.
+fn newest_within(bytes: &[u8], events: usize, max_bytes: usize) -> &[u8] {
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     // Where each line starts, the newest first.
     let starts = memchr::memrchr_iter(b'\n', body)
@@ -74,7 +96,7 @@ fn newest_within_caps(bytes: &[u8]) -> &[u8] {
         .chain(std::iter::once(0));
     let (mut kept, mut lines) = (bytes.len(), 0);
     for start in starts {
-        if lines == MAX_EVENTS || bytes.len() - start > MAX_BYTES {
+        if lines == events || bytes.len() - start > max_bytes {
             break;
         }
         (kept, lines) = (start, lines + 1);
@@ -82,11 +104,14 @@ fn newest_within_caps(bytes: &[u8]) -> &[u8] {
     &bytes[kept..]
 }
 
-/// Replaces the file's content (under its lock) with `bytes`.
+/// Replaces the file's content (under its lock) with `bytes`: written over the start, then
+/// cut to their length. Not emptied first: ext4 writes out a file emptied and rewritten
+/// when it is closed (`auto_da_alloc`, its guard for replace-by-truncate), which the
+/// command would wait for. A crash midway leaves a torn line, which readers skip.
 fn rewrite(file: &mut File, path: &Path, bytes: &[u8]) -> Result<()> {
-    file.set_len(0)
-        .and_then(|()| file.seek(SeekFrom::Start(0)))
+    file.seek(SeekFrom::Start(0))
         .and_then(|_| file.write_all(bytes))
+        .and_then(|()| file.set_len(bytes.len() as u64))
         .map_err(|e| Error::io("cannot write", path, e))
 }
 
@@ -202,6 +227,15 @@ mod tests {
         }
     }
 
+    /// As long as real events' lines (their ids are UUIDs).
+    fn full(n: usize) -> Event {
+        Event {
+            anonymous_id: "a".repeat(36),
+            session_id: "s".repeat(36),
+            ..event(n)
+        }
+    }
+
     #[test]
     fn appended_events_read_back_and_delivered_ones_go() {
         let dir = tempfile::tempdir().unwrap();
@@ -214,13 +248,56 @@ mod tests {
     }
 
     #[test]
-    fn the_oldest_go_past_a_thousand_events() {
+    fn the_oldest_go_past_a_thousand_events_down_to_eight_hundred() {
         let dir = tempfile::tempdir().unwrap();
-        let events: Vec<Event> = (0..1_200).map(event).collect();
+        let events: Vec<Event> = (0..1_200).map(full).collect();
         append(dir.path(), &events).unwrap();
         let kept = read(dir.path()).unwrap();
-        assert_eq!(kept.len(), MAX_EVENTS);
-        assert_eq!(kept[0].id, "id-200");
+        assert_eq!(kept.len(), TRIM_TO_EVENTS);
+        assert_eq!(kept[0].id, "id-400");
+    }
+
+    #[test]
+    fn a_full_outbox_is_cut_once_per_two_hundred_events() {
+        // Offline, every command appends to a full outbox: it is cut with slack, so the
+        // next cut (a rewrite of the file) is 200 events away, not at the next command.
+        let dir = tempfile::tempdir().unwrap();
+        let events: Vec<Event> = (0..MAX_EVENTS).map(full).collect();
+        append(dir.path(), &events).unwrap();
+        let lines = || {
+            fs::read_to_string(path(dir.path()))
+                .unwrap()
+                .lines()
+                .count()
+        };
+        assert_eq!(lines(), MAX_EVENTS, "at the cap, nothing goes");
+        append(dir.path(), &[full(MAX_EVENTS)]).unwrap();
+        assert_eq!(lines(), TRIM_TO_EVENTS);
+        for n in 1..=MAX_EVENTS - TRIM_TO_EVENTS {
+            append(dir.path(), &[full(MAX_EVENTS + n)]).unwrap();
+            assert_eq!(lines(), TRIM_TO_EVENTS + n, "no cut below the cap");
+        }
+        append(dir.path(), &[full(5_000)]).unwrap();
+        assert_eq!(lines(), TRIM_TO_EVENTS);
+        let kept = read(dir.path()).unwrap();
+        assert_eq!(kept.last().unwrap().id, "id-5000");
+        // 1,202 events appended, two cuts: the newest 800 are 402 to 1,200 and 5,000.
+        assert_eq!(kept[0].id, "id-402");
+    }
+
+    #[test]
+    fn a_cut_leaves_no_old_bytes_behind() {
+        // Written over the start of the file, then cut to length: nothing of the old
+        // content may follow what is kept.
+        let dir = tempfile::tempdir().unwrap();
+        let events: Vec<Event> = (0..MAX_EVENTS + 1).map(full).collect();
+        append(dir.path(), &events).unwrap();
+        let text = fs::read_to_string(path(dir.path())).unwrap();
+        assert!(text.ends_with(&format!(
+            "{}\n",
+            serde_json::to_string(&full(MAX_EVENTS)).unwrap()
+        )));
+        assert_eq!(text.lines().count(), TRIM_TO_EVENTS);
     }
 
     #[test]
@@ -228,12 +305,6 @@ mod tests {
         // Another version's event (or one this version cannot parse) is the sender's to
         // judge: trimming the oldest must not drop it, nor rewrite the lines it keeps.
         let dir = tempfile::tempdir().unwrap();
-        // As long as real events' lines (their ids are UUIDs).
-        let full = |n| Event {
-            anonymous_id: "a".repeat(36),
-            session_id: "s".repeat(36),
-            ..event(n)
-        };
         let events: Vec<Event> = (0..MAX_EVENTS).map(full).collect();
         append(dir.path(), &events).unwrap();
         let foreign = "{\"id\":\"from-a-newer-version\",\"type\":\"not.known.here\"}";
@@ -245,10 +316,10 @@ mod tests {
         append(dir.path(), &[full(5_000)]).unwrap();
         let text = fs::read_to_string(path(dir.path())).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), MAX_EVENTS);
-        assert_eq!(lines[MAX_EVENTS - 2], foreign);
-        assert!(lines[0].contains("\"id-2\""), "the oldest went first");
-        assert_eq!(read(dir.path()).unwrap().len(), MAX_EVENTS - 1);
+        assert_eq!(lines.len(), TRIM_TO_EVENTS);
+        assert_eq!(lines[TRIM_TO_EVENTS - 2], foreign);
+        assert!(lines[0].contains("\"id-202\""), "the oldest went first");
+        assert_eq!(read(dir.path()).unwrap().len(), TRIM_TO_EVENTS - 1);
     }
 
     #[test]
