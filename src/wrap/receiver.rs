@@ -193,6 +193,7 @@ impl Receiver {
 
     /// Stops as [`Receiver::stop`] does; whether a connection came (and the runtime was
     /// built to serve it).
+    #[cfg(test)]
     pub(crate) fn stop_served(mut self) -> bool {
         self.shutdown()
     }
