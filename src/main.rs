@@ -12,8 +12,15 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Runs before the standard library's first allocation (see `allocator`).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static BEFORE_MAIN: extern "C" fn() = automagik_tracing::allocator::reserve_small_arenas;
+
 fn main() -> ExitCode {
     automagik_tracing::allocator::return_freed_memory_promptly();
+    automagik_tracing::allocator::skip_cleanup_at_exit();
     match automagik_tracing::run(automagik_tracing::cli::parse()) {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
