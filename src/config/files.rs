@@ -14,6 +14,9 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+mod spare;
+pub use spare::write_through_spare;
+
 /// The most a settings file (`.env`, `tracing.toml`) may hold.
 pub const MAX_SETTINGS_FILE: u64 = 1024 * 1024;
 
