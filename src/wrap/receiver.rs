@@ -109,6 +109,8 @@ pub struct Receiver {
     pub stats: Arc<ReceiverStats>,
     /// Closed to stop the receiver (`idle::stop_signal`).
     stop: Option<UnixStream>,
+    /// Whether the thread still waits for its first connection (`idle::State`).
+    state: Arc<idle::State>,
     /// The thread, which says whether a connection made it build its runtime.
     thread: Option<JoinHandle<bool>>,
 }
@@ -158,6 +160,8 @@ impl Bound {
         let stats = Arc::new(ReceiverStats::default());
         let (stop_tx, stop_rx) = idle::stop_signal()
             .map_err(|e| Error::failed(format!("cannot start the receiver: {e}")))?;
+        let state = Arc::new(idle::State::default());
+        let waiting = state.clone();
         let shared = Arc::new(Shared {
             sink,
             records,
@@ -169,12 +173,13 @@ impl Bound {
         });
         let thread = std::thread::Builder::new()
             .name("automagik-receiver".into())
-            .spawn(move || serve(listener, shared, stop_rx))
+            .spawn(move || serve(listener, shared, stop_rx, &waiting))
             .map_err(|e| Error::failed(format!("cannot start the receiver thread: {e}")))?;
         Ok(Receiver {
             addr,
             stats,
             stop: Some(stop_tx),
+            state,
             thread: Some(thread),
         })
     }
@@ -186,7 +191,9 @@ impl Receiver {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting and waits for the thread.
+    /// Stops accepting and waits for the thread, unless it never had a connection: it is
+    /// then left to end by itself (it serves nothing more), and the command's exit code
+    /// waits for no thread to wake up.
     pub fn stop(mut self) {
         self.shutdown();
     }
@@ -200,9 +207,11 @@ impl Receiver {
 
     fn shutdown(&mut self) -> bool {
         drop(self.stop.take());
-        self.thread
-            .take()
-            .is_some_and(|thread| thread.join().unwrap_or(true))
+        let thread = self.thread.take();
+        if self.state.abandon() {
+            return false;
+        }
+        thread.is_some_and(|thread| thread.join().unwrap_or(true))
     }
 }
 
@@ -226,8 +235,13 @@ pub(super) struct Shared {
 
 /// The receiver's thread: waits for a first connection without a runtime (`idle`), then
 /// serves until stopped. Returns whether it built the runtime.
-fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, stop: UnixStream) -> bool {
-    if idle::first_connection(&listener, &stop) == idle::Woken::Stopped {
+fn serve(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    stop: UnixStream,
+    state: &idle::State,
+) -> bool {
+    if idle::first_connection(&listener, &stop) == idle::Woken::Stopped || !state.serve() {
         return false;
     }
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()

@@ -9,6 +9,39 @@ use std::io;
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{
+    AtomicU8,
+    Ordering::{AcqRel, Acquire},
+};
+
+/// Whether the receiver's thread still waits for a first connection, shared by the thread
+/// and the receiver's handle: the first of them to move it decides. A thread that was
+/// never needed is not waited for when the receiver stops (waking it and waiting for its
+/// end cost the command's exit code a thread hand-off), and never serves after that.
+#[derive(Debug, Default)]
+pub(super) struct State(AtomicU8);
+
+const WAITING: u8 = 0;
+const SERVING: u8 = 1;
+const ABANDONED: u8 = 2;
+
+impl State {
+    /// The thread, at a first connection: whether it may serve (the receiver was not
+    /// stopped first).
+    pub(super) fn serve(&self) -> bool {
+        self.0
+            .compare_exchange(WAITING, SERVING, AcqRel, Acquire)
+            .is_ok()
+    }
+
+    /// The handle, as it stops the receiver: whether the thread never served (it is then
+    /// left to end by itself, and never serves).
+    pub(super) fn abandon(&self) -> bool {
+        self.0
+            .compare_exchange(WAITING, ABANDONED, AcqRel, Acquire)
+            .is_ok()
+    }
+}
 
 /// What ended the wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +157,22 @@ mod tests {
         client.read_to_string(&mut answer).unwrap();
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         assert!(receiver.stop_served());
+    }
+
+    #[test]
+    fn a_thread_left_waiting_never_serves() {
+        let state = State::default();
+        assert!(state.abandon());
+        assert!(
+            !state.serve(),
+            "stopped first: the connection is not served"
+        );
+        let served = State::default();
+        assert!(served.serve());
+        assert!(
+            !served.abandon(),
+            "serving: the handle waits for the thread"
+        );
     }
 
     #[test]
