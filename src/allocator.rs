@@ -51,9 +51,11 @@ pub fn return_freed_memory_promptly() {
 
 /// Has mimalloc leave its memory to the system at exit instead of collecting and purging
 /// its heaps first (about 0.1 ms of a `run --wrap true`, after the command's exit), unless
-/// `MIMALLOC_DESTROY_ON_EXIT` says otherwise. Call it first thing in `main`.
+/// `MIMALLOC_DESTROY_ON_EXIT` says otherwise or `MIMALLOC_SHOW_STATS` asks for the
+/// statistics mimalloc prints at exit. Call it first thing in `main`.
 pub fn skip_cleanup_at_exit() {
-    if std::env::var_os("MIMALLOC_DESTROY_ON_EXIT").is_none() {
+    let asked = |var| std::env::var_os(var).is_some();
+    if !asked("MIMALLOC_DESTROY_ON_EXIT") && !asked("MIMALLOC_SHOW_STATS") {
         // SAFETY: a plain setter of the option mimalloc's exit handler reads; the index
         // is `mi_option_destroy_on_exit` in mimalloc v2 and v3 alike.
         unsafe { mi_option_set(MI_OPTION_DESTROY_ON_EXIT, 2) }
