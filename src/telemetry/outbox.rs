@@ -57,25 +57,46 @@ pub fn append(data_dir: &Path, events: &[Event]) -> Result<()> {
     let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
     // An event's line is well over MIN_LINE bytes: below that size the count cap cannot
     // be reached, and the file is not read back.
-    if size > MAX_BYTES || size > MIN_LINE * MAX_EVENTS {
+    let past_the_caps = size > MAX_BYTES
+        || (size > MIN_LINE * MAX_EVENTS
+            && more_lines_than(&mut file, MAX_EVENTS)
+                .map_err(|e| Error::io("cannot read", &path, e))?);
+    if past_the_caps {
         let mut bytes = Vec::with_capacity(size);
         file.seek(SeekFrom::Start(0))
             .and_then(|_| file.read_to_end(&mut bytes))
             .map_err(|e| Error::io("cannot read", &path, e))?;
-        if past_the_caps(&bytes) {
-            rewrite(
-                &mut file,
-                &path,
-                newest_within(&bytes, TRIM_TO_EVENTS, TRIM_TO_BYTES),
-            )?;
-        }
+        rewrite(
+            &mut file,
+            &path,
+            newest_within(&bytes, TRIM_TO_EVENTS, TRIM_TO_BYTES),
+        )?;
     }
     Ok(())
 }
 
-/// Whether `bytes` hold more than [`MAX_EVENTS`] lines or [`MAX_BYTES`] bytes.
-fn past_the_caps(bytes: &[u8]) -> bool {
-    bytes.len() > MAX_BYTES || memchr::memchr_iter(b'\n', bytes).nth(MAX_EVENTS).is_some()
+/// Bytes read at a time to count an outbox's lines.
+const COUNT_CHUNK: usize = 32 * 1024;
+
+/// Whether `file` holds more than `lines` lines (ended by a newline). Counted through a
+/// small buffer: an outbox kept near its cap is counted at every command, and a buffer of
+/// its whole size cost a page fault per 4 KiB (0.15 ms of a `run --wrap true` here).
+fn more_lines_than(file: &mut File, lines: usize) -> std::io::Result<bool> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut chunk = vec![0; COUNT_CHUNK];
+    let mut seen = 0;
+    loop {
+        let read = match file.read(&mut chunk) {
+            Ok(0) => return Ok(false),
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        seen += memchr::memchr_iter(b'\n', &chunk[..read]).count();
+        if seen > lines {
+            return Ok(true);
+        }
+    }
 }
 
 /// The newest whole lines of `bytes` within the caps.
@@ -337,6 +358,25 @@ mod tests {
         );
         let big = format!("{}\n{}\n", "x".repeat(MAX_BYTES), "y");
         assert_eq!(newest_within_caps(big.as_bytes()), b"y\n");
+    }
+
+    #[test]
+    fn lines_are_counted_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let file_path = dir.path().join("lines");
+        // Lines of 100 bytes: 1,001 of them span four chunks.
+        let line = format!("{}\n", "x".repeat(99));
+        fs::write(&file_path, line.repeat(1_001)).unwrap();
+        let mut file = File::open(&file_path).unwrap();
+        assert!(more_lines_than(&mut file, 1_000).unwrap());
+        assert!(!more_lines_than(&mut file, 1_001).unwrap());
+        fs::write(&file_path, format!("{}unended", line.repeat(3))).unwrap();
+        let mut file = File::open(&file_path).unwrap();
+        assert!(more_lines_than(&mut file, 2).unwrap());
+        assert!(
+            !more_lines_than(&mut file, 3).unwrap(),
+            "an unended line is not counted"
+        );
     }
 
     #[test]
