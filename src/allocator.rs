@@ -12,7 +12,7 @@
 //! keeps the receiver within its 50 MiB and the wrapper within its bound at about 4 % of
 //! throughput, where 30 ms cost 10 %.
 
-use std::ffi::{c_int, c_long};
+use std::ffi::{c_char, c_int, c_long};
 
 // The functions below are mimalloc's own; this links its library wherever they are used.
 extern crate mimalloc as _;
@@ -49,6 +49,13 @@ pub fn return_freed_memory_promptly() {
     }
 }
 
+/// The binary's settings, first thing in `main`: [`return_freed_memory_promptly`] and
+/// [`skip_cleanup_at_exit`].
+pub fn set_up() {
+    return_freed_memory_promptly();
+    skip_cleanup_at_exit();
+}
+
 /// Has mimalloc leave its memory to the system at exit instead of collecting and purging
 /// its heaps first (about 0.1 ms of a `run --wrap true`, after the command's exit), unless
 /// `MIMALLOC_DESTROY_ON_EXIT` says otherwise or `MIMALLOC_SHOW_STATS` asks for the
@@ -62,11 +69,19 @@ pub fn skip_cleanup_at_exit() {
     }
 }
 
+/// What glibc calls in `.init_array` before `main`: the arguments count, the arguments
+/// and the environment (all three unused here).
+pub type Constructor = extern "C" fn(c_int, *const *const c_char, *const *const c_char);
+
 /// Has mimalloc reserve [`ARENA_RESERVE_KIB`] at a time, unless
 /// `MIMALLOC_ARENA_RESERVE` says otherwise. Must run before the process's first
 /// allocation (the standard library allocates before `main`): the binary runs it from
-/// `.init_array`, as a constructor.
-pub extern "C" fn reserve_small_arenas() {
+/// `.init_array`, as a [`Constructor`].
+pub extern "C" fn reserve_small_arenas(
+    _argc: c_int,
+    _argv: *const *const c_char,
+    _env: *const *const c_char,
+) {
     if std::env::var_os("MIMALLOC_ARENA_RESERVE").is_none() {
         // SAFETY: a plain setter of an option mimalloc reads when it reserves an arena;
         // the index is `mi_option_arena_reserve` in mimalloc v2 and v3 alike.
