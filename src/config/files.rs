@@ -14,6 +14,9 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+mod spare;
+pub use spare::write_through_spare;
+
 /// The most a settings file (`.env`, `tracing.toml`) may hold.
 pub const MAX_SETTINGS_FILE: u64 = 1024 * 1024;
 
@@ -98,6 +101,14 @@ pub const PRIVATE_DIR: u32 = 0o700;
 /// itself when an earlier version left it wider. For the tool's own directories only
 /// (never a project directory).
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    // Mostly there already (every run checks four): one look, not a `mkdir` and two.
+    if let Ok(meta) = fs::metadata(dir)
+        && meta.is_dir()
+    {
+        #[cfg(unix)]
+        tighten(&meta, dir, PRIVATE_DIR);
+        return Ok(());
+    }
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

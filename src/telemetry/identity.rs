@@ -3,6 +3,7 @@
 //! the install's random salt for hashed values, which is never sent.
 
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::config::files::{PRIVATE_FILE, open_private, private_dir, write_atomically};
@@ -29,7 +30,20 @@ pub enum Stored {
 
 /// Reads the ID without creating anything (for `status`).
 pub fn read(config_dir: &Path) -> Stored {
-    match fs::read_to_string(id_path(config_dir)) {
+    stored(fs::read_to_string(id_path(config_dir)))
+}
+
+/// Reads the ID as [`read`] does, through the one open that also makes a file an earlier
+/// version wrote 0644 this user's only (every command that records reads it).
+fn read_tightened(config_dir: &Path) -> Stored {
+    let mut text = String::new();
+    let read = open_private(&id_path(config_dir), fs::OpenOptions::new().read(true))
+        .and_then(|mut file| file.read_to_string(&mut text));
+    stored(read.map(|_| text))
+}
+
+fn stored(text: std::io::Result<String>) -> Stored {
+    match text {
         Ok(text) => match uuid::Uuid::parse_str(text.trim()) {
             Ok(id) => Stored::Valid(id.hyphenated().to_string()),
             Err(_) => Stored::Corrupt,
@@ -53,16 +67,12 @@ pub struct Ensured {
 /// one ID: the file is created whole, and only if absent (a hard link of a finished temp
 /// file), and whoever loses the race reads the winner's.
 pub fn ensure(config_dir: &Path) -> Result<Ensured> {
-    match read(config_dir) {
-        Stored::Valid(id) => {
-            // An ID an earlier version wrote 0644 becomes this user's only.
-            let _ = open_private(&id_path(config_dir), fs::OpenOptions::new().read(true));
-            Ok(Ensured {
-                id,
-                created: false,
-                replaced_corrupt: false,
-            })
-        }
+    match read_tightened(config_dir) {
+        Stored::Valid(id) => Ok(Ensured {
+            id,
+            created: false,
+            replaced_corrupt: false,
+        }),
         Stored::Corrupt => Ok(Ensured {
             id: reset(config_dir)?,
             created: true,

@@ -15,9 +15,13 @@
 //! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,
 //! at most [`REQUESTS_AT_ONCE`] bodies held and decoded at a time, decoding on a blocking
 //! thread so the loop that accepts connections never waits on it.
+//!
+//! Its thread builds the tokio runtime only once a first connection comes (`idle`): a
+//! command that never sends costs the wrapper no runtime.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread::JoinHandle;
@@ -33,7 +37,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::Semaphore;
 
 use crate::engine::Recorder;
 use crate::error::{Error, Result};
@@ -43,6 +47,8 @@ use crate::span::{Span, into_spans};
 pub use crate::wrap::refusal::{Refusal, describe_refused};
 use crate::wrap::{decode, grpc, http, room, scan};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+
+mod idle;
 
 /// The largest request body accepted, compressed or not.
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -101,8 +107,12 @@ pub struct Receiver {
     pub addr: SocketAddr,
     /// What it saw so far.
     pub stats: Arc<ReceiverStats>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    /// Closed to stop the receiver (`idle::stop_signal`).
+    stop: Option<UnixStream>,
+    /// Whether the thread still waits for its first connection (`idle::State`).
+    state: Arc<idle::State>,
+    /// The thread, which says whether a connection made it build its runtime.
+    thread: Option<JoinHandle<bool>>,
 }
 
 /// A receiver's socket, listening but not yet served: bound before the command starts
@@ -148,7 +158,10 @@ impl Bound {
     ) -> Result<Receiver> {
         let Bound { addr, listener } = self;
         let stats = Arc::new(ReceiverStats::default());
-        let (stop_tx, stop_rx) = oneshot::channel();
+        let (stop_tx, stop_rx) = idle::stop_signal()
+            .map_err(|e| Error::failed(format!("cannot start the receiver: {e}")))?;
+        let state = Arc::new(idle::State::default());
+        let waiting = state.clone();
         let shared = Arc::new(Shared {
             sink,
             records,
@@ -160,12 +173,13 @@ impl Bound {
         });
         let thread = std::thread::Builder::new()
             .name("automagik-receiver".into())
-            .spawn(move || serve(listener, shared, stop_rx))
+            .spawn(move || serve(listener, shared, stop_rx, &waiting))
             .map_err(|e| Error::failed(format!("cannot start the receiver thread: {e}")))?;
         Ok(Receiver {
             addr,
             stats,
             stop: Some(stop_tx),
+            state,
             thread: Some(thread),
         })
     }
@@ -177,18 +191,27 @@ impl Receiver {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting and waits for the thread.
+    /// Stops accepting and waits for the thread, unless it never had a connection: it is
+    /// then left to end by itself (it serves nothing more), and the command's exit code
+    /// waits for no thread to wake up.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
-    fn shutdown(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+    /// Stops as [`Receiver::stop`] does; whether a connection came (and the runtime was
+    /// built to serve it).
+    #[cfg(test)]
+    pub(crate) fn stop_served(mut self) -> bool {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> bool {
+        drop(self.stop.take());
+        let thread = self.thread.take();
+        if self.state.abandon() {
+            return false;
         }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        thread.is_some_and(|thread| thread.join().unwrap_or(true))
     }
 }
 
@@ -210,18 +233,29 @@ pub(super) struct Shared {
     pub(super) reading: Semaphore,
 }
 
-fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+/// The receiver's thread: waits for a first connection without a runtime (`idle`), then
+/// serves until stopped. Returns whether it built the runtime.
+fn serve(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    stop: UnixStream,
+    state: &idle::State,
+) -> bool {
+    if idle::first_connection(&listener, &stop) == idle::Woken::Stopped || !state.serve() {
+        return false;
+    }
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(REQUESTS_AT_ONCE)
         .build()
     else {
-        return;
+        return false;
     };
     runtime.block_on(async move {
         let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
             return;
         };
+        let mut stop = std::pin::pin!(idle::stopped(stop));
         let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         loop {
             let permit = tokio::select! {
@@ -250,6 +284,7 @@ fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot
             });
         }
     });
+    true
 }
 
 #[derive(Clone, Copy, PartialEq)]

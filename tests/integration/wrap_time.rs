@@ -135,3 +135,36 @@ fn a_run_whose_spans_are_all_delivered_starts_no_spool_thread() {
         "{threads:?}"
     );
 }
+
+#[test]
+fn the_allocator_reserves_a_small_first_arena() {
+    // Set before the first allocation (from `.init_array`): mimalloc's 1 GiB default
+    // costs every start of the binary its bitmaps' page faults. MIMALLOC_VERBOSE has
+    // mimalloc print its options as it starts.
+    let out = TestEnv::new()
+        .var("MIMALLOC_VERBOSE", "1")
+        .cmd()
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let reserve = format!(
+        "option 'arena_reserve': {} KiB",
+        automagik_tracing::allocator::ARENA_RESERVE_KIB
+    );
+    assert!(stderr.contains(&reserve), "{stderr}");
+    // The user's own setting wins.
+    let out = TestEnv::new()
+        .var("MIMALLOC_VERBOSE", "1")
+        .var("MIMALLOC_ARENA_RESERVE", "256MiB")
+        .cmd()
+        .arg("--version")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("option 'arena_reserve': 262144 KiB"),
+        "{stderr}"
+    );
+}

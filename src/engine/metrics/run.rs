@@ -199,13 +199,14 @@ pub fn last_run_path(data_dir: &Path) -> PathBuf {
 }
 
 impl RunMetrics {
-    /// Writes the figures to `metrics/last-run.json` in the data dir (0600, atomically).
+    /// Writes the figures to `metrics/last-run.json` in the data dir (0600, atomically,
+    /// through a spare file: [`files::write_through_spare`]).
     pub fn save(&self, data_dir: &Path) -> crate::Result<()> {
         let path = last_run_path(data_dir);
         let dir = path.parent().expect("has a parent");
         files::private_dir(dir).map_err(|e| crate::Error::io("cannot create directory", dir, e))?;
         let text = serde_json::to_vec_pretty(self).expect("metrics serialise");
-        files::write_atomically_unsynced(dir, &path, &text, files::PRIVATE_FILE)
+        files::write_through_spare(dir, &path, &text)
     }
 
     /// The last run's figures, if a run saved them and they can be read.
