@@ -100,6 +100,7 @@ fn every_shape_of_attribute_decodes_as_prost_decodes_it() {
         ("double", kv(&[key("d"), double.clone()])),
         ("bytes", kv(&[key("raw"), field(2, &field(7, &[0, 255]))])),
         ("empty key", kv(&[key(""), field(2, &field(1, b""))])),
+        ("not ASCII", kv(&[key("clé"), text("日本語")])),
         ("nested", nested),
         (
             "key twice",
