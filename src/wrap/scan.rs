@@ -10,6 +10,7 @@
 //! one as values: packed varints, one byte each on the wire, they decode to eight. JSON bodies are bounded by their number of objects, since every
 //! span and every value is one.
 
+use prost::bytes::Buf;
 use prost::encoding::{WireType, decode_key, decode_varint};
 
 use crate::presets::Signal;
@@ -169,11 +170,11 @@ fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(
     if depth > MAX_DEPTH {
         return Err(Refused::Malformed);
     }
-    while !buf.is_empty() {
-        let (field, wire) = key(&mut buf)?;
+    while buf.has_remaining() {
+        let (field, wire) = decode_key(&mut buf).map_err(|_| Refused::Malformed)?;
         match wire {
             WireType::Varint => {
-                varint(&mut buf)?;
+                decode_varint(&mut buf).map_err(|_| Refused::Malformed)?;
                 if numbers(msg, field) {
                     add_values(1, counts)?;
                 }
@@ -181,7 +182,8 @@ fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(
             WireType::SixtyFourBit => skip(&mut buf, 8)?,
             WireType::ThirtyTwoBit => skip(&mut buf, 4)?,
             WireType::LengthDelimited => {
-                let len = usize::try_from(varint(&mut buf)?).map_err(|_| Refused::Malformed)?;
+                let len = decode_varint(&mut buf).map_err(|_| Refused::Malformed)?;
+                let len = usize::try_from(len).map_err(|_| Refused::Malformed)?;
                 if len > buf.len() {
                     return Err(Refused::Malformed);
                 }
@@ -201,34 +203,6 @@ fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(
         }
     }
     Ok(())
-}
-
-/// A field's key (its number and wire type), as prost's `decode_key` reads it: most keys
-/// are one byte, read here without prost's generic `Buf` code.
-fn key(buf: &mut &[u8]) -> Result<(u32, WireType), Refused> {
-    match buf.first() {
-        Some(&byte) if byte < 0x80 => {
-            *buf = &buf[1..];
-            let wire =
-                WireType::try_from(u64::from(byte & 0x07)).map_err(|_| Refused::Malformed)?;
-            match u32::from(byte >> 3) {
-                0 => Err(Refused::Malformed),
-                field => Ok((field, wire)),
-            }
-        }
-        _ => decode_key(buf).map_err(|_| Refused::Malformed),
-    }
-}
-
-/// A varint, as prost's `decode_varint` reads it, one byte without its generic code.
-fn varint(buf: &mut &[u8]) -> Result<u64, Refused> {
-    match buf.first() {
-        Some(&byte) if byte < 0x80 => {
-            *buf = &buf[1..];
-            Ok(u64::from(byte))
-        }
-        _ => decode_varint(buf).map_err(|_| Refused::Malformed),
-    }
 }
 
 fn count(kind: Msg, counts: &mut Counts) -> Result<(), Refused> {
@@ -260,7 +234,10 @@ fn add_values(n: u64, counts: &mut Counts) -> Result<(), Refused> {
 }
 
 fn skip(buf: &mut &[u8], n: usize) -> Result<(), Refused> {
-    *buf = buf.get(n..).ok_or(Refused::Malformed)?;
+    if buf.len() < n {
+        return Err(Refused::Malformed);
+    }
+    buf.advance(n);
     Ok(())
 }
 
