@@ -10,7 +10,8 @@
 //! one as values: packed varints, one byte each on the wire, they decode to eight. JSON bodies are bounded by their number of objects, since every
 //! span and every value is one.
 
-use prost::encoding::decode_varint;
+use prost::bytes::Buf;
+use prost::encoding::{WireType, decode_key, decode_varint};
 
 use crate::presets::Signal;
 
@@ -165,33 +166,29 @@ pub fn count_protobuf_of(signal: Signal, body: &[u8]) -> Result<Counts, Refused>
     Ok(counts)
 }
 
-fn walk(buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(), Refused> {
+fn walk(mut buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(), Refused> {
     if depth > MAX_DEPTH {
         return Err(Refused::Malformed);
     }
-    let mut at = 0;
-    while at < buf.len() {
-        // A key as prost's `decode_key` reads it: a field number of 1 to 2^29 - 1 and a
-        // wire type of 0 to 5 (groups, 3 and 4, are not OTLP).
-        let key = varint(buf, &mut at)?;
-        let field = u32::try_from(key >> 3).map_err(|_| Refused::Malformed)?;
-        if field == 0 || key > u64::from(u32::MAX) {
-            return Err(Refused::Malformed);
-        }
-        match key & 0x07 {
-            0 => {
-                varint(buf, &mut at)?;
+    while buf.has_remaining() {
+        let (field, wire) = decode_key(&mut buf).map_err(|_| Refused::Malformed)?;
+        match wire {
+            WireType::Varint => {
+                decode_varint(&mut buf).map_err(|_| Refused::Malformed)?;
                 if numbers(msg, field) {
                     add_values(1, counts)?;
                 }
             }
-            1 => at = past(buf, at, 8)?,
-            5 => at = past(buf, at, 4)?,
-            2 => {
-                let len = usize::try_from(varint(buf, &mut at)?).map_err(|_| Refused::Malformed)?;
-                let end = past(buf, at, len)?;
-                let inner = &buf[at..end];
-                at = end;
+            WireType::SixtyFourBit => skip(&mut buf, 8)?,
+            WireType::ThirtyTwoBit => skip(&mut buf, 4)?,
+            WireType::LengthDelimited => {
+                let len = decode_varint(&mut buf).map_err(|_| Refused::Malformed)?;
+                let len = usize::try_from(len).map_err(|_| Refused::Malformed)?;
+                if len > buf.len() {
+                    return Err(Refused::Malformed);
+                }
+                let (inner, rest) = buf.split_at(len);
+                buf = rest;
                 if numbers(msg, field) {
                     // Each varint ends with the one byte of it below 0x80.
                     add_values(inner.iter().filter(|b| **b < 0x80).count() as u64, counts)?;
@@ -202,40 +199,10 @@ fn walk(buf: &[u8], msg: Msg, depth: usize, counts: &mut Counts) -> Result<(), R
                     }
                 }
             }
-            _ => return Err(Refused::Malformed),
+            WireType::StartGroup | WireType::EndGroup => return Err(Refused::Malformed),
         }
     }
     Ok(())
-}
-
-/// The varint at `buf[*at..]`, `at` moved past it: one byte here (nearly every key and
-/// length), longer ones by prost.
-#[inline(always)]
-fn varint(buf: &[u8], at: &mut usize) -> Result<u64, Refused> {
-    match buf.get(*at) {
-        Some(&byte) if byte < 0x80 => {
-            *at += 1;
-            Ok(u64::from(byte))
-        }
-        _ => long_varint(buf, at),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn long_varint(buf: &[u8], at: &mut usize) -> Result<u64, Refused> {
-    let mut rest = buf.get(*at..).ok_or(Refused::Malformed)?;
-    let value = decode_varint(&mut rest).map_err(|_| Refused::Malformed)?;
-    *at = buf.len() - rest.len();
-    Ok(value)
-}
-
-/// Where `n` bytes from `at` end, when `buf` holds them.
-#[inline(always)]
-fn past(buf: &[u8], at: usize, n: usize) -> Result<usize, Refused> {
-    at.checked_add(n)
-        .filter(|end| *end <= buf.len())
-        .ok_or(Refused::Malformed)
 }
 
 fn count(kind: Msg, counts: &mut Counts) -> Result<(), Refused> {
@@ -263,6 +230,14 @@ fn add_values(n: u64, counts: &mut Counts) -> Result<(), Refused> {
     if counts.values > MAX_VALUES {
         return Err(Refused::TooMany);
     }
+    Ok(())
+}
+
+fn skip(buf: &mut &[u8], n: usize) -> Result<(), Refused> {
+    if buf.len() < n {
+        return Err(Refused::Malformed);
+    }
+    buf.advance(n);
     Ok(())
 }
 
