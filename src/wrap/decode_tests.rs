@@ -26,12 +26,17 @@ fn spans_are_what_prost_decoding_the_whole_request_gives() {
 
 /// A request of one span whose attributes are these `KeyValue` messages, as bytes.
 fn request_with(attributes: &[Vec<u8>]) -> Bytes {
+    let fields: Vec<Vec<u8>> = attributes.iter().map(|kv| field(9, kv)).collect();
+    request_with_fields(&fields)
+}
+
+/// A request of one span with these fields (key and value, as bytes) after its own, its
+/// attributes left out.
+fn request_with_fields(fields: &[Vec<u8>]) -> Bytes {
     let mut span = to_request(&sample()[..1]).resource_spans[0].scope_spans[0].spans[0].clone();
     span.attributes.clear();
     let mut bytes = span.encode_to_vec();
-    for kv in attributes {
-        prost::encoding::bytes::encode(9, kv, &mut bytes);
-    }
+    bytes.extend(fields.concat());
     let request = Request {
         resource_spans: vec![ResourceSpans {
             resource: None,
@@ -168,6 +173,23 @@ fn a_malformed_or_invalid_attribute_refuses_the_request_as_prost_does() {
         assert_eq!(prost_spans(&body), None, "{shape}: prost refuses it");
         assert_eq!(spans_of(body, 1), None, "{shape}");
     }
+    // The attributes field itself of the wrong wire type: a number, a group.
+    for attributes in [varint(9, 1), vec![0x4b, 0x4c]] {
+        let body = request_with_fields(&[attributes]);
+        assert_eq!(prost_spans(&body), None, "prost refuses it");
+        assert_eq!(spans_of(body, 1), None);
+    }
+    // Fields a span does not have are skipped, before and after its attributes.
+    let key = field(1, b"k");
+    let plain = field(9, &kv(&[key, field(2, &varint(3, 7))]));
+    let body = request_with_fields(&[varint(99, 5), plain, field(98, b"x")]);
+    let expected = prost_spans(&body);
+    assert!(
+        expected
+            .as_ref()
+            .is_some_and(|(spans, _)| spans[0].attributes.len() == 1)
+    );
+    assert_eq!(spans_of(body, 1), expected);
 }
 
 fn value() -> impl Strategy<Value = Value> {
