@@ -5,14 +5,13 @@
 //! as prost's types beside its spans, and the vectors a span decodes into (its ids, its
 //! attributes) keep their capacity for the next span instead of growing anew.
 //!
-//! A span's attributes are read from the span's bytes, and each goes straight into an
+//! A span's attributes are left as slices too, and each goes straight into an
 //! [`Attribute`] when it has the plain shape SDKs send (a key and one scalar value, each
 //! once: `attribute`), without prost's `KeyValue` and `AnyValue` between; any other shape
 //! (arrays, maps, a field twice, a field this code does not know, anything malformed) is
 //! decoded by prost as before, so what is accepted or refused does not change. Invalid
 //! UTF-8 in a key or a string value refuses the request, as prost does.
 
-use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -20,7 +19,7 @@ use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1 as pb;
 use prost::Message;
-use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint, skip_field};
+use prost::encoding::{WireType, decode_key, decode_varint};
 
 use crate::span::{
     Attribute, Span, Value, attr_from_pb, resource_from_pb, scope_from_pb, span_from_reused,
@@ -55,8 +54,8 @@ struct ScopeSpans {
     schema_url: String,
 }
 
-/// `Span` but its attributes (field 9, skipped here as a field prost does not know, and
-/// read from the span's bytes by `attributes_of`); the other fields as `pb::Span` has them.
+/// `Span`, each attribute the bytes of its `KeyValue` (a slice of the body); the other
+/// fields as `pb::Span` has them.
 #[derive(Clone, PartialEq, prost::Message)]
 struct SpanMessage {
     #[prost(bytes = "vec", tag = "1")]
@@ -77,6 +76,8 @@ struct SpanMessage {
     start_time_unix_nano: u64,
     #[prost(fixed64, tag = "8")]
     end_time_unix_nano: u64,
+    #[prost(bytes = "bytes", repeated, tag = "9")]
+    attributes: Vec<Bytes>,
     #[prost(uint32, tag = "10")]
     dropped_attributes_count: u32,
     #[prost(message, repeated, tag = "11")]
@@ -100,15 +101,14 @@ pub(super) fn spans_of(body: Bytes, expected: usize) -> Option<(Vec<Span>, usize
     let mut invalid = 0;
     let mut message = SpanMessage::default();
     let mut reused = pb::Span::default();
-    let mut places = Vec::new();
     for rs in request.resource_spans {
         let resource = Arc::new(resource_from_pb(rs.resource, rs.schema_url));
         for ss in rs.scope_spans {
             let scope = Arc::new(scope_from_pb(ss.scope, ss.schema_url));
             for bytes in ss.spans {
                 message.clear();
-                message.merge(bytes.as_ref()).ok()?;
-                let attributes = attributes_of(&bytes, &mut places)?;
+                message.merge(bytes).ok()?;
+                let attributes = attributes_of(&mut message)?;
                 move_into(&mut message, &mut reused);
                 match span_from_reused(&mut reused, attributes, &resource, &scope) {
                     Some(span) => spans.push(span),
@@ -120,34 +120,15 @@ pub(super) fn spans_of(body: Bytes, expected: usize) -> Option<(Vec<Span>, usize
     Some((spans, invalid))
 }
 
-/// A span's attributes (from the bytes of its message, which prost decoded already), in
-/// their order; those without a value, or with a string-table index, left out as prost's
-/// path leaves them. `None` when one is malformed. `places` is where each sits in `span`
-/// (kept from span to span for its capacity).
-fn attributes_of(span: &[u8], places: &mut Vec<Range<usize>>) -> Option<Vec<Attribute>> {
-    places.clear();
-    let mut buf = span;
-    while !buf.is_empty() {
-        let (field, wire) = decode_key(&mut buf).ok()?;
-        if field != 9 {
-            skip_field(wire, field, &mut buf, DecodeContext::default()).ok()?;
-            continue;
-        }
-        // A repeated message: prost refuses any other wire type for it.
-        if wire != WireType::LengthDelimited {
-            return None;
-        }
-        let len = length_delimited(&mut buf)?.len();
-        let end = span.len() - buf.len();
-        places.push(end - len..end);
-    }
-    let mut attributes = Vec::with_capacity(places.len());
-    for place in places.iter() {
-        let kv = &span[place.clone()];
-        let attribute = match attribute(kv) {
+/// A span's attributes, in their order (those without a value, or with a string-table
+/// index, left out as prost's path leaves them); `None` when one is malformed.
+fn attributes_of(message: &mut SpanMessage) -> Option<Vec<Attribute>> {
+    let mut attributes = Vec::with_capacity(message.attributes.len());
+    for bytes in message.attributes.drain(..) {
+        let attribute = match attribute(&bytes) {
             Plain::Attribute(attribute) => Some(attribute),
             Plain::Invalid => return None,
-            Plain::Other => attr_from_pb(KeyValue::decode(kv).ok()?),
+            Plain::Other => attr_from_pb(KeyValue::decode(bytes).ok()?),
         };
         attributes.extend(attribute);
     }
