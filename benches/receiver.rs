@@ -6,7 +6,9 @@
 //! runs, and how many of the spans it accepted it forwarded (the rest the full queue
 //! dropped, and how many requests it asked to retry as the queue was full). Prints
 //! figures; asserts nothing. `BENCH_SECS` sets each run's length (default 10);
-//! `BENCH_QUEUE_MAX_BYTES` the wrapper's queue cap (`AUTOMAGIK_QUEUE_MAX_BYTES`).
+//! `BENCH_QUEUE_MAX_BYTES` the wrapper's queue cap (`AUTOMAGIK_QUEUE_MAX_BYTES`);
+//! `BENCH_WRAPPER_BIN` another build of the binary to measure (an older one, for A/B runs
+//! alternated with the same bench); `BENCH_ONLY_OURS=1` leaves rotel out.
 //! Needs `taskset` (util-linux) and the Python peers (`scripts/python-peers`).
 
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up panics, as a test does
@@ -67,7 +69,34 @@ enum Target {
 
 /// Sends `body` over `CONNECTIONS` connections for `secs`, one request at a time on each;
 /// returns requests accepted, and samples the target's memory once a second.
-fn load(target: &Target, body: Arc<Vec<u8>>, secs: u64, pid: u32) -> (u64, Vec<f64>) {
+/// CPU seconds (user and system) the process `pid` has used so far.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's name (in parentheses, which may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // SAFETY: sysconf reads a constant of the system.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (ticks(11) + ticks(12)) / hz
+}
+
+/// What one load run measured: requests accepted, the target's memory once a second, and
+/// the CPU seconds it used meanwhile.
+struct Measured {
+    requests: u64,
+    memory: Vec<f64>,
+    cpu: f64,
+}
+
+fn load(target: &Target, body: Arc<Vec<u8>>, secs: u64, pid: u32) -> Measured {
+    let cpu_before = cpu_secs(pid);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -105,7 +134,11 @@ fn load(target: &Target, body: Arc<Vec<u8>>, secs: u64, pid: u32) -> (u64, Vec<f
             let _ = task.await;
         }
     });
-    (accepted.load(Relaxed), memory)
+    Measured {
+        requests: accepted.load(Relaxed),
+        memory,
+        cpu: cpu_secs(pid) - cpu_before,
+    }
 }
 
 async fn post_http(
@@ -178,7 +211,8 @@ fn wait_listening(addr: &str) {
     }
 }
 
-fn report(what: &str, requests: u64, secs: u64, memory: &[f64]) {
+fn report(what: &str, measured: &Measured, secs: u64) {
+    let (requests, memory) = (measured.requests, &measured.memory[..]);
     let grpc = if what.contains("gRPC") { "_grpc" } else { "" };
     let name = match what {
         w if w.starts_with("automagik") => format!("receiver.ours{grpc}"),
@@ -196,8 +230,9 @@ fn report(what: &str, requests: u64, secs: u64, memory: &[f64]) {
         memory.last().copied().unwrap_or(0.0),
     );
     println!(
-        "{what:<34} {:>9.0} spans/s  ({requests} requests in {secs} s)  RSS first {first:.1} / max {max:.1} / last {last:.1} MiB",
-        spans as f64 / secs as f64
+        "{what:<34} {:>9.0} spans/s  ({requests} requests in {secs} s)  RSS first {first:.1} / max {max:.1} / last {last:.1} MiB  CPU {:.2} s per million spans",
+        spans as f64 / secs as f64,
+        measured.cpu * 1e6 / spans.max(1) as f64
     );
 }
 
@@ -215,12 +250,14 @@ fn main() {
 
     // automagik-tracing: the receiver of `run --wrap`, exporting to a discarding sink.
     let home = tempfile::tempdir().unwrap();
+    let binary = std::env::var("BENCH_WRAPPER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_automagik-tracing").to_string());
     let mut wrapper = Command::new("taskset");
     wrapper
         .args([
             "-c",
             "0",
-            env!("CARGO_BIN_EXE_automagik-tracing"),
+            &binary,
             "run",
             "--wrap",
             "--flush-timeout",
@@ -251,18 +288,16 @@ fn main() {
     let wrapper = Killed(wrapper);
     let endpoint = line.trim().to_string();
     let url = Target::Http(format!("{endpoint}/v1/traces"));
-    let (requests, memory) = load(&url, body.clone(), secs, pid);
-    report("automagik-tracing run --wrap", requests, secs, &memory);
+    let measured = load(&url, body.clone(), secs, pid);
+    report("automagik-tracing run --wrap", &measured, secs);
     let addr = Target::Grpc(endpoint.trim_start_matches("http://").to_string());
-    let (requests, memory) = load(&addr, body.clone(), secs, pid);
-    report(
-        "automagik-tracing run --wrap, gRPC",
-        requests,
-        secs,
-        &memory,
-    );
+    let measured = load(&addr, body.clone(), secs, pid);
+    report("automagik-tracing run --wrap, gRPC", &measured, secs);
     drop(wrapper);
     report_forwarded(home.path());
+    if std::env::var_os("BENCH_ONLY_OURS").is_some() {
+        return;
+    }
 
     // rotel, receiving the same load the same way.
     let python = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/python-peers"))
@@ -299,17 +334,12 @@ fn main() {
             &["--exporter", "blackhole"][..],
         ),
     ] {
-        let (requests, memory) = run_rotel(agent.trim(), exporter, &body, secs, home.path(), false);
-        report(label, requests, secs, &memory);
+        let measured = run_rotel(agent.trim(), exporter, &body, secs, home.path(), false);
+        report(label, &measured, secs);
     }
     let blackhole = ["--exporter", "blackhole"];
-    let (requests, memory) = run_rotel(agent.trim(), &blackhole, &body, secs, home.path(), true);
-    report(
-        "rotel 0.0.1a15 (blackhole exporter), gRPC",
-        requests,
-        secs,
-        &memory,
-    );
+    let measured = run_rotel(agent.trim(), &blackhole, &body, secs, home.path(), true);
+    report("rotel 0.0.1a15 (blackhole exporter), gRPC", &measured, secs);
 }
 
 /// Runs rotel pinned to core 0 with these exporter arguments under the same load.
@@ -320,7 +350,7 @@ fn run_rotel(
     secs: u64,
     home: &std::path::Path,
     over_grpc: bool,
-) -> (u64, Vec<f64>) {
+) -> Measured {
     let free = || {
         std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()

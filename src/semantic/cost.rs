@@ -4,11 +4,10 @@
 //! model has no cost (shown as `–`, never as $0).
 
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use genai_prices::{Calculator, PriceRequest, Usage, UsageKey};
 
-use super::Meaning;
+use super::{Meaning, Tokens};
 
 /// A span's cost and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,8 +28,29 @@ pub fn price(meaning: &Meaning, at_unix_nanos: u64) -> Option<Priced> {
             carried: true,
         });
     }
-    let model = meaning.model()?;
-    let tokens = &meaning.tokens;
+    let dollars = price_tokens(
+        meaning.model()?,
+        meaning.provider.as_deref(),
+        &meaning.tokens,
+        at_unix_nanos,
+    )?;
+    Some(Priced {
+        dollars,
+        carried: false,
+    })
+}
+
+/// What genai-prices makes of `tokens` of `model` (from `provider`, as the span names
+/// it) at `at_unix_nanos`: [`price`] of a span that carries no cost of its own, and of a
+/// call the run's totals kept to price later (`Tally`), so both are the same figure.
+pub(crate) fn price_tokens(
+    model: &str,
+    provider: Option<&str>,
+    tokens: &Tokens,
+    at_unix_nanos: u64,
+) -> Option<f64> {
+    #[cfg(test)]
+    PRICED.with(|priced| priced.set(priced.get() + 1));
     let mut usage = Usage::new();
     let mut put = |key: UsageKey, count: Option<u64>| {
         if let Some(count) = count {
@@ -47,13 +67,10 @@ pub fn price(meaning: &Meaning, at_unix_nanos: u64) -> Option<Priced> {
     }
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(at_unix_nanos);
     let calculator = Calculator::bundled();
-    LOADED.store(true, Ordering::Release);
     let request = PriceRequest::new(model, &usage).with_timestamp(at);
     // The provider narrows an ambiguous model name; one the data does not know (a proxy,
     // a name of the span's own) is left out rather than losing the price.
-    let priced = meaning
-        .provider
-        .as_deref()
+    let priced = provider
         .and_then(provider_id)
         .and_then(|id| {
             calculator
@@ -61,10 +78,14 @@ pub fn price(meaning: &Meaning, at_unix_nanos: u64) -> Option<Priced> {
                 .ok()
         })
         .or_else(|| calculator.calculate(&request).ok())?;
-    priced.total_price.is_finite().then_some(Priced {
-        dollars: priced.total_price,
-        carried: false,
-    })
+    priced.total_price.is_finite().then_some(priced.total_price)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many calls this thread asked genai-prices to price: what a test of where
+    /// pricing happens counts.
+    pub(crate) static PRICED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Loads the bundled price data, once per process: decoding it (and compiling its model
@@ -72,7 +93,6 @@ pub fn price(meaning: &Meaning, at_unix_nanos: u64) -> Option<Priced> {
 /// can spend on another thread while it reads them.
 pub fn load_prices() {
     let _ = Calculator::bundled();
-    LOADED.store(true, Ordering::Release);
 }
 
 /// Starts [`load_prices`] on a thread of its own, once per process: what a caller that
@@ -87,15 +107,6 @@ pub fn load_prices_beside() {
         // Without a thread, the calls waiting are priced when the totals are read.
         drop(spawned);
     });
-}
-
-/// Set once the bundled price data is loaded ([`load_prices`], or the first [`price`]).
-static LOADED: AtomicBool = AtomicBool::new(false);
-
-/// Whether the price data is loaded, so that pricing a call now costs microseconds, not
-/// the tens of milliseconds of loading it.
-pub fn prices_loaded() -> bool {
-    LOADED.load(Ordering::Acquire)
 }
 
 /// genai-prices' provider id for a provider as spans name it (`gen_ai.provider.name`,

@@ -5,8 +5,11 @@
 //! inside another (an agent framework's model span over an instrumented client's) is
 //! counted once, as its innermost span, like `traces` does: a child ends, and so arrives,
 //! before its parent, so a parent over a counted call is skipped.
+//!
+//! Calls are priced when the figures are read, not as they go by (see [`Tally`]).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,10 +20,9 @@ use crate::span::{Span, SpanId};
 /// nested call may count twice, never once less).
 const MAX_REMEMBERED: usize = 10_000;
 /// Calls priced per run at most. Pricing a call (genai-prices finding the model) takes a
-/// few microseconds, as much as receiving a span, on the receiver's thread: a command that
-/// makes more calls than this (a load test, not an agent) has the rest counted, unpriced.
-/// The price data itself loads on a thread of its own when the first call is seen; the
-/// calls seen meanwhile wait for it ([`Tally`]'s `pending`).
+/// few microseconds, as much as receiving a few spans: a command that makes more calls
+/// than this (a load test, not an agent) has the rest counted, unpriced. The calls are
+/// kept (about 130 bytes each, 1.3 MB at most) and priced when the figures are read.
 pub const MAX_PRICED: u64 = 10_000;
 
 /// A run's model calls in figures.
@@ -90,31 +92,38 @@ impl Usage {
 }
 
 /// Adds up the model calls of the spans it is shown.
-#[derive(Debug)]
+///
+/// A call to price is kept, not priced, as it goes by ([`Tally::observe_read`] runs on the
+/// wrapper's receiver, where genai-prices finding the model took as long as receiving a
+/// few spans): the calls are priced, in the order they came, when the figures are read
+/// ([`Tally::totals`], at the end of the run). The price data loads on a thread of its own
+/// from the first call, so it is there by then.
+#[derive(Debug, Default)]
 pub struct Tally {
     totals: Totals,
     /// Spans a counted call sits under: when one arrives, it is not counted again.
     covered: HashSet<SpanId>,
-    /// Calls priced with genai-prices so far (see [`MAX_PRICED`]), or waiting to be.
+    /// Calls kept to price with genai-prices so far (see [`MAX_PRICED`]).
     priced: u64,
-    /// Whether the price data is loaded: until it is, calls wait in `pending` rather than
-    /// load it on the thread that shows them (the receiver's, where it costs tens of
-    /// milliseconds while the command's requests wait).
-    prices_ready: fn() -> bool,
-    /// Calls to price once the data is loaded, and when each was made.
-    pending: Vec<(Meaning, u64)>,
+    /// The costs still to add to `totals`, in the order the calls came: from the first
+    /// call to price on, a carried cost waits in line too, so the sum is added up in the
+    /// same order as when each call was priced as it came (the same figure, to the bit).
+    pending: Vec<Cost>,
 }
 
-impl Default for Tally {
-    fn default() -> Tally {
-        Tally {
-            totals: Totals::default(),
-            covered: HashSet::new(),
-            priced: 0,
-            prices_ready: super::cost::prices_loaded,
-            pending: Vec::new(),
-        }
-    }
+/// A call's cost waiting in a [`Tally`]'s line.
+#[derive(Debug)]
+enum Cost {
+    /// A cost the span carried.
+    Carried(f64),
+    /// A call to price: its model and provider (shared with the call before when they are
+    /// the same: most of a run's calls name one model), its tokens, when it was made.
+    Call {
+        model: Arc<str>,
+        provider: Option<Arc<str>>,
+        tokens: Tokens,
+        at: u64,
+    },
 }
 
 impl Tally {
@@ -147,52 +156,77 @@ impl Tally {
         }
         self.totals.calls += 1;
         self.totals.usage.add_tokens(&meaning.tokens);
-        let priced = match (meaning.cost, self.priced < MAX_PRICED) {
-            (Some(dollars), _) => Some(dollars),
-            (None, true) if (self.prices_ready)() => {
-                self.priced += 1;
-                for (waiting, at) in std::mem::take(&mut self.pending) {
-                    add_price(&mut self.totals, &waiting, at);
-                }
-                super::price(meaning, span.start_unix_nanos).map(|p| p.dollars)
-            }
+        match (meaning.cost, self.priced < MAX_PRICED) {
+            (Some(dollars), _) if self.pending.is_empty() => add_cost(&mut self.totals, dollars),
+            (Some(dollars), _) => self.pending.push(Cost::Carried(dollars)),
             (None, true) => {
                 self.priced += 1;
-                self.pending.push((meaning.clone(), span.start_unix_nanos));
-                super::cost::load_prices_beside();
-                return;
+                self.keep_to_price(meaning, span.start_unix_nanos);
             }
-            (None, false) => None,
-        };
-        add_cost(&mut self.totals, priced, meaning);
+            (None, false) => add_unpriced(&mut self.totals, &meaning.tokens),
+        }
     }
 
-    /// The figures so far; `None` when no model call was seen. Calls still waiting for the
-    /// price data are priced here (loading it if it is not yet: the figures are read at
-    /// the end of a run, when nothing waits on them).
+    /// Keeps a call to price when the figures are read; one without a model or tokens has
+    /// no price to look for.
+    fn keep_to_price(&mut self, meaning: &Meaning, at: u64) {
+        let Some(model) = meaning.model().filter(|_| meaning.tokens.any()) else {
+            return add_unpriced(&mut self.totals, &meaning.tokens);
+        };
+        let provider = meaning.provider.as_deref();
+        let (model, provider) = match self.pending.last() {
+            Some(Cost::Call {
+                model: last_model,
+                provider: last_provider,
+                ..
+            }) if **last_model == *model && last_provider.as_deref() == provider => {
+                (last_model.clone(), last_provider.clone())
+            }
+            _ => (Arc::from(model), provider.map(Arc::from)),
+        };
+        self.pending.push(Cost::Call {
+            model,
+            provider,
+            tokens: meaning.tokens,
+            at,
+        });
+        super::cost::load_prices_beside();
+    }
+
+    /// The figures so far; `None` when no model call was seen. The calls kept to price are
+    /// priced here, in the order they came (loading the price data if it is not yet: the
+    /// figures are read at the end of a run, when nothing waits on them).
     pub fn totals(&self) -> Option<Totals> {
         (self.totals.calls > 0).then(|| {
             let mut totals = self.totals.clone();
-            for (meaning, at) in &self.pending {
-                add_price(&mut totals, meaning, *at);
+            for cost in &self.pending {
+                match cost {
+                    Cost::Carried(dollars) => add_cost(&mut totals, *dollars),
+                    Cost::Call {
+                        model,
+                        provider,
+                        tokens,
+                        at,
+                    } => match super::cost::price_tokens(model, provider.as_deref(), tokens, *at) {
+                        Some(dollars) => add_cost(&mut totals, dollars),
+                        None => add_unpriced(&mut totals, tokens),
+                    },
+                }
             }
             totals
         })
     }
 }
 
-/// Prices a call (made at `at`, Unix nanoseconds) and adds it to `totals`.
-fn add_price(totals: &mut Totals, meaning: &Meaning, at: u64) {
-    let priced = super::price(meaning, at).map(|p| p.dollars);
-    add_cost(totals, priced, meaning);
+/// Adds a call's cost to `totals`.
+fn add_cost(totals: &mut Totals, dollars: f64) {
+    totals.usage.cost = Some(totals.usage.cost.unwrap_or(0.0) + dollars);
 }
 
-/// Adds a call's cost to `totals`, or counts it unpriced when it has tokens but no price.
-fn add_cost(totals: &mut Totals, priced: Option<f64>, meaning: &Meaning) {
-    match priced {
-        Some(dollars) => totals.usage.cost = Some(totals.usage.cost.unwrap_or(0.0) + dollars),
-        None if meaning.tokens.any() => totals.unpriced_calls += 1,
-        None => {}
+/// Counts a call without a price as unpriced when it has tokens.
+fn add_unpriced(totals: &mut Totals, tokens: &Tokens) {
+    if tokens.any() {
+        totals.unpriced_calls += 1;
     }
 }
 
@@ -337,25 +371,90 @@ mod tests {
     }
 
     #[test]
-    fn calls_seen_before_the_price_data_is_loaded_wait_for_it_and_are_priced() {
-        static READY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-        let mut tally = Tally {
-            prices_ready: || READY.load(std::sync::atomic::Ordering::Relaxed),
-            ..Tally::default()
-        };
-        tally.observe(&[call("chat", None, "gpt-4o-mini", (52, 12))]);
-        // Counted, not priced: pricing would load the data on this thread.
-        assert_eq!(tally.totals.calls, 1);
-        assert_eq!(tally.totals.usage.cost, None);
-        assert_eq!(tally.pending.len(), 1);
-        let at_the_end = tally.totals().unwrap();
-        let first = 52.0 * 0.15e-6 + 12.0 * 0.6e-6;
-        assert!((at_the_end.usage.cost.unwrap() - first).abs() < 1e-12);
-        READY.store(true, std::sync::atomic::Ordering::Relaxed);
-        tally.observe(&[call("chat", None, "gpt-4o-mini", (90, 9))]);
-        assert!(tally.pending.is_empty(), "priced once the data is there");
-        let both = first + 90.0 * 0.15e-6 + 9.0 * 0.6e-6;
-        assert!((tally.totals.usage.cost.unwrap() - both).abs() < 1e-12);
-        assert_eq!(tally.totals(), Some(tally.totals.clone()));
+    fn calls_are_priced_when_the_figures_are_read_not_as_they_go_by() {
+        crate::semantic::load_prices();
+        let priced = || crate::semantic::cost::PRICED.with(|priced| priced.get());
+        let before = priced();
+        let mut tally = Tally::default();
+        tally.observe(&[
+            call("chat", None, "gpt-4o-mini", (52, 12)),
+            call("chat", None, "gpt-4o-mini", (90, 9)),
+        ]);
+        assert_eq!(priced(), before, "nothing priced on the receiver's thread");
+        let totals = tally.totals().unwrap();
+        assert_eq!(priced(), before + 2);
+        let dollars = 142.0 * 0.15e-6 + 21.0 * 0.6e-6;
+        assert!((totals.usage.cost.unwrap() - dollars).abs() < 1e-12);
+        assert_eq!(tally.totals(), Some(totals), "read again, the same figures");
+    }
+
+    /// A call (model, provider, input and output tokens) made at `at` (Unix seconds).
+    fn made(model: &str, provider: &str, tokens: (i64, i64), at: u64) -> Span {
+        let mut span = call("chat", None, model, tokens);
+        span.set("gen_ai.provider.name", provider);
+        span.start_unix_nanos = at * 1_000_000_000;
+        span
+    }
+
+    #[test]
+    fn a_price_read_later_is_the_price_of_the_call_when_it_was_made() {
+        let (june_1st, june_20th) = (1_748_736_000, 1_750_377_600); // 2025
+        let (march, april) = (1_772_323_200, 1_775_001_600); // 2026
+        let september = 1_788_220_800; // 2026-09-01, midnight UTC
+        let mut carried = made("gpt-4o", "openai", (1, 1), september);
+        carried.set("gen_ai.usage.cost", 0.25);
+        let spans = [
+            made("gpt-4o", "openai", (1_000, 100), september),
+            // A model other providers serve too, at their own price.
+            made("gpt-4o", "azure", (1_000, 100), september),
+            // o3's price fell on 2025-06-10.
+            made("o3", "openai", (1_000, 100), june_1st),
+            made("o3", "openai", (1_000, 100), june_20th),
+            carried,
+            // DeepSeek's off-peak hours (16:30 to 00:30 UTC) cost half.
+            made(
+                "deepseek-chat",
+                "deepseek",
+                (1_000, 100),
+                september + 2 * 3600,
+            ),
+            made(
+                "deepseek-chat",
+                "deepseek",
+                (1_000, 100),
+                september + 20 * 3600,
+            ),
+            // Tiered past 200k input tokens; Anthropic's and Vertex's prices changed on
+            // 2026-03-13.
+            made("claude-opus-4-6", "anthropic", (250_000, 1_000), march),
+            made("claude-opus-4-6", "anthropic", (250_000, 1_000), april),
+            made("claude-opus-4-6", "gcp.vertex_ai", (250_000, 1_000), march),
+            made("claude-opus-4-6", "gcp.vertex_ai", (250_000, 1_000), april),
+            made("a-model-nobody-prices", "openai", (10, 1), september),
+        ];
+        let direct: Vec<Option<f64>> = spans
+            .iter()
+            .map(|span| {
+                let priced =
+                    crate::semantic::price(&crate::semantic::read(span), span.start_unix_nanos);
+                priced.map(|p| p.dollars)
+            })
+            .collect();
+        let distinct: HashSet<u64> = direct.iter().flatten().map(|d| d.to_bits()).collect();
+        assert!(distinct.len() >= 8, "the calls' prices differ: {direct:?}");
+        let expected = direct
+            .iter()
+            .flatten()
+            .fold(0.0, |sum, dollars| sum + dollars);
+        let mut tally = Tally::default();
+        tally.observe(&spans[..5]);
+        tally.observe(&spans[5..]);
+        let totals = tally.totals().unwrap();
+        assert_eq!(
+            totals.usage.cost.map(f64::to_bits),
+            Some(expected.to_bits()),
+            "{totals:?} against {direct:?}"
+        );
+        assert_eq!((totals.calls, totals.unpriced_calls), (12, 1));
     }
 }

@@ -190,15 +190,15 @@ pub(crate) fn scope_from_pb(
     }
 }
 
-/// A span decoded into `span`, a message reused for the next one (the receiver's path):
-/// its strings are moved out, and its vectors drained, so they keep their capacity.
+/// A span decoded into `span`, a message reused for the next one (the receiver's path),
+/// its attributes decoded and converted already (`attributes`; `span.attributes` is not
+/// read): its strings are moved out, and its vectors drained, so they keep their capacity.
 pub(crate) fn span_from_reused(
     span: &mut pb::Span,
+    attributes: Vec<Attribute>,
     resource: &Arc<Resource>,
     scope: &Arc<Scope>,
 ) -> Option<Span> {
-    let mut attributes = Vec::with_capacity(span.attributes.len());
-    attributes.extend(span.attributes.drain(..).filter_map(attr_from_pb));
     span_from_pb(span, attributes, resource, scope)
 }
 
@@ -388,7 +388,7 @@ pub fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
     attrs.into_iter().filter_map(attr_from_pb).collect()
 }
 
-fn attr_from_pb(kv: pb_common::KeyValue) -> Option<Attribute> {
+pub(crate) fn attr_from_pb(kv: pb_common::KeyValue) -> Option<Attribute> {
     Some(Attribute {
         key: kv.key,
         value: value_from_pb(kv.value?)?,

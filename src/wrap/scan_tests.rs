@@ -97,6 +97,37 @@ fn broken_wire_format_is_malformed() {
 }
 
 #[test]
+fn keys_are_read_as_prost_reads_them_one_byte_or_more() {
+    // Field 0, wire types 6 and 7, a group: prost refuses each, and so does the scan.
+    for key in [0x00u8, 0x06, 0x0f, 0x0b, 0x0c] {
+        assert_eq!(
+            check_protobuf(&[key, 0]),
+            Err(Refused::Malformed),
+            "{key:#x}"
+        );
+        assert!(ExportTraceServiceRequest::decode([key, 0].as_slice()).is_err());
+    }
+    // Field 3000 of the request (a key of two bytes), unknown, skipped as prost skips it.
+    let mut body = Vec::new();
+    prost::encoding::encode_key(3000, prost::encoding::WireType::Varint, &mut body);
+    body.push(1);
+    body.extend(request(2, 3));
+    assert!(ExportTraceServiceRequest::decode(body.as_slice()).is_ok());
+    let counts = count_protobuf_of(Signal::Traces, &body).unwrap();
+    assert_eq!((counts.spans, counts.values), (2, 12));
+    // A length of two bytes, and a varint of ten.
+    let long = request(1, 100);
+    assert!(long.len() > 0x80);
+    let counts = count_protobuf_of(Signal::Traces, &long).unwrap();
+    assert_eq!((counts.spans, counts.values), (1, 200));
+    let mut body = Vec::new();
+    prost::encoding::encode_key(3000, prost::encoding::WireType::Varint, &mut body);
+    prost::encoding::encode_varint(u64::MAX, &mut body);
+    assert!(ExportTraceServiceRequest::decode(body.as_slice()).is_ok());
+    assert_eq!(check_protobuf(&body), Ok(()));
+}
+
+#[test]
 fn too_many_log_records_or_data_points_are_refused_even_when_empty() {
     use crate::export::records::fixtures::{logs, metrics};
     let many = vec![""; MAX_SPANS as usize + 1];
