@@ -1,0 +1,391 @@
+//! The bytes of a text sorted once into the classes the scanners start from, as bitmaps
+//! (bit `i % 64` of a class's word `i / 64` is byte `i`): key characters (what API keys
+//! are made of), ASCII digits, and each of `@`, `.`, `:` and `-` (emails, IP addresses and
+//! SSNs are found around them). The scanners then look only where their class says,
+//! instead of each passing over every byte.
+//!
+//! Sixteen bytes are sorted at a time: with SSE2 on x86_64 (part of its baseline, so every
+//! x86_64 CPU has it), elsewhere a byte at a time into flags that multiplications gather
+//! into bits; both give the same bits (a test compares them).
+
+use std::cell::Cell;
+
+use super::tokens::MIN_KEY_LEN;
+
+/// The bitmaps of a text of up to this many 64-byte words are built on the stack.
+const STACK_WORDS: usize = 8;
+
+/// The bitmaps of a text longer than this (48 bytes of bitmaps per 64 bytes of text) are
+/// not kept for the next text the thread scans.
+const KEPT_WORDS: usize = 1024;
+
+/// A class of bytes; its number indexes a [`Word`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Class {
+    /// ASCII letters and digits, `+`, `/`, `_` and `-`.
+    Key,
+    Digit,
+    At,
+    Dot,
+    Colon,
+    Dash,
+}
+
+const CLASSES: usize = 6;
+
+/// One 64-byte word's bitmaps, by [`Class`].
+type Word = [u64; CLASSES];
+
+/// One 16-byte chunk's bitmaps as sorted: key characters, digits, and the four
+/// punctuation bytes together (told apart afterwards, byte by byte: they are few, and
+/// four more comparisons per chunk cost more).
+type Chunk = [u16; 3];
+
+/// The class bitmaps of one text.
+pub(super) struct Classes<'a> {
+    words: &'a [Word],
+}
+
+impl Classes<'_> {
+    /// Sorts every byte of `text` and gives `scan` the bitmaps. They are built on the
+    /// stack for a text of up to 512 bytes, else in a buffer the thread keeps for its next
+    /// long text: no allocation per text, which would cost as much as sorting a short one.
+    pub(super) fn with<R>(text: &[u8], scan: impl FnOnce(&Classes) -> R) -> R {
+        let count = text.len().div_ceil(64);
+        if count <= STACK_WORDS {
+            let mut words = [Word::default(); STACK_WORDS];
+            fill(text, &mut words[..count]);
+            return scan(&Classes {
+                words: &words[..count],
+            });
+        }
+        thread_local! {
+            static WORDS: Cell<Vec<Word>> = const { Cell::new(Vec::new()) };
+        }
+        let mut words = WORDS.take();
+        words.clear();
+        words.resize(text.len().div_ceil(64), Word::default());
+        fill(text, &mut words);
+        let found = scan(&Classes { words: &words });
+        if words.capacity() <= KEPT_WORDS {
+            WORDS.set(words);
+        }
+        found
+    }
+
+    fn words(&self) -> &[Word] {
+        self.words
+    }
+
+    /// How many bytes of `class` the text holds.
+    pub(super) fn count(&self, class: Class) -> u32 {
+        self.words()
+            .iter()
+            .map(|w| w[class as usize].count_ones())
+            .sum()
+    }
+
+    /// The first byte of `class` at or after `from`.
+    pub(super) fn next(&self, class: Class, from: usize) -> Option<usize> {
+        let words = self.words();
+        let mut index = from / 64;
+        let mut bits = words.get(index)?[class as usize] & (u64::MAX << (from % 64));
+        loop {
+            if bits != 0 {
+                return Some(index * 64 + bits.trailing_zeros() as usize);
+            }
+            index += 1;
+            bits = words.get(index)?[class as usize];
+        }
+    }
+
+    /// Where the bytes of `class` are, in order.
+    pub(super) fn positions(&self, class: Class) -> impl Iterator<Item = usize> + '_ {
+        let words = self.words();
+        let mut index = 0;
+        let mut bits = words.first().map_or(0, |w| w[class as usize]);
+        std::iter::from_fn(move || {
+            while bits == 0 {
+                index += 1;
+                bits = words.get(index)?[class as usize];
+            }
+            let at = index * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            Some(at)
+        })
+    }
+
+    /// The runs of [`MIN_KEY_LEN`] or more key characters (maximal: the bytes around
+    /// each are not key characters), in order, as `(start, end)`.
+    pub(super) fn key_runs(&self) -> KeyRuns<'_> {
+        KeyRuns {
+            words: self.words(),
+            index: 0,
+            floor: 0,
+        }
+    }
+}
+
+/// Whether `text`, of 16 bytes at most (the names, models and ids most attributes
+/// hold), surely holds nothing a scanner finds: no `@` (emails) or `:` (IPv6 addresses),
+/// fewer than 4 digits (an IPv4 address has 4, an SSN 9, a card 13), and no run of
+/// [`MIN_KEY_LEN`] key characters (keys). One sorted chunk says it, without the bitmaps'
+/// buffer.
+pub(super) fn short_and_clean(text: &[u8]) -> bool {
+    if text.len() > 16 {
+        return false;
+    }
+    let [key, digit, punct] = match text.len() {
+        16 => sort(text.try_into().expect("16 bytes")),
+        left => tail(text, left),
+    };
+    let mut long = key & key >> 1;
+    long &= long >> 2;
+    long &= long >> 4;
+    let at_or_colon =
+        (0..text.len()).any(|i| punct >> i & 1 == 1 && matches!(text[i], b'@' | b':'));
+    long == 0 && digit.count_ones() < 4 && !at_or_colon
+}
+
+/// Sorts `text` into `words`, one for each 64 bytes of it. A word's bits are gathered
+/// in registers and stored once.
+fn fill(text: &[u8], words: &mut [Word]) {
+    let mut blocks = text.chunks_exact(64);
+    for (word, block) in words.iter_mut().zip(&mut blocks) {
+        for (index, chunk) in block.chunks_exact(16).enumerate() {
+            add(word, index, sort(chunk.try_into().expect("chunks of 16")));
+        }
+        split(word, block);
+    }
+    let rest = blocks.remainder();
+    if let Some(word) = words.get_mut(text.len() / 64).filter(|_| !rest.is_empty()) {
+        let mut chunks = rest.chunks_exact(16);
+        for (index, chunk) in (&mut chunks).enumerate() {
+            add(word, index, sort(chunk.try_into().expect("chunks of 16")));
+        }
+        let left = chunks.remainder().len();
+        if left > 0 {
+            add(word, rest.len() / 16, tail(text, left));
+        }
+        split(word, rest);
+    }
+}
+
+/// The bitmaps of the last `left` (1 to 15) bytes of `text`, which make no whole chunk.
+fn tail(text: &[u8], left: usize) -> Chunk {
+    match text.len().checked_sub(16) {
+        // The last 16 bytes, the ones sorted already shifted out.
+        Some(start) => {
+            let last = text[start..].try_into().expect("16 bytes");
+            sort(last).map(|bits| bits >> (16 - left))
+        }
+        None => sort(&padded(text)),
+    }
+}
+
+/// `text` (shorter than 16 bytes) and zeros after it, which are in no class: the bits past
+/// its end stay clear. Read in words that overlap, not byte by byte.
+fn padded(text: &[u8]) -> [u8; 16] {
+    let len = text.len();
+    let word = |at: usize| u64::from_le_bytes(text[at..at + 8].try_into().expect("8 bytes"));
+    let half = |at: usize| u64::from(u32::from_le_bytes(text[at..at + 4].try_into().expect("4")));
+    let (low, high) = match len {
+        // The bytes from 8 on are the last word's top ones.
+        8.. => (
+            word(0),
+            word(len - 8)
+                .checked_shr(8 * (16 - len) as u32)
+                .unwrap_or(0),
+        ),
+        4.. => (half(0) | (half(len - 4) >> (8 * (8 - len))) << 32, 0),
+        _ => (
+            text.iter().rev().fold(0, |low, &b| low << 8 | u64::from(b)),
+            0,
+        ),
+    };
+    let mut chunk = [0u8; 16];
+    chunk[..8].copy_from_slice(&low.to_le_bytes());
+    chunk[8..].copy_from_slice(&high.to_le_bytes());
+    chunk
+}
+
+/// Adds the bitmaps of the `index`th chunk of a word to it (its punctuation to the
+/// `Key` bits of the word's last class, for [`split`]).
+fn add(word: &mut Word, index: usize, [key, digit, punct]: Chunk) {
+    let shift = 16 * index;
+    word[Class::Key as usize] |= u64::from(key) << shift;
+    word[Class::Digit as usize] |= u64::from(digit) << shift;
+    word[PUNCT] |= u64::from(punct) << shift;
+}
+
+/// Where [`add`] gathers the punctuation of a word before [`split`] sorts it out.
+const PUNCT: usize = Class::Dash as usize;
+
+/// Sorts the punctuation bits of `word` (in the `Dash` bitmap until then) by the byte of
+/// `block` (the word's 64 bytes, or fewer at the end of the text) each stands for.
+fn split(word: &mut Word, block: &[u8]) {
+    let mut punct = std::mem::take(&mut word[PUNCT]);
+    while punct != 0 {
+        let bit = punct.trailing_zeros() as usize;
+        punct &= punct - 1;
+        let class = match block[bit] {
+            b'@' => Class::At,
+            b'.' => Class::Dot,
+            b':' => Class::Colon,
+            _ => Class::Dash,
+        };
+        word[class as usize] |= 1 << bit;
+    }
+}
+
+/// See [`Classes::key_runs`].
+pub(super) struct KeyRuns<'c> {
+    words: &'c [Word],
+    /// The word looked at.
+    index: usize,
+    /// Where the last run ended: runs start after it.
+    floor: usize,
+}
+
+impl KeyRuns<'_> {
+    fn key(&self, index: usize) -> u64 {
+        self.words.get(index).map_or(0, |w| w[Class::Key as usize])
+    }
+
+    /// The end of the run of key characters that starts at `start`.
+    fn run_end(&self, start: usize) -> usize {
+        let mut end = start;
+        loop {
+            let ones = (self.key(end / 64) >> (end % 64)).trailing_ones() as usize;
+            end += ones;
+            // A run that reaches the end of a word may go on in the next one.
+            if ones == 0 || !end.is_multiple_of(64) {
+                return end;
+            }
+        }
+    }
+}
+
+impl Iterator for KeyRuns<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        const _: () = assert!(MIN_KEY_LEN == 8, "the three halvings below find runs of 8");
+        while self.index < self.words.len() {
+            let pair =
+                u128::from(self.key(self.index)) | u128::from(self.key(self.index + 1)) << 64;
+            // Bit i of `long` is set when bytes i to i + 7 are all key characters.
+            let mut long = pair & pair >> 1;
+            long &= long >> 2;
+            long &= long >> 4;
+            let base = self.index * 64;
+            let mut long = long as u64;
+            if self.floor > base {
+                long &= u64::MAX
+                    .checked_shl((self.floor - base) as u32)
+                    .unwrap_or(0);
+            }
+            if long == 0 {
+                self.index += 1;
+                continue;
+            }
+            // The first such byte past the last run starts a run: the byte before it is
+            // not a key character, or the run would have started there.
+            let start = base + long.trailing_zeros() as usize;
+            let end = self.run_end(start);
+            self.floor = end;
+            self.index = end / 64;
+            return Some((start, end));
+        }
+        None
+    }
+}
+
+/// The bitmaps of 16 bytes.
+fn sort(chunk: &[u8; 16]) -> Chunk {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 target enables it.
+        unsafe { sse2::sort(chunk) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        portable::sort(chunk)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
+        _mm_set1_epi8, _mm_sub_epi8,
+    };
+
+    use super::Chunk;
+
+    /// Bytes within `low..=low + span`: their offset from `low` is at most `span`.
+    #[target_feature(enable = "sse2")]
+    fn within(bytes: __m128i, low: u8, span: u8) -> __m128i {
+        let offset = _mm_sub_epi8(bytes, _mm_set1_epi8(low as i8));
+        _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(span as i8)), offset)
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn equal(bytes: __m128i, byte: u8) -> __m128i {
+        _mm_cmpeq_epi8(bytes, _mm_set1_epi8(byte as i8))
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn bits(mask: __m128i) -> u16 {
+        // The 16 bits of the byte mask: the cast keeps exactly them.
+        _mm_movemask_epi8(mask) as u16
+    }
+
+    #[target_feature(enable = "sse2")]
+    pub(super) fn sort(chunk: &[u8; 16]) -> Chunk {
+        let half = |at: usize| {
+            let bytes: [u8; 8] = chunk[at..at + 8].try_into().expect("8 bytes");
+            i64::from_le_bytes(bytes)
+        };
+        let bytes = _mm_set_epi64x(half(8), half(0));
+        let digit = within(bytes, b'0', 9);
+        let letter = within(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), b'a', 25);
+        let dash = equal(bytes, b'-');
+        let joiners = _mm_or_si128(
+            _mm_or_si128(equal(bytes, b'+'), equal(bytes, b'/')),
+            _mm_or_si128(equal(bytes, b'_'), dash),
+        );
+        let key = _mm_or_si128(_mm_or_si128(digit, letter), joiners);
+        let punct = _mm_or_si128(
+            _mm_or_si128(equal(bytes, b'@'), equal(bytes, b'.')),
+            _mm_or_si128(equal(bytes, b':'), dash),
+        );
+        [bits(key), bits(digit), bits(punct)]
+    }
+}
+
+/// The sort a byte at a time, for targets without SSE2 (and to check it against).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+mod portable {
+    use super::Chunk;
+
+    /// Bit 0 of each of the 8 bytes of `flags` (each 0 or 1), gathered into 8 bits.
+    fn gather(flags: u64) -> u16 {
+        ((flags & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u16
+    }
+
+    pub(super) fn sort(chunk: &[u8; 16]) -> Chunk {
+        let mut flags = [0u8; 16];
+        for (flag, &b) in flags.iter_mut().zip(chunk) {
+            let digit = b.is_ascii_digit();
+            let key = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-');
+            let punct = matches!(b, b'@' | b'.' | b':' | b'-');
+            *flag = u8::from(key) | u8::from(digit) << 1 | u8::from(punct) << 2;
+        }
+        let half = |at: usize| u64::from_le_bytes(flags[at..at + 8].try_into().expect("8"));
+        std::array::from_fn(|class| gather(half(0) >> class) | gather(half(8) >> class) << 8)
+    }
+}
+
+#[cfg(test)]
+mod tests;
