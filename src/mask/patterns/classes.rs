@@ -31,7 +31,7 @@ pub(super) enum Class {
     Dash,
 }
 
-const CLASSES: usize = 6;
+pub(super) const CLASSES: usize = 6;
 
 /// One 64-byte word's bitmaps, by [`Class`].
 type Word = [u64; CLASSES];
@@ -51,38 +51,30 @@ impl Classes<'_> {
     /// stack for a text of up to 512 bytes, else in a buffer the thread keeps for its next
     /// long text: no allocation per text, which would cost as much as sorting a short one.
     pub(super) fn with<R>(text: &[u8], scan: impl FnOnce(&Classes) -> R) -> R {
-        let count = text.len().div_ceil(64);
-        if count <= STACK_WORDS {
-            let mut words = [Word::default(); STACK_WORDS];
-            fill(text, &mut words[..count]);
-            return scan(&Classes {
-                words: &words[..count],
-            });
+        match text.len().div_ceil(64) {
+            0..=1 => on_stack::<1, R>(text, scan),
+            2..=STACK_WORDS => on_stack::<STACK_WORDS, R>(text, scan),
+            _ => in_buffer(text, scan),
         }
-        thread_local! {
-            static WORDS: Cell<Vec<Word>> = const { Cell::new(Vec::new()) };
-        }
-        let mut words = WORDS.take();
-        words.clear();
-        words.resize(text.len().div_ceil(64), Word::default());
-        fill(text, &mut words);
-        let found = scan(&Classes { words: &words });
-        if words.capacity() <= KEPT_WORDS {
-            WORDS.set(words);
-        }
-        found
     }
-
     fn words(&self) -> &[Word] {
         self.words
     }
 
-    /// How many bytes of `class` the text holds.
-    pub(super) fn count(&self, class: Class) -> u32 {
-        self.words()
-            .iter()
-            .map(|w| w[class as usize].count_ones())
-            .sum()
+    /// How many bytes of each class the text holds, by [`Class`].
+    pub(super) fn counts(&self) -> [u32; CLASSES] {
+        let mut counts = [0; CLASSES];
+        for word in self.words() {
+            for (count, bits) in counts.iter_mut().zip(word) {
+                *count += bits.count_ones();
+            }
+        }
+        counts
+    }
+
+    /// Whether a byte of `class` is in `start..end`.
+    pub(super) fn any_in(&self, class: Class, start: usize, end: usize) -> bool {
+        self.next(class, start).is_some_and(|at| at < end)
     }
 
     /// The first byte of `class` at or after `from`.
@@ -121,7 +113,8 @@ impl Classes<'_> {
         KeyRuns {
             words: self.words(),
             index: 0,
-            floor: 0,
+            pending: 0,
+            base: 0,
         }
     }
 }
@@ -142,9 +135,43 @@ pub(super) fn short_and_clean(text: &[u8]) -> bool {
     let mut long = key & key >> 1;
     long &= long >> 2;
     long &= long >> 4;
-    let at_or_colon =
-        (0..text.len()).any(|i| punct >> i & 1 == 1 && matches!(text[i], b'@' | b':'));
+    let at_or_colon = ones(u64::from(punct)).any(|i| matches!(text[i], b'@' | b':'));
     long == 0 && digit.count_ones() < 4 && !at_or_colon
+}
+
+/// The positions of the set bits of `bits`, lowest first.
+fn ones(mut bits: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let bit = bits.trailing_zeros() as usize;
+        bits &= bits.wrapping_sub(1);
+        (bit < 64).then_some(bit)
+    })
+}
+
+/// [`Classes::with`] with the bitmaps of `text` (of `N` words at most) on the stack.
+fn on_stack<const N: usize, R>(text: &[u8], scan: impl FnOnce(&Classes) -> R) -> R {
+    let count = text.len().div_ceil(64);
+    let mut words = [Word::default(); N];
+    fill(text, &mut words[..count]);
+    scan(&Classes {
+        words: &words[..count],
+    })
+}
+
+/// [`Classes::with`] with the bitmaps of `text` in a buffer the thread keeps.
+fn in_buffer<R>(text: &[u8], scan: impl FnOnce(&Classes) -> R) -> R {
+    thread_local! {
+        static WORDS: Cell<Vec<Word>> = const { Cell::new(Vec::new()) };
+    }
+    let mut words = WORDS.take();
+    words.clear();
+    words.resize(text.len().div_ceil(64), Word::default());
+    fill(text, &mut words);
+    let found = scan(&Classes { words: &words });
+    if words.capacity() <= KEPT_WORDS {
+        WORDS.set(words);
+    }
+    found
 }
 
 /// Sorts `text` into `words`, one for each 64 bytes of it. A word's bits are gathered
@@ -241,15 +268,30 @@ fn split(word: &mut Word, block: &[u8]) {
 /// See [`Classes::key_runs`].
 pub(super) struct KeyRuns<'c> {
     words: &'c [Word],
-    /// The word looked at.
+    /// The word looked at next.
     index: usize,
-    /// Where the last run ended: runs start after it.
-    floor: usize,
+    /// Of the word looked at last, the bytes that start 8 key characters and are past
+    /// the last run found.
+    pending: u64,
+    /// Where in the text the bits of `pending` start.
+    base: usize,
 }
 
 impl KeyRuns<'_> {
     fn key(&self, index: usize) -> u64 {
         self.words.get(index).map_or(0, |w| w[Class::Key as usize])
+    }
+
+    /// The bytes of word `index` that start 8 key characters (the 7 after them may be in
+    /// the next word): three halvings, each shifting in the next word's bits.
+    fn long_starts(&self, index: usize) -> u64 {
+        const _: () = assert!(MIN_KEY_LEN == 8, "three halvings find runs of 8");
+        let (word, next) = (self.key(index), self.key(index + 1));
+        let two = word & (word >> 1 | next << 63);
+        let next_two = next & next >> 1;
+        let four = two & (two >> 2 | next_two << 62);
+        let next_four = next_two & next_two >> 2;
+        four & (four >> 4 | next_four << 60)
     }
 
     /// The end of the run of key characters that starts at `start`.
@@ -270,34 +312,30 @@ impl Iterator for KeyRuns<'_> {
     type Item = (usize, usize);
 
     fn next(&mut self) -> Option<(usize, usize)> {
-        const _: () = assert!(MIN_KEY_LEN == 8, "the three halvings below find runs of 8");
-        while self.index < self.words.len() {
-            let pair =
-                u128::from(self.key(self.index)) | u128::from(self.key(self.index + 1)) << 64;
-            // Bit i of `long` is set when bytes i to i + 7 are all key characters.
-            let mut long = pair & pair >> 1;
-            long &= long >> 2;
-            long &= long >> 4;
-            let base = self.index * 64;
-            let mut long = long as u64;
-            if self.floor > base {
-                long &= u64::MAX
-                    .checked_shl((self.floor - base) as u32)
-                    .unwrap_or(0);
+        while self.pending == 0 {
+            if self.index >= self.words.len() {
+                return None;
             }
-            if long == 0 {
-                self.index += 1;
-                continue;
-            }
-            // The first such byte past the last run starts a run: the byte before it is
-            // not a key character, or the run would have started there.
-            let start = base + long.trailing_zeros() as usize;
-            let end = self.run_end(start);
-            self.floor = end;
-            self.index = end / 64;
-            return Some((start, end));
+            self.pending = self.long_starts(self.index);
+            self.base = self.index * 64;
+            self.index += 1;
         }
-        None
+        // The first such byte past the last run starts a run: the byte before it is not a
+        // key character, or the run would have started there.
+        let start = self.base + self.pending.trailing_zeros() as usize;
+        let end = self.run_end(start);
+        match end - self.base {
+            // The run ends in this word: what starts after it is left.
+            past @ 0..64 => self.pending &= u64::MAX << past,
+            // It ends further on: look again from the word it ends in.
+            _ => {
+                self.index = end / 64;
+                self.pending = self.long_starts(self.index) & (u64::MAX << (end % 64));
+                self.base = self.index * 64;
+                self.index += 1;
+            }
+        }
+        Some((start, end))
     }
 }
 

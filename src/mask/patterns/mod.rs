@@ -93,7 +93,8 @@ pub fn find(text: &[u8]) -> Vec<(usize, usize, Secret)> {
         return Vec::new();
     }
     let mut all = Classes::with(text, |classes| {
-        let count = |class| classes.count(class);
+        let counts = classes.counts();
+        let count = |class| counts[class as usize];
         let (digits, dots) = (count(Class::Digit), count(Class::Dot));
         let mut all = Vec::new();
         // What each kind needs at least, so short values skip the scanners that cannot

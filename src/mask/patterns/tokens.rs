@@ -2,7 +2,7 @@
 //! bitmap, `classes`), judged as a whole token, a path's segments, or the credential after
 //! `Bearer`/`Basic`.
 
-use super::classes::Classes;
+use super::classes::{Class, Classes};
 use super::{Found, Secret, key_like};
 
 /// The shortest token `keys` can report.
@@ -29,7 +29,11 @@ fn key_char(b: u8) -> bool {
 pub(super) fn keys(text: &[u8], classes: &Classes, out: &mut Found) {
     // Every token that can be a key is a run of at least MIN_KEY_LEN key characters.
     for (start, end) in classes.key_runs() {
-        key_run(text, start, end, out);
+        // Shorter than the shortest key token, a run is a key only as a credential with a
+        // digit in it: the long words of prose are let go here.
+        if end - start >= SHORTEST_TOKEN || classes.any_in(Class::Digit, start, end) {
+            key_run(text, start, end, out);
+        }
     }
 }
 
@@ -71,9 +75,11 @@ fn after_auth_word(text: &[u8], start: usize) -> bool {
     word.eq_ignore_ascii_case(b"bearer") || word == b"Basic"
 }
 
+/// The shortest a prefixed key can be: `sk-` and 8 more.
+const SHORTEST_TOKEN: usize = 11;
+
 fn key_token(word: &[u8]) -> bool {
-    // The shortest a prefixed key can be: `sk-` and 8 more.
-    word.len() >= 11 && key_like(word)
+    word.len() >= SHORTEST_TOKEN && key_like(word)
 }
 
 /// The token after `Bearer` or `Basic`: long, or with a digit in it.

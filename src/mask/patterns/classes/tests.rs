@@ -63,10 +63,13 @@ fn check(text: &[u8]) -> Result<(), TestCaseError> {
         for class in ALL {
             let positions: Vec<usize> = classes.positions(class).collect();
             prop_assert_eq!(&positions, &naive(text, class), "{:?}", class);
-            prop_assert_eq!(classes.count(class) as usize, positions.len());
+            prop_assert_eq!(classes.counts()[class as usize] as usize, positions.len());
             for from in [0, 1, 15, 16, 63, 64, 65, text.len()] {
                 let next = positions.iter().copied().find(|&at| at >= from);
                 prop_assert_eq!(classes.next(class, from), next, "{:?} from {}", class, from);
+                let until = from + 9;
+                let any = positions.iter().any(|&at| (from..until).contains(&at));
+                prop_assert_eq!(classes.any_in(class, from, until), any);
             }
         }
         prop_assert_eq!(classes.key_runs().collect::<Vec<_>>(), naive_runs(text));
@@ -84,6 +87,11 @@ fn check(text: &[u8]) -> Result<(), TestCaseError> {
 #[test]
 fn every_length_around_chunks_and_words_is_sorted_as_byte_by_byte() {
     let pattern = b"sk-Ab3/x_+9 a@b.c:d-e7.,\xc3\xa9\xff";
+    // Runs of key characters of every length up to 130 among other bytes.
+    let runs: Vec<u8> = (1..130)
+        .flat_map(|n| [vec![b'k'; n], vec![b' ']].concat())
+        .collect();
+    check(&runs).unwrap();
     for len in 0..=260 {
         let text: Vec<u8> = pattern.iter().copied().cycle().take(len).collect();
         check(&text).unwrap();
