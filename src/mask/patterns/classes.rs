@@ -57,6 +57,7 @@ impl Classes<'_> {
             _ => in_buffer(text, scan),
         }
     }
+
     fn words(&self) -> &[Word] {
         self.words
     }
