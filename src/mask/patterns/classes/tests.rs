@@ -141,6 +141,6 @@ proptest! {
 
     #[test]
     fn the_portable_sort_matches_the_one_in_use(chunk in any::<[u8; 16]>()) {
-        prop_assert_eq!(portable::sort(&chunk), sort(&chunk));
+        prop_assert_eq!(sort::portable::sort(&chunk), sort(&chunk));
     }
 }
