@@ -74,11 +74,28 @@ impl Serialize for MaskMode {
     }
 }
 
-/// Keys whose string values `content` keeps: they name things, they do not carry content.
-/// The GenAI conventions, the kind and model keys of OpenInference, OpenLLMetry and
-/// Langfuse (so backends still classify spans), and the HTTP keys that are structure
-/// (method, status, route, scheme, server): never bodies, headers or queries.
-pub const STRUCTURAL_KEYS: &[&str] = &[
+/// Defines [`STRUCTURAL_KEYS`] and `is_structural_key`, the test of a key against it as a
+/// `match` (a jump on the key's length and a comparison or two, where a search of the
+/// list compared the key with each entry in turn: it runs for every attribute of every
+/// span `content` masks).
+macro_rules! structural_keys {
+    ($(#[$doc:meta])* $($key:literal),+ $(,)?) => {
+        $(#[$doc])*
+        pub const STRUCTURAL_KEYS: &[&str] = &[$($key),+];
+
+        /// Whether `key` is one of [`STRUCTURAL_KEYS`].
+        fn is_structural_key(key: &str) -> bool {
+            matches!(key, $($key)|+)
+        }
+    };
+}
+
+structural_keys! {
+    /// Keys whose string values `content` keeps: they name things, they do not carry
+    /// content. The GenAI conventions, the kind and model keys of OpenInference,
+    /// OpenLLMetry and Langfuse (so backends still classify spans), and the HTTP keys that
+    /// are structure (method, status, route, scheme, server): never bodies, headers or
+    /// queries.
     "gen_ai.operation.name",
     "gen_ai.provider.name",
     "gen_ai.system",
@@ -112,7 +129,7 @@ pub const STRUCTURAL_KEYS: &[&str] = &[
     "url.scheme",
     "server.address",
     "server.port",
-];
+}
 
 /// Keys holding a URL: `content` keeps its structure (scheme, host, port, path) and drops
 /// its userinfo, query and fragment.
@@ -127,7 +144,25 @@ pub const MAX_DEPTH: usize = 32;
 
 /// The text that replaces a masked string or bytes value of `len` bytes.
 pub fn masked(len: usize) -> String {
-    format!("[MASKED len={len}]")
+    // Written out by hand: `format!` took ten times the instructions, once for every
+    // string `content` masks.
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = len;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[start..]).expect("ASCII digits");
+    let mut text = String::with_capacity("[MASKED len=]".len() + digits.len());
+    text.push_str("[MASKED len=");
+    text.push_str(digits);
+    text.push(']');
+    text
 }
 
 /// Masks `text` in place, once: a string that already is a mask's output is left as it is,
@@ -177,7 +212,7 @@ impl Masker {
 
     /// Whether `content` keeps the string values of `key`.
     pub fn keeps(&self, key: &str) -> bool {
-        STRUCTURAL_KEYS.contains(&key)
+        is_structural_key(key)
             || STRUCTURAL_PREFIXES.iter().any(|p| key.starts_with(p))
             || self.keep.iter().any(|k| match k.strip_suffix('*') {
                 Some(prefix) => key.starts_with(prefix),

@@ -359,3 +359,29 @@ fn masking_twice_keeps_the_original_length() {
     assert_eq!(attr(&span, "gen_ai.input.messages"), &once);
     assert!(matches!(&once, Value::Str(s) if s.starts_with("[MASKED len=")));
 }
+
+#[test]
+fn the_mask_text_is_the_length_in_decimal_at_every_magnitude() {
+    let lengths = (0..2000).chain([9_999, 10_000, 65_536, 1 << 40, usize::MAX]);
+    for len in lengths {
+        assert_eq!(masked(len), format!("[MASKED len={len}]"));
+    }
+}
+
+#[test]
+fn the_structural_key_test_accepts_the_list_and_nothing_near_it() {
+    for key in STRUCTURAL_KEYS {
+        assert!(is_structural_key(key), "{key}");
+    }
+    for key in [
+        "",
+        "gen_ai.operation",
+        "gen_ai.operation.name.x",
+        "GEN_AI.SYSTEM",
+        "gen_ai.input.messages",
+        "http.url",
+        "server.portx",
+    ] {
+        assert!(!is_structural_key(key), "{key}");
+    }
+}

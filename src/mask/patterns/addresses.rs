@@ -1,17 +1,21 @@
 //! Email addresses, found around their `@`, and IPv4 and IPv6 addresses, found around their
-//! dots and colons and confirmed by the standard library's parsers.
+//! dots and colons (where the punctuation bitmap of `classes` says they are) and confirmed
+//! by the standard library's parsers.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use super::classes::{Class, Classes};
 use super::{Found, Secret, alnum, run_end, starts_run};
 
-pub(super) fn emails(text: &[u8], out: &mut Found) {
+pub(super) fn emails(text: &[u8], classes: &Classes, out: &mut Found) {
     let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
     let mut floor = 0;
     let mut i = 0;
-    while let Some(offset) = memchr::memchr(b'@', &text[i..]) {
-        let at = i + offset;
+    for at in classes.positions(Class::At) {
+        if at < i {
+            continue;
+        }
         i = at + 1;
         let mut start = at;
         while start > floor && local(text[start - 1]) {
@@ -39,13 +43,14 @@ pub(super) fn emails(text: &[u8], out: &mut Found) {
     }
 }
 
-pub(super) fn ipv4s(text: &[u8], out: &mut Found) {
+pub(super) fn ipv4s(text: &[u8], classes: &Classes, out: &mut Found) {
     // An address has dots: only the runs of digits and dots around one are candidates,
     // each judged once, from its first byte, as a scan from left to right would.
     let dotted = |b: u8| b.is_ascii_digit() || b == b'.';
     let mut done = 0;
-    for dot in memchr::memchr_iter(b'.', text) {
-        if dot < done {
+    for dot in classes.positions(Class::Dot) {
+        // A dot between two bytes that are neither (a sentence's end) is no address.
+        if dot < done || alone(text, dot, dotted) {
             continue;
         }
         let mut i = dot;
@@ -67,13 +72,14 @@ pub(super) fn ipv4s(text: &[u8], out: &mut Found) {
     }
 }
 
-pub(super) fn ipv6s(text: &[u8], out: &mut Found) {
+pub(super) fn ipv6s(text: &[u8], classes: &Classes, out: &mut Found) {
     // An address has colons: only the runs of hex digits, colons and dots around one are
     // candidates, each judged once, as a scan from left to right would.
     let hexish = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
     let mut done = 0;
-    for colon in memchr::memchr_iter(b':', text) {
-        if colon < done {
+    for colon in classes.positions(Class::Colon) {
+        // A colon between two bytes that are neither (`"key":"value"`) is no address.
+        if colon < done || alone(text, colon, hexish) {
             continue;
         }
         let mut i = colon;
@@ -103,6 +109,11 @@ pub(super) fn ipv6s(text: &[u8], out: &mut Found) {
             }
         }
     }
+}
+
+/// The byte at `at` has no neighbour that `member` accepts: its run is itself alone.
+fn alone(text: &[u8], at: usize, member: impl Fn(u8) -> bool) -> bool {
+    (at == 0 || !member(text[at - 1])) && text.get(at + 1).is_none_or(|&b| !member(b))
 }
 
 fn parses<T: std::str::FromStr>(text: &[u8]) -> bool {

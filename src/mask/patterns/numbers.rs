@@ -1,13 +1,14 @@
 //! Card numbers (13 digits or more, in groups, that pass the Luhn checksum) and US Social
 //! Security numbers (`123-45-6789` with valid groups).
 
+use super::classes::{Class, Classes};
 use super::{Found, Secret, alnum, run_end, starts_run};
 
-pub(super) fn cards(text: &[u8], out: &mut Found) {
+pub(super) fn cards(text: &[u8], classes: &Classes, out: &mut Found) {
     let digit = |b: u8| b.is_ascii_digit();
     let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
-    while let Some(first) = next_digit(text, i) {
+    while let Some(first) = classes.next(Class::Digit, i) {
         i = first;
         if !starts_run(text, i, b".") {
             // No digit of this run starts one.
@@ -35,26 +36,6 @@ pub(super) fn cards(text: &[u8], out: &mut Found) {
         }
         i = run_end.max(i + 1);
     }
-}
-
-/// Where the next ASCII digit at or after `from` is. Blocks of 16 bytes without one are
-/// passed over whole (a test of 16 bytes at once is what the compiler makes of it).
-fn next_digit(text: &[u8], from: usize) -> Option<usize> {
-    const BLOCK: usize = 16;
-    let rest = text.get(from..)?;
-    let mut blocks = rest.chunks_exact(BLOCK);
-    let mut at = from;
-    for block in &mut blocks {
-        if block.iter().fold(false, |any, b| any | b.is_ascii_digit()) {
-            return block.iter().position(u8::is_ascii_digit).map(|p| at + p);
-        }
-        at += BLOCK;
-    }
-    blocks
-        .remainder()
-        .iter()
-        .position(u8::is_ascii_digit)
-        .map(|p| at + p)
 }
 
 /// The card numbers among consecutive digit groups: the whole run, or (when it is longer
@@ -102,12 +83,12 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-pub(super) fn ssns(text: &[u8], out: &mut Found) {
+pub(super) fn ssns(text: &[u8], classes: &Classes, out: &mut Found) {
     const SHAPE: &[u8; 11] = b"ddd-dd-dddd";
     // A number starts three bytes before a dash: only those places are looked at, in
     // order, past the end of the last number found.
     let mut next = 0;
-    for dash in memchr::memchr_iter(b'-', text) {
+    for dash in classes.positions(Class::Dash) {
         let Some(i) = dash.checked_sub(3).filter(|&i| i >= next) else {
             continue;
         };

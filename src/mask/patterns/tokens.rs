@@ -1,7 +1,9 @@
-//! API keys and tokens: runs of 8 or more key characters, probed every eighth byte, judged
-//! as a whole token, a path's segments, or the credential after `Bearer`/`Basic`.
+//! API keys and tokens: runs of 8 or more key characters (found in the key-character
+//! bitmap, `classes`), judged as a whole token, a path's segments, or the credential after
+//! `Bearer`/`Basic`.
 
-use super::{Found, Secret, looks_like_key, run_end};
+use super::classes::{Class, Classes};
+use super::{Found, Secret, key_like};
 
 /// The shortest token `keys` can report.
 pub(super) const MIN_KEY_LEN: usize = 8;
@@ -24,34 +26,22 @@ fn key_char(b: u8) -> bool {
     KEY_CHARS[usize::from(b)]
 }
 
-pub(super) fn keys(text: &[u8], out: &mut Found) {
-    // Every token that can be a key is a run of at least MIN_KEY_LEN key characters, and
-    // such a run covers one of every MIN_KEY_LEN bytes: only those are looked at, and the
-    // runs around the ones that are key characters measured.
-    let mut floor = 0;
-    let mut probe = MIN_KEY_LEN - 1;
-    while probe < text.len() {
-        if !key_char(text[probe]) {
-            probe += MIN_KEY_LEN;
-            continue;
-        }
-        let mut start = probe;
-        while start > floor && key_char(text[start - 1]) {
-            start -= 1;
-        }
-        let end = run_end(text, probe, key_char);
-        if end - start >= MIN_KEY_LEN {
+pub(super) fn keys(text: &[u8], classes: &Classes, out: &mut Found) {
+    // Every token that can be a key is a run of at least MIN_KEY_LEN key characters.
+    for (start, end) in classes.key_runs() {
+        // Shorter than the shortest key token, a run is a key only as a credential with a
+        // digit in it: the long words of prose are let go here.
+        if end - start >= SHORTEST_TOKEN || classes.any_in(Class::Digit, start, end) {
             key_run(text, start, end, out);
         }
-        floor = end;
-        probe = end + MIN_KEY_LEN;
     }
 }
 
 /// Judges the run of key characters `text[start..end]`, a token of text.
 fn key_run(text: &[u8], start: usize, end: usize, out: &mut Found) {
     let word = &text[start..end];
-    if after_auth_word(text, start) && credential_like(word) {
+    // The cheap test on the word first: most long words of prose are not credentials.
+    if credential_like(word) && after_auth_word(text, start) {
         out.push((start, end, Secret::Key));
     } else if word.first() == Some(&b'/') {
         // A path: its segments are judged one by one.
@@ -85,9 +75,11 @@ fn after_auth_word(text: &[u8], start: usize) -> bool {
     word.eq_ignore_ascii_case(b"bearer") || word == b"Basic"
 }
 
+/// The shortest a prefixed key can be: `sk-` and 8 more.
+const SHORTEST_TOKEN: usize = 11;
+
 fn key_token(word: &[u8]) -> bool {
-    // The shortest a prefixed key can be: `sk-` and 8 more.
-    word.len() >= 11 && std::str::from_utf8(word).is_ok_and(looks_like_key)
+    word.len() >= SHORTEST_TOKEN && key_like(word)
 }
 
 /// The token after `Bearer` or `Basic`: long, or with a digit in it.

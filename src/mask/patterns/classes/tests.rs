@@ -1,0 +1,146 @@
+//! The class bitmaps against a byte-at-a-time reading of the same text: every class, the
+//! runs of key characters and the short-text test, on texts of every length around the
+//! 16-byte chunks and 64-byte words (where a slip of a shift shows).
+
+use proptest::prelude::*;
+
+use super::*;
+
+fn key_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-')
+}
+
+/// Bytes the classes tell apart, and any byte besides.
+fn text() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        4 => prop::sample::select(b"aZ09 .:-@/+_=,\"".to_vec()),
+        1 => any::<u8>(),
+    ];
+    prop::collection::vec(byte, 0..300)
+}
+
+/// Each class's positions, read a byte at a time.
+fn naive(text: &[u8], class: Class) -> Vec<usize> {
+    let member = |b: u8| match class {
+        Class::Key => key_char(b),
+        Class::Digit => b.is_ascii_digit(),
+        Class::At => b == b'@',
+        Class::Dot => b == b'.',
+        Class::Colon => b == b':',
+        Class::Dash => b == b'-',
+    };
+    (0..text.len()).filter(|&i| member(text[i])).collect()
+}
+
+/// The maximal runs of 8 or more key characters, read a byte at a time.
+fn naive_runs(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let start = i;
+        while i < text.len() && key_char(text[i]) {
+            i += 1;
+        }
+        if i - start >= MIN_KEY_LEN {
+            runs.push((start, i));
+        }
+        i = i.max(start + 1);
+    }
+    runs
+}
+
+const ALL: [Class; CLASSES] = [
+    Class::Key,
+    Class::Digit,
+    Class::At,
+    Class::Dot,
+    Class::Colon,
+    Class::Dash,
+];
+
+fn check(text: &[u8]) -> Result<(), TestCaseError> {
+    Classes::with(text, |classes| {
+        for class in ALL {
+            let positions: Vec<usize> = classes.positions(class).collect();
+            prop_assert_eq!(&positions, &naive(text, class), "{:?}", class);
+            prop_assert_eq!(classes.counts()[class as usize] as usize, positions.len());
+            for from in [0, 1, 15, 16, 63, 64, 65, text.len()] {
+                let next = positions.iter().copied().find(|&at| at >= from);
+                prop_assert_eq!(classes.next(class, from), next, "{:?} from {}", class, from);
+                let until = from + 9;
+                let any = positions.iter().any(|&at| (from..until).contains(&at));
+                prop_assert_eq!(classes.any_in(class, from, until), any);
+            }
+        }
+        prop_assert_eq!(classes.key_runs().collect::<Vec<_>>(), naive_runs(text));
+        Ok(())
+    })?;
+    if short_and_clean(text) {
+        prop_assert!(text.len() <= 16);
+        prop_assert!(super::super::find(text).is_empty(), "{:?}", text);
+        if text.len() >= 3 {
+            prop_assert!(naive_runs(text).is_empty());
+            prop_assert!(naive(text, Class::Digit).len() < 4);
+            prop_assert!(!text.iter().any(|&b| b == b'@' || b == b':'));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_length_around_chunks_and_words_is_sorted_as_byte_by_byte() {
+    let pattern = b"sk-Ab3/x_+9 a@b.c:d-e7.,\xc3\xa9\xff";
+    // Runs of key characters of every length up to 130 among other bytes.
+    let runs: Vec<u8> = (1..130)
+        .flat_map(|n| [vec![b'k'; n], vec![b' ']].concat())
+        .collect();
+    check(&runs).unwrap();
+    for len in 0..=260 {
+        let text: Vec<u8> = pattern.iter().copied().cycle().take(len).collect();
+        check(&text).unwrap();
+        // A run of key characters as long as the text, across every boundary.
+        check(&vec![b'k'; len]).unwrap();
+    }
+}
+
+#[test]
+fn nothing_shorter_than_three_bytes_is_a_secret_and_three_can_be() {
+    let bytes = b"aZf09 .:-@/+_";
+    for &a in bytes {
+        check(&[a]).unwrap();
+        for &b in bytes {
+            check(&[a, b]).unwrap();
+        }
+    }
+    assert!(!short_and_clean(b"::1"));
+    assert_eq!(
+        super::super::redact("::1").as_deref(),
+        Some("[REDACTED:ip]")
+    );
+}
+
+#[test]
+fn texts_longer_than_the_stack_words_are_sorted_the_same() {
+    let long: Vec<u8> = b"key AbCdEfGh12345678 at 10.0.0.1: x@y.io - "
+        .iter()
+        .copied()
+        .cycle()
+        .take(64 * STACK_WORDS + 100)
+        .collect();
+    check(&long).unwrap();
+    check(&vec![b'z'; 64 * KEPT_WORDS + 1]).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn bitmaps_match_a_byte_by_byte_reading(text in text()) {
+        check(&text)?;
+    }
+
+    #[test]
+    fn the_portable_sort_matches_the_one_in_use(chunk in any::<[u8; 16]>()) {
+        prop_assert_eq!(sort::portable::sort(&chunk), sort(&chunk));
+    }
+}
