@@ -24,28 +24,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             Error::usage("`run` needs a command to run").with_hint(format!("usage: {RUN_USAGE}"))
         );
     };
-    let spec = RunSpec {
-        command: args.command.clone(),
-        name: args.name.clone(),
-        service_name: args.service_name.clone(),
-        attrs: parse_attrs(&args.attrs)?,
-        receiver: !args.no_receiver,
-        adopt: !args.no_adopt,
-        inherited: ctx
-            .options
-            .env
-            .get("TRACEPARENT")
-            .and_then(|v| TraceParent::parse(v)),
-        protocol: Protocol::chosen(&ctx.options.env),
-        resource: crate::wrap::naming::resource_from_env(&ctx.options.env),
-        who: Who {
-            session: args.session.clone().filter(|s| !s.trim().is_empty()),
-            user: args.user.clone().filter(|u| !u.trim().is_empty()),
-        },
-        baggage: ctx.options.env.get("BAGGAGE").cloned(),
-        agent: agent_of(args),
-        env: ctx.options.env.clone(),
-    };
+    let spec = spec_of(args, ctx)?;
     // Tracing never changes the outcome of the command: whatever fails or panics in it,
     // the command runs and its code is returned. A failure before the spawn fails closed.
     let Prepared {
@@ -109,6 +88,32 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             .warn("an internal error stopped tracing; the command's exit code is kept");
     }
     Ok(code)
+}
+
+/// What `run` was asked to do, from its arguments and the environment.
+fn spec_of(args: &RunArgs, ctx: &Context) -> Result<RunSpec> {
+    Ok(RunSpec {
+        command: args.command.clone(),
+        name: args.name.clone(),
+        service_name: args.service_name.clone(),
+        attrs: parse_attrs(&args.attrs)?,
+        receiver: !args.no_receiver,
+        adopt: !args.no_adopt,
+        inherited: ctx
+            .options
+            .env
+            .get("TRACEPARENT")
+            .and_then(|v| TraceParent::parse(v)),
+        protocol: Protocol::chosen(&ctx.options.env),
+        resource: crate::wrap::naming::resource_from_env(&ctx.options.env),
+        who: Who {
+            session: args.session.clone().filter(|s| !s.trim().is_empty()),
+            user: args.user.clone().filter(|u| !u.trim().is_empty()),
+        },
+        baggage: ctx.options.env.get("BAGGAGE").cloned(),
+        agent: agent_of(args),
+        env: ctx.options.env.clone(),
+    })
 }
 
 /// The coding agent the command runs: `--agent`, else recognised by its name.

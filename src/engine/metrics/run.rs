@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::{HEALTHY_DROP_RATE, HEALTHY_MEAN_LATENCY_MS, Metrics, SignalRun};
+use super::{ExporterMetrics, HEALTHY_DROP_RATE, HEALTHY_MEAN_LATENCY_MS, Metrics, SignalRun};
 use crate::config::files;
 use crate::export::Outcome;
 use crate::sync::lock;
@@ -105,28 +105,7 @@ impl Metrics {
 
     /// The figures so far and the verdict, for a run that has lasted `duration`.
     pub fn snapshot(&self, duration: Duration) -> RunMetrics {
-        let exporters: Vec<ExporterRun> = self
-            .exporters
-            .iter()
-            .map(|e| {
-                let (p50, p99, mean) = e.latency();
-                ExporterRun {
-                    name: e.name.clone(),
-                    endpoint: e.endpoint.clone(),
-                    exported: e.exported.load(Relaxed),
-                    retries: e.retries.load(Relaxed),
-                    spooled: e.spooled.load(Relaxed),
-                    recovered: e.recovered.load(Relaxed),
-                    dropped: e.dropped(),
-                    spool_error: lock(&e.spool_error).clone(),
-                    latency_p50_ms: p50,
-                    latency_p99_ms: p99,
-                    latency_mean_ms: mean,
-                    signals: e.signal_runs(),
-                    last: e.last(),
-                }
-            })
-            .collect();
+        let exporters: Vec<ExporterRun> = self.exporters.iter().map(ExporterRun::of).collect();
         let refused_requests = lock(&self.refused_requests).clone();
         let no_refusals = refused_requests.is_empty();
         let queued = self.queued.load(Relaxed);
@@ -153,16 +132,7 @@ impl Metrics {
         let drop_rate = rate(dropped);
         // Spooled spans are not lost, but a run that could not deliver them is not healthy.
         let undelivered_rate = rate(dropped + spooled);
-        let with_latency: Vec<f64> = exporters
-            .iter()
-            .filter(|e| e.latency_mean_ms > 0.0)
-            .map(|e| e.latency_mean_ms)
-            .collect();
-        let mean_latency_ms = if with_latency.is_empty() {
-            0.0
-        } else {
-            with_latency.iter().sum::<f64>() / with_latency.len() as f64
-        };
+        let mean_latency_ms = mean_latency_ms(&exporters);
         RunMetrics {
             ended_at: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -186,6 +156,42 @@ impl Metrics {
                 && mean_latency_ms < HEALTHY_MEAN_LATENCY_MS
                 && no_refusals,
         }
+    }
+}
+
+impl ExporterRun {
+    /// What one exporter's counters say at the end of the run.
+    fn of(e: &ExporterMetrics) -> ExporterRun {
+        let (p50, p99, mean) = e.latency();
+        ExporterRun {
+            name: e.name.clone(),
+            endpoint: e.endpoint.clone(),
+            exported: e.exported.load(Relaxed),
+            retries: e.retries.load(Relaxed),
+            spooled: e.spooled.load(Relaxed),
+            recovered: e.recovered.load(Relaxed),
+            dropped: e.dropped(),
+            spool_error: lock(&e.spool_error).clone(),
+            latency_p50_ms: p50,
+            latency_p99_ms: p99,
+            latency_mean_ms: mean,
+            signals: e.signal_runs(),
+            last: e.last(),
+        }
+    }
+}
+
+/// The mean of the exporters' mean latencies, of those that sent anything (0 if none).
+fn mean_latency_ms(exporters: &[ExporterRun]) -> f64 {
+    let with_latency: Vec<f64> = exporters
+        .iter()
+        .filter(|e| e.latency_mean_ms > 0.0)
+        .map(|e| e.latency_mean_ms)
+        .collect();
+    if with_latency.is_empty() {
+        0.0
+    } else {
+        with_latency.iter().sum::<f64>() / with_latency.len() as f64
     }
 }
 
