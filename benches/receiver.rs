@@ -17,6 +17,7 @@
 mod common;
 
 use std::io::BufRead;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -247,9 +248,25 @@ fn main() {
     let body = Arc::new(to_request(&spans).encode_to_vec());
     pin_to(1);
     let (sink, _) = discarding_sink();
-
-    // automagik-tracing: the receiver of `run --wrap`, exporting to a discarding sink.
     let home = tempfile::tempdir().unwrap();
+    let (wrapper, pid, endpoint) = start_wrapper(&sink, home.path());
+    let url = Target::Http(format!("{endpoint}/v1/traces"));
+    let measured = load(&url, body.clone(), secs, pid);
+    report("automagik-tracing run --wrap", &measured, secs);
+    let addr = Target::Grpc(endpoint.trim_start_matches("http://").to_string());
+    let measured = load(&addr, body.clone(), secs, pid);
+    report("automagik-tracing run --wrap, gRPC", &measured, secs);
+    drop(wrapper);
+    report_forwarded(home.path());
+    if std::env::var_os("BENCH_ONLY_OURS").is_some() {
+        return;
+    }
+    measure_rotel(&sink, &body, secs, home.path());
+}
+
+/// automagik-tracing's receiver of `run --wrap` pinned to core 0, exporting to `sink`:
+/// the wrapper, its pid and the endpoint its child was given.
+fn start_wrapper(sink: &str, home: &Path) -> (Killed, u32, String) {
     let binary = std::env::var("BENCH_WRAPPER_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_automagik-tracing").to_string());
     let mut wrapper = Command::new("taskset");
@@ -270,9 +287,9 @@ fn main() {
             "echo $OTEL_EXPORTER_OTLP_ENDPOINT; exec sleep 3600",
         ])
         .env_clear()
-        .env("HOME", home.path())
+        .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &sink)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", sink)
         // Usage telemetry is not what is measured here (and must not leave the machine).
         .env("DO_NOT_TRACK", "1")
         .stdout(Stdio::piped());
@@ -285,21 +302,11 @@ fn main() {
         .read_line(&mut line)
         .unwrap();
     let pid = wrapper.id();
-    let wrapper = Killed(wrapper);
-    let endpoint = line.trim().to_string();
-    let url = Target::Http(format!("{endpoint}/v1/traces"));
-    let measured = load(&url, body.clone(), secs, pid);
-    report("automagik-tracing run --wrap", &measured, secs);
-    let addr = Target::Grpc(endpoint.trim_start_matches("http://").to_string());
-    let measured = load(&addr, body.clone(), secs, pid);
-    report("automagik-tracing run --wrap, gRPC", &measured, secs);
-    drop(wrapper);
-    report_forwarded(home.path());
-    if std::env::var_os("BENCH_ONLY_OURS").is_some() {
-        return;
-    }
+    (Killed(wrapper), pid, line.trim().to_string())
+}
 
-    // rotel, receiving the same load the same way.
+/// rotel receiving the same load the same way: forwarding to `sink`, and discarding.
+fn measure_rotel(sink: &str, body: &Arc<Vec<u8>>, secs: u64, home: &Path) {
     let python = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/python-peers"))
         .output()
         .unwrap();
@@ -322,7 +329,7 @@ fn main() {
         "--otlp-exporter-compression",
         "none",
         "--otlp-exporter-endpoint",
-        &sink,
+        sink,
     ];
     for (label, exporter) in [
         (
@@ -334,11 +341,11 @@ fn main() {
             &["--exporter", "blackhole"][..],
         ),
     ] {
-        let measured = run_rotel(agent.trim(), exporter, &body, secs, home.path(), false);
+        let measured = run_rotel(agent.trim(), exporter, body, secs, home, false);
         report(label, &measured, secs);
     }
     let blackhole = ["--exporter", "blackhole"];
-    let measured = run_rotel(agent.trim(), &blackhole, &body, secs, home.path(), true);
+    let measured = run_rotel(agent.trim(), &blackhole, body, secs, home, true);
     report("rotel 0.0.1a15 (blackhole exporter), gRPC", &measured, secs);
 }
 
@@ -348,7 +355,7 @@ fn run_rotel(
     exporter: &[&str],
     body: &Arc<Vec<u8>>,
     secs: u64,
-    home: &std::path::Path,
+    home: &Path,
     over_grpc: bool,
 ) -> Measured {
     let free = || {
