@@ -2,7 +2,8 @@
 //! (`AUTOMAGIK_QUEUE_MAX_BYTES`) is only a memory bound if the estimate covers what the
 //! allocator is asked for. Counted with an allocator that wraps the system's and counts
 //! on the threads that ask it to (this test binary's global allocator; other tests pay
-//! one thread-local read per allocation).
+//! one thread-local read per allocation). Other modules' tests count allocations with it
+//! too ([`allocations_of`]: the wrapper's receiver allocates nothing per span to read it).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -17,6 +18,8 @@ use crate::span::{Resource, Scope, Span, Value, fixtures, into_spans, to_request
 thread_local! {
     /// Bytes allocated minus bytes freed on this thread while counting; `None` otherwise.
     static LIVE: Cell<Option<isize>> = const { Cell::new(None) };
+    /// Allocations (and reallocations) on this thread while counting; `None` otherwise.
+    static ALLOCS: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
 struct Counting;
@@ -29,11 +32,20 @@ fn count(delta: isize) {
     });
 }
 
+fn count_allocation() {
+    let _ = ALLOCS.try_with(|allocs| {
+        if let Some(n) = allocs.get() {
+            allocs.set(Some(n + 1));
+        }
+    });
+}
+
 // SAFETY: every call is passed to the system allocator unchanged; counting only reads and
 // writes a thread-local cell (const-initialised, so it never allocates).
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count(layout.size() as isize);
+        count_allocation();
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -42,6 +54,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
         count(size as isize - layout.size() as isize);
+        count_allocation();
         unsafe { System.realloc(ptr, layout, size) }
     }
 }
@@ -55,6 +68,14 @@ fn heap_of<T>(make: impl FnOnce() -> T) -> (T, usize) {
     let made = make();
     let bytes = LIVE.with(|live| live.replace(None)).unwrap_or(0);
     (made, bytes.max(0) as usize)
+}
+
+/// How many allocations (and reallocations) `run` asks for on this thread.
+pub(crate) fn allocations_of<T>(run: impl FnOnce() -> T) -> (T, u64) {
+    ALLOCS.with(|allocs| allocs.set(Some(0)));
+    let ran = run();
+    let allocations = ALLOCS.with(|allocs| allocs.replace(None)).unwrap_or(0);
+    (ran, allocations)
 }
 
 /// Spans as the receiver makes them (protobuf decoded, then moved into spans), with long

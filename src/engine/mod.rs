@@ -228,7 +228,7 @@ impl Recorder {
     /// Apart from [`Recorder::record`], whose hot path stays free of it: the wrapper counts
     /// what its receiver takes in, before sampling (a call costs whether it is kept or not).
     /// `meanings[i]` is what `spans[i]` means (read once by the caller, who needs it too).
-    pub fn count_gen_ai(&self, spans: &[Span], meanings: &[crate::semantic::Meaning]) {
+    pub fn count_gen_ai(&self, spans: &[Span], meanings: &[crate::semantic::MeaningRef<'_>]) {
         crate::sync::lock(&self.metrics.gen_ai).observe_read(spans, meanings);
     }
 }
@@ -452,7 +452,7 @@ impl Drop for Engine {
 }
 
 #[cfg(test)]
-mod intake_heap_tests;
+pub(crate) mod intake_heap_tests;
 #[cfg(test)]
 mod signal_tests;
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Meaning, Tokens};
+use super::{MeaningRef, Tokens};
 use crate::span::{Span, SpanId};
 
 /// Parents of counted calls remembered at most (a run's calls are far fewer; past this a
@@ -129,19 +129,21 @@ enum Cost {
 impl Tally {
     /// Counts the model calls among `spans`.
     pub fn observe(&mut self, spans: &[Span]) {
-        let meanings: Vec<Meaning> = spans.iter().map(super::read).collect();
+        let meanings: Vec<MeaningRef<'_>> = spans.iter().map(super::read_ref).collect();
         self.observe_read(spans, &meanings);
     }
 
     /// [`Tally::observe`] of spans already read: `meanings[i]` is what `spans[i]` means
-    /// (the wrapper reads each span once for everything that asks).
-    pub fn observe_read(&mut self, spans: &[Span], meanings: &[Meaning]) {
+    /// (the wrapper reads each span once for everything that asks). A meaning borrows its
+    /// span's texts: what is kept of a call (its model and provider) is copied once, and
+    /// shared with the call before when it names the same.
+    pub fn observe_read(&mut self, spans: &[Span], meanings: &[MeaningRef<'_>]) {
         for (span, meaning) in spans.iter().zip(meanings) {
             self.observe_one(span, meaning);
         }
     }
 
-    fn observe_one(&mut self, span: &Span, meaning: &Meaning) {
+    fn observe_one(&mut self, span: &Span, meaning: &MeaningRef<'_>) {
         if !meaning.is_call() {
             return;
         }
@@ -169,11 +171,11 @@ impl Tally {
 
     /// Keeps a call to price when the figures are read; one without a model or tokens has
     /// no price to look for.
-    fn keep_to_price(&mut self, meaning: &Meaning, at: u64) {
+    fn keep_to_price(&mut self, meaning: &MeaningRef<'_>, at: u64) {
         let Some(model) = meaning.model().filter(|_| meaning.tokens.any()) else {
             return add_unpriced(&mut self.totals, &meaning.tokens);
         };
-        let provider = meaning.provider.as_deref();
+        let provider = meaning.provider;
         let (model, provider) = match self.pending.last() {
             Some(Cost::Call {
                 model: last_model,

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::events::{AttrValue, EventType};
 use super::vocabulary;
-use crate::semantic::{Kind, Meaning};
+use crate::semantic::{Kind, MeaningRef};
 use crate::span::{Span, StatusCode};
 
 /// Distinct agent names hashed per run at most (a run is one agent, or a few).
@@ -28,10 +28,11 @@ pub struct RunObserver {
     llm_calls: u64,
     agent_spans: u64,
     frameworks: BTreeSet<&'static str>,
-    /// Tool type → (calls, failed calls).
-    tools: BTreeMap<String, (u64, u64)>,
+    /// Tool type → (calls, failed calls); types and error kinds are the vocabulary's own
+    /// words, so counting a span copies no text.
+    tools: BTreeMap<&'static str, (u64, u64)>,
     /// (error type, component) → count.
-    errors: BTreeMap<(String, &'static str), u64>,
+    errors: BTreeMap<(&'static str, &'static str), u64>,
     agent_names: BTreeSet<String>,
     /// (duration ms, succeeded) per workflow span.
     workflows: Vec<(u64, bool)>,
@@ -41,13 +42,14 @@ impl RunObserver {
     /// Counts `spans` (a batch the receiver took in): LLM calls, tools by type, agents,
     /// workflows, errors and the framework each came from.
     pub fn observe(&mut self, spans: &[Span]) {
-        let meanings: Vec<Meaning> = spans.iter().map(crate::semantic::read).collect();
+        let meanings: Vec<MeaningRef<'_>> = spans.iter().map(crate::semantic::read_ref).collect();
         self.observe_read(spans, &meanings);
     }
 
     /// [`RunObserver::observe`] of spans already read: `meanings[i]` is what `spans[i]`
-    /// means (the wrapper reads each span once for everything that asks).
-    pub fn observe_read(&mut self, spans: &[Span], meanings: &[Meaning]) {
+    /// means (the wrapper reads each span once for everything that asks). An agent's name is
+    /// the only text kept, copied the first time it is seen.
+    pub fn observe_read(&mut self, spans: &[Span], meanings: &[MeaningRef<'_>]) {
         for (span, meaning) in spans.iter().zip(meanings) {
             self.spans += 1;
             let framework = framework_of(span);
@@ -71,17 +73,18 @@ impl RunObserver {
                 Kind::Tool => {
                     let tool_type =
                         text(span, "gen_ai.tool.type").map_or("function", vocabulary::tool_type);
-                    let entry = self.tools.entry(tool_type.to_string()).or_default();
+                    let entry = self.tools.entry(tool_type).or_default();
                     entry.0 += 1;
                     entry.1 += u64::from(failed);
                     "tool"
                 }
                 Kind::Agent => {
                     self.agent_spans += 1;
-                    if let Some(name) = &meaning.agent
+                    if let Some(name) = meaning.agent
                         && self.agent_names.len() < MAX_AGENT_NAMES
+                        && !self.agent_names.contains(name)
                     {
-                        self.agent_names.insert(name.clone());
+                        self.agent_names.insert(name.to_string());
                     }
                     "agent"
                 }
@@ -89,11 +92,11 @@ impl RunObserver {
             };
             if failed {
                 let named = text(span, "error.type").or_else(|| exception_type(span));
-                let mut kind = named.map_or("error", vocabulary::error_type).to_string();
-                if !self.errors.contains_key(&(kind.clone(), component))
+                let mut kind = named.map_or("error", vocabulary::error_type);
+                if !self.errors.contains_key(&(kind, component))
                     && self.errors.len() >= MAX_ERROR_KINDS
                 {
-                    kind = "other".into();
+                    kind = "other";
                 }
                 *self.errors.entry((kind, component)).or_default() += 1;
             }
@@ -134,7 +137,7 @@ impl RunObserver {
             events.push((
                 EventType::ToolExecuted,
                 vec![
-                    ("tool.type".into(), tool_type.as_str().into()),
+                    ("tool.type".into(), (*tool_type).into()),
                     ("tool.count".into(), (*calls).into()),
                     ("agent.framework".into(), framework.into()),
                     ("success".into(), (*failed == 0).into()),
@@ -145,7 +148,7 @@ impl RunObserver {
             events.push((
                 EventType::AgentError,
                 vec![
-                    ("error.type".into(), error_type.as_str().into()),
+                    ("error.type".into(), (*error_type).into()),
                     ("component".into(), (*component).into()),
                     ("agent.framework".into(), framework.into()),
                 ],
@@ -204,7 +207,7 @@ const AGENT_FRAMEWORKS: [&str; 3] = ["pydantic-ai", "agno", "langchain"];
 
 /// The framework that made the span, from its instrumentation scope or GenAI attributes.
 fn framework_of(span: &Span) -> Option<&'static str> {
-    let scope = span.scope.name.to_ascii_lowercase();
+    let scope = &span.scope.name;
     let known = [
         ("pydantic-ai", "pydantic-ai"),
         ("pydantic_ai", "pydantic-ai"),
@@ -219,18 +222,25 @@ fn framework_of(span: &Span) -> Option<&'static str> {
         ("openai", "openai"),
         ("anthropic", "anthropic"),
     ];
-    if let Some((_, name)) = known.iter().find(|(needle, _)| scope.contains(needle)) {
+    if let Some((_, name)) = known.iter().find(|(needle, _)| names(scope, needle)) {
         return Some(name);
     }
     text(span, "gen_ai.operation.name")?;
-    let provider = text(span, "gen_ai.provider.name")
-        .or_else(|| text(span, "gen_ai.system"))?
-        .to_ascii_lowercase();
+    let provider = text(span, "gen_ai.provider.name").or_else(|| text(span, "gen_ai.system"))?;
     known
         .iter()
-        .find(|(needle, _)| provider.contains(needle))
+        .find(|(needle, _)| names(provider, needle))
         .map(|(_, name)| *name)
         .or(Some("unknown"))
+}
+
+/// Whether `text` holds `needle` (lowercase), in any case: what every span's scope is
+/// asked, so nothing is copied to ask it.
+fn names(text: &str, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 fn text<'a>(span: &'a Span, key: &str) -> Option<&'a str> {

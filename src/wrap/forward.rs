@@ -17,7 +17,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 
 use crate::engine::Engine;
 use crate::export::Records;
-use crate::semantic::Meaning;
+use crate::semantic::MeaningRef;
 use crate::span::Span;
 use crate::wrap::agents::{Agent, RunIds, Translated, Translator, log_events};
 use crate::wrap::receiver::{LogTap, RecordSink, SpanSink};
@@ -123,23 +123,26 @@ impl Forward {
     }
 
     /// Reads what each span means once, for the three that ask (usage telemetry, the
-    /// run's model calls, the run's session and user), then holds or hands them on.
+    /// run's model calls, the run's session and user), then holds or hands them on. The
+    /// meanings borrow the spans' texts: each of the three copies only what it keeps (a
+    /// call's model once a run, an agent's name once), so a span costs no allocation here.
     fn record(&self, mut spans: Vec<Span>, held: u64) {
         if spans.is_empty() {
             self.recorder.release(held);
             return;
         }
-        let meanings: Vec<Meaning> = spans.iter().map(crate::semantic::read).collect();
+        let meanings: Vec<MeaningRef<'_>> = spans.iter().map(crate::semantic::read_ref).collect();
         if let Some(observer) = &self.observer {
             crate::sync::lock(observer).observe_read(&spans, &meanings);
         }
         // Most spans of most commands are no model call: their batch takes no lock.
-        if meanings.iter().any(Meaning::is_call) {
+        if meanings.iter().any(MeaningRef::is_call) {
             self.count_price_data();
             self.recorder.count_gen_ai(&spans, &meanings);
         }
-        self.who.mark_read(&mut spans, &meanings);
+        let missing = self.who.missing(&meanings);
         drop(meanings);
+        self.who.mark_missing(&mut spans, &missing);
         match &self.sampling {
             Some(sampling) => {
                 self.recorder.release(held);
@@ -267,6 +270,52 @@ mod tests {
         assert_eq!(llm_count, Some(format!("{one:?}")));
         let metrics = engine.shutdown(Duration::from_secs(1));
         assert_eq!(metrics.gen_ai.map(|t| t.calls), Some(1));
+    }
+
+    #[test]
+    fn reading_a_model_call_for_telemetry_and_the_run_totals_allocates_nothing_per_span() {
+        let engine = Engine::start_with(Vec::new(), crate::engine::tests::options()).unwrap();
+        let observer: Observer = Arc::new(Mutex::new(RunObserver::default()));
+        let forward = Forward {
+            sampling: None,
+            hand_on: Arc::new(|_spans: Vec<Span>, _held| {}),
+            recorder: engine.recorder(),
+            observer: Some(observer.clone()),
+            who: Who::default(),
+            agent: None,
+            translator: None,
+            prices_counted: AtomicBool::new(false),
+        };
+        let call = [
+            ("gen_ai.operation.name", "chat"),
+            ("gen_ai.provider.name", "openai"),
+            ("gen_ai.request.model", "gpt-4o"),
+            ("gen_ai.response.model", "gpt-4o-2024-08-06"),
+            ("gen_ai.usage.input_tokens", "1200"),
+            ("gen_ai.agent.name", "support-agent"),
+            ("gen_ai.conversation.id", "conv-1"),
+        ];
+        let batch = || -> Vec<Span> { (0..64).map(|_| span(&call)).collect() };
+        // The first call keeps the model's name and the agent's, and starts the price data.
+        forward.take(batch(), 0);
+        let spans = batch();
+        let ((), allocations) =
+            crate::engine::intake_heap_tests::allocations_of(|| forward.take(spans, 0));
+        // The batch's meanings, and the calls kept to price growing: none per span.
+        assert!(allocations <= 4, "{allocations} allocations for 64 spans");
+        let events = crate::sync::lock(&observer).events(1, true);
+        let run = format!(
+            "{:?}",
+            events.iter().map(|(_, attrs)| attrs).collect::<Vec<_>>()
+        );
+        let counted = crate::telemetry::events::AttrValue::from(128u64);
+        assert!(
+            run.contains(&format!("\"llm.count\", {counted:?}")),
+            "{run}"
+        );
+        assert!(run.contains("openai"), "the framework is still read: {run}");
+        let metrics = engine.shutdown(Duration::from_secs(1));
+        assert_eq!(metrics.gen_ai.map(|t| t.calls), Some(128));
     }
 
     #[test]

@@ -2,8 +2,17 @@
 //! `AUTOMAGIK_SESSION_ID` / `AUTOMAGIK_USER_ID`): set on every span of the run that
 //! carries none of its own, and passed to the child as W3C `BAGGAGE`.
 
-use crate::semantic::Meaning;
+use crate::semantic::MeaningRef;
 use crate::span::Span;
+
+/// Whether a span lacks the run's session or user ([`Who::missing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Missing {
+    /// The run has a session and the span names none.
+    pub(super) session: bool,
+    /// The run has a user and the span names none.
+    pub(super) user: bool,
+}
 
 /// The session and user a run belongs to (`--session`, `--user`).
 #[derive(Debug, Clone, Default)]
@@ -21,21 +30,33 @@ impl Who {
         if self.session.is_none() && self.user.is_none() {
             return;
         }
-        let meanings: Vec<Meaning> = spans.iter().map(crate::semantic::read).collect();
-        self.mark_read(spans, &meanings);
+        let meanings: Vec<MeaningRef<'_>> = spans.iter().map(crate::semantic::read_ref).collect();
+        let missing = self.missing(&meanings);
+        self.mark_missing(spans, &missing);
     }
 
-    /// [`Who::mark`] of spans already read: `meanings[i]` is what `spans[i]` means (the
-    /// wrapper reads each span once for everything that asks).
-    pub(super) fn mark_read(&self, spans: &mut [Span], meanings: &[Meaning]) {
+    /// What [`Who::mark`] sets on spans already read (`meanings[i]` is what `spans[i]`
+    /// means: the wrapper reads each span once for everything that asks): for each span,
+    /// whether it lacks a session and a user of its own. Empty when the run has neither.
+    /// Apart from [`Who::mark_missing`], as the meanings borrow the spans it changes.
+    pub(super) fn missing(&self, meanings: &[MeaningRef<'_>]) -> Vec<Missing> {
         if self.session.is_none() && self.user.is_none() {
-            return;
+            return Vec::new();
         }
-        for (span, meaning) in spans.iter_mut().zip(meanings) {
-            if let (Some(session), None) = (&self.session, &meaning.session) {
+        let missing = |meaning: &MeaningRef<'_>| Missing {
+            session: self.session.is_some() && meaning.session.is_none(),
+            user: self.user.is_some() && meaning.user.is_none(),
+        };
+        meanings.iter().map(missing).collect()
+    }
+
+    /// Sets the run's session and user on the spans [`Who::missing`] found without them.
+    pub(super) fn mark_missing(&self, spans: &mut [Span], missing: &[Missing]) {
+        for (span, missing) in spans.iter_mut().zip(missing) {
+            if let (Some(session), true) = (&self.session, missing.session) {
                 span.set("session.id", session.as_str());
             }
-            if let (Some(user), None) = (&self.user, &meaning.user) {
+            if let (Some(user), true) = (&self.user, missing.user) {
                 span.set("user.id", user.as_str());
             }
         }
