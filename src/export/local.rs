@@ -28,8 +28,6 @@ use crate::presets::{self, Signal, Signals};
 const FILE_SUFFIX: &str = ".jsonl";
 /// What the index of a store file adds to its name.
 const INDEX_SUFFIX: &str = ".idx";
-/// `INDEX_SUFFIX` as `Path::extension` gives it.
-const INDEX_EXTENSION: &str = "idx";
 
 /// The `local` provider: each batch becomes one OTLP-JSON line in today's store file.
 pub struct LocalStore {
@@ -119,7 +117,9 @@ impl LocalStore {
         // A file's index counts against the size cap with it, and goes with it.
         let indexes: HashMap<PathBuf, u64> = files
             .extract_if(.., |(path, _, _)| {
-                path.extension() == Some(INDEX_EXTENSION.as_ref())
+                path.as_os_str()
+                    .as_encoded_bytes()
+                    .ends_with(INDEX_SUFFIX.as_bytes())
             })
             .map(|(path, size, _)| (path.with_extension(""), size))
             .collect();

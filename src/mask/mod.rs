@@ -144,20 +144,10 @@ pub const MAX_DEPTH: usize = 32;
 
 /// The text that replaces a masked string or bytes value of `len` bytes.
 pub fn masked(len: usize) -> String {
-    // Written out by hand: `format!` took ten times the instructions, once for every
-    // string `content` masks.
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    let mut rest = len;
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let digits = std::str::from_utf8(&digits[start..]).expect("ASCII digits");
+    // Not `format!`: it took ten times the instructions, once for every string `content`
+    // masks.
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(len);
     let mut text = String::with_capacity("[MASKED len=]".len() + digits.len());
     text.push_str("[MASKED len=");
     text.push_str(digits);
