@@ -12,6 +12,11 @@ use opentelemetry_proto::tonic::trace::v1 as pb;
 
 use super::*;
 
+mod values;
+pub(crate) use values::attr_from_pb;
+use values::attr_into_pb;
+pub use values::{attrs_from_pb, attrs_into_pb, value_from_pb, value_into_pb};
+
 fn same<T: PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
     Arc::ptr_eq(a, b) || a == b
 }
@@ -350,111 +355,5 @@ fn span_from_pb(
     })
 }
 
-/// Attributes as OTLP key-values.
-pub fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
-    attrs.into_iter().map(attr_into_pb).collect()
-}
-
-fn attr_into_pb(attribute: Attribute) -> pb_common::KeyValue {
-    pb_common::KeyValue {
-        key: attribute.key,
-        value: Some(value_into_pb(attribute.value)),
-        ..Default::default()
-    }
-}
-
-/// A value as OTLP's `AnyValue`.
-pub fn value_into_pb(value: Value) -> pb_common::AnyValue {
-    use pb_common::any_value::Value as V;
-    let v = match value {
-        Value::Str(s) => V::StringValue(s),
-        Value::Bool(b) => V::BoolValue(b),
-        Value::Int(i) => V::IntValue(i),
-        Value::Double(d) => V::DoubleValue(d),
-        Value::Bytes(b) => V::BytesValue(b),
-        Value::Array(items) => V::ArrayValue(pb_common::ArrayValue {
-            values: items.into_iter().map(value_into_pb).collect(),
-        }),
-        Value::Map(entries) => V::KvlistValue(pb_common::KeyValueList {
-            values: attrs_into_pb(entries),
-        }),
-    };
-    pb_common::AnyValue { value: Some(v) }
-}
-
-/// OTLP key-values as attributes (those without a value, or with a string-table index,
-/// are left out).
-pub fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
-    attrs.into_iter().filter_map(attr_from_pb).collect()
-}
-
-pub(crate) fn attr_from_pb(kv: pb_common::KeyValue) -> Option<Attribute> {
-    Some(Attribute {
-        key: kv.key,
-        value: value_from_pb(kv.value?)?,
-    })
-}
-
-/// OTLP's `AnyValue` as a value; `None` when it holds none.
-pub fn value_from_pb(value: pb_common::AnyValue) -> Option<Value> {
-    use pb_common::any_value::Value as V;
-    Some(match value.value? {
-        V::StringValue(s) => Value::Str(s),
-        V::BoolValue(b) => Value::Bool(b),
-        V::IntValue(i) => Value::Int(i),
-        V::DoubleValue(d) => Value::Double(d),
-        V::BytesValue(b) => Value::Bytes(b),
-        V::ArrayValue(a) => Value::Array(a.values.into_iter().filter_map(value_from_pb).collect()),
-        V::KvlistValue(kv) => Value::Map(attrs_from_pb(kv.values)),
-        V::StringValueStrindex(_) => return None,
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::span::fixtures::sample;
-    use prost::Message;
-
-    #[test]
-    fn spans_survive_protobuf_round_trip() {
-        let spans = sample();
-        let request = to_request(&spans);
-        let bytes = request.encode_to_vec();
-        let decoded = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
-        let (back, invalid) = from_request(&decoded);
-        assert_eq!(invalid, 0);
-        assert_eq!(back, spans);
-    }
-
-    #[test]
-    fn spans_are_grouped_by_resource_and_scope() {
-        let request = to_request(&sample());
-        assert_eq!(request.resource_spans.len(), 1);
-        let scopes = &request.resource_spans[0].scope_spans;
-        assert_eq!(scopes.len(), 2);
-        assert_eq!(scopes[0].spans.len(), 2);
-        assert_eq!(scopes[1].scope.as_ref().unwrap().name, "other");
-    }
-
-    #[test]
-    fn otlp_json_uses_hex_ids() {
-        let spans = sample();
-        let json = serde_json::to_string(&to_request(&spans)).unwrap();
-        assert!(
-            json.contains(&format!("\"traceId\":\"{}\"", spans[0].trace_id.to_hex())),
-            "{json}"
-        );
-        let back: ExportTraceServiceRequest = serde_json::from_str(&json).unwrap();
-        assert_eq!(from_request(&back).0, spans);
-    }
-
-    #[test]
-    fn invalid_ids_are_skipped_and_counted() {
-        let mut request = to_request(&sample());
-        request.resource_spans[0].scope_spans[0].spans[0].trace_id = vec![0; 16];
-        request.resource_spans[0].scope_spans[0].spans[1].span_id = vec![1, 2];
-        let (spans, invalid) = from_request(&request);
-        assert_eq!((spans.len(), invalid), (1, 2));
-    }
-}
+mod tests;
