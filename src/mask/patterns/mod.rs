@@ -176,7 +176,7 @@ fn key_like(v: &[u8]) -> bool {
     let hex = v.iter().all(u8::is_ascii_hexdigit);
     let b64 = || {
         v.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || b"+/=_-".contains(&c))
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'-'))
             && v.iter().any(u8::is_ascii_digit)
             && v.iter().any(u8::is_ascii_uppercase)
             && v.iter().any(u8::is_ascii_lowercase)
