@@ -6,13 +6,16 @@
 //!
 //! Sixteen bytes are sorted at a time: with SSE2 on x86_64 (part of its baseline, so every
 //! x86_64 CPU has it), elsewhere a byte at a time into flags that multiplications gather
-//! into bits; both give the same bits (a test compares them).
+//! into bits. Where the CPU has AVX2 (asked at run time), whole 64-byte words are sorted
+//! 32 bytes at a time instead (`avx2`). All give the same bits (tests compare them).
 
 use std::cell::Cell;
 
 use self::sort::{sort, tail};
 use super::tokens::MIN_KEY_LEN;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod sort;
 
 /// The bitmaps of a text of up to this many 64-byte words are built on the stack.
@@ -181,17 +184,43 @@ fn in_buffer<R>(text: &[u8], scan: impl FnOnce(&Classes) -> R) -> R {
     found
 }
 
-/// Sorts `text` into `words`, one for each 64 bytes of it. A word's bits are gathered
-/// in registers and stored once.
+/// Sorts `text` into `words`, one for each 64 bytes of it: the whole words with AVX2
+/// where the CPU has it, else 16 bytes at a time.
 fn fill(text: &[u8], words: &mut [Word]) {
-    let mut blocks = text.chunks_exact(64);
-    for (word, block) in words.iter_mut().zip(&mut blocks) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2::detected() {
+        // SAFETY: the CPU has AVX2, as just asked.
+        unsafe { avx2::fill_words(text, words) };
+        // The bytes after the last whole word, copied into one with zeros after them
+        // (zeros are in no class): a copy and one AVX2 sort cost less than the 16-byte
+        // sorts, the tail and `split` they took.
+        let whole = text.len() / 64;
+        let rest = &text[whole * 64..];
+        if !rest.is_empty() {
+            let mut block = [0; 64];
+            block[..rest.len()].copy_from_slice(rest);
+            // SAFETY: as above.
+            unsafe { avx2::fill_words(&block, &mut words[whole..]) };
+        }
+        return;
+    }
+    fill_by_chunks(text, words);
+}
+
+/// [`fill`] 16 bytes at a time. A word's bits are gathered in registers and stored once.
+fn fill_by_chunks(text: &[u8], words: &mut [Word]) {
+    for (word, block) in words.iter_mut().zip(text.chunks_exact(64)) {
         for (index, chunk) in block.chunks_exact(16).enumerate() {
             add(word, index, sort(chunk.try_into().expect("chunks of 16")));
         }
         split(word, block);
     }
-    let rest = blocks.remainder();
+    fill_rest(text, words);
+}
+
+/// Sorts the bytes of `text` after its last whole 64-byte word into the word they start.
+fn fill_rest(text: &[u8], words: &mut [Word]) {
+    let rest = &text[text.len() / 64 * 64..];
     if let Some(word) = words.get_mut(text.len() / 64).filter(|_| !rest.is_empty()) {
         let mut chunks = rest.chunks_exact(16);
         for (index, chunk) in (&mut chunks).enumerate() {

@@ -64,9 +64,21 @@ impl Secret {
 
 /// `text` with every secret replaced by its marker; `None` when there was none.
 pub fn redact(text: &str) -> Option<String> {
-    let bytes = redact_bytes(text.as_bytes())?;
-    // Matches are ASCII runs, so this cannot fail; should it, nothing is lost by lossy.
-    Some(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
+    let found = find(text.as_bytes());
+    if found.is_empty() {
+        return None;
+    }
+    // Spliced as text, not as bytes then checked to be UTF-8 again: matches are ASCII
+    // runs, so each starts and ends on a character's boundary.
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end, secret) in found {
+        out.push_str(&text[at..start]);
+        out.push_str(secret.marker());
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
 }
 
 /// [`redact`] for bytes values (text is often sent as bytes).
@@ -121,13 +133,15 @@ pub fn find(text: &[u8]) -> Vec<(usize, usize, Secret)> {
     });
     if all.len() > 1 {
         all.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
-        let mut kept: Vec<(usize, usize, Secret)> = Vec::with_capacity(all.len());
-        for m in all {
-            if kept.last().is_none_or(|last| m.0 >= last.1) {
-                kept.push(m);
+        // In place: the first is kept, then each that starts past the end of the last kept.
+        let mut kept_end = 0;
+        all.retain(|&(start, end, _)| {
+            let keep = start >= kept_end;
+            if keep {
+                kept_end = end;
             }
-        }
-        return kept;
+            keep
+        });
     }
     all
 }
@@ -162,7 +176,7 @@ fn key_like(v: &[u8]) -> bool {
     let hex = v.iter().all(u8::is_ascii_hexdigit);
     let b64 = || {
         v.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || b"+/=_-".contains(&c))
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'-'))
             && v.iter().any(u8::is_ascii_digit)
             && v.iter().any(u8::is_ascii_uppercase)
             && v.iter().any(u8::is_ascii_lowercase)

@@ -6,7 +6,6 @@ use super::{Found, Secret, alnum, run_end, starts_run};
 
 pub(super) fn cards(text: &[u8], classes: &Classes, out: &mut Found) {
     let digit = |b: u8| b.is_ascii_digit();
-    let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while let Some(first) = classes.next(Class::Digit, i) {
         i = first;
@@ -15,27 +14,33 @@ pub(super) fn cards(text: &[u8], classes: &Classes, out: &mut Found) {
             i = run_end(text, i, digit);
             continue;
         }
-        // The run of digit groups joined by single spaces or dashes.
-        groups.clear();
-        let mut digits = 0;
-        let mut at = i;
-        loop {
-            let end = run_end(text, at, digit);
-            groups.push((at, end));
-            digits += end - at;
-            match text.get(end) {
-                Some(b' ' | b'-') if text.get(end + 1).is_some_and(u8::is_ascii_digit) => {
-                    at = end + 1
-                }
-                _ => break,
-            }
-        }
-        let run_end = groups.last().expect("one group at least").1;
+        // The run of digit groups joined by single spaces or dashes, walked twice when it
+        // holds enough digits for a card: most runs are short numbers, which thus cost no
+        // allocation.
+        let (digits, run_end) = digit_groups(text, i).fold((0, i), |(digits, _), (start, end)| {
+            (digits + end - start, end)
+        });
         if digits >= 13 && !alnum(text, run_end) {
+            let groups: Vec<(usize, usize)> = digit_groups(text, i).collect();
             card_groups(text, &groups, out);
         }
         i = run_end.max(i + 1);
     }
+}
+
+/// The groups of digits from `start` (a digit) on, joined by single spaces or dashes, as
+/// `(start, end)`.
+fn digit_groups(text: &[u8], start: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut next = Some(start);
+    std::iter::from_fn(move || {
+        let at = next?;
+        let end = run_end(text, at, |b| b.is_ascii_digit());
+        next = match text.get(end) {
+            Some(b' ' | b'-') if text.get(end + 1).is_some_and(u8::is_ascii_digit) => Some(end + 1),
+            _ => None,
+        };
+        Some((at, end))
+    })
 }
 
 /// The card numbers among consecutive digit groups: the whole run, or (when it is longer

@@ -131,8 +131,46 @@ fn texts_longer_than_the_stack_words_are_sorted_the_same() {
     check(&vec![b'z'; 64 * KEPT_WORDS + 1]).unwrap();
 }
 
+/// The bitmaps of `text` as [`fill`] makes them (with AVX2 where the CPU has it) and 16
+/// bytes at a time (SSE2 on x86_64), which must be the same.
+fn both_fills(text: &[u8]) -> (Vec<Word>, Vec<Word>) {
+    let count = text.len().div_ceil(64);
+    let (mut in_use, mut by_chunks) = (vec![Word::default(); count], vec![Word::default(); count]);
+    fill(text, &mut in_use);
+    fill_by_chunks(text, &mut by_chunks);
+    (in_use, by_chunks)
+}
+
+#[test]
+fn every_byte_at_every_place_of_a_word_is_sorted_alike_by_every_path() {
+    for byte in 0..=255u8 {
+        for at in 0..64 {
+            let mut text = [b' '; 130];
+            text[at] = byte;
+            text[at + 64] = byte;
+            let (in_use, by_chunks) = both_fills(&text);
+            assert_eq!(in_use, by_chunks, "byte {byte:#x} at {at}");
+            let mut chunk = [b'x'; 16];
+            chunk[at % 16] = byte;
+            assert_eq!(sort::portable::sort(&chunk), sort(&chunk), "byte {byte:#x}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn the_fill_in_use_matches_the_one_by_chunks(text in text()) {
+        let (in_use, by_chunks) = both_fills(&text);
+        prop_assert_eq!(in_use, by_chunks);
+    }
+
+    #[test]
+    fn the_fill_in_use_matches_on_any_bytes(text in prop::collection::vec(any::<u8>(), 0..300)) {
+        let (in_use, by_chunks) = both_fills(&text);
+        prop_assert_eq!(in_use, by_chunks);
+    }
 
     #[test]
     fn bitmaps_match_a_byte_by_byte_reading(text in text()) {
