@@ -3,14 +3,18 @@
 //! as slices of the body (`Bytes`, no copy), then each span is decoded into one message
 //! reused from span to span and converted at once. The request is never whole in memory
 //! as prost's types beside its spans, and the vectors a span decodes into (its ids, its
-//! attributes) keep their capacity for the next span instead of growing anew.
+//! events) keep their capacity for the next span instead of growing anew.
 //!
-//! A span's attributes are left as slices too, and each goes straight into an
-//! [`Attribute`] when it has the plain shape SDKs send (a key and one scalar value, each
-//! once: `attribute`), without prost's `KeyValue` and `AnyValue` between; any other shape
-//! (arrays, maps, a field twice, a field this code does not know, anything malformed) is
-//! decoded by prost as before, so what is accepted or refused does not change. Invalid
-//! UTF-8 in a key or a string value refuses the request, as prost does.
+//! A span's attributes, events and links are read field by field as they come (the rest
+//! of the span merged by prost's own code for its fields), and each is counted
+//! ([`scan::count_span_part`]) before anything is allocated for it: the caps on what a
+//! request may hold, and the room it takes in the queue ([`TraceRoom`]), are checked as
+//! the request is decoded, in the one walk of its bytes. An attribute goes straight into
+//! an [`Attribute`] when it has the plain shape SDKs send (a key and one scalar value,
+//! each once: `attribute`), without prost's `KeyValue` and `AnyValue` between; any other
+//! shape (arrays, maps, a field twice, a field this code does not know, anything
+//! malformed) is decoded by prost as before, so what is accepted or refused does not
+//! change. Invalid UTF-8 in a key or a string value refuses the request, as prost does.
 
 use std::sync::Arc;
 
@@ -19,11 +23,14 @@ use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1 as pb;
 use prost::Message;
-use prost::encoding::{WireType, decode_key, decode_varint};
+use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint};
 
 use crate::span::{
     Attribute, Span, Value, attr_from_pb, resource_from_pb, scope_from_pb, span_from_reused,
 };
+use crate::wrap::refusal::Refusal;
+use crate::wrap::room::TraceRoom;
+use crate::wrap::scan::{self, Counts, SpanPart};
 
 /// `ExportTraceServiceRequest`, its spans undecoded.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -54,8 +61,8 @@ struct ScopeSpans {
     schema_url: String,
 }
 
-/// `Span`, each attribute the bytes of its `KeyValue` (a slice of the body); the other
-/// fields as `pb::Span` has them.
+/// `Span` without its attributes (read by `merge_span`); the other fields as `pb::Span`
+/// has them.
 #[derive(Clone, PartialEq, prost::Message)]
 struct SpanMessage {
     #[prost(bytes = "vec", tag = "1")]
@@ -76,8 +83,6 @@ struct SpanMessage {
     start_time_unix_nano: u64,
     #[prost(fixed64, tag = "8")]
     end_time_unix_nano: u64,
-    #[prost(bytes = "bytes", repeated, tag = "9")]
-    attributes: Vec<Bytes>,
     #[prost(uint32, tag = "10")]
     dropped_attributes_count: u32,
     #[prost(message, repeated, tag = "11")]
@@ -93,46 +98,99 @@ struct SpanMessage {
 }
 
 /// The spans of a protobuf `ExportTraceServiceRequest`, and how many were left out for an
-/// invalid trace or span id; `None` when the body is not one. `expected` is how many
-/// spans the body holds (`scan` counted them), what the vector is sized for.
-pub(super) fn spans_of(body: Bytes, expected: usize) -> Option<(Vec<Span>, usize)> {
-    let request = Request::decode(body).ok()?;
-    let mut spans = Vec::with_capacity(expected);
+/// invalid trace or span id. `counted` is what [`scan::count_envelope`] counted in the
+/// body; the values of each span are added to it as the span is decoded, refusing the
+/// request when a cap is passed, and `room` covers them.
+pub(super) fn spans_of(
+    body: Bytes,
+    counted: &mut Counts,
+    room: &mut TraceRoom<'_>,
+) -> Result<(Vec<Span>, usize), Refusal> {
+    let request = Request::decode(body).map_err(|_| Refusal::Malformed)?;
+    let mut spans = Vec::with_capacity(counted.spans as usize);
     let mut invalid = 0;
+    let mut decoded = 0;
     let mut message = SpanMessage::default();
     let mut reused = pb::Span::default();
+    let mut attributes = Vec::new();
     for rs in request.resource_spans {
         let resource = Arc::new(resource_from_pb(rs.resource, rs.schema_url));
         for ss in rs.scope_spans {
             let scope = Arc::new(scope_from_pb(ss.scope, ss.schema_url));
             for bytes in ss.spans {
                 message.clear();
-                message.merge(bytes).ok()?;
-                let attributes = attributes_of(&mut message)?;
+                merge_span(&mut message, &bytes, &mut attributes, counted)?;
+                decoded += 1;
+                room.cover(*counted, decoded)?;
                 move_into(&mut message, &mut reused);
-                match span_from_reused(&mut reused, attributes, &resource, &scope) {
+                // Moved into a vector of their exact number, the scratch's room kept.
+                let mut exact = Vec::with_capacity(attributes.len());
+                exact.append(&mut attributes);
+                match span_from_reused(&mut reused, exact, &resource, &scope) {
                     Some(span) => spans.push(span),
                     None => invalid += 1,
                 }
             }
         }
     }
-    Some((spans, invalid))
+    Ok((spans, invalid))
 }
 
-/// A span's attributes, in their order (those without a value, or with a string-table
-/// index, left out as prost's path leaves them); `None` when one is malformed.
-fn attributes_of(message: &mut SpanMessage) -> Option<Vec<Attribute>> {
-    let mut attributes = Vec::with_capacity(message.attributes.len());
-    for bytes in message.attributes.drain(..) {
-        let attribute = match attribute(&bytes) {
-            Plain::Attribute(attribute) => Some(attribute),
-            Plain::Invalid => return None,
-            Plain::Other => attr_from_pb(KeyValue::decode(bytes).ok()?),
+/// Merges a span's bytes into `message` and its attributes into `attributes`, counting
+/// each attribute, event and link into `counted` before decoding it.
+fn merge_span(
+    message: &mut SpanMessage,
+    mut buf: &[u8],
+    attributes: &mut Vec<Attribute>,
+    counted: &mut Counts,
+) -> Result<(), Refusal> {
+    while !buf.is_empty() {
+        let (tag, wire) = decode_key(&mut buf).map_err(|_| Refusal::Malformed)?;
+        let part = match tag {
+            9 => SpanPart::Attribute,
+            11 => SpanPart::Event,
+            13 => SpanPart::Link,
+            _ => {
+                // The other fields as prost's generated code merges them.
+                message
+                    .merge_field(tag, wire, &mut buf, DecodeContext::default())
+                    .map_err(|_| Refusal::Malformed)?;
+                continue;
+            }
         };
-        attributes.extend(attribute);
+        if wire != WireType::LengthDelimited {
+            return Err(Refusal::Malformed);
+        }
+        let bytes = length_delimited(&mut buf).ok_or(Refusal::Malformed)?;
+        let malformed = |_| Refusal::Malformed;
+        match part {
+            SpanPart::Attribute => match attribute(bytes) {
+                Plain::Attribute(attribute) => {
+                    scan::count_plain_attribute(counted)?;
+                    attributes.push(attribute);
+                }
+                Plain::Invalid => return Err(Refusal::Malformed),
+                Plain::Other => {
+                    scan::count_span_part(part, bytes, counted)?;
+                    let attribute = KeyValue::decode(bytes).map_err(malformed)?;
+                    attributes.extend(attr_from_pb(attribute));
+                }
+            },
+            SpanPart::Event => {
+                scan::count_span_part(part, bytes, counted)?;
+                message
+                    .events
+                    .push(pb::span::Event::decode(bytes).map_err(malformed)?);
+            }
+            SpanPart::Link => {
+                scan::count_span_part(part, bytes, counted)?;
+                message
+                    .links
+                    .push(pb::span::Link::decode(bytes).map_err(malformed)?);
+            }
+        }
     }
-    Some(attributes)
+    Ok(())
 }
 
 /// Moves what `span_from_reused` reads from `message` into `span`; each side keeps the

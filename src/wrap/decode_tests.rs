@@ -20,8 +20,26 @@ fn spans_are_what_prost_decoding_the_whole_request_gives() {
     let body = Bytes::from(request.encode_to_vec());
     let expected = from_request(&request);
     assert_eq!(expected.1, 1);
-    assert_eq!(spans_of(body.clone(), 0), Some(expected));
-    assert_eq!(spans_of(body.slice(..body.len() - 1), 0), None);
+    assert_eq!(decoded(body.clone()), Some(expected));
+    assert_eq!(decoded(body.slice(..body.len() - 1)), None);
+}
+
+/// What the receiver's path makes of a protobuf body (counted, room taken with no queue,
+/// decoded), or `None` when it refuses it; checks that what it counted is what the scan of
+/// the whole body counts.
+fn decoded(body: Bytes) -> Option<(Vec<Span>, usize)> {
+    let whole = scan::count_protobuf_of(crate::presets::Signal::Traces, &body);
+    let mut counted = scan::count_envelope(&body).ok()?;
+    let mut room = TraceRoom::take(None, body.len(), counted).ok()?;
+    let decoded = spans_of(body, &mut counted, &mut room).ok();
+    if decoded.is_some() {
+        assert_eq!(
+            whole,
+            Ok(counted),
+            "counted as the scan of the whole body counts"
+        );
+    }
+    decoded
 }
 
 /// A request of one span whose attributes are these `KeyValue` messages, as bytes.
@@ -135,7 +153,7 @@ fn every_shape_of_attribute_decodes_as_prost_decodes_it() {
         let body = request_with(&[bytes.clone(), kv(&[key("after"), field(2, &varint(2, 0))])]);
         let expected = prost_spans(&body);
         assert!(expected.is_some(), "{shape}: prost takes it");
-        assert_eq!(spans_of(body, 1), expected, "{shape}");
+        assert_eq!(decoded(body), expected, "{shape}");
     }
 }
 
@@ -171,13 +189,13 @@ fn a_malformed_or_invalid_attribute_refuses_the_request_as_prost_does() {
     for (shape, bytes) in &shapes {
         let body = request_with(std::slice::from_ref(bytes));
         assert_eq!(prost_spans(&body), None, "{shape}: prost refuses it");
-        assert_eq!(spans_of(body, 1), None, "{shape}");
+        assert_eq!(decoded(body), None, "{shape}");
     }
     // The attributes field itself of the wrong wire type: a number, a group.
     for attributes in [varint(9, 1), vec![0x4b, 0x4c]] {
         let body = request_with_fields(&[attributes]);
         assert_eq!(prost_spans(&body), None, "prost refuses it");
-        assert_eq!(spans_of(body, 1), None);
+        assert_eq!(decoded(body), None);
     }
     // Fields a span does not have are skipped, before and after its attributes.
     let key = field(1, b"k");
@@ -189,7 +207,7 @@ fn a_malformed_or_invalid_attribute_refuses_the_request_as_prost_does() {
             .as_ref()
             .is_some_and(|(spans, _)| spans[0].attributes.len() == 1)
     );
-    assert_eq!(spans_of(body, 1), expected);
+    assert_eq!(decoded(body), expected);
 }
 
 fn value() -> impl Strategy<Value = Value> {
@@ -228,7 +246,7 @@ proptest! {
             .map(|(key, value)| Attribute { key, value })
             .collect();
         let body = Bytes::from(to_request(&spans).encode_to_vec());
-        prop_assert_eq!(spans_of(body.clone(), spans.len()), prost_spans(&body));
+        prop_assert_eq!(decoded(body.clone()), prost_spans(&body));
     }
 }
 
@@ -250,4 +268,29 @@ fn plain_attributes_are_read_without_prost_and_the_others_left_to_it() {
     assert!(matches!(attribute(&list), Plain::Other));
     let invalid = kv(&[key, field(2, &field(1, b"\xff"))]);
     assert!(matches!(attribute(&invalid), Plain::Invalid));
+}
+
+/// How the receiver's path refuses a protobuf body (with no queue), if it does.
+fn refusal(body: Bytes) -> Option<Refusal> {
+    let mut counted = match scan::count_envelope(&body) {
+        Ok(counted) => counted,
+        Err(refused) => return Some(refused.into()),
+    };
+    let mut room = TraceRoom::take(None, body.len(), counted).ok()?;
+    spans_of(body, &mut counted, &mut room).err()
+}
+
+#[test]
+fn what_a_span_holds_past_the_caps_refuses_the_request_as_it_is_decoded() {
+    let too_many = scan::MAX_VALUES as usize + 1;
+    // Empty attributes (two bytes each on the wire), and empty attributes of one event
+    // and of one link: each is a value.
+    let attributes = [0x4a, 0x00].repeat(too_many);
+    let event = field(11, &[0x1a, 0x00].repeat(too_many));
+    let link = field(13, &[0x22, 0x00].repeat(too_many));
+    for (what, fields) in [("attributes", attributes), ("event", event), ("link", link)] {
+        let body = request_with_fields(&[fields]);
+        assert!(prost_spans(&body).is_some(), "{what}: prost would take it");
+        assert_eq!(refusal(body), Some(Refusal::TooLarge), "{what}");
+    }
 }

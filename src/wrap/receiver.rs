@@ -3,21 +3,22 @@
 //!
 //! 127.0.0.1 only, an ephemeral port, one listener for HTTP/1.1 and HTTP/2: a gRPC request
 //! (`application/grpc`) goes to `grpc`, the rest to OTLP/HTTP (`http`). Both hand
-//! what they received to `take_traces` (a trace request is decoded by prost into
-//! spans, span by span (`decode`), once its counts pass the caps of [`scan`]; 413 or
-//! `INVALID_ARGUMENT` past them) and `take_records`, the one door log records and
-//! metrics take into the engine as [`Records`]. Before decoding, a request the engine's
+//! what they received to `take`: a trace request is counted down to its spans
+//! ([`scan`](crate::wrap::scan)), then decoded by prost span by span (`decode`), each
+//! span's contents counted as it is; 413 or `INVALID_ARGUMENT` past the caps. Log records
+//! and metrics take the one door into the engine as [`Records`]. A request the engine's
 //! queue has no room for is refused retryably (`room`: 503, `UNAVAILABLE`), so the
 //! child's SDK sends it again rather than its spans being dropped; one that fits holds its
-//! room in the queue's byte budget while it is decoded. Every refusal is
-//! counted by reason ([`Refusal`]).
+//! room in the queue's byte budget while it is decoded. Every refusal is counted by
+//! reason ([`Refusal`]).
 //!
 //! Bounded by what it decodes, not only by bytes: at most [`MAX_CONNECTIONS`] connections,
 //! at most [`REQUESTS_AT_ONCE`] bodies held and decoded at a time, decoding on a blocking
 //! thread so the loop that accepts connections never waits on it.
 //!
 //! Its thread builds the tokio runtime only once a first connection comes (`idle`): a
-//! command that never sends costs the wrapper no runtime.
+//! command that never sends costs the wrapper no runtime. Its threads run at a lower
+//! priority than the engine's (`RECEIVER_NICENESS`).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -33,22 +34,19 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-use prost::Message;
 use tokio::sync::Semaphore;
 
 use crate::engine::Recorder;
 use crate::error::{Error, Result};
 use crate::export::Records;
-use crate::presets::Signal;
-use crate::span::{Span, into_spans};
+use crate::span::Span;
 pub use crate::wrap::refusal::{Refusal, describe_refused};
-use crate::wrap::{decode, grpc, http, room, scan};
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use crate::wrap::{grpc, http};
 
 mod idle;
+mod take;
+
+pub(super) use take::{Format, take_records, take_traces};
 
 /// The largest request body accepted, compressed or not.
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -233,6 +231,26 @@ pub(super) struct Shared {
     pub(super) reading: Semaphore,
 }
 
+/// How much lower than the rest of the wrapper the receiver's threads run (a nice value).
+/// Taking spans in is cheaper than sending them on: on a busy core, intake at the same
+/// priority as the engine's export fills the queue, and every request then refused is
+/// read for nothing. Lowered, the receiver takes the CPU the export leaves, the queue
+/// drains as it fills, and the child's own work comes before its spans' intake too.
+const RECEIVER_NICENESS: i32 = 5;
+
+/// Lowers the calling thread's priority by [`RECEIVER_NICENESS`]: on Linux a thread's nice
+/// value is its own, and the threads it starts (the runtime's decoding threads) inherit
+/// it. Where that fails, the thread runs as it was.
+fn yield_to_engine() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority(2) on this thread's id changes only its scheduling weight.
+    unsafe {
+        let thread = libc::gettid() as libc::id_t;
+        let now = libc::getpriority(libc::PRIO_PROCESS, thread);
+        libc::setpriority(libc::PRIO_PROCESS, thread, now + RECEIVER_NICENESS);
+    }
+}
+
 /// The receiver's thread: waits for a first connection without a runtime (`idle`), then
 /// serves until stopped. Returns whether it built the runtime.
 fn serve(
@@ -244,9 +262,11 @@ fn serve(
     if idle::first_connection(&listener, &stop) == idle::Woken::Stopped || !state.serve() {
         return false;
     }
+    yield_to_engine();
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(REQUESTS_AT_ONCE)
+        .thread_name("automagik-decode")
         .build()
     else {
         return false;
@@ -287,12 +307,6 @@ fn serve(
     true
 }
 
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum Format {
-    Protobuf,
-    Json,
-}
-
 /// An OTLP/HTTP answer, or a gRPC one.
 type Answer = Response<Either<Full<Bytes>, tonic::body::Body>>;
 
@@ -311,92 +325,5 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     response.map(Either::Left)
 }
 
-/// Checks a decompressed trace request's counts and the queue's room for it, decodes it
-/// and hands its spans to the sink (HTTP and gRPC alike); the answer says how many spans
-/// were invalid. Blocking.
-pub(super) fn take_traces(
-    body: Bytes,
-    format: Format,
-    shared: &Shared,
-) -> std::result::Result<ExportTraceServiceResponse, Refusal> {
-    let counts = check(&body, format, Signal::Traces)?;
-    let need = room::trace_estimate(body.len(), counts);
-    let spans = counts.map_or(0, |c| c.spans);
-    let held = room::make_room(shared.queue.as_ref(), need, spans)?;
-    let decoded = match format {
-        Format::Protobuf => decode::spans_of(body, spans as usize),
-        Format::Json => {
-            let request = serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok();
-            drop(body);
-            request.map(into_spans)
-        }
-    };
-    let (spans, invalid) = decoded.ok_or(Refusal::Malformed)?;
-    shared.stats.spans.fetch_add(spans.len() as u64, Relaxed);
-    if !spans.is_empty() {
-        // The room taken for them goes with them: each span takes its own out of it.
-        (shared.sink)(spans, held.hand_over());
-    }
-    Ok(ExportTraceServiceResponse {
-        partial_success: (invalid > 0).then(|| ExportTracePartialSuccess {
-            rejected_spans: invalid as i64,
-            error_message: "spans with an invalid trace or span id were dropped".into(),
-        }),
-    })
-}
-
-/// Checks a decompressed request of log records or metrics (`signal`), decodes it and
-/// hands it to the engine (HTTP and gRPC alike): the one place the receiver passes them
-/// on. Bounded as trace requests are ([`scan`]), and asked to come again when the queue
-/// has no room for its bytes (what it is counted as there). Blocking.
-pub(super) fn take_records(
-    body: Bytes,
-    format: Format,
-    signal: Signal,
-    shared: &Shared,
-) -> std::result::Result<(), Refusal> {
-    check(&body, format, signal)?;
-    let held = room::make_room(shared.queue.as_ref(), body.len() as u64, 0)?;
-    let records = match (signal, format) {
-        (Signal::Logs, Format::Protobuf) => ExportLogsServiceRequest::decode(body.as_ref())
-            .ok()
-            .map(Records::Logs),
-        (Signal::Logs, Format::Json) => serde_json::from_slice(&body).ok().map(Records::Logs),
-        (Signal::Metrics, Format::Protobuf) => ExportMetricsServiceRequest::decode(body.as_ref())
-            .ok()
-            .map(Records::Metrics),
-        (Signal::Metrics, Format::Json) => serde_json::from_slice(&body).ok().map(Records::Metrics),
-        (Signal::Traces, _) => None,
-    };
-    drop(body);
-    let records = records.ok_or(Refusal::Malformed)?;
-    shared.stats.other_signals.fetch_add(1, Relaxed);
-    drop(held);
-    if let (Records::Logs(request), Some(tap)) = (&records, &shared.log_tap) {
-        tap(request);
-    }
-    (shared.records)(records);
-    Ok(())
-}
-
-/// Counts what a body would decode into ([`scan`]) and refuses it when that is too much;
-/// the counts of a protobuf body (a JSON body is bounded, not counted).
-fn check(
-    body: &[u8],
-    format: Format,
-    signal: Signal,
-) -> std::result::Result<Option<scan::Counts>, Refusal> {
-    let checked = match format {
-        Format::Protobuf => scan::count_protobuf_of(signal, body).map(Some),
-        Format::Json => scan::check_json(body).map(|()| None),
-    };
-    checked.map_err(refusal_of)
-}
-
-/// How a refusal before decoding is answered.
-fn refusal_of(refused: scan::Refused) -> Refusal {
-    match refused {
-        scan::Refused::TooMany => Refusal::TooLarge,
-        scan::Refused::Malformed => Refusal::Malformed,
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -9,6 +9,8 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Response, StatusCode};
 
+use crate::wrap::scan;
+
 /// Why the receiver refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -32,6 +34,16 @@ pub enum Refusal {
 /// The seconds a sender is asked to wait before it retries a request the queue had no
 /// room for (the `Retry-After` of the 503): a batch leaves the queue within a second.
 pub const RETRY_AFTER_SECS: u64 = 1;
+
+/// How a request the scan refused before decoding it is answered.
+impl From<scan::Refused> for Refusal {
+    fn from(refused: scan::Refused) -> Refusal {
+        match refused {
+            scan::Refused::TooMany => Refusal::TooLarge,
+            scan::Refused::Malformed => Refusal::Malformed,
+        }
+    }
+}
 
 impl Refusal {
     /// Every reason, in the order reports list them.

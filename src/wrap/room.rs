@@ -5,7 +5,7 @@
 //! (`dropped_queue_full`) while the child believes them delivered.
 //!
 //! A request that fits takes its room in the queue's byte budget while it is decoded
-//! ([`Held`]), and its spans enter the queue against that room, each taking its own size
+//! ([`Held`]; a protobuf trace request in steps, as its spans are counted: [`TraceRoom`]), and its spans enter the queue against that room, each taking its own size
 //! out of it (`Recorder::record_held`), what is left given back after: what the receiver
 //! holds, decoded or being decoded, counts in the same budget as the queue, so the two
 //! together stay within the cap (with the queue at its cap, the decodes in flight once
@@ -50,9 +50,28 @@ pub(super) fn trace_estimate(body_len: usize, counts: Option<Counts>) -> u64 {
 pub(super) struct Held<'a> {
     queue: Option<&'a Recorder>,
     bytes: u64,
+    /// The most it may hold: half the queue ([`make_room`]).
+    most: u64,
 }
 
 impl Held<'_> {
+    /// Holds at least `bytes` (up to half the queue), taking what is missing, or refuses
+    /// the request, asking its sender to retry, when the queue has not that much room now.
+    pub(super) fn cover(&mut self, bytes: u64) -> std::result::Result<(), Refusal> {
+        let Some(queue) = self.queue else {
+            return Ok(());
+        };
+        let bytes = bytes.min(self.most);
+        if bytes <= self.bytes {
+            return Ok(());
+        }
+        if !queue.reserve(bytes - self.bytes) {
+            return Err(Refusal::QueueFull);
+        }
+        self.bytes = bytes;
+        Ok(())
+    }
+
     /// The bytes held, handed over to whoever records the spans against them (and gives
     /// back what is left): no longer given back here.
     pub(super) fn hand_over(mut self) -> u64 {
@@ -85,10 +104,12 @@ pub(super) fn make_room(
         return Ok(Held {
             queue: None,
             bytes: 0,
+            most: 0,
         });
     };
     let room = queue.room();
-    let bytes = bytes.min(room.max_bytes / 2);
+    let most = room.max_bytes / 2;
+    let bytes = bytes.min(most);
     let spans = spans.min(queue.max_spans() as u64 / 2);
     if (room.spans as u64) < spans || !queue.reserve(bytes) {
         return Err(Refusal::QueueFull);
@@ -96,7 +117,62 @@ pub(super) fn make_room(
     Ok(Held {
         queue: Some(queue),
         bytes,
+        most,
     })
+}
+
+/// The room a protobuf trace request holds while its spans are decoded: taken before
+/// decoding for what its envelope says (its bytes, its spans, its resources' and scopes'
+/// values), then grown as each span's values are counted, projected over the spans still
+/// to come, so a batch of like spans takes its room in two steps, and the decodes in
+/// flight stay within the queue's budget as before.
+pub(super) struct TraceRoom<'a> {
+    held: Held<'a>,
+    body_len: usize,
+    envelope: Counts,
+}
+
+impl<'a> TraceRoom<'a> {
+    /// Takes the room a request's envelope asks for ([`make_room`]).
+    pub(super) fn take(
+        queue: Option<&'a Recorder>,
+        body_len: usize,
+        envelope: Counts,
+    ) -> std::result::Result<Self, Refusal> {
+        let bytes = trace_estimate(body_len, Some(envelope));
+        let held = make_room(queue, bytes, envelope.spans)?;
+        Ok(TraceRoom {
+            held,
+            body_len,
+            envelope,
+        })
+    }
+
+    /// Covers what `counted` (the envelope's counts and the values of the spans decoded so
+    /// far, `decoded` of them) says the request will take, or refuses it as [`make_room`]
+    /// does.
+    pub(super) fn cover(
+        &mut self,
+        counted: Counts,
+        decoded: u64,
+    ) -> std::result::Result<(), Refusal> {
+        if trace_estimate(self.body_len, Some(counted)) <= self.held.bytes {
+            return Ok(());
+        }
+        let spans_values = counted.values - self.envelope.values;
+        let projected = Counts {
+            values: self.envelope.values
+                + spans_values.saturating_mul(counted.spans) / decoded.max(1),
+            ..counted
+        };
+        self.held
+            .cover(trace_estimate(self.body_len, Some(projected)))
+    }
+
+    /// The room held, to be handed over with the spans.
+    pub(super) fn into_held(self) -> Held<'a> {
+        self.held
+    }
 }
 
 #[cfg(test)]

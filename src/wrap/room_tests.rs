@@ -154,3 +154,65 @@ fn a_request_larger_than_the_queue_waits_only_for_half_of_it() {
     );
     engine.shutdown(Duration::from_secs(1));
 }
+
+#[test]
+fn a_trace_request_takes_room_for_its_envelope_then_for_its_spans_values_as_counted() {
+    let engine = engine(1_000_000);
+    let recorder = engine.recorder();
+    let envelope = Counts {
+        spans: 10,
+        values: 4,
+    };
+    let mut room = TraceRoom::take(Some(&recorder), 1_000, envelope).unwrap();
+    let taken = trace_estimate(1_000, Some(envelope));
+    assert_eq!(recorder.room().bytes, 1_000_000 - taken);
+    // The first of ten spans held 20 values: room for ten such spans is taken at once.
+    let first = Counts {
+        values: 4 + 20,
+        ..envelope
+    };
+    room.cover(first, 1).unwrap();
+    let projected = trace_estimate(
+        1_000,
+        Some(Counts {
+            values: 4 + 200,
+            ..envelope
+        }),
+    );
+    assert_eq!(recorder.room().bytes, 1_000_000 - projected);
+    // Spans like it need no more.
+    room.cover(
+        Counts {
+            values: 4 + 180,
+            ..envelope
+        },
+        9,
+    )
+    .unwrap();
+    assert_eq!(recorder.room().bytes, 1_000_000 - projected);
+    drop(room);
+    assert_eq!(recorder.room().bytes, 1_000_000, "all given back");
+    engine.shutdown(Duration::from_secs(1));
+}
+
+#[test]
+fn a_trace_request_whose_spans_outgrow_the_queues_room_is_asked_to_retry() {
+    let engine = engine(100_000);
+    let recorder = engine.recorder();
+    let envelope = Counts {
+        spans: 10,
+        values: 0,
+    };
+    let mut room = TraceRoom::take(Some(&recorder), 1_000, envelope).unwrap();
+    assert!(recorder.reserve(recorder.room().bytes - 1_000));
+    let many = Counts {
+        values: 1_000,
+        ..envelope
+    };
+    assert_eq!(room.cover(many, 10).err(), Some(Refusal::QueueFull));
+    // What it held is given back with it.
+    drop(room);
+    let held = trace_estimate(1_000, Some(envelope));
+    assert_eq!(recorder.room().bytes, 1_000 + held);
+    engine.shutdown(Duration::from_secs(1));
+}
