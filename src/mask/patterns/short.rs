@@ -43,7 +43,7 @@ pub(super) fn short_and_clean(text: &[u8]) -> bool {
         || colon >= 2
         || (digits >= 4 && dot >= 3)
         || digits >= 13
-        || ssn_shaped(digit, dash)
+        || (digits >= 9 && ssn_shaped(digit, dash))
         || may_hold_key(text, key);
     !may_hold
 }
