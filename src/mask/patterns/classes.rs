@@ -11,11 +11,13 @@
 
 use std::cell::Cell;
 
+pub(super) use self::sort::{SHORT_LEN, ShortClasses, sort_short};
 use self::sort::{sort, tail};
 use super::tokens::MIN_KEY_LEN;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod near;
 mod sort;
 
 /// The bitmaps of a text of up to this many 64-byte words are built on the stack.
@@ -124,39 +126,6 @@ impl Classes<'_> {
             base: 0,
         }
     }
-}
-
-/// The bitmaps of a text of [`SHORT_LEN`] bytes at most (bit `i` is byte `i`), for
-/// `short`'s early exit: sorted 16 bytes at a time, without the words' buffer. The
-/// punctuation is not told apart: of its bytes, the dash alone is a key character too.
-pub(super) struct ShortClasses {
-    pub(super) key: u32,
-    pub(super) digit: u32,
-    /// `@`, `.`, `:` and `-`.
-    pub(super) punct: u32,
-}
-
-/// The longest text [`sort_short`] sorts: two chunks.
-pub(super) const SHORT_LEN: usize = 32;
-
-/// The bitmaps of `text`, of 1 to [`SHORT_LEN`] bytes.
-pub(super) fn sort_short(text: &[u8]) -> ShortClasses {
-    debug_assert!((1..=SHORT_LEN).contains(&text.len()));
-    let widen = |chunk: Chunk| chunk.map(u32::from);
-    let [key, digit, punct] = match text.len() {
-        left @ 1..16 => widen(tail(text, left)),
-        len => {
-            let first = widen(sort(text[..16].try_into().expect("16 bytes")));
-            let second = match len - 16 {
-                0 => [0; 3],
-                16 => widen(sort(text[16..].try_into().expect("16 bytes"))),
-                // The last bytes read as the text's last 16, the first ones shifted out.
-                left => widen(tail(text, left)),
-            };
-            std::array::from_fn(|class| first[class] | second[class] << 16)
-        }
-    };
-    ShortClasses { key, digit, punct }
 }
 
 /// The positions of the set bits of `bits`, lowest first.

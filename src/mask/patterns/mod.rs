@@ -116,14 +116,15 @@ fn scan(text: &[u8]) -> Vec<(usize, usize, Secret)> {
         let (digits, dots) = (count(Class::Digit), count(Class::Dot));
         let mut all = Vec::new();
         // What each kind needs at least, so short values skip the scanners that cannot
-        // find anything: an email has an `@` and a dot in its domain, a card 13 digits,
+        // find anything: an email has an `@` and a dot in its domain, a card 13 digits
+        // (in groups joined by single bytes),
         // an SSN 9 digits and 2 dashes, an IPv4 address 4 digits and 3 dots, an IPv6
         // address 2 colons.
         if dots > 0 && count(Class::At) > 0 {
             emails(text, classes, &mut all);
         }
         keys(text, classes, &mut all);
-        if digits >= 13 {
+        if digits >= 13 && classes.joined_digits(13) {
             cards(text, classes, &mut all);
         }
         if digits >= 9 && count(Class::Dash) >= 2 {

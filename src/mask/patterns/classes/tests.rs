@@ -1,6 +1,7 @@
 //! The class bitmaps against a byte-at-a-time reading of the same text: every class, the
-//! runs of key characters and the short texts' bitmaps, on texts of every length around the
-//! 16-byte chunks and 64-byte words (where a slip of a shift shows).
+//! runs of key characters, the bytes beside others, the runs of joined digits and the
+//! short texts' bitmaps, on texts of every length around the 16-byte chunks and 64-byte
+//! words (where a slip of a shift shows).
 
 use proptest::prelude::*;
 
@@ -49,6 +50,37 @@ fn naive_runs(text: &[u8]) -> Vec<(usize, usize)> {
     runs
 }
 
+/// [`Classes::beside`] and [`Classes::joined_digits`] against a byte-by-byte reading.
+fn check_near(text: &[u8], classes: &Classes) -> Result<(), TestCaseError> {
+    let member = |classes: &[Class], i: usize| classes.iter().any(|&c| naive(text, c).contains(&i));
+    let beside = |class: Class, near: &[Class]| -> Vec<usize> {
+        naive(text, class)
+            .into_iter()
+            .filter(|&i| (i > 0 && member(near, i - 1)) || member(near, i + 1))
+            .collect()
+    };
+    let dots = classes.beside(Class::Dot, [Class::Digit, Class::Dot]);
+    prop_assert_eq!(
+        dots.collect::<Vec<_>>(),
+        beside(Class::Dot, &[Class::Digit, Class::Dot])
+    );
+    let hexish = [Class::Key, Class::Colon, Class::Dot];
+    let colons = classes.beside(Class::Colon, hexish);
+    prop_assert_eq!(colons.collect::<Vec<_>>(), beside(Class::Colon, &hexish));
+    // The longest run of digits and of single bytes between two digits.
+    let digit = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
+    let (mut longest, mut run) = (0, 0);
+    for i in 0..text.len() {
+        let joined = digit(i) || (i > 0 && digit(i - 1) && digit(i + 1));
+        run = if joined { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    for len in [1, 2, 5, 13, 63, 64, 65, 130] {
+        prop_assert_eq!(classes.joined_digits(len), longest >= len, "{}", len);
+    }
+    Ok(())
+}
+
 const ALL: [Class; CLASSES] = [
     Class::Key,
     Class::Digit,
@@ -73,7 +105,7 @@ fn check(text: &[u8]) -> Result<(), TestCaseError> {
             }
         }
         prop_assert_eq!(classes.key_runs().collect::<Vec<_>>(), naive_runs(text));
-        Ok(())
+        check_near(text, classes)
     })?;
     if (1..=SHORT_LEN).contains(&text.len()) {
         let short = sort_short(text);
@@ -98,9 +130,22 @@ fn every_length_around_chunks_and_words_is_sorted_as_byte_by_byte() {
     for len in 0..=260 {
         let text: Vec<u8> = pattern.iter().copied().cycle().take(len).collect();
         check(&text).unwrap();
-        // A run of key characters as long as the text, across every boundary.
+        // A run of key characters (and one of digits) as long as the text, across every
+        // boundary.
         check(&vec![b'k'; len]).unwrap();
+        check(&vec![b'7'; len]).unwrap();
     }
+    // Runs of digits joined by single bytes, of every length up to 140.
+    let joined: Vec<u8> = (1..140)
+        .flat_map(|n| {
+            [
+                b"1-2 3".iter().copied().cycle().take(n).collect(),
+                vec![b' ', b' '],
+            ]
+            .concat()
+        })
+        .collect();
+    check(&joined).unwrap();
 }
 
 #[test]
