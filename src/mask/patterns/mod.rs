@@ -21,11 +21,13 @@
 
 use self::addresses::{emails, ipv4s, ipv6s};
 use self::classes::{Class, Classes};
+pub use self::in_place::{redact_bytes_in_place, redact_in_place};
 use self::numbers::{cards, ssns};
 use self::tokens::keys;
 
 mod addresses;
 mod classes;
+mod in_place;
 mod numbers;
 mod short;
 mod tokens;
@@ -102,41 +104,40 @@ pub fn redact_bytes(text: &[u8]) -> Option<Vec<u8>> {
 /// Every secret in `text` as `(start, end, kind)`, in order and not overlapping (where two
 /// overlap, the one that starts first, then the longer, wins).
 pub fn find(text: &[u8]) -> Vec<(usize, usize, Secret)> {
-    if short::short_and_clean(text) {
-        return Vec::new();
+    let mut all = Vec::new();
+    if !short::short_and_clean(text) {
+        scan(text, &mut all);
     }
-    scan(text)
+    all
 }
 
-/// [`find`] without the early exit for short values: every scanner its class lets run.
-fn scan(text: &[u8]) -> Vec<(usize, usize, Secret)> {
-    let mut all = Classes::with(text, |classes| {
+/// [`find`] without the early exit for short values, into `all` (empty): every scanner
+/// its class lets run.
+fn scan(text: &[u8], all: &mut Found) {
+    Classes::with(text, |classes| {
         let counts = classes.counts();
         let count = |class| counts[class as usize];
         let (digits, dots) = (count(Class::Digit), count(Class::Dot));
-        let mut all = Vec::new();
         // What each kind needs at least, so short values skip the scanners that cannot
         // find anything: an email has an `@` and a dot in its domain, a card 13 digits
-        // (in groups joined by single bytes),
-        // an SSN 9 digits and 2 dashes, an IPv4 address 4 digits and 3 dots, an IPv6
-        // address 2 colons.
+        // (in groups joined by single bytes), an SSN 9 digits and 2 dashes, an IPv4
+        // address 4 digits and 3 dots, an IPv6 address 2 colons.
         if dots > 0 && count(Class::At) > 0 {
-            emails(text, classes, &mut all);
+            emails(text, classes, all);
         }
-        keys(text, classes, &mut all);
+        keys(text, classes, all);
         if digits >= 13 && classes.joined_digits(13) {
-            cards(text, classes, &mut all);
+            cards(text, classes, all);
         }
         if digits >= 9 && count(Class::Dash) >= 2 {
-            ssns(text, classes, &mut all);
+            ssns(text, classes, all);
         }
         if digits >= 4 && dots >= 3 {
-            ipv4s(text, classes, &mut all);
+            ipv4s(text, classes, all);
         }
         if count(Class::Colon) >= 2 {
-            ipv6s(text, classes, &mut all);
+            ipv6s(text, classes, all);
         }
-        all
     });
     if all.len() > 1 {
         all.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
@@ -150,7 +151,6 @@ fn scan(text: &[u8]) -> Vec<(usize, usize, Secret)> {
             keep
         });
     }
-    all
 }
 
 /// `sk-...`/`pk-...` style keys, bearer tokens, and long runs of hex or base64: the test

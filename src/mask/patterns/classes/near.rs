@@ -27,21 +27,22 @@ impl Classes<'_> {
         };
         // The near bits of the word looked at and of those around it, rolled on a word at
         // a time: each word's are gathered once.
-        let (mut index, mut last, mut this, mut next) = (0, 0, near_bits(0), near_bits(1));
+        let (mut index, mut this, mut next) = (0, near_bits(0), near_bits(1));
         let beside = move |index: usize, last, this, next| {
             let (before, after) = neighbours(last, this, next);
             words
                 .get(index)
                 .map_or(0, |word| word[class as usize] & (before | after))
         };
-        let mut bits = beside(0, last, this, next);
+        let mut bits = beside(0, 0, this, next);
         std::iter::from_fn(move || {
             while bits == 0 {
                 index += 1;
                 if index >= words.len() {
                     return None;
                 }
-                (last, this, next) = (this, next, near_bits(index + 1));
+                let last = this;
+                (this, next) = (next, near_bits(index + 1));
                 bits = beside(index, last, this, next);
             }
             let at = index * 64 + bits.trailing_zeros() as usize;
