@@ -18,12 +18,16 @@
 
 use super::classes::{SHORT_LEN, ShortClasses, ones, sort_short};
 use super::key_like;
+use super::tokens::MIN_KEY_LEN;
 
 /// Whether `text` is short (32 bytes at most) and surely holds nothing a scanner finds.
 pub(super) fn short_and_clean(text: &[u8]) -> bool {
     match text.len() {
         // The shortest secret is an IPv6 address of 3 bytes (`::1`).
         0..3 => return true,
+        // Shorter than a key, a card or an SSN: an email needs an `@`, an IPv4 address
+        // dots, an IPv6 address colons. Most enum words and names stop here, unsorted.
+        3..MIN_KEY_LEN if !text.iter().any(|&b| matches!(b, b'@' | b'.' | b':')) => return true,
         len if len > SHORT_LEN => return false,
         _ => {}
     }
