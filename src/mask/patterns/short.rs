@@ -1,6 +1,7 @@
 //! The early exit for short values: names, models, ids and enum words, most of a span's
 //! strings. A text of up to 32 bytes is let go after two 16-byte sorts when no scanner
-//! could find anything in it, without the class bitmaps' words or a scanner run.
+//! could find anything in it, without the class bitmaps' words or a scanner run; one of 3
+//! to 7 bytes with no `@`, dot or colon without a sort.
 //!
 //! Each test is what a scanner needs at least to find anything (what `find` asks before
 //! running it, or a stricter reading of the same), so nothing is let go that a scan would
