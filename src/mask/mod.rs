@@ -294,9 +294,7 @@ fn mask_value(value: &mut Value, treatment: Treatment, depth: usize) -> Result<(
             Treatment::Mask => mask_once(s),
         },
         Value::Bytes(b) if treatment == Treatment::Keep => {
-            if let Some(redacted) = patterns::redact_bytes(b) {
-                *b = redacted;
-            }
+            patterns::redact_bytes_in_place(b);
         }
         Value::Bytes(b) => *value = Value::Str(masked(b.len())),
         Value::Bool(_) | Value::Int(_) | Value::Double(_) => {}
@@ -315,9 +313,7 @@ fn mask_value(value: &mut Value, treatment: Treatment, depth: usize) -> Result<(
 }
 
 fn redact_in_place(text: &mut String) {
-    if let Some(redacted) = patterns::redact(text) {
-        *text = redacted;
-    }
+    patterns::redact_in_place(text);
 }
 
 /// Which mode each exporter gets: the default, overridden per provider by name, and the

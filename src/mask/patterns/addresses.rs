@@ -50,9 +50,9 @@ pub(super) fn ipv4s(text: &[u8], classes: &Classes, out: &mut Found) {
     // each judged once, from its first byte, as a scan from left to right would.
     let dotted = |b: u8| b.is_ascii_digit() || b == b'.';
     let mut done = 0;
-    for dot in classes.positions(Class::Dot) {
-        // A dot between two bytes that are neither (a sentence's end) is no address.
-        if dot < done || alone(text, dot, dotted) {
+    // A dot between two bytes that are neither (a sentence's end) is no address.
+    for dot in classes.beside(Class::Dot, [Class::Digit, Class::Dot]) {
+        if dot < done {
             continue;
         }
         let mut i = dot;
@@ -79,7 +79,8 @@ pub(super) fn ipv6s(text: &[u8], classes: &Classes, out: &mut Found) {
     // candidates, each judged once, as a scan from left to right would.
     let hexish = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
     let mut done = 0;
-    for colon in classes.positions(Class::Colon) {
+    // Only colons beside a key character (hex digits are), a colon or a dot are looked at.
+    for colon in classes.beside(Class::Colon, [Class::Key, Class::Colon, Class::Dot]) {
         // A colon between two bytes that are neither (`"key":"value"`) is no address.
         if colon < done || alone(text, colon, hexish) {
             continue;

@@ -11,11 +11,13 @@
 
 use std::cell::Cell;
 
+pub(super) use self::sort::{SHORT_LEN, ShortClasses, sort_short};
 use self::sort::{sort, tail};
 use super::tokens::MIN_KEY_LEN;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod near;
 mod sort;
 
 /// The bitmaps of a text of up to this many 64-byte words are built on the stack.
@@ -126,31 +128,8 @@ impl Classes<'_> {
     }
 }
 
-/// Whether `text`, of 16 bytes at most (the names, models and ids most attributes
-/// hold), surely holds nothing a scanner finds: no `@` (emails) or `:` (IPv6 addresses),
-/// fewer than 4 digits (an IPv4 address has 4, an SSN 9, a card 13), and no run of
-/// [`MIN_KEY_LEN`] key characters (keys). One sorted chunk says it, without the bitmaps'
-/// buffer.
-pub(super) fn short_and_clean(text: &[u8]) -> bool {
-    match text.len() {
-        // The shortest secret is an IPv6 address of 3 bytes (`::1`).
-        0..3 => return true,
-        17.. => return false,
-        _ => {}
-    }
-    let [key, digit, punct] = match text.len() {
-        16 => sort(text.try_into().expect("16 bytes")),
-        left => tail(text, left),
-    };
-    let mut long = key & key >> 1;
-    long &= long >> 2;
-    long &= long >> 4;
-    let at_or_colon = ones(u64::from(punct)).any(|i| matches!(text[i], b'@' | b':'));
-    long == 0 && digit.count_ones() < 4 && !at_or_colon
-}
-
 /// The positions of the set bits of `bits`, lowest first.
-fn ones(mut bits: u64) -> impl Iterator<Item = usize> {
+pub(super) fn ones(mut bits: u64) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         let bit = bits.trailing_zeros() as usize;
         bits &= bits.wrapping_sub(1);

@@ -2,8 +2,16 @@
 
 use super::*;
 
+/// The text redacted, checked to be the same in place and as bytes.
 fn r(text: &str) -> String {
-    redact(text).unwrap_or_else(|| text.to_string())
+    let redacted = redact(text).unwrap_or_else(|| text.to_string());
+    let mut in_place = text.to_string();
+    assert_eq!(redact_in_place(&mut in_place), redacted != text);
+    assert_eq!(in_place, redacted);
+    let mut bytes = text.as_bytes().to_vec();
+    redact_bytes_in_place(&mut bytes);
+    assert_eq!(bytes, redacted.as_bytes());
+    redacted
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Sorting 16 bytes at a time into the class bitmaps: with SSE2 on x86_64, a byte at a
-//! time elsewhere (and in tests, to check the SSE2 sort against); and the last bytes of a
-//! text that make no whole chunk.
+//! time elsewhere (and in tests, to check the SSE2 sort against); the last bytes of a
+//! text that make no whole chunk; and short texts (two chunks at most) for `short`.
 
 use super::Chunk;
 
@@ -14,6 +14,39 @@ pub(super) fn tail(text: &[u8], left: usize) -> Chunk {
         }
         None => sort(&padded(text)),
     }
+}
+
+/// The bitmaps of a text of [`SHORT_LEN`] bytes at most (bit `i` is byte `i`), for
+/// `short`'s early exit: sorted 16 bytes at a time, without the words' buffer. The
+/// punctuation is not told apart: of its bytes, the dash alone is a key character too.
+pub(in super::super) struct ShortClasses {
+    pub(in super::super) key: u32,
+    pub(in super::super) digit: u32,
+    /// `@`, `.`, `:` and `-`.
+    pub(in super::super) punct: u32,
+}
+
+/// The longest text [`sort_short`] sorts: two chunks.
+pub(in super::super) const SHORT_LEN: usize = 32;
+
+/// The bitmaps of `text`, of 1 to [`SHORT_LEN`] bytes.
+pub(in super::super) fn sort_short(text: &[u8]) -> ShortClasses {
+    debug_assert!((1..=SHORT_LEN).contains(&text.len()));
+    let widen = |chunk: Chunk| chunk.map(u32::from);
+    let [key, digit, punct] = match text.len() {
+        left @ 1..16 => widen(tail(text, left)),
+        len => {
+            let first = widen(sort(text[..16].try_into().expect("16 bytes")));
+            let second = match len - 16 {
+                0 => [0; 3],
+                16 => widen(sort(text[16..].try_into().expect("16 bytes"))),
+                // The last bytes read as the text's last 16, the first ones shifted out.
+                left => widen(tail(text, left)),
+            };
+            std::array::from_fn(|class| first[class] | second[class] << 16)
+        }
+    };
+    ShortClasses { key, digit, punct }
 }
 
 /// `text` (shorter than 16 bytes) and zeros after it, which are in no class: the bits past

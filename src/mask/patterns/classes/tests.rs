@@ -1,6 +1,7 @@
 //! The class bitmaps against a byte-at-a-time reading of the same text: every class, the
-//! runs of key characters and the short-text test, on texts of every length around the
-//! 16-byte chunks and 64-byte words (where a slip of a shift shows).
+//! runs of key characters, the bytes beside others, the runs of joined digits and the
+//! short texts' bitmaps, on texts of every length around the 16-byte chunks and 64-byte
+//! words (where a slip of a shift shows).
 
 use proptest::prelude::*;
 
@@ -49,6 +50,37 @@ fn naive_runs(text: &[u8]) -> Vec<(usize, usize)> {
     runs
 }
 
+/// [`Classes::beside`] and [`Classes::joined_digits`] against a byte-by-byte reading.
+fn check_near(text: &[u8], classes: &Classes) -> Result<(), TestCaseError> {
+    let member = |classes: &[Class], i: usize| classes.iter().any(|&c| naive(text, c).contains(&i));
+    let beside = |class: Class, near: &[Class]| -> Vec<usize> {
+        naive(text, class)
+            .into_iter()
+            .filter(|&i| (i > 0 && member(near, i - 1)) || member(near, i + 1))
+            .collect()
+    };
+    let dots = classes.beside(Class::Dot, [Class::Digit, Class::Dot]);
+    prop_assert_eq!(
+        dots.collect::<Vec<_>>(),
+        beside(Class::Dot, &[Class::Digit, Class::Dot])
+    );
+    let hexish = [Class::Key, Class::Colon, Class::Dot];
+    let colons = classes.beside(Class::Colon, hexish);
+    prop_assert_eq!(colons.collect::<Vec<_>>(), beside(Class::Colon, &hexish));
+    // The longest run of digits and of single bytes between two digits.
+    let digit = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
+    let (mut longest, mut run) = (0, 0);
+    for i in 0..text.len() {
+        let joined = digit(i) || (i > 0 && digit(i - 1) && digit(i + 1));
+        run = if joined { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    for len in [1, 2, 5, 13, 63, 64, 65, 130] {
+        prop_assert_eq!(classes.joined_digits(len), longest >= len, "{}", len);
+    }
+    Ok(())
+}
+
 const ALL: [Class; CLASSES] = [
     Class::Key,
     Class::Digit,
@@ -73,16 +105,16 @@ fn check(text: &[u8]) -> Result<(), TestCaseError> {
             }
         }
         prop_assert_eq!(classes.key_runs().collect::<Vec<_>>(), naive_runs(text));
-        Ok(())
+        check_near(text, classes)
     })?;
-    if short_and_clean(text) {
-        prop_assert!(text.len() <= 16);
-        prop_assert!(super::super::find(text).is_empty(), "{:?}", text);
-        if text.len() >= 3 {
-            prop_assert!(naive_runs(text).is_empty());
-            prop_assert!(naive(text, Class::Digit).len() < 4);
-            prop_assert!(!text.iter().any(|&b| b == b'@' || b == b':'));
-        }
+    if (1..=SHORT_LEN).contains(&text.len()) {
+        let short = sort_short(text);
+        let bits = |positions: Vec<usize>| positions.iter().fold(0u32, |bits, &i| bits | 1 << i);
+        prop_assert_eq!(short.key, bits(naive(text, Class::Key)));
+        prop_assert_eq!(short.digit, bits(naive(text, Class::Digit)));
+        let punct =
+            [Class::At, Class::Dot, Class::Colon, Class::Dash].map(|c| bits(naive(text, c)));
+        prop_assert_eq!(short.punct, punct.iter().fold(0, |all, bits| all | bits));
     }
     Ok(())
 }
@@ -98,25 +130,22 @@ fn every_length_around_chunks_and_words_is_sorted_as_byte_by_byte() {
     for len in 0..=260 {
         let text: Vec<u8> = pattern.iter().copied().cycle().take(len).collect();
         check(&text).unwrap();
-        // A run of key characters as long as the text, across every boundary.
+        // A run of key characters (and one of digits) as long as the text, across every
+        // boundary.
         check(&vec![b'k'; len]).unwrap();
+        check(&vec![b'7'; len]).unwrap();
     }
-}
-
-#[test]
-fn nothing_shorter_than_three_bytes_is_a_secret_and_three_can_be() {
-    let bytes = b"aZf09 .:-@/+_";
-    for &a in bytes {
-        check(&[a]).unwrap();
-        for &b in bytes {
-            check(&[a, b]).unwrap();
-        }
-    }
-    assert!(!short_and_clean(b"::1"));
-    assert_eq!(
-        super::super::redact("::1").as_deref(),
-        Some("[REDACTED:ip]")
-    );
+    // Runs of digits joined by single bytes, of every length up to 140.
+    let joined: Vec<u8> = (1..140)
+        .flat_map(|n| {
+            [
+                b"1-2 3".iter().copied().cycle().take(n).collect(),
+                vec![b' ', b' '],
+            ]
+            .concat()
+        })
+        .collect();
+    check(&joined).unwrap();
 }
 
 #[test]
