@@ -65,40 +65,17 @@ impl Secret {
     }
 }
 
-/// `text` with every secret replaced by its marker; `None` when there was none.
+/// `text` with every secret replaced by its marker; `None` when there was none. A copy of
+/// [`redact_in_place`], for a caller that keeps the original.
 pub fn redact(text: &str) -> Option<String> {
-    let found = find(text.as_bytes());
-    if found.is_empty() {
-        return None;
-    }
-    // Spliced as text, not as bytes then checked to be UTF-8 again: matches are ASCII
-    // runs, so each starts and ends on a character's boundary.
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (start, end, secret) in found {
-        out.push_str(&text[at..start]);
-        out.push_str(secret.marker());
-        at = end;
-    }
-    out.push_str(&text[at..]);
-    Some(out)
+    let mut out = text.to_owned();
+    redact_in_place(&mut out).then_some(out)
 }
 
 /// [`redact`] for bytes values (text is often sent as bytes).
 pub fn redact_bytes(text: &[u8]) -> Option<Vec<u8>> {
-    let found = find(text);
-    if found.is_empty() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len());
-    let mut at = 0;
-    for (start, end, secret) in found {
-        out.extend_from_slice(&text[at..start]);
-        out.extend_from_slice(secret.marker().as_bytes());
-        at = end;
-    }
-    out.extend_from_slice(&text[at..]);
-    Some(out)
+    let mut out = text.to_vec();
+    redact_bytes_in_place(&mut out).then_some(out)
 }
 
 /// Every secret in `text` as `(start, end, kind)`, in order and not overlapping (where two
