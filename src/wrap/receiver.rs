@@ -288,6 +288,9 @@ fn serve(
                 accepted = listener.accept() => accepted,
             };
             let Ok((stream, _)) = accepted else { continue };
+            // An HTTP/2 answer is written as several frames: without this, each after the
+            // first waits for the client's delayed acknowledgement (Nagle's algorithm).
+            let _ = stream.set_nodelay(true);
             let shared = shared.clone();
             tokio::spawn(async move {
                 let _connection = permit;

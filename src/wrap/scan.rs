@@ -1,14 +1,20 @@
-//! A cheap count of what an OTLP request body would decode into, taken before decoding
-//! it, so the receiver refuses a request that would allocate far more than its bytes
-//! (millions of empty spans in a few megabytes) without allocating for it.
+//! A cheap count of what an OTLP request body would decode into, taken before anything is
+//! allocated for it, so the receiver refuses a request that would allocate far more than
+//! its bytes (millions of empty spans in a few megabytes) without allocating for it.
 //!
 //! Protobuf bodies are walked field by field with prost's wire-format helpers, following
 //! only the fields that hold repeated messages (spans, events, links, attributes, and the
 //! arrays and key-value lists inside values; log records and their bodies; metrics, their
 //! data points and exemplars); nothing is copied. A log record or a metric data point
 //! counts as a span does. The bucket counts of an exponential histogram are counted one by
-//! one as values: packed varints, one byte each on the wire, they decode to eight. JSON bodies are bounded by their number of objects, since every
-//! span and every value is one.
+//! one as values: packed varints, one byte each on the wire, they decode to eight. JSON
+//! bodies are bounded by their number of objects, since every span and every value is one.
+//!
+//! A protobuf trace request is walked in two parts, in the one pass of the receiver's
+//! decoding over its bytes: down to its spans before decoding ([`count_envelope`]), then
+//! each span's attributes, events and links as the decoding reaches them
+//! ([`count_span_part`]), each counted before anything is allocated for it. Log and
+//! metric requests are walked whole before decoding ([`count_protobuf_of`]).
 
 use prost::bytes::Buf;
 use prost::encoding::{WireType, decode_key, decode_varint};
