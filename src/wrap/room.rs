@@ -5,8 +5,9 @@
 //! (`dropped_queue_full`) while the child believes them delivered.
 //!
 //! A request that fits takes its room in the queue's byte budget while it is decoded
-//! ([`Held`]; a protobuf trace request in steps, as its spans are counted: [`TraceRoom`]), and its spans enter the queue against that room, each taking its own size
-//! out of it (`Recorder::record_held`), what is left given back after: what the receiver
+//! ([`Held`]; a protobuf trace request in steps, as its spans are counted:
+//! [`TraceRoom`]), and its spans enter the queue against that room, each taking its own
+//! size out of it (`Recorder::record_held`), what is left given back after: what the receiver
 //! holds, decoded or being decoded, counts in the same budget as the queue, so the two
 //! together stay within the cap (with the queue at its cap, the decodes in flight once
 //! took several MiB beside it), and no other request can take the room of spans on their

@@ -20,6 +20,7 @@ use crate::span::into_spans;
 use crate::wrap::room::{self, TraceRoom};
 use crate::wrap::{decode, scan};
 
+/// How a request body is encoded, as its content type says.
 #[derive(Clone, Copy, PartialEq)]
 pub(in crate::wrap) enum Format {
     Protobuf,
