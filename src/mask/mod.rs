@@ -15,6 +15,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::Serialize;
 
+use self::patterns::{redact_bytes_in_place, redact_in_place};
 use crate::span::{Attribute, Span, Value};
 
 /// What a provider receives of the spans' content.
@@ -254,7 +255,9 @@ impl Masker {
         let message = &mut span.status.message;
         match self.mode {
             MaskMode::Content if !message.is_empty() => mask_once(message),
-            _ => redact_in_place(message),
+            _ => {
+                redact_in_place(message);
+            }
         }
         Ok(())
     }
@@ -286,7 +289,9 @@ fn mask_value(value: &mut Value, treatment: Treatment, depth: usize) -> Result<(
     }
     match value {
         Value::Str(s) => match treatment {
-            Treatment::Keep => redact_in_place(s),
+            Treatment::Keep => {
+                redact_in_place(s);
+            }
             Treatment::UrlStructure => {
                 *s = url::structure(s);
                 redact_in_place(s);
@@ -294,7 +299,7 @@ fn mask_value(value: &mut Value, treatment: Treatment, depth: usize) -> Result<(
             Treatment::Mask => mask_once(s),
         },
         Value::Bytes(b) if treatment == Treatment::Keep => {
-            patterns::redact_bytes_in_place(b);
+            redact_bytes_in_place(b);
         }
         Value::Bytes(b) => *value = Value::Str(masked(b.len())),
         Value::Bool(_) | Value::Int(_) | Value::Double(_) => {}
@@ -310,10 +315,6 @@ fn mask_value(value: &mut Value, treatment: Treatment, depth: usize) -> Result<(
         }
     }
     Ok(())
-}
-
-fn redact_in_place(text: &mut String) {
-    patterns::redact_in_place(text);
 }
 
 /// Which mode each exporter gets: the default, overridden per provider by name, and the
