@@ -1,6 +1,7 @@
-//! Shared-state helpers: a lock whose holder panicked is still used, because the state
-//! behind every mutex here is plain data (counters, lists) that a panic cannot leave
-//! half-changed in a way that matters more than losing the run.
+//! Helpers for the threads the wrapper runs beside its command. A lock whose holder
+//! panicked is still used, because the state behind every mutex here is plain data
+//! (counters, lists) that a panic cannot leave half-changed in a way that matters more than
+//! losing the run. A thread doing work nobody waits on yet lowers its own priority.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -10,6 +11,21 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Lowers the calling thread's priority by `by` nice levels: on Linux a thread's nice
+/// value is its own, and the threads it starts afterwards inherit it. Where that fails,
+/// the thread runs as it was.
+pub fn lower_priority(by: i32) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority(2) on this thread's id changes only its scheduling weight.
+    unsafe {
+        let thread = libc::gettid() as libc::id_t;
+        let now = libc::getpriority(libc::PRIO_PROCESS, thread);
+        libc::setpriority(libc::PRIO_PROCESS, thread, now + by);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = by;
 }
 
 #[cfg(test)]

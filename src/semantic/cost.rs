@@ -95,15 +95,24 @@ pub fn load_prices() {
     let _ = Calculator::bundled();
 }
 
-/// Starts [`load_prices`] on a thread of its own, once per process: what a caller that
-/// must not wait asks: the wrapper's receiver when it first meets a call to price, `traces`
-/// as it opens the store.
-pub fn load_prices_beside() {
+/// How much lower the price data loads beside a wrapped command (a nice value): nobody
+/// waits on it until the run's figures are read, and the command's own work comes first.
+pub const BESIDE_A_COMMAND: i32 = 10;
+
+/// Starts [`load_prices`] on a thread of its own, its priority lowered by `niceness`,
+/// once per process: what a caller that must not wait asks. The wrapper's receiver asks
+/// ([`BESIDE_A_COMMAND`]) once the command has run a while or first connects, so the data
+/// is ready when the run's figures are read; the totals ask at the first call to price, for
+/// an engine fed otherwise; `traces` asks (at its own priority) as it opens the store.
+pub fn load_prices_beside(niceness: i32) {
     static STARTED: Once = Once::new();
     STARTED.call_once(|| {
         let spawned = std::thread::Builder::new()
             .name("automagik-prices".into())
-            .spawn(load_prices);
+            .spawn(move || {
+                crate::sync::lower_priority(niceness);
+                load_prices();
+            });
         // Without a thread, the calls waiting are priced when the totals are read.
         drop(spawned);
     });

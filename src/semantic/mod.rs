@@ -15,7 +15,7 @@ mod dialects;
 mod tests;
 mod totals;
 
-pub use cost::{Priced, load_prices, load_prices_beside, price};
+pub use cost::{BESIDE_A_COMMAND, Priced, load_prices, load_prices_beside, price};
 pub use totals::{Tally, Totals, Usage};
 
 use crate::span::Span;

@@ -192,7 +192,7 @@ impl Tally {
             tokens: meaning.tokens,
             at,
         });
-        super::cost::load_prices_beside();
+        super::cost::load_prices_beside(super::cost::BESIDE_A_COMMAND);
     }
 
     /// The figures so far; `None` when no model call was seen. The calls kept to price are

@@ -238,18 +238,11 @@ pub(super) struct Shared {
 /// drains as it fills, and the child's own work comes before its spans' intake too.
 const RECEIVER_NICENESS: i32 = 5;
 
-/// Lowers the calling thread's priority by [`RECEIVER_NICENESS`]: on Linux a thread's nice
-/// value is its own, and the threads it starts (the runtime's decoding threads) inherit
-/// it. Where that fails, the thread runs as it was.
-fn yield_to_engine() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority(2) on this thread's id changes only its scheduling weight.
-    unsafe {
-        let thread = libc::gettid() as libc::id_t;
-        let now = libc::getpriority(libc::PRIO_PROCESS, thread);
-        libc::setpriority(libc::PRIO_PROCESS, thread, now + RECEIVER_NICENESS);
-    }
-}
+/// How long a command runs before the price data loads beside it, connected or not. A
+/// command's SDK often sends every span as it exits, and the run's figures, read then,
+/// would wait for the data (20 to 80 ms after the command's exit, measured); a command
+/// that ends sooner (`run --wrap true`) costs the wrapper no loading thread.
+const PRICES_AFTER: Duration = Duration::from_millis(100);
 
 /// The receiver's thread: waits for a first connection without a runtime (`idle`), then
 /// serves until stopped. Returns whether it built the runtime.
@@ -259,10 +252,17 @@ fn serve(
     stop: UnixStream,
     state: &idle::State,
 ) -> bool {
-    if idle::first_connection(&listener, &stop) == idle::Woken::Stopped || !state.serve() {
+    let meanwhile = idle::Meanwhile {
+        after: PRICES_AFTER,
+        run: || crate::semantic::load_prices_beside(crate::semantic::BESIDE_A_COMMAND),
+    };
+    if idle::first_connection(&listener, &stop, meanwhile) == idle::Woken::Stopped || !state.serve()
+    {
         return false;
     }
-    yield_to_engine();
+    // A command that speaks OTLP may send model calls to price.
+    crate::semantic::load_prices_beside(crate::semantic::BESIDE_A_COMMAND);
+    crate::sync::lower_priority(RECEIVER_NICENESS);
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(REQUESTS_AT_ONCE)

@@ -32,7 +32,7 @@ fn open(ctx: &Context, dir: &Path, json_on_stdout: bool) -> Result<Option<Store>
     if !store.is_empty() {
         // Each command prices the spans it shows: the price data loads while it reads.
         // (Without a thread to spare, the first price loads it instead.)
-        crate::semantic::load_prices_beside();
+        crate::semantic::load_prices_beside(0);
         return Ok(Some(store));
     }
     if let Some(elsewhere) = last_run_elsewhere(dir) {

@@ -3,7 +3,8 @@
 //! connection comes. A command that never sends (`run --wrap true`) so costs the wrapper
 //! no runtime to build and tear down after it exits; one that connects at once is served
 //! as before, its connection waiting in the listen backlog (the socket listens from before
-//! the spawn) while the runtime comes up.
+//! the spawn) while the runtime comes up. A wait that lasts has something done meanwhile
+//! (the price data loaded beside the command).
 
 use std::io;
 use std::net::TcpListener;
@@ -13,6 +14,7 @@ use std::sync::atomic::{
     AtomicU8,
     Ordering::{AcqRel, Acquire},
 };
+use std::time::Duration;
 
 /// Whether the receiver's thread still waits for a first connection, shared by the thread
 /// and the receiver's handle: the first of them to move it decides. A thread that was
@@ -58,10 +60,20 @@ pub(super) fn stop_signal() -> io::Result<(UnixStream, UnixStream)> {
     UnixStream::pair()
 }
 
-/// Waits until `listener` has a connection to accept or `stop`'s other end is closed. A
-/// stop that comes with a connection waiting wins, as in the runtime's accept loop once
-/// the command has ended.
-pub(super) fn first_connection(listener: &TcpListener, stop: &UnixStream) -> Woken {
+/// What the wait does if no connection has come after `after`: once, then it waits on.
+pub(super) struct Meanwhile<F: FnOnce()> {
+    pub(super) after: Duration,
+    pub(super) run: F,
+}
+
+/// Waits until `listener` has a connection to accept or `stop`'s other end is closed,
+/// running `meanwhile` once should neither come within its time. A stop that comes with a
+/// connection waiting wins, as in the runtime's accept loop once the command has ended.
+pub(super) fn first_connection(
+    listener: &TcpListener,
+    stop: &UnixStream,
+    meanwhile: Meanwhile<impl FnOnce()>,
+) -> Woken {
     let mut fds = [
         libc::pollfd {
             fd: listener.as_raw_fd(),
@@ -74,14 +86,25 @@ pub(super) fn first_connection(listener: &TcpListener, stop: &UnixStream) -> Wok
             revents: 0,
         },
     ];
+    let mut meanwhile = Some(meanwhile);
     loop {
+        let timeout = meanwhile.as_ref().map_or(-1, |m| {
+            libc::c_int::try_from(m.after.as_millis()).unwrap_or(libc::c_int::MAX)
+        });
         // SAFETY: poll(2) on two descriptors this thread owns, through a local array.
-        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         if ready < 0 {
             if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                 continue;
             }
             return Woken::Connection;
+        }
+        if ready == 0 {
+            // An interrupted poll starts its time again: at worst `after` comes later.
+            if let Some(due) = meanwhile.take() {
+                (due.run)();
+            }
+            continue;
         }
         if fds[1].revents != 0 {
             return Woken::Stopped;
@@ -114,7 +137,33 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let (_keep, watch) = stop_signal().unwrap();
         let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        assert_eq!(first_connection(&listener, &watch), Woken::Connection);
+        let meanwhile = Meanwhile {
+            after: Duration::from_secs(600),
+            run: || panic!("a connection came first"),
+        };
+        assert_eq!(
+            first_connection(&listener, &watch, meanwhile),
+            Woken::Connection
+        );
+    }
+
+    #[test]
+    fn a_wait_past_its_time_runs_meanwhile_once_and_waits_on() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (_keep, watch) = stop_signal().unwrap();
+        let (ran_tx, ran_rx) = std::sync::mpsc::channel();
+        let waiting = std::thread::spawn(move || {
+            let meanwhile = Meanwhile {
+                after: Duration::from_millis(1),
+                run: move || ran_tx.send(()).unwrap(),
+            };
+            first_connection(&listener, &watch, meanwhile)
+        });
+        ran_rx.recv().unwrap();
+        let _client = TcpStream::connect(addr).unwrap();
+        assert_eq!(waiting.join().unwrap(), Woken::Connection);
+        assert!(ran_rx.try_recv().is_err(), "ran once");
     }
 
     /// A receiver that drops what it takes.
@@ -179,7 +228,13 @@ mod tests {
     fn closing_the_kept_end_stops_the_wait() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let (keep, watch) = stop_signal().unwrap();
-        let waiting = std::thread::spawn(move || first_connection(&listener, &watch));
+        let waiting = std::thread::spawn(move || {
+            let meanwhile = Meanwhile {
+                after: Duration::from_secs(600),
+                run: || {},
+            };
+            first_connection(&listener, &watch, meanwhile)
+        });
         drop(keep);
         assert_eq!(waiting.join().unwrap(), Woken::Stopped);
     }
