@@ -150,6 +150,18 @@ fn merge_span(
             9 => SpanPart::Attribute,
             11 => SpanPart::Event,
             13 => SpanPart::Link,
+            1 | 2 | 4 if wire == WireType::LengthDelimited => {
+                // The ids, copied into the message's vectors, which keep their room from
+                // span to span (prost's own merge copies each into a new `Bytes` first).
+                let id = match tag {
+                    1 => &mut message.trace_id,
+                    2 => &mut message.span_id,
+                    _ => &mut message.parent_span_id,
+                };
+                id.clear();
+                id.extend_from_slice(length_delimited(&mut buf).ok_or(Refusal::Malformed)?);
+                continue;
+            }
             _ => {
                 // The other fields as prost's generated code merges them.
                 message

@@ -158,6 +158,36 @@ fn every_shape_of_attribute_decodes_as_prost_decodes_it() {
 }
 
 #[test]
+fn ids_are_read_as_prost_reads_them() {
+    let trace = |fill: u8| field(1, &[fill; 16]);
+    let span = |fill: u8| field(2, &[fill; 8]);
+    let taken: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        ("ids given again: the last wins", vec![trace(7), span(8)]),
+        ("a parent", vec![field(4, &[9; 8])]),
+        ("an empty parent", vec![field(4, &[])]),
+        ("a parent of the wrong length", vec![field(4, &[9; 5])]),
+        ("a trace id of the wrong length", vec![field(1, &[7; 3])]),
+        ("an empty span id", vec![field(2, &[])]),
+    ];
+    for (shape, fields) in &taken {
+        let body = request_with_fields(fields);
+        let expected = prost_spans(&body);
+        assert!(expected.is_some(), "{shape}: prost takes it");
+        assert_eq!(decoded(body), expected, "{shape}");
+    }
+    let refused: Vec<(&str, Vec<u8>)> = vec![
+        ("a trace id of the wrong wire type", varint(1, 7)),
+        ("a span id of the wrong wire type", varint(2, 7)),
+        ("a parent cut short", vec![0x22, 8, 1, 2]),
+    ];
+    for (shape, bytes) in &refused {
+        let body = request_with_fields(std::slice::from_ref(bytes));
+        assert_eq!(prost_spans(&body), None, "{shape}: prost refuses it");
+        assert_eq!(decoded(body), None, "{shape}");
+    }
+}
+
+#[test]
 fn a_malformed_or_invalid_attribute_refuses_the_request_as_prost_does() {
     let key = |s: &[u8]| field(1, s);
     let shapes: Vec<(&str, Vec<u8>)> = vec![
