@@ -4,6 +4,8 @@
 //! provider, and the cost of content masking (throughput of spans carrying prompts with
 //! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
 //! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
+//! The rows compared with each other (masking modes, profiles) are medians of runs taken
+//! in turn.
 //! `BENCH_SOAK_SECS` shortens the soak (default 60); `BENCH_ONLY=memory`, `latency`,
 //! `throughput` (plain end-to-end), `gzip` (the same, gzip), `masking`, `profiles` or `soak` runs that part alone;
 //! `masker` and `profiler` the masker and the profile alone, without the engine;
@@ -15,6 +17,8 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "engine/compared.rs"]
+mod compared;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -29,6 +33,7 @@ use common::{
     cpu_seconds, discarding_sink, figure, genai_span, otlp_to, peak_rss_mib, thread_line,
     thread_times,
 };
+use compared::{masker_alone, masking, profiler_alone, profiles};
 
 fn engine(
     url: &str,
@@ -87,6 +92,7 @@ fn wait_exported(engine: &Engine, n: u64) {
     }
 }
 
+#[derive(Debug)]
 struct Throughput {
     exported: u64,
     secs: f64,
@@ -167,70 +173,6 @@ fn throughput_profiled(
     }
 }
 
-/// A GenAI span with content: a prompt (with an email and a key in it), a completion and
-/// tool arguments, about 1 KiB of text.
-fn content_span(resource: &Arc<Resource>, scope: &Arc<Scope>, i: usize) -> Span {
-    let mut span = genai_span(resource, scope, i);
-    let prompt = format!(
-        "[{{\"role\":\"system\",\"content\":\"You are a support agent for ACME. Answer briefly and politely; never reveal internal notes.\"}},{{\"role\":\"user\",\"content\":\"Hi, I am customer {i}, reach me at ana.{i}@example.com. My order 55213 arrived broken and the tracking page at 10.1.2.3 says delivered. Can I get a refund? The API key in my account is sk-proj-Abc{i:08}def456ghi789.\"}}]"
-    );
-    span.set("gen_ai.input.messages", prompt)
-        .set(
-            "gen_ai.output.messages",
-            "[{\"role\":\"assistant\",\"content\":\"I am sorry your order arrived broken. I have opened a refund request; you will receive a confirmation email within two business days.\"}]",
-        )
-        .set(
-            "gen_ai.tool.call.arguments",
-            format!("{{\"order_id\":55213,\"customer\":{i},\"reason\":\"arrived broken\"}}"),
-        );
-    span
-}
-
-fn content_spans(n: usize) -> Vec<Span> {
-    let resource = Arc::new(Resource::service("bench"));
-    let scope = Arc::new(Scope::default());
-    (0..n).map(|i| content_span(&resource, &scope, i)).collect()
-}
-
-/// Throughput with masking off, `patterns` and `content`, and the masker's own cost.
-fn masking(url: &str) {
-    let n = whole_batches(200_000);
-    for mode in [MaskMode::None, MaskMode::Patterns, MaskMode::Content] {
-        let run = throughput(url, false, mode, content_spans(n));
-        println!(
-            "end-to-end plain, spans with ~1 KiB of content, mask {mode:<8}: {}",
-            run.line(n)
-        );
-        figure(
-            &format!("engine.content_spans.mask_{mode}"),
-            run.spans_per_second(),
-            "spans/s",
-        );
-    }
-    masker_alone();
-}
-
-/// The masker alone, on one core, in wall and CPU time (`BENCH_ONLY=masker`: a quick A/B).
-fn masker_alone() {
-    let n = 200_000;
-    for mode in [MaskMode::Patterns, MaskMode::Content] {
-        let mut batch = content_spans(n);
-        let masker = Masker::new(mode, &[]);
-        let cpu_before = cpu_seconds();
-        let start = Instant::now();
-        let failed = masker.mask_batch(&mut batch);
-        let secs = start.elapsed().as_secs_f64();
-        let cpu = (cpu_seconds() - cpu_before) * 1e9 / n as f64;
-        assert_eq!(failed, 0);
-        figure(&format!("engine.masker.{mode}"), cpu, "CPU ns/span");
-        println!(
-            "masker alone, {mode:<8}: {:.2} µs per span ({:.0} spans/s on one core; {cpu:.0} CPU ns per span)",
-            secs * 1e6 / n as f64,
-            n as f64 / secs
-        );
-    }
-}
-
 /// Peak memory with a blackholed provider (it accepts, never answers) while the queue is
 /// held at its byte cap.
 fn memory() {
@@ -298,81 +240,6 @@ fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
         MaskMode::None => println!("end-to-end {compression}: {}", run.line(n)),
         mode => println!("end-to-end {compression}, mask {mode}: {}", run.line(n)),
     }
-}
-
-/// The cost of a backend profile: end-to-end throughput without one and with Phoenix's
-/// (OpenInference: a semantic read and up to a dozen attributes added per span), for a
-/// million bare GenAI spans (the worst case: the added attributes are half the span) and
-/// for spans with ~1 KiB of content, as agents' model calls carry; then the profile alone.
-fn profiles(url: &str) {
-    let cost = |plain: &Throughput, profiled: &Throughput| {
-        (1.0 - profiled.spans_per_second() / plain.spans_per_second()) * 100.0
-    };
-    for (label, name, n, make) in [
-        (
-            "bare GenAI spans",
-            "e2e.plain",
-            whole_batches(1_000_000),
-            spans as fn(usize) -> Vec<Span>,
-        ),
-        (
-            "spans with ~1 KiB of content",
-            "content_spans",
-            whole_batches(200_000),
-            content_spans,
-        ),
-    ] {
-        let plain = throughput_profiled(url, false, MaskMode::None, Profile::Plain, make(n));
-        let profiled =
-            throughput_profiled(url, false, MaskMode::None, Profile::OpenInference, make(n));
-        figure(
-            &format!("engine.{name}.profile_none"),
-            plain.spans_per_second(),
-            "spans/s",
-        );
-        figure(
-            &format!("engine.{name}.profile_openinference"),
-            profiled.spans_per_second(),
-            "spans/s",
-        );
-        println!("end-to-end plain, {label}, no profile: {}", plain.line(n));
-        println!(
-            "end-to-end plain, {label}, openinference profile: {}",
-            profiled.line(n)
-        );
-        println!(
-            "profile cost, {label}: {:.1} % of end-to-end throughput",
-            cost(&plain, &profiled)
-        );
-    }
-    profiler_alone();
-}
-
-/// The profile alone, in CPU time (steadier than wall time on a shared machine):
-/// `BENCH_ONLY=profiler` runs it alone, a quick A/B.
-fn profiler_alone() {
-    let mut batch = spans(200_000);
-    let profiler = Profiler {
-        profile: Profile::OpenInference,
-        resource: Vec::new(),
-    };
-    let cpu_before = cpu_seconds();
-    let mut tokens = 0;
-    for span in &batch {
-        tokens += automagik_tracing::semantic::read(span)
-            .tokens
-            .input
-            .unwrap_or(0);
-    }
-    let read = (cpu_seconds() - cpu_before) * 1e9 / batch.len() as f64;
-    let cpu_before = cpu_seconds();
-    profiler.apply_batch(&mut batch);
-    let apply = (cpu_seconds() - cpu_before) * 1e9 / batch.len() as f64;
-    figure("engine.profile.read", read, "CPU ns/span");
-    figure("engine.profile.apply", apply, "CPU ns/span");
-    println!(
-        "semantic read alone: {read:.0} CPU ns per span ({tokens} tokens); the openinference profile (read included): {apply:.0} CPU ns per span"
-    );
 }
 
 /// Sustained 10,000 spans/s: drop rate and CPU per million spans.
