@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 mod spare;
-pub use spare::write_through_spare;
+pub use spare::{read_through_spare, write_through_spare};
 
 /// The most a settings file (`.env`, `tracing.toml`) may hold.
 pub const MAX_SETTINGS_FILE: u64 = 1024 * 1024;

@@ -215,9 +215,10 @@ impl RunMetrics {
         files::write_through_spare(dir, &path, &text)
     }
 
-    /// The last run's figures, if a run saved them and they can be read.
+    /// The last run's figures, if a run saved them and they can be read (whole, though a
+    /// run may be saving its own: [`files::read_through_spare`]).
     pub fn load(data_dir: &Path) -> Option<RunMetrics> {
-        let text = std::fs::read(last_run_path(data_dir)).ok()?;
+        let text = files::read_through_spare(&last_run_path(data_dir)).ok()?;
         serde_json::from_slice(&text).ok()
     }
 }
