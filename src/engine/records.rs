@@ -36,10 +36,18 @@ impl Recorder {
     /// requests or by bytes) is dropped and its records counted. Not sampled; log bodies
     /// and attribute values longer than `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` are cut as a
     /// span's are, so one huge log line cannot cost a batch a 413.
-    pub fn record_records(&self, mut records: Records) {
+    pub fn record_records(&self, records: Records) {
+        self.record_records_held(records, 0);
+    }
+
+    /// [`Recorder::record_records`] of a request whose room in the byte budget was taken
+    /// ahead (by the wrapper's receiver before it decoded it): its size comes out of
+    /// `held` first, so no other producer can take the room between, and what is left of
+    /// `held` is given back.
+    pub(crate) fn record_records_held(&self, mut records: Records, held: u64) {
         let count = records.count() as u64;
         if count == 0 {
-            return;
+            return self.release(held);
         }
         let cut = truncate_log_values(&mut records, self.intake.value_limit());
         if cut > 0 {
@@ -48,8 +56,10 @@ impl Recorder {
         let signal = records.signal();
         let size = records.encoded_len() as u64;
         let dropped = || self.metrics.records_dropped_queue_full.add(signal, count);
-        if self.queued_bytes.fetch_add(size, Relaxed) + size > self.max_bytes {
-            self.queued_bytes.fetch_sub(size, Relaxed);
+        let ahead = size.min(held);
+        self.release(held - ahead);
+        if size > ahead && !self.reserve(size - ahead) {
+            self.release(ahead);
             return dropped();
         }
         match self.records_tx.try_send(QueuedRecords { records, size }) {

@@ -127,3 +127,47 @@ fn long_log_values_are_cut_on_the_way_in_as_a_spans_are() {
     let body = format!("{:?}", record.body);
     assert!(body.contains("…[truncated 3072 bytes]"), "{body}");
 }
+
+#[test]
+fn records_whose_room_was_taken_ahead_are_queued_in_it_when_the_budget_is_full() {
+    let otlp = Arc::new(MemoryExporter::new("otlp"));
+    let size = logs(&["a", "b"], [1; 16], [2; 8]).encoded_len() as u64;
+    let engine = start(
+        &[&otlp],
+        EngineOptions {
+            queue_max_bytes: size,
+            ..options()
+        },
+    );
+    let recorder = engine.recorder();
+    // The receiver takes the room for a request before decoding it...
+    assert!(recorder.reserve(size));
+    // ...so another producer finds no room meanwhile...
+    recorder.record_records(logs(&["c", "d"], [1; 16], [2; 8]));
+    // ...and the request decoded is queued in the room taken for it.
+    recorder.record_records_held(logs(&["a", "b"], [1; 16], [2; 8]), size);
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(run.records_queued["logs"], 2);
+    assert_eq!(run.records_dropped_queue_full["logs"], 2);
+    assert_eq!(received_count(&otlp), 2);
+}
+
+#[test]
+fn what_is_left_of_the_room_taken_for_records_is_given_back() {
+    let otlp = Arc::new(MemoryExporter::new("otlp"));
+    let engine = start(&[&otlp], options());
+    let recorder = engine.recorder();
+    let taken = 100_000;
+    assert!(recorder.reserve(taken));
+    recorder.record_records_held(logs(&["a"], [1; 16], [2; 8]), taken);
+    assert!(recorder.reserve(taken));
+    recorder.record_records_held(logs(&[], [1; 16], [2; 8]), taken);
+    let run = engine.shutdown(Duration::from_secs(5));
+    assert_eq!(run.records_queued["logs"], 1);
+    assert_eq!(received_count(&otlp), 1);
+    let room = recorder.room();
+    assert_eq!(
+        room.bytes, room.max_bytes,
+        "nothing is held once all is sent"
+    );
+}

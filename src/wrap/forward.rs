@@ -199,7 +199,7 @@ pub(super) fn discard() -> (SpanSink, RecordSink, Option<LogTap>) {
     (
         // A discarding run has no queue: nothing is held.
         Arc::new(|_spans: Vec<Span>, _held: u64| {}),
-        Arc::new(|_records: Records| {}),
+        Arc::new(|_records: Records, _held: u64| {}),
         None,
     )
 }
@@ -209,11 +209,11 @@ pub(super) fn discard() -> (SpanSink, RecordSink, Option<LogTap>) {
 pub(super) fn records_to(engine: &Engine, span: &Span, adopting: bool) -> RecordSink {
     let recorder = engine.recorder();
     let trace_id = span.trace_id;
-    Arc::new(move |mut records: Records| {
+    Arc::new(move |mut records: Records, held: u64| {
         if adopting {
             adopt_records(&mut records, trace_id);
         }
-        recorder.record_records(records);
+        recorder.record_records_held(records, held);
     })
 }
 

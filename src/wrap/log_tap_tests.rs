@@ -52,7 +52,7 @@ fn tapped() -> (Receiver, Arc<Mutex<Vec<String>>>) {
         .unwrap()
         .serve(
             Arc::new(|_: Vec<Span>, _| {}),
-            Arc::new(|_| {}),
+            Arc::new(|_, _| {}),
             Some(tap),
             None,
             DEFAULT_BODY_LIMIT,

@@ -63,8 +63,9 @@ pub(super) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// took for them before decoding (0 without a queue): the sink records the spans against
 /// that room (`Recorder::record_held`) and gives back what is left of it.
 pub type SpanSink = Arc<dyn Fn(Vec<Span>, u64) + Send + Sync>;
-/// What the receiver hands log records and metrics to.
-pub type RecordSink = Arc<dyn Fn(Records) + Send + Sync>;
+/// What the receiver hands log records and metrics to, with the bytes of the queue budget
+/// it took for them (as [`SpanSink`]'s: `Recorder::record_records_held`).
+pub type RecordSink = Arc<dyn Fn(Records, u64) + Send + Sync>;
 
 /// What reads each decoded logs request (a coding agent's events, [`agents`]); it only
 /// reads: the request is answered as before.

@@ -171,7 +171,7 @@ mod tests {
         bound
             .serve(
                 std::sync::Arc::new(|_: Vec<crate::span::Span>, _| {}),
-                std::sync::Arc::new(|_| {}),
+                std::sync::Arc::new(|_, _| {}),
                 None,
                 None,
                 crate::wrap::receiver::DEFAULT_BODY_LIMIT,

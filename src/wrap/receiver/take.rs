@@ -92,11 +92,11 @@ pub(in crate::wrap) fn take_records(
     drop(body);
     let records = records.ok_or(Refusal::Malformed)?;
     shared.stats.other_signals.fetch_add(1, Relaxed);
-    drop(held);
     if let (Records::Logs(request), Some(tap)) = (&records, &shared.log_tap) {
         tap(request);
     }
-    (shared.records)(records);
+    // The room taken for them goes with them, as a trace request's does.
+    (shared.records)(records, held.hand_over());
     Ok(())
 }
 

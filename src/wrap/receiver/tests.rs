@@ -30,7 +30,7 @@ fn the_receivers_threads_run_below_the_engines_priority() {
         .unwrap()
         .serve(
             Arc::new(|_: Vec<Span>, _| {}),
-            Arc::new(|_| {}),
+            Arc::new(|_, _| {}),
             None,
             None,
             DEFAULT_BODY_LIMIT,
