@@ -9,7 +9,7 @@
 //! A reader holds a shared lock on the file it opened while it reads: once swapped out,
 //! that file is the next write's spare, which a writer writes only with its lock, so a
 //! reader never reads a file being rewritten under it (the writer, finding it locked,
-//! writes a new file instead, and never waits).
+//! swaps a new file in instead, and never waits).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
@@ -29,12 +29,13 @@ pub fn spare_path(dir: &Path, path: &Path) -> PathBuf {
 /// Writes `bytes` to `path` in `dir` (0600) as [`write_atomically_unsynced`] does, through
 /// the spare file: no file created or removed once both exist. Never waits: while the
 /// spare is locked (another run writing it, or a reader still on it since it was swapped
-/// out), and where the exchange is not supported (another system, an older kernel, a
-/// filesystem without it), writes as [`write_atomically_unsynced`].
+/// out) a new file is swapped in instead; where the exchange is not supported (another
+/// system, an older kernel, a filesystem without it), writes as
+/// [`write_atomically_unsynced`].
 pub fn write_through_spare(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     let spare = spare_path(dir, path);
     let Some(mut file) = lock_spare(&spare)? else {
-        return write_atomically_unsynced(dir, path, bytes, super::PRIVATE_FILE);
+        return swap_in_new(dir, path, bytes);
     };
     file.seek(SeekFrom::Start(0))
         .and_then(|_| file.write_all(bytes))
@@ -45,6 +46,26 @@ pub fn write_through_spare(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::rename(&spare, path).map_err(|e| Error::io("cannot replace", path, e))
         }
+        Err(_) => write_atomically_unsynced(dir, path, bytes, super::PRIVATE_FILE),
+    }
+}
+
+/// Writes `bytes` to a new file in `dir` and swaps it in for `path`, the old one then
+/// removed: while the spare is taken, still no moment without the file (a rename over it
+/// would also have ext4 write the new one out at once). Where the exchange is not
+/// supported, as [`write_atomically_unsynced`].
+fn swap_in_new(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut new = tempfile::Builder::new()
+        .prefix(".swap.")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
+    super::set_mode(new.as_file(), super::PRIVATE_FILE)
+        .and_then(|()| new.write_all(bytes))
+        .map_err(|e| Error::io("cannot write", new.path(), e))?;
+    match exchange(new.path(), path) {
+        // The old file, now at the temporary name, goes with it.
+        Ok(()) => Ok(()),
         Err(_) => write_atomically_unsynced(dir, path, bytes, super::PRIVATE_FILE),
     }
 }
@@ -170,5 +191,53 @@ mod tests {
         drop(reading);
         write_through_spare(dir.path(), &path, b"fifth").unwrap();
         assert_eq!(read_through_spare(&path).unwrap(), b"fifth");
+    }
+
+    #[test]
+    fn concurrent_writers_each_leave_a_whole_file_and_a_reader_always_finds_one() {
+        use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        let texts: Vec<String> = (0..8).map(|i| format!("{i}").repeat(100 + i)).collect();
+        write_through_spare(dir.path(), &path, texts[0].as_bytes()).unwrap();
+        let writing = AtomicBool::new(true);
+        std::thread::scope(|s| {
+            let (path, texts, writing) = (&path, &texts, &writing);
+            let reader = s.spawn(move || {
+                let mut reads = 0;
+                while writing.load(Relaxed) || reads == 0 {
+                    let read = String::from_utf8(read_through_spare(path).unwrap()).unwrap();
+                    assert!(texts.contains(&read), "a torn file: {read}");
+                    reads += 1;
+                }
+            });
+            let writers: Vec<_> = texts
+                .iter()
+                .map(|text| {
+                    let dir = dir.path();
+                    s.spawn(move || {
+                        for _ in 0..20 {
+                            write_through_spare(dir, path, text.as_bytes()).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for writer in writers {
+                writer.join().unwrap();
+            }
+            writing.store(false, Relaxed);
+            reader.join().unwrap();
+        });
+        let left = std::fs::read_to_string(&path).unwrap();
+        assert!(texts.contains(&left), "a torn file: {left}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names.len(),
+            2,
+            "the file and its spare, nothing left over: {names:?}"
+        );
     }
 }
