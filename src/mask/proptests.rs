@@ -87,7 +87,7 @@ fn attrs(planted: &[Planted], keys: &[String]) -> Vec<Attribute> {
                 1 => Value::Array(vec![Value::Int(1), Value::from(p.text.as_str())]),
                 _ => Value::Map(vec![Attribute::new("inner", p.text.as_str())]),
             };
-            Attribute::new(key.as_str(), value)
+            Attribute::new(key.clone(), value)
         })
         .collect()
 }

@@ -20,7 +20,7 @@ fn span(name: &str, attributes: &[(&str, Value)]) -> Span {
         Arc::new(Scope::default()),
     );
     for (key, value) in attributes {
-        span.set(key, value.clone());
+        span.set(key.to_string(), value.clone());
     }
     span
 }

@@ -13,7 +13,7 @@ fn span(name: &str, parent: Option<&Span>, attributes: &[(&str, Value)]) -> Span
         Arc::new(Scope::default()),
     );
     for (key, value) in attributes {
-        span.set(key, value.clone());
+        span.set(key.to_string(), value.clone());
     }
     span
 }

@@ -3,8 +3,10 @@
 //! types in `otlp`.
 
 mod ids;
+pub mod keys;
 mod otlp;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -82,15 +84,16 @@ impl From<f64> for Value {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
     /// The attribute's name (`gen_ai.request.model`); not unique in OTLP, though
-    /// [`Span::set`] keeps it so.
-    pub key: String,
+    /// [`Span::set`] keeps it so. Borrowed when it is a `&'static str` (a name written in
+    /// the code, or one of the names the tool knows: [`keys`]), so it allocates nothing.
+    pub key: Cow<'static, str>,
     /// Its typed value.
     pub value: Value,
 }
 
 impl Attribute {
     /// An attribute of `key`, its value from a string, a bool, an `i64` or an `f64`.
-    pub fn new(key: impl Into<String>, value: impl Into<Value>) -> Attribute {
+    pub fn new(key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Attribute {
         Attribute {
             key: key.into(),
             value: value.into(),
@@ -257,8 +260,8 @@ impl Span {
     }
 
     /// Sets (or replaces) an attribute.
-    pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Span {
-        let value = value.into();
+    pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> &mut Span {
+        let (key, value) = (key.into(), value.into());
         match self.attributes.iter_mut().find(|a| a.key == key) {
             Some(attr) => attr.value = value,
             None => self.attributes.push(Attribute::new(key, value)),

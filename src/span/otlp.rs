@@ -14,7 +14,7 @@ use super::*;
 
 mod values;
 pub(crate) use values::attr_from_pb;
-use values::attr_into_pb;
+use values::attrs_into_pb_reusing;
 pub use values::{attrs_from_pb, attrs_into_pb, value_from_pb, value_into_pb};
 
 fn same<T: PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
@@ -235,9 +235,7 @@ pub(crate) fn span_into_pb_reusing(span: Span, pb: &mut pb::Span) {
     } as i32;
     pb.start_time_unix_nano = span.start_unix_nanos;
     pb.end_time_unix_nano = span.end_unix_nanos;
-    pb.attributes.clear();
-    pb.attributes
-        .extend(span.attributes.into_iter().map(attr_into_pb));
+    attrs_into_pb_reusing(span.attributes, &mut pb.attributes);
     pb.dropped_attributes_count = 0;
     pb.events = span
         .events

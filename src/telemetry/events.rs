@@ -183,9 +183,9 @@ impl Event {
         span.end_unix_nanos = self.time_unix_nanos;
         for (key, value) in self.sent_attributes() {
             match value {
-                AttrValue::Bool(v) => span.set(&key, v),
-                AttrValue::Int(v) => span.set(&key, v),
-                AttrValue::Str(v) => span.set(&key, v),
+                AttrValue::Bool(v) => span.set(key, v),
+                AttrValue::Int(v) => span.set(key, v),
+                AttrValue::Str(v) => span.set(key, v),
             };
         }
         span

@@ -116,7 +116,7 @@ proptest! {
         let decoded = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
         let sent = from_request(&decoded).0.remove(0);
         for attribute in &sent.attributes {
-            let key = attribute.key.as_str();
+            let key = attribute.key.as_ref();
             prop_assert!(
                 event_type.allowed_keys().contains(&key) || COMMON_KEYS.contains(&key),
                 "key {key} is not allowed for {}", event_type.name()
@@ -160,7 +160,7 @@ fn sent_attributes(event: &Event) -> Vec<(String, Value)> {
         .remove(0)
         .attributes
         .into_iter()
-        .map(|a| (a.key.clone(), a.value.clone()))
+        .map(|a| (a.key.to_string(), a.value.clone()))
         .collect()
 }
 

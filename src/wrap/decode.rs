@@ -16,6 +16,7 @@
 //! malformed) is decoded by prost as before, so what is accepted or refused does not
 //! change. Invalid UTF-8 in a key or a string value refuses the request, as prost does.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -26,7 +27,7 @@ use prost::Message;
 use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint};
 
 use crate::span::{
-    Attribute, Span, Value, attr_from_pb, resource_from_pb, scope_from_pb, span_from_reused,
+    Attribute, Span, Value, attr_from_pb, keys, resource_from_pb, scope_from_pb, span_from_reused,
 };
 use crate::wrap::refusal::Refusal;
 use crate::wrap::room::TraceRoom;
@@ -113,13 +114,14 @@ pub(super) fn spans_of(
     let mut message = SpanMessage::default();
     let mut reused = pb::Span::default();
     let mut attributes = Vec::new();
+    let mut names = Names::default();
     for rs in request.resource_spans {
         let resource = Arc::new(resource_from_pb(rs.resource, rs.schema_url));
         for ss in rs.scope_spans {
             let scope = Arc::new(scope_from_pb(ss.scope, ss.schema_url));
             for bytes in ss.spans {
                 message.clear();
-                merge_span(&mut message, &bytes, &mut attributes, counted)?;
+                merge_span(&mut message, &bytes, &mut attributes, &mut names, counted)?;
                 decoded += 1;
                 room.cover(*counted, decoded)?;
                 move_into(&mut message, &mut reused);
@@ -142,6 +144,7 @@ fn merge_span(
     message: &mut SpanMessage,
     mut buf: &[u8],
     attributes: &mut Vec<Attribute>,
+    names: &mut Names,
     counted: &mut Counts,
 ) -> Result<(), Refusal> {
     while !buf.is_empty() {
@@ -176,7 +179,7 @@ fn merge_span(
         let bytes = length_delimited(&mut buf).ok_or(Refusal::Malformed)?;
         let malformed = |_| Refusal::Malformed;
         match part {
-            SpanPart::Attribute => match attribute(bytes) {
+            SpanPart::Attribute => match attribute(bytes, names, attributes.len()) {
                 Plain::Attribute(attribute) => {
                     scan::count_plain_attribute(counted)?;
                     attributes.push(attribute);
@@ -234,7 +237,7 @@ enum Plain {
 
 /// Reads a `KeyValue` of the plain shape: field 1 (the key) and field 2 (an `AnyValue`
 /// holding one of its string, bool, int, double or bytes fields), each once.
-fn attribute(mut kv: &[u8]) -> Plain {
+fn attribute(mut kv: &[u8], names: &mut Names, position: usize) -> Plain {
     let (mut key, mut value) = (None, None);
     while !kv.is_empty() {
         let Some((field, bytes)) = delimited(&mut kv) else {
@@ -249,7 +252,7 @@ fn attribute(mut kv: &[u8]) -> Plain {
     let (Some(key), Some(value)) = (key, value) else {
         return Plain::Other;
     };
-    let Some(key) = text(key) else {
+    let Some(key) = names.read(position, key) else {
         return Plain::Invalid;
     };
     match scalar(value) {
@@ -294,7 +297,7 @@ fn scalar(mut any: &[u8]) -> Plain {
         return Plain::Other;
     }
     Plain::Attribute(Attribute {
-        key: String::new(),
+        key: Cow::Borrowed(""),
         value,
     })
 }
@@ -308,6 +311,35 @@ fn text(bytes: &[u8]) -> Option<String> {
         return Some(unsafe { std::str::from_utf8_unchecked(bytes) }.to_owned());
     }
     std::str::from_utf8(bytes).ok().map(str::to_owned)
+}
+
+/// Reads attribute names, borrowing those the tool knows ([`keys::known`]). The spans of
+/// a request mostly name their attributes alike and in the same order, so the name at
+/// each position is first compared with the one the span before had there.
+#[derive(Default)]
+struct Names {
+    /// Per position: the last name read there, and the known name it was, if one.
+    seen: Vec<(Vec<u8>, Option<&'static str>)>,
+}
+
+impl Names {
+    /// The name in `bytes`, the attribute at `position` of its span; `None` when it is
+    /// not UTF-8.
+    fn read(&mut self, position: usize, bytes: &[u8]) -> Option<Cow<'static, str>> {
+        if self.seen.len() <= position {
+            self.seen.resize_with(position + 1, Default::default);
+        }
+        let (last, known) = &mut self.seen[position];
+        if last.as_slice() != bytes {
+            last.clear();
+            last.extend_from_slice(bytes);
+            *known = keys::known(bytes);
+        }
+        match known {
+            Some(name) => Some(Cow::Borrowed(*name)),
+            None => text(bytes).map(Cow::Owned),
+        }
+    }
 }
 
 /// The next field of a message when it is length-delimited: its number and its bytes.

@@ -257,7 +257,10 @@ fn value() -> impl Strategy<Value = Value> {
                 Value::Map(
                     entries
                         .into_iter()
-                        .map(|(key, value)| Attribute { key, value })
+                        .map(|(key, value)| Attribute {
+                            key: key.into(),
+                            value,
+                        })
                         .collect(),
                 )
             }),
@@ -273,11 +276,16 @@ proptest! {
         let mut spans = sample();
         spans[0].attributes = attributes
             .into_iter()
-            .map(|(key, value)| Attribute { key, value })
+            .map(|(key, value)| Attribute { key: key.into(), value })
             .collect();
         let body = Bytes::from(to_request(&spans).encode_to_vec());
         prop_assert_eq!(decoded(body.clone()), prost_spans(&body));
     }
+}
+
+/// What `attribute` makes of a `KeyValue`'s bytes, the first of its span.
+fn read_plain(kv: &[u8]) -> Plain {
+    attribute(kv, &mut Names::default(), 0)
 }
 
 #[test]
@@ -285,7 +293,7 @@ fn plain_attributes_are_read_without_prost_and_the_others_left_to_it() {
     let key = field(1, b"k");
     let plain = kv(&[key.clone(), field(2, &field(1, b"v"))]);
     assert!(matches!(
-        attribute(&plain),
+        read_plain(&plain),
         Plain::Attribute(Attribute { ref key, value: Value::Str(ref v) }) if key == "k" && v == "v"
     ));
     let twice = kv(&[
@@ -293,11 +301,11 @@ fn plain_attributes_are_read_without_prost_and_the_others_left_to_it() {
         field(2, &varint(3, 1)),
         field(2, &varint(3, 2)),
     ]);
-    assert!(matches!(attribute(&twice), Plain::Other));
+    assert!(matches!(read_plain(&twice), Plain::Other));
     let list = kv(&[key.clone(), field(2, &field(5, &[]))]);
-    assert!(matches!(attribute(&list), Plain::Other));
+    assert!(matches!(read_plain(&list), Plain::Other));
     let invalid = kv(&[key, field(2, &field(1, b"\xff"))]);
-    assert!(matches!(attribute(&invalid), Plain::Invalid));
+    assert!(matches!(read_plain(&invalid), Plain::Invalid));
 }
 
 /// How the receiver's path refuses a protobuf body (with no queue), if it does.
@@ -323,4 +331,22 @@ fn what_a_span_holds_past_the_caps_refuses_the_request_as_it_is_decoded() {
         assert!(prost_spans(&body).is_some(), "{what}: prost would take it");
         assert_eq!(refusal(body), Some(Refusal::TooLarge), "{what}");
     }
+}
+
+#[test]
+fn names_the_tool_knows_are_borrowed_and_the_others_owned_span_after_span() {
+    use std::borrow::Cow;
+    let mut names = Names::default();
+    for _ in 0..2 {
+        let model = names.read(0, b"gen_ai.request.model");
+        assert!(matches!(model, Some(Cow::Borrowed("gen_ai.request.model"))));
+        let custom = names.read(1, b"custom.name");
+        assert!(matches!(custom, Some(Cow::Owned(ref n)) if n == "custom.name"));
+    }
+    // A position whose name changes from one span to the next reads the new one.
+    let changed = names.read(0, b"custom.other");
+    assert!(matches!(changed, Some(Cow::Owned(ref n)) if n == "custom.other"));
+    let changed = names.read(1, b"gen_ai.system");
+    assert!(matches!(changed, Some(Cow::Borrowed("gen_ai.system"))));
+    assert_eq!(names.read(2, b"k\xff"), None, "not UTF-8");
 }

@@ -22,7 +22,7 @@ fn span(i: usize, attrs: &[(&str, Value)], event: bool) -> Span {
         Arc::new(Scope::default()),
     );
     for (key, value) in attrs {
-        span.set(key, value.clone());
+        span.set(key.to_string(), value.clone());
     }
     if event {
         span.events.push(crate::span::Event {

@@ -34,7 +34,7 @@ pub(super) fn run_span(spec: &RunSpec) -> Span {
         spec.resource
             .iter()
             .filter(|(k, _)| k != "service.name")
-            .map(|(k, v)| crate::span::Attribute::new(k.as_str(), v.as_str())),
+            .map(|(k, v)| crate::span::Attribute::new(k.clone(), v.as_str())),
     );
     let scope = Arc::new(Scope {
         name: "automagik-tracing".into(),
@@ -59,7 +59,7 @@ pub(super) fn run_span(spec: &RunSpec) -> Span {
             Value::Array(redact(&all_args).into_iter().map(Value::from).collect()),
         );
     for (key, value) in &spec.attrs {
-        span.set(key, value.as_str());
+        span.set(key.clone(), value.as_str());
     }
     spec.who.mark(std::slice::from_mut(&mut span));
     span

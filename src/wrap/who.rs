@@ -105,7 +105,7 @@ pub(super) mod tests {
             Arc::new(Scope::default()),
         );
         for (k, v) in attrs {
-            span.set(k, *v);
+            span.set(k.to_string(), *v);
         }
         span
     }

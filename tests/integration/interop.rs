@@ -76,7 +76,7 @@ fn attrs_json(attrs: &[Attribute]) -> Json {
     Json::Object(
         attrs
             .iter()
-            .map(|a| (a.key.clone(), value_json(&a.value)))
+            .map(|a| (a.key.to_string(), value_json(&a.value)))
             .collect(),
     )
 }

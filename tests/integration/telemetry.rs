@@ -25,7 +25,7 @@ fn events(sink: &Sink) -> Vec<(String, Vec<(String, Value)>)> {
             let attrs = s
                 .attributes
                 .iter()
-                .map(|a| (a.key.clone(), a.value.clone()))
+                .map(|a| (a.key.to_string(), a.value.clone()))
                 .collect();
             (s.name, attrs)
         })

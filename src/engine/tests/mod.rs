@@ -356,7 +356,11 @@ fn exporters_of_one_mask_mode_get_each_their_own_profile() {
     engine.shutdown(Duration::from_secs(5));
     let keys = |memory: &MemoryExporter| -> Vec<String> {
         let (spans, _) = crate::span::from_request(&memory.received()[0]);
-        spans[0].attributes.iter().map(|a| a.key.clone()).collect()
+        spans[0]
+            .attributes
+            .iter()
+            .map(|a| a.key.to_string())
+            .collect()
     };
     assert_eq!(
         keys(&phoenix),

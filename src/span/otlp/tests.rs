@@ -45,3 +45,36 @@ fn invalid_ids_are_skipped_and_counted() {
     let (spans, invalid) = from_request(&request);
     assert_eq!((spans.len(), invalid), (1, 2));
 }
+
+#[test]
+fn attributes_converted_into_reused_key_values_are_those_converted_anew() {
+    let named = |names: &[&'static str]| -> Vec<Attribute> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match name.strip_prefix("own:") {
+                // A name of its own (not the tool's), as a request may carry.
+                Some(own) => Attribute::new(own.to_string(), i as i64),
+                None => Attribute::new(*name, format!("v{i}")),
+            })
+            .collect()
+    };
+    let spans = [
+        named(&["gen_ai.request.model", "own:custom.a", "gen_ai.system"]),
+        named(&["own:custom.b"]),
+        named(&[
+            "own:custom.c",
+            "gen_ai.usage.input_tokens",
+            "x",
+            "own:d",
+            "y",
+        ]),
+        named(&[]),
+        named(&["z", "own:e"]),
+    ];
+    let mut reused = Vec::new();
+    for attributes in spans {
+        values::attrs_into_pb_reusing(attributes.clone(), &mut reused);
+        assert_eq!(reused, attrs_into_pb(attributes));
+    }
+}

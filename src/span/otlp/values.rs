@@ -2,6 +2,8 @@
 
 use opentelemetry_proto::tonic::common::v1 as pb_common;
 
+use std::borrow::Cow;
+
 use crate::span::{Attribute, Value};
 
 /// Attributes as OTLP key-values.
@@ -11,10 +13,34 @@ pub fn attrs_into_pb(attrs: Vec<Attribute>) -> Vec<pb_common::KeyValue> {
 
 pub(super) fn attr_into_pb(attribute: Attribute) -> pb_common::KeyValue {
     pb_common::KeyValue {
-        key: attribute.key,
+        key: attribute.key.into_owned(),
         value: Some(value_into_pb(attribute.value)),
         ..Default::default()
     }
+}
+
+/// Attributes as OTLP key-values in `pb`, whose earlier key-values give their names'
+/// room: a name borrowed from the tool's table ([`crate::span::keys`]) is copied into it
+/// rather than allocated, and an owned one moved in.
+pub(super) fn attrs_into_pb_reusing(attrs: Vec<Attribute>, pb: &mut Vec<pb_common::KeyValue>) {
+    pb.truncate(attrs.len());
+    let mut attrs = attrs.into_iter();
+    for (kv, attribute) in pb.iter_mut().zip(attrs.by_ref()) {
+        let mut key = std::mem::take(&mut kv.key);
+        match attribute.key {
+            Cow::Borrowed(name) => {
+                key.clear();
+                key.push_str(name);
+            }
+            Cow::Owned(name) => key = name,
+        }
+        *kv = pb_common::KeyValue {
+            key,
+            value: Some(value_into_pb(attribute.value)),
+            ..Default::default()
+        };
+    }
+    pb.extend(attrs.map(attr_into_pb));
 }
 
 /// A value as OTLP's `AnyValue`.
@@ -44,7 +70,7 @@ pub fn attrs_from_pb(attrs: Vec<pb_common::KeyValue>) -> Vec<Attribute> {
 
 pub(crate) fn attr_from_pb(kv: pb_common::KeyValue) -> Option<Attribute> {
     Some(Attribute {
-        key: kv.key,
+        key: kv.key.into(),
         value: value_from_pb(kv.value?)?,
     })
 }

@@ -30,7 +30,7 @@ fn span(scope: &str, attrs: &[(&str, &str)]) -> Span {
     });
     let mut s = Span::start("x", None, Arc::new(Resource::service("t")), scope);
     for (k, v) in attrs {
-        s.set(k, *v);
+        s.set(k.to_string(), *v);
     }
     s.end();
     s

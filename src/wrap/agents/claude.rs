@@ -341,7 +341,7 @@ fn spans_from_events(events: &[LogEvent], run: RunIds) -> Vec<Span> {
         span.start_unix_nanos = start;
         span.end_unix_nanos = end;
         for attribute in &event.attributes {
-            span.set(&attribute.key, attribute.value.clone());
+            span.set(attribute.key.clone(), attribute.value.clone());
         }
         describe(&mut span, &HashMap::new());
         if name == "claude_code.llm_request" {

@@ -43,7 +43,7 @@ impl Tree {
         self.clock += 1_000_000;
         span.end_unix_nanos = self.clock;
         for (key, value) in attrs {
-            span.set(key, value.clone());
+            span.set(key.to_string(), value.clone());
         }
         span
     }

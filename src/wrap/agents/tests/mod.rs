@@ -37,7 +37,7 @@ fn span(scope: &str, service: &str, name: &str, attrs: &[(&str, Value)]) -> Span
         }),
     );
     for (k, v) in attrs {
-        span.set(k, v.clone());
+        span.set(k.to_string(), v.clone());
     }
     span
 }
@@ -50,7 +50,7 @@ pub(super) fn event(time: u64, attrs: &[(&str, Value)]) -> LogEvent {
         body: None,
         attributes: attrs
             .iter()
-            .map(|(k, v)| Attribute::new(*k, v.clone()))
+            .map(|(k, v)| Attribute::new(k.to_string(), v.clone()))
             .collect(),
         resource: Arc::new(Resource::service("agent")),
     }
