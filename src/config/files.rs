@@ -273,6 +273,31 @@ pub fn write_atomically_unsynced(dir: &Path, path: &Path, bytes: &[u8], mode: u3
 }
 
 fn write_replacing(dir: &Path, path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
+    let tmp = temp_beside(dir, path, bytes, mode)?;
+    if sync {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
+    } else {
+        // Gone already is fine; anything else shows in the rename below.
+        let _ = fs::remove_file(path);
+    }
+    tmp.persist(path)
+        .map_err(|e| Error::io("cannot replace", path, e.error))?;
+    if sync && let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A new file in `dir` holding `bytes` with `mode`, named after `path` (`.NAME.XXXXXX.tmp`),
+/// to be put in its place; removed if dropped before.
+fn temp_beside(
+    dir: &Path,
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<tempfile::NamedTempFile> {
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
@@ -284,24 +309,8 @@ fn write_replacing(dir: &Path, path: &Path, bytes: &[u8], mode: u32, sync: bool)
     set_mode(tmp.as_file(), mode)
         .map_err(|e| Error::io("cannot set permissions on", tmp.path(), e))?;
     tmp.write_all(bytes)
-        .and_then(|()| {
-            if sync {
-                tmp.as_file().sync_all()
-            } else {
-                Ok(())
-            }
-        })
         .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
-    if !sync {
-        // Gone already is fine; anything else shows in the rename below.
-        let _ = fs::remove_file(path);
-    }
-    tmp.persist(path)
-        .map_err(|e| Error::io("cannot replace", path, e.error))?;
-    if sync && let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    Ok(tmp)
 }
 
 #[cfg(unix)]

@@ -15,7 +15,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
-use super::{open_private, same_file, write_atomically_unsynced};
+use super::{open_private, same_file, temp_beside, write_atomically_unsynced};
 use crate::error::{Error, Result};
 
 /// The spare of `path`: `.NAME.spare` in `dir`.
@@ -55,14 +55,7 @@ pub fn write_through_spare(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> 
 /// would also have ext4 write the new one out at once). Where the exchange is not
 /// supported, as [`write_atomically_unsynced`].
 fn swap_in_new(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut new = tempfile::Builder::new()
-        .prefix(".swap.")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    super::set_mode(new.as_file(), super::PRIVATE_FILE)
-        .and_then(|()| new.write_all(bytes))
-        .map_err(|e| Error::io("cannot write", new.path(), e))?;
+    let new = temp_beside(dir, path, bytes, super::PRIVATE_FILE)?;
     match exchange(new.path(), path) {
         // The old file, now at the temporary name, goes with it.
         Ok(()) => Ok(()),
