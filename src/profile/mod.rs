@@ -61,22 +61,25 @@ impl Profiler {
         if self.profile == Profile::Plain {
             return;
         }
+        let mut added = Vec::with_capacity(MOST_ADDED);
         for span in spans {
-            self.apply(span);
+            self.apply_with(span, &mut added);
         }
     }
 
     /// Adds the profile's attributes to one span, keeping every attribute it has.
     pub fn apply(&self, span: &mut Span) {
+        self.apply_with(span, &mut Vec::new());
+    }
+
+    /// [`apply`](Self::apply), collecting what it adds in `added` (empty; left empty),
+    /// which a batch keeps from span to span.
+    fn apply_with(&self, span: &mut Span, added: &mut Vec<Attribute>) {
         // What to add is worked out on the span as it is (the meaning borrows its texts),
         // then copied into attributes and appended in one move.
-        let added = {
+        {
             let meaning = semantic::read_ref(span);
-            let mut adder = Adder {
-                existing: &span.attributes,
-                added: Vec::new(),
-                root: span.parent_span_id.is_none(),
-            };
+            let mut adder = Adder::new(&span.attributes, added, span.parent_span_id.is_none());
             match self.profile {
                 Profile::Plain => {}
                 Profile::OpenInference => backends::openinference(&meaning, &mut adder),
@@ -84,10 +87,9 @@ impl Profiler {
                 Profile::LangSmith => backends::langsmith(&meaning, &mut adder),
                 Profile::MLflow => backends::mlflow(&meaning, &mut adder),
             }
-            adder.added
-        };
+        }
         span.attributes.reserve_exact(added.len());
-        span.attributes.extend(added);
+        span.attributes.append(added);
     }
 
     /// Adds the resource attributes to every resource of `request` that lacks them.
@@ -150,22 +152,44 @@ pub(crate) struct Adder<'a> {
     /// The span's attributes.
     existing: &'a [Attribute],
     /// What is to be added, in order.
-    added: Vec<Attribute>,
+    added: &'a mut Vec<Attribute>,
+    /// Bit `n` is set when the span has, or is to be given, a name `n` bytes long (bit
+    /// 63: 63 or more). Most names a profile adds are of a length no name of the span
+    /// has: those are added without comparing names.
+    lengths: u64,
     /// The span has no parent: the run span or a trace's root.
     pub root: bool,
 }
 
-impl Adder<'_> {
+/// The bit of [`Adder::lengths`] for a name `len` bytes long.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
+}
+
+impl<'a> Adder<'a> {
+    fn new(existing: &'a [Attribute], added: &'a mut Vec<Attribute>, root: bool) -> Self {
+        let lengths = existing
+            .iter()
+            .fold(0, |bits, a| bits | length_bit(a.key.len()));
+        Adder {
+            existing,
+            added,
+            lengths,
+            root,
+        }
+    }
+
     /// Adds `key` = `value` unless the span already has `key`.
     pub fn add(&mut self, key: &'static str, value: impl Into<Value>) {
-        let has = |attributes: &[Attribute]| attributes.iter().any(|a| a.key == key);
-        if !has(self.existing) && !has(&self.added) {
-            if self.added.capacity() == 0 {
-                // One allocation per span, never a second.
-                self.added.reserve_exact(MOST_ADDED);
+        let bit = length_bit(key.len());
+        if self.lengths & bit != 0 {
+            let has = |attributes: &[Attribute]| attributes.iter().any(|a| a.key == key);
+            if has(self.existing) || has(self.added) {
+                return;
             }
-            self.added.push(Attribute::new(key, value));
         }
+        self.lengths |= bit;
+        self.added.push(Attribute::new(key, value));
     }
 
     /// Adds a text the span carried, unless it is a masked placeholder: the profile copies
