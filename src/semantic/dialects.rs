@@ -1,19 +1,21 @@
 //! The attribute names of each dialect, read in one pass: every attribute that means
 //! something is put in its slot, then each figure is taken from the first dialect that
 //! gave it (the span's own explicit kind first, then OpenTelemetry GenAI, then the others).
-//! Each dialect's kind words are in `kinds`, the Langfuse SDK's JSON usage and cost in
-//! `langfuse`.
+//! Which name fills which slot is in `slots`, each dialect's kind words in `kinds`, the
+//! Langfuse SDK's JSON usage and cost in `langfuse`.
 
 use self::kinds::{
     genai_kind, langfuse_kind, openinference_kind, traceloop_kind, traceloop_request_kind,
     vercel_kind,
 };
 use self::langfuse::{langfuse_total_cost, langfuse_usage};
+use self::slots::{Slot, slot_of};
 use super::{Kind, MeaningRef, Tokens};
 use crate::span::{Attribute, Value};
 
 mod kinds;
 mod langfuse;
+mod slots;
 
 /// What the attributes held, slot by slot, before the dialects are weighed.
 #[derive(Default)]
@@ -58,110 +60,43 @@ fn put<T>(slot: &mut Option<T>, value: Option<T>) {
 }
 
 impl<'a> Found<'a> {
-    /// Puts one attribute in its slot; the first value for a slot wins.
+    /// Puts one attribute in its slot, if it has one ([`slot_of`]); the first value for a
+    /// slot wins. Most attributes (prompts, completions, HTTP) have none.
     fn take(&mut self, key: &str, value: &'a Value) {
-        // Read as the slot wants it, and only for a key that has one: most attributes
-        // (prompts, completions, HTTP) have none, and are not looked at.
-        let _ = self.take_text(key, value) || self.take_number(key, value);
+        if let Some(slot) = slot_of(key) {
+            self.put(slot, value);
+        }
     }
 
-    /// The slots read as text: kinds, models, providers, tools, who and what session.
-    /// False when `key` has none.
-    fn take_text(&mut self, key: &str, value: &'a Value) -> bool {
+    /// Puts `value` in `slot`, read as the slot wants it: text, a count or a cost.
+    fn put(&mut self, slot: Slot, value: &'a Value) {
         let text = || text(value);
-        match key {
-            "openinference.span.kind" => put(&mut self.openinference_kind, text()),
-            "langfuse.observation.type" => put(&mut self.langfuse_type, text()),
-            "traceloop.span.kind" => put(&mut self.traceloop_kind, text()),
-            "llm.request.type" => put(&mut self.traceloop_request_type, text()),
-            "traceloop.entity.name" => put(&mut self.traceloop_entity, text()),
-            "gen_ai.operation.name" => put(&mut self.operation, text()),
-            "ai.operationId" | "operation.name" => put(&mut self.vercel_operation, text()),
-
-            "gen_ai.response.model" => put(&mut self.response_model[0], text()),
-            "llm.response.model" | "ai.response.model" => put(&mut self.response_model[1], text()),
-            "gen_ai.request.model" => put(&mut self.request_model[0], text()),
-            "llm.model_name" => put(&mut self.request_model[1], text()),
-            "langfuse.observation.model.name" => put(&mut self.request_model[2], text()),
-            "ai.model.id" | "llm.request.model" => put(&mut self.request_model[3], text()),
-            "embedding.model_name" => put(&mut self.request_model[4], text()),
-
-            "gen_ai.provider.name" => put(&mut self.provider[0], text()),
-            "gen_ai.system" => put(&mut self.provider[1], text()),
-            "llm.provider" | "llm.system" => put(&mut self.provider[2], text()),
-            "ai.model.provider" => put(&mut self.provider[3], text().map(vercel_provider)),
-
-            "langfuse.observation.usage_details" => put(&mut self.langfuse_usage, text()),
-            "langfuse.observation.cost_details" => put(&mut self.langfuse_cost, text()),
-
-            "gen_ai.tool.name" => put(&mut self.tool[0], text()),
-            "tool.name" => put(&mut self.tool[1], text()),
-            "ai.toolCall.name" => put(&mut self.tool[2], text()),
-
-            "session.id" | "gen_ai.conversation.id" => put(&mut self.session[0], text()),
-            "langfuse.session.id" => put(&mut self.session[1], text()),
-            "langfuse.trace.session_id" => put(&mut self.session[2], text()),
-            "ai.telemetry.metadata.sessionId" => put(&mut self.session[3], text()),
-            "traceloop.association.properties.session_id" => put(&mut self.session[4], text()),
-            "user.id" | "enduser.id" => put(&mut self.user[0], text()),
-            "langfuse.user.id" => put(&mut self.user[1], text()),
-            "langfuse.trace.user_id" => put(&mut self.user[2], text()),
-            "ai.telemetry.metadata.userId" => put(&mut self.user[3], text()),
-            "traceloop.association.properties.user_id" => put(&mut self.user[4], text()),
-            // `agent.name`: OpenInference's (Agno's agent spans carry it).
-            "gen_ai.agent.name" | "agent_name" | "agent.name" => put(&mut self.agent, text()),
-            _ => return false,
-        }
-        true
-    }
-
-    /// The slots read as numbers: token counts and costs. False when `key` has none.
-    fn take_number(&mut self, key: &str, value: &'a Value) -> bool {
         let count = || count(value);
-        match key {
-            "gen_ai.usage.input_tokens" => put(&mut self.input[0], count()),
-            "gen_ai.usage.prompt_tokens" | "llm.usage.prompt_tokens" => {
-                put(&mut self.input[1], count())
-            }
-            "llm.token_count.prompt" => put(&mut self.input[2], count()),
-            "ai.usage.inputTokens" | "ai.usage.promptTokens" => put(&mut self.input[3], count()),
-
-            "gen_ai.usage.output_tokens" => put(&mut self.output[0], count()),
-            "gen_ai.usage.completion_tokens" | "llm.usage.completion_tokens" => {
-                put(&mut self.output[1], count())
-            }
-            "llm.token_count.completion" => put(&mut self.output[2], count()),
-            "ai.usage.outputTokens" | "ai.usage.completionTokens" => {
-                put(&mut self.output[3], count())
-            }
-
-            "gen_ai.usage.cache_read.input_tokens" | "gen_ai.usage.cache_read_input_tokens" => {
-                put(&mut self.cache_read[0], count())
-            }
-            "llm.token_count.prompt_details.cache_read" => put(&mut self.cache_read[1], count()),
-            "ai.usage.cachedInputTokens" | "gen_ai.usage.details.cache_read_tokens" => {
-                put(&mut self.cache_read[2], count())
-            }
-            "gen_ai.usage.cache_creation.input_tokens"
-            | "gen_ai.usage.cache_creation_input_tokens"
-            | "gen_ai.usage.details.cache_write_tokens" => put(&mut self.cache_write[0], count()),
-            "llm.token_count.prompt_details.cache_write" => put(&mut self.cache_write[1], count()),
-
-            "gen_ai.usage.reasoning.output_tokens" | "gen_ai.usage.reasoning_tokens" => {
-                put(&mut self.reasoning[0], count())
-            }
-            "llm.token_count.completion_details.reasoning" => put(&mut self.reasoning[1], count()),
-            "llm.usage.reasoning_tokens" | "ai.usage.reasoningTokens" => {
-                put(&mut self.reasoning[2], count())
-            }
-            "gen_ai.usage.details.reasoning_tokens" => put(&mut self.reasoning[3], count()),
-
-            "gen_ai.usage.cost" => put(&mut self.cost[0], number(value)),
-            "operation.cost" => put(&mut self.cost[1], number(value)),
-            "llm.cost.total" => put(&mut self.cost[2], number(value)),
-            _ => return false,
+        match slot {
+            Slot::OpenInferenceKind => put(&mut self.openinference_kind, text()),
+            Slot::LangfuseType => put(&mut self.langfuse_type, text()),
+            Slot::TraceloopKind => put(&mut self.traceloop_kind, text()),
+            Slot::TraceloopRequestType => put(&mut self.traceloop_request_type, text()),
+            Slot::TraceloopEntity => put(&mut self.traceloop_entity, text()),
+            Slot::Operation => put(&mut self.operation, text()),
+            Slot::VercelOperation => put(&mut self.vercel_operation, text()),
+            Slot::ResponseModel(i) => put(&mut self.response_model[i], text()),
+            Slot::RequestModel(i) => put(&mut self.request_model[i], text()),
+            Slot::Provider(i) => put(&mut self.provider[i], text()),
+            Slot::VercelProvider => put(&mut self.provider[3], text().map(vercel_provider)),
+            Slot::LangfuseUsage => put(&mut self.langfuse_usage, text()),
+            Slot::LangfuseCost => put(&mut self.langfuse_cost, text()),
+            Slot::Tool(i) => put(&mut self.tool[i], text()),
+            Slot::Session(i) => put(&mut self.session[i], text()),
+            Slot::User(i) => put(&mut self.user[i], text()),
+            Slot::Agent => put(&mut self.agent, text()),
+            Slot::Input(i) => put(&mut self.input[i], count()),
+            Slot::Output(i) => put(&mut self.output[i], count()),
+            Slot::CacheRead(i) => put(&mut self.cache_read[i], count()),
+            Slot::CacheWrite(i) => put(&mut self.cache_write[i], count()),
+            Slot::Reasoning(i) => put(&mut self.reasoning[i], count()),
+            Slot::Cost(i) => put(&mut self.cost[i], number(value)),
         }
-        true
     }
 
     fn meaning(self, name: &'a str) -> MeaningRef<'a> {

@@ -1,9 +1,9 @@
 //! Attribute names the tool knows, kept once for the whole process: an attribute whose
 //! name is one of them borrows it ([`Attribute::key`](super::Attribute::key) is a
 //! `Cow<'static, str>`), so a span read from a request or written by a profile allocates
-//! nothing for its names. The dialects' names (`semantic::dialects`), the profiles' and the
-//! most common others of OpenTelemetry's conventions; any other name is a `String` of its
-//! own, as before.
+//! nothing for its names. The dialects' names (`semantic::dialects::slots`, whose test
+//! keeps them here), the profiles' and the most common others of OpenTelemetry's
+//! conventions; any other name is a `String` of its own, as before.
 
 /// The names, sorted (bytewise) for a binary search.
 const KNOWN: &[&str] = &[
@@ -81,6 +81,7 @@ const KNOWN: &[&str] = &[
     "gen_ai.usage.completion_tokens",
     "gen_ai.usage.cost",
     "gen_ai.usage.details.cache_read_tokens",
+    "gen_ai.usage.details.cache_write_tokens",
     "gen_ai.usage.details.reasoning_tokens",
     "gen_ai.usage.input_tokens",
     "gen_ai.usage.output_tokens",
