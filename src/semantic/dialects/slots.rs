@@ -165,6 +165,18 @@ mod tests {
     }
 
     #[test]
+    fn every_slot_is_one_the_reader_has() {
+        // A slot's index past its array would panic on the receiver's thread: each name
+        // is read, as a count and as a text, without one.
+        use crate::span::{Attribute, Value};
+        for &(name, _) in NAMES {
+            for value in [Value::from(7i64), Value::from("openai.chat")] {
+                super::super::read("call", &[Attribute::new(name, value)]);
+            }
+        }
+    }
+
+    #[test]
     fn names_are_listed_once() {
         let mut names: Vec<&str> = NAMES.iter().map(|(name, _)| *name).collect();
         names.sort_unstable();
