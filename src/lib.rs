@@ -31,6 +31,8 @@ pub mod presets;
 pub mod profile;
 pub mod semantic;
 pub mod span;
+#[cfg(feature = "cli")]
+pub mod startup;
 pub mod stderr;
 pub mod sync;
 pub mod telemetry;

@@ -16,6 +16,7 @@ mod id;
 mod interop;
 mod masking;
 mod private_files;
+mod process_start;
 #[cfg(feature = "otel-sdk")]
 mod rust_sdk;
 mod settings;
