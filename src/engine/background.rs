@@ -59,10 +59,14 @@ impl Background {
     /// threads start with the first batch ([`Exports`]).
     pub(super) fn run(self, spans: mpsc::Receiver<Queued>, records: mpsc::Receiver<QueuedRecords>) {
         warm_cpu_features();
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
+        let mut builder = tokio::runtime::Builder::new_current_thread();
+        builder.enable_time();
+        // The IO driver (an epoll instance and its waker) only for exporters that open
+        // sockets: their workers run here when the engine stops before its first batch.
+        if self.exporters.iter().any(|e| e.uses_sockets()) {
+            builder.enable_io();
+        }
+        let Ok(runtime) = builder.build() else {
             return;
         };
         let spooler = Spooler::start(self.spool_writers(), self.metrics.clone());

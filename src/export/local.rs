@@ -180,6 +180,10 @@ impl Exporter for LocalStore {
         presets::LOCAL_SIGNALS
     }
 
+    fn uses_sockets(&self) -> bool {
+        false
+    }
+
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let appended = match payload.records() {

@@ -82,6 +82,10 @@ impl Exporter for MemoryExporter {
             .unwrap_or(presets::ALL_SIGNALS)
     }
 
+    fn uses_sockets(&self) -> bool {
+        false
+    }
+
     fn export<'a>(&'a self, payload: &'a Payload) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let now = self.in_flight.fetch_add(1, SeqCst) + 1;

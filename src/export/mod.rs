@@ -137,6 +137,11 @@ pub trait Exporter: Send + Sync {
     fn sends_body_only(&self) -> bool {
         false
     }
+    /// Whether it opens sockets (through tokio's IO driver, which the engine then
+    /// enables on its own runtime). Yes unless it says otherwise.
+    fn uses_sockets(&self) -> bool {
+        true
+    }
 }
 
 /// The exporter for a provider of the settings.

@@ -1,5 +1,6 @@
 //! What the events say: a wrapped PydanticAI run's framework, agent and tool events without
-//! its content, and `configure`'s features from its flags.
+//! its content, a wrapped run's events recorded once, and `configure`'s features from its
+//! flags.
 
 use std::path::Path;
 
@@ -74,4 +75,23 @@ fn configure_features_come_from_its_flags() {
         !features.contains(&"configure.wizard".to_string()),
         "{features:?}"
     );
+}
+
+#[test]
+fn a_wrapped_run_records_its_events_once() {
+    // One startup event and one event per feature, whatever the run's engine and
+    // receiver did.
+    let env = TestEnv::new().var("AUTOMAGIK_TELEMETRY_DEBUG", "1");
+    let out = env.cmd().args(["run", "--", "true"]).output().unwrap();
+    assert!(out.status.success());
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .collect();
+    let count = |key: &str, value: &str| events.iter().filter(|e| e[key] == value).count();
+    assert_eq!(count("event.type", "system.startup"), 1, "{events:?}");
+    assert_eq!(count("feature.name", "run"), 1, "{events:?}");
+    assert_eq!(count("feature.name", "run.receiver"), 1, "{events:?}");
+    let run = events.iter().find(|e| e["feature.name"] == "run").unwrap();
+    assert_eq!(run["success"], true, "{run}");
 }
