@@ -55,16 +55,8 @@ fn a_wrapped_pydantic_ai_run_becomes_framework_agent_and_tool_events_without_con
 
 #[test]
 fn configure_features_come_from_its_flags() {
-    let env = TestEnv::new().var("AUTOMAGIK_TELEMETRY_DEBUG", "1");
-    let out = env
-        .cmd()
-        .args(["configure", "--mask", "content"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let features: Vec<String> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    let features: Vec<String> = debug_events(&["configure", "--mask", "content"])
+        .iter()
         .filter_map(|e| e["feature.name"].as_str().map(str::to_string))
         .collect();
     assert!(
@@ -81,17 +73,27 @@ fn configure_features_come_from_its_flags() {
 fn a_wrapped_run_records_its_events_once() {
     // One startup event and one event per feature, whatever the run's engine and
     // receiver did.
-    let env = TestEnv::new().var("AUTOMAGIK_TELEMETRY_DEBUG", "1");
-    let out = env.cmd().args(["run", "--", "true"]).output().unwrap();
-    assert!(out.status.success());
-    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .collect();
+    let events = debug_events(&["run", "--", "true"]);
     let count = |key: &str, value: &str| events.iter().filter(|e| e[key] == value).count();
     assert_eq!(count("event.type", "system.startup"), 1, "{events:?}");
     assert_eq!(count("feature.name", "run"), 1, "{events:?}");
     assert_eq!(count("feature.name", "run.receiver"), 1, "{events:?}");
     let run = events.iter().find(|e| e["feature.name"] == "run").unwrap();
     assert_eq!(run["success"], true, "{run}");
+}
+
+/// Runs the binary with these arguments and `AUTOMAGIK_TELEMETRY_DEBUG=1`, which must
+/// succeed; the events it printed on stderr instead of queueing them.
+fn debug_events(args: &[&str]) -> Vec<serde_json::Value> {
+    let env = TestEnv::new().var("AUTOMAGIK_TELEMETRY_DEBUG", "1");
+    let out = env.cmd().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .collect()
 }
