@@ -10,7 +10,7 @@
 use std::panic::UnwindSafe;
 
 /// The exit code of a command that panicked, as the standard library's `main` gives.
-pub const PANICKED: i32 = 101;
+const PANICKED: i32 = 101;
 
 /// Runs `main` as the standard library's runtime would, and exits with its code (101 if
 /// it panicked; the panic hook has printed why). Call it from the process's entry.
