@@ -1,8 +1,9 @@
 //! Engine benchmarks (figures printed, nothing asserted), against a discarding loopback
 //! sink: enqueue latency at 100,000 spans/s, end-to-end throughput (plain and gzip), drop
 //! rate and CPU per million spans at a sustained 10,000 spans/s, peak memory with a dead
-//! provider, and the cost of content masking (throughput of spans carrying prompts with
-//! `AUTOMAGIK_MASK` off, `patterns` and `content`, and the masker alone).
+//! provider, and the cost of content masking (throughput of bare GenAI spans with
+//! `AUTOMAGIK_MASK` off and `content`, of spans carrying prompts with it off, `patterns`
+//! and `content`, and the masker alone).
 //! The cost of a backend profile: end-to-end throughput without one and with Phoenix's.
 //! The rows compared with each other (masking modes, profiles) are medians of runs taken
 //! in turn.
@@ -226,20 +227,17 @@ fn whole_batches(n: usize) -> usize {
 
 /// End-to-end throughput of a million spans (`BENCH_SPANS` others: fewer for a run under
 /// callgrind), as fast as the producer can go.
-fn end_to_end(url: &str, gzip: bool, mask: MaskMode) {
+fn end_to_end(url: &str, gzip: bool) {
     let n = std::env::var("BENCH_SPANS")
         .ok()
         .and_then(|n| n.parse().ok())
         .map_or(whole_batches(1_000_000), whole_batches);
-    let run = throughput(url, gzip, mask, spans(n));
+    let run = throughput(url, gzip, MaskMode::None, spans(n));
     let compression = if gzip { "gzip " } else { "plain" };
-    let name = format!("engine.e2e.{}.mask_{mask}", compression.trim());
+    let name = format!("engine.e2e.{}.mask_none", compression.trim());
     figure(&name, run.spans_per_second(), "spans/s");
     figure(&format!("{name}.cpu"), run.cpu, "CPU s/M spans");
-    match mask {
-        MaskMode::None => println!("end-to-end {compression}: {}", run.line(n)),
-        mode => println!("end-to-end {compression}, mask {mode}: {}", run.line(n)),
-    }
+    println!("end-to-end {compression}: {}", run.line(n));
 }
 
 /// Sustained 10,000 spans/s: drop rate and CPU per million spans.
@@ -281,8 +279,8 @@ fn main() {
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("memory") => memory(),
         Ok("latency") => latency(&url),
-        Ok("throughput") => end_to_end(&url, false, MaskMode::None),
-        Ok("gzip") => end_to_end(&url, true, MaskMode::None),
+        Ok("throughput") => end_to_end(&url, false),
+        Ok("gzip") => end_to_end(&url, true),
         Ok("masking") => masking(&url),
         Ok("profiles") => profiles(&url),
         Ok("masker") => masker_alone(),
@@ -291,9 +289,8 @@ fn main() {
         _ => {
             memory();
             latency(&url);
-            end_to_end(&url, false, MaskMode::None);
-            end_to_end(&url, true, MaskMode::None);
-            end_to_end(&url, false, MaskMode::Content);
+            end_to_end(&url, false);
+            end_to_end(&url, true);
             masking(&url);
             profiles(&url);
             soak(&url);

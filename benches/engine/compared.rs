@@ -51,45 +51,74 @@ fn alternated(kinds: usize, run: impl Fn(usize) -> Throughput) -> Vec<Throughput
         .collect()
 }
 
-/// Throughput with masking off, `patterns` and `content` (medians of alternated runs),
-/// and the masker's own cost.
+/// Throughput with masking off and on (medians of alternated runs): for a million bare
+/// GenAI spans, off and `content` (whose strings are all structural, so kept and scanned:
+/// the cost of the scan alone), and for spans with ~1 KiB of content, off, `patterns` and
+/// `content`; then the masker's own cost.
 pub(super) fn masking(url: &str) {
-    let n = whole_batches(200_000);
-    let modes = [MaskMode::None, MaskMode::Patterns, MaskMode::Content];
-    let medians = alternated(modes.len(), |i| {
-        throughput(url, false, modes[i], content_spans(n))
-    });
-    for (mode, run) in modes.iter().zip(medians) {
-        println!(
-            "end-to-end plain, spans with ~1 KiB of content, mask {mode:<8}: {} (median of {ROUNDS})",
-            run.line(n)
-        );
-        figure(
-            &format!("engine.content_spans.mask_{mode}"),
-            run.spans_per_second(),
-            "spans/s",
-        );
+    for (label, name, n, make, modes) in [
+        (
+            "bare GenAI spans",
+            "bare_spans",
+            whole_batches(1_000_000),
+            spans as fn(usize) -> Vec<Span>,
+            &[MaskMode::None, MaskMode::Content][..],
+        ),
+        (
+            "spans with ~1 KiB of content",
+            "content_spans",
+            whole_batches(200_000),
+            content_spans,
+            &[MaskMode::None, MaskMode::Patterns, MaskMode::Content][..],
+        ),
+    ] {
+        let medians = alternated(modes.len(), |i| throughput(url, false, modes[i], make(n)));
+        for (mode, run) in modes.iter().zip(medians) {
+            println!(
+                "end-to-end plain, {label}, mask {mode:<8}: {} (median of {ROUNDS})",
+                run.line(n)
+            );
+            figure(
+                &format!("engine.{name}.mask_{mode}"),
+                run.spans_per_second(),
+                "spans/s",
+            );
+        }
     }
     masker_alone();
 }
 
-/// The masker alone, on one core, in wall and CPU time (`BENCH_ONLY=masker`: a quick A/B).
+/// The masker alone, on one core, in wall and CPU time (`BENCH_ONLY=masker`: a quick A/B):
+/// `patterns` and `content` on spans with content, and `content` on bare GenAI spans (all
+/// their strings kept and scanned), taken 10 times over for a figure finer than the CPU
+/// clock's tick (masking a bare span again does the same work).
 pub(super) fn masker_alone() {
     let n = 200_000;
-    for mode in [MaskMode::Patterns, MaskMode::Content] {
-        let mut batch = content_spans(n);
+    for (mode, spans_of, label, passes) in [
+        (
+            MaskMode::Patterns,
+            content_spans as fn(usize) -> Vec<Span>,
+            "",
+            1,
+        ),
+        (MaskMode::Content, content_spans, "", 1),
+        (MaskMode::Content, spans, ".bare_spans", 10),
+    ] {
+        let mut batch = spans_of(n);
         let masker = Masker::new(mode, &[]);
         let cpu_before = cpu_seconds();
         let start = Instant::now();
-        let failed = masker.mask_batch(&mut batch);
+        for _ in 0..passes {
+            assert_eq!(masker.mask_batch(&mut batch), 0);
+        }
+        let spans = (n * passes) as f64;
         let secs = start.elapsed().as_secs_f64();
-        let cpu = (cpu_seconds() - cpu_before) * 1e9 / n as f64;
-        assert_eq!(failed, 0);
-        figure(&format!("engine.masker.{mode}"), cpu, "CPU ns/span");
+        let cpu = (cpu_seconds() - cpu_before) * 1e9 / spans;
+        figure(&format!("engine.masker.{mode}{label}"), cpu, "CPU ns/span");
         println!(
-            "masker alone, {mode:<8}: {:.2} µs per span ({:.0} spans/s on one core; {cpu:.0} CPU ns per span)",
-            secs * 1e6 / n as f64,
-            n as f64 / secs
+            "masker alone, {mode:<8}{label}: {:.2} µs per span ({:.0} spans/s on one core; {cpu:.0} CPU ns per span)",
+            secs * 1e6 / spans,
+            spans / secs
         );
     }
 }

@@ -264,7 +264,14 @@ impl Masker {
 
     fn mask_attrs(&self, attrs: &mut [Attribute]) -> Result<(), MaskError> {
         for attr in attrs {
-            mask_value(&mut attr.value, self.treatment(&attr.key), 0)?;
+            // Numbers and booleans carry no text: their key is not looked up (a third of
+            // a GenAI span's attributes are token counts and settings).
+            if !matches!(
+                attr.value,
+                Value::Bool(_) | Value::Int(_) | Value::Double(_)
+            ) {
+                mask_value(&mut attr.value, self.treatment(&attr.key), 0)?;
+            }
         }
         Ok(())
     }
