@@ -20,6 +20,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 static BEFORE_MAIN: automagik_tracing::allocator::Constructor =
     automagik_tracing::allocator::reserve_small_arenas;
 
+/// C's `pow`, the one function the binary took from glibc's `libm.so.6` (the async
+/// runtime's scheduler statistics and the progress bars call it): defined here, in Rust
+/// (the `libm` crate, a port of musl's), that library is not loaded at each start, which
+/// cost every process 0.065 ms (a C hello world linked with it and without, 400
+/// alternated runs).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[unsafe(no_mangle)]
+extern "C" fn pow(x: f64, y: f64) -> f64 {
+    libm::pow(x, y)
+}
+
 /// The process's entry, called by the C runtime in place of the standard library's
 /// `main`, whose runtime set-up costs every start 0.12 ms (`startup`).
 #[unsafe(no_mangle)]
