@@ -59,6 +59,9 @@ impl Background {
     /// threads start with the first batch ([`Exports`]).
     pub(super) fn run(self, spans: mpsc::Receiver<Queued>, records: mpsc::Receiver<QueuedRecords>) {
         warm_cpu_features();
+        for exporter in &self.exporters {
+            exporter.prepare();
+        }
         let mut builder = tokio::runtime::Builder::new_current_thread();
         builder.enable_time();
         // The IO driver (an epoll instance and its waker) only for exporters that open

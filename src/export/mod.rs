@@ -142,6 +142,10 @@ pub trait Exporter: Send + Sync {
     fn uses_sockets(&self) -> bool {
         true
     }
+    /// Gets ready to send, on the engine's thread as it starts (beside a wrapped
+    /// command): what its first export would otherwise do first, after the command has
+    /// exited. Nothing unless it says so.
+    fn prepare(&self) {}
 }
 
 /// The exporter for a provider of the settings.

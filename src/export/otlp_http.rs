@@ -153,6 +153,10 @@ impl Exporter for OtlpHttp {
         true
     }
 
+    fn prepare(&self) {
+        self.client.prepare();
+    }
+
     fn endpoint(&self) -> &str {
         &self.shown_url
     }
