@@ -26,8 +26,7 @@ impl Client {
     }
 
     /// Builds the shared plain-http client now (0.1–0.17 ms), so a wrapped run's only
-    /// export, as the command exits, does not; and the engine's thread that builds it
-    /// then has memory for what the export allocates. The TLS client is left to
+    /// export, as the command exits, does not. The TLS client is left to
     /// [`warm_up`]'s thread: the system's certificates take milliseconds to load, which
     /// the engine's thread must not wait out.
     pub(super) fn prepare(&self) {
