@@ -215,6 +215,12 @@ fn tell(report: &Report, ctx: &Context) {
             tally.dropped
         ));
     }
+    let (requests, spans) = report.received;
+    if requests > 0 {
+        ctx.ui.debug(&format!(
+            "the receiver answered {requests} requests from the command and took in {spans} spans"
+        ));
+    }
     if report.other_signals > 0 {
         ctx.ui.debug(&format!(
             "{} logs or metrics requests from the command were received and forwarded to the providers that take them",

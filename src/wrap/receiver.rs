@@ -78,7 +78,7 @@ pub type LogTap = Arc<dyn Fn(&ExportLogsServiceRequest) + Send + Sync>;
 pub struct ReceiverStats {
     /// Spans accepted and handed on.
     pub spans: AtomicU64,
-    /// Trace requests answered (accepted or refused).
+    /// Requests answered, of every signal, accepted or refused.
     pub requests: AtomicU64,
     refused: [AtomicU64; Refusal::ALL.len()],
     /// Requests of log records or metrics accepted and handed on.

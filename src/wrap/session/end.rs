@@ -25,6 +25,9 @@ pub struct Report {
     pub refused: BTreeMap<String, u64>,
     /// Logs and metrics requests received and handed to the engine.
     pub other_signals: u64,
+    /// Requests the receiver answered (every signal, accepted or refused), and the spans
+    /// it took in.
+    pub received: (u64, u64),
     /// The coding agent traced, and what its translator did.
     pub agent: Option<(Agent, Translated)>,
 }
@@ -46,6 +49,7 @@ impl Session {
             let stats = receiver.stats.clone();
             receiver.stop();
             received = stats.spans.load(Relaxed);
+            report.received = (stats.requests.load(Relaxed), received);
             report.refused = stats.refused();
             report.other_signals = stats.other_signals.load(Relaxed);
         }
