@@ -48,7 +48,7 @@ fn main() {
     let start = Instant::now();
     let mut bytes = 0usize;
     for _ in 0..ROUNDS {
-        bytes += wire::encode_spans(spans.clone(), |_| {}).len();
+        bytes += wire::encode_spans(spans.clone(), |_, _| {}, |_| {}).len();
     }
     report("span by span", start.elapsed().as_secs_f64(), bytes);
 

@@ -21,7 +21,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest 
 use opentelemetry_proto::tonic::resource::v1::Resource as PbResource;
 use opentelemetry_proto::tonic::trace::v1 as pb;
 
-use crate::span::{Grouper, Groups, Span, resource_to_pb, scope_to_pb, span_into_pb_reusing};
+use crate::span::{
+    AddedAttrs, Grouper, Groups, Span, resource_to_pb, scope_to_pb, span_into_pb_adding,
+};
 
 /// Bytes the scratch buffer takes at a time: a few allocations per batch of encoded spans
 /// (each span's bytes a slice of it) rather than one per span.
@@ -91,17 +93,22 @@ pub fn encode(request: &Request) -> Vec<u8> {
     body.encode_to_vec()
 }
 
-/// The body of `span::into_request(spans)` with `resource` applied to each of its
-/// resources (a backend profile's attributes), the same bytes, without building that
+/// The body of `span::into_request(spans)`, with the attributes `add` writes for each
+/// span after its own and `resource` applied to each of its resources (a backend
+/// profile's attributes), the same bytes as the request with them, without building that
 /// request: each span is moved into one reused `Span` message and encoded at once.
-pub fn encode_spans(spans: Vec<Span>, resource: impl Fn(&mut PbResource)) -> Vec<u8> {
+pub fn encode_spans(
+    spans: Vec<Span>,
+    add: impl Fn(&Span, &mut AddedAttrs<'_>),
+    resource: impl Fn(&mut PbResource),
+) -> Vec<u8> {
     let scratch = &mut BytesMut::with_capacity(SCRATCH_BYTES);
     let mut groups: Groups<Bytes> = Vec::new();
     let mut grouper = Grouper::new(spans.len());
     let mut message = pb::Span::default();
     for span in spans {
         let (r, s) = grouper.place(&mut groups, &span);
-        span_into_pb_reusing(span, &mut message);
+        span_into_pb_adding(span, &mut message, &add);
         groups[r].1[s].1.push(encoded(scratch, &message));
     }
     drop(message);
@@ -231,9 +238,12 @@ mod tests {
         let spans = mixed_spans();
         let request = to_request(&spans);
         assert_eq!(request.resource_spans.len(), 2);
-        assert_eq!(encode_spans(spans, |_| {}), request.encode_to_vec());
         assert_eq!(
-            encode_spans(Vec::new(), |_| {}),
+            encode_spans(spans, |_, _| {}, |_| {}),
+            request.encode_to_vec()
+        );
+        assert_eq!(
+            encode_spans(Vec::new(), |_, _| {}, |_| {}),
             Request::default().encode_to_vec()
         );
     }
@@ -249,11 +259,65 @@ mod tests {
                 .attributes
                 .extend(crate::span::attrs_into_pb(vec![added.clone()]));
         }
-        let body = encode_spans(spans, |resource| {
-            resource
-                .attributes
-                .extend(crate::span::attrs_into_pb(vec![added.clone()]));
-        });
+        let body = encode_spans(
+            spans,
+            |_, _| {},
+            |resource| {
+                resource
+                    .attributes
+                    .extend(crate::span::attrs_into_pb(vec![added.clone()]));
+            },
+        );
         assert_eq!(body, request.encode_to_vec());
+    }
+
+    /// Every profile's attributes written into each span's message are the bytes of the
+    /// request of the spans the profile was applied to: GenAI spans of several kinds, some
+    /// with a profile's key already, one with a masked session.
+    #[test]
+    fn a_profile_written_while_encoding_is_the_profile_applied_to_the_spans() {
+        use crate::presets::Profile;
+        use crate::profile::Profiler;
+        let mut spans = mixed_spans();
+        for (i, span) in spans.iter_mut().enumerate() {
+            match i % 4 {
+                0 => span
+                    .set("gen_ai.operation.name", "chat")
+                    .set("gen_ai.provider.name", "openai")
+                    .set("gen_ai.request.model", format!("model-{i}"))
+                    .set("gen_ai.usage.input_tokens", i as i64)
+                    .set("gen_ai.usage.output_tokens", 7i64),
+                1 => span
+                    .set("gen_ai.operation.name", "execute_tool")
+                    .set("gen_ai.tool.name", "search"),
+                2 => span
+                    .set("llm.model_name", "kept")
+                    .set("session.id", "[MASKED len=5]")
+                    .set("gen_ai.request.model", "m"),
+                _ => span,
+            };
+        }
+        for profile in [
+            Profile::Plain,
+            Profile::OpenInference,
+            Profile::Langfuse,
+            Profile::LangSmith,
+            Profile::MLflow,
+        ] {
+            let profiler = Profiler {
+                profile,
+                resource: vec![("openinference.project.name".into(), "p".into())],
+            };
+            let mut applied = spans.clone();
+            profiler.apply_batch(&mut applied);
+            let mut request = crate::span::into_request(applied);
+            profiler.apply_resource(&mut request);
+            let body = encode_spans(
+                spans.clone(),
+                |span, added| profiler.write_added(span, added),
+                |resource| profiler.apply_to_resource(resource),
+            );
+            assert_eq!(body, request.encode_to_vec(), "{profile:?}");
+        }
     }
 }

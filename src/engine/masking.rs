@@ -2,8 +2,9 @@
 //! backend profile, and each batch is masked, profiled (after masking: see `profile`) and
 //! converted to a request once per group (and encoded once, by the first exporter that
 //! sends it; or, for a group whose exporters send the body alone, encoded span by span
-//! without a request: `wire::encode_spans`). With no masking and no profile there is one
-//! group and the batch is converted without a copy.
+//! without a request, the profile's attributes written straight into each span's
+//! message: `wire::encode_spans`). With no masking and no profile there is one group and
+//! the batch is converted without a copy.
 
 use std::sync::Arc;
 
@@ -89,12 +90,17 @@ impl MaskGroups {
                     spans.clone()
                 };
                 let failed = group.masker.mask_batch(&mut mine) as u64;
-                group.profiler.apply_batch(&mut mine);
                 let payload = if body_only.get(i).copied().unwrap_or(false) {
                     let count = mine.len();
-                    let body = wire::encode_spans(mine, |r| group.profiler.apply_to_resource(r));
+                    // The profile's attributes go straight into each span's message.
+                    let body = wire::encode_spans(
+                        mine,
+                        |span, added| group.profiler.write_added(span, added),
+                        |r| group.profiler.apply_to_resource(r),
+                    );
                     Payload::encoded(body.into(), count)
                 } else {
+                    group.profiler.apply_batch(&mut mine);
                     let mut request = into_request(mine);
                     group.profiler.apply_resource(&mut request);
                     Payload::new(request)

@@ -21,7 +21,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use crate::config::ProviderConfig;
 use crate::presets::{self, Profile};
 use crate::semantic;
-use crate::span::{Attribute, Span, Value};
+use crate::span::{AddedAttrs, Attribute, Span};
 
 /// The resource attribute naming the Phoenix project a span belongs to.
 pub const PHOENIX_PROJECT_ATTRIBUTE: &str = "openinference.project.name";
@@ -75,21 +75,28 @@ impl Profiler {
     /// [`apply`](Self::apply), collecting what it adds in `added` (empty; left empty),
     /// which a batch keeps from span to span.
     fn apply_with(&self, span: &mut Span, added: &mut Vec<Attribute>) {
-        // What to add is worked out on the span as it is (the meaning borrows its texts),
-        // then copied into attributes and appended in one move.
-        {
-            let meaning = semantic::read_ref(span);
-            let mut adder = Adder::new(&span.attributes, added, span.parent_span_id.is_none());
-            match self.profile {
-                Profile::Plain => {}
-                Profile::OpenInference => backends::openinference(&meaning, &mut adder),
-                Profile::Langfuse => backends::langfuse(&meaning, &mut adder),
-                Profile::LangSmith => backends::langsmith(&meaning, &mut adder),
-                Profile::MLflow => backends::mlflow(&meaning, &mut adder),
-            }
-        }
+        self.write_added(span, added);
         span.attributes.reserve_exact(added.len());
         span.attributes.append(added);
+    }
+
+    /// Writes the attributes the profile adds to `span` into `out`: the attributes after
+    /// the span's own in the message it is encoded from (`wire::encode_spans`, where the
+    /// span itself never holds them), or a vector. Worked out on the span as it is: the
+    /// meaning borrows its texts.
+    pub fn write_added(&self, span: &Span, out: &mut dyn AddTo) {
+        if self.profile == Profile::Plain {
+            return;
+        }
+        let meaning = semantic::read_ref(span);
+        let mut adder = Adder::new(&span.attributes, out, span.parent_span_id.is_none());
+        match self.profile {
+            Profile::Plain => {}
+            Profile::OpenInference => backends::openinference(&meaning, &mut adder),
+            Profile::Langfuse => backends::langfuse(&meaning, &mut adder),
+            Profile::LangSmith => backends::langsmith(&meaning, &mut adder),
+            Profile::MLflow => backends::mlflow(&meaning, &mut adder),
+        }
     }
 
     /// Adds the resource attributes to every resource of `request` that lacks them.
@@ -147,12 +154,51 @@ impl ProfilePlan {
     }
 }
 
+/// Where a profile's attributes for one span go: the message the span is encoded from
+/// ([`AddedAttrs`]), or a vector the span's attributes are then extended with.
+pub trait AddTo {
+    /// Whether `key` was added already.
+    fn has(&self, key: &str) -> bool;
+    /// Adds `key` = the string `text`.
+    fn text(&mut self, key: &'static str, text: &str);
+    /// Adds `key` = the integer `value`.
+    fn int(&mut self, key: &'static str, value: i64);
+}
+
+impl AddTo for Vec<Attribute> {
+    fn has(&self, key: &str) -> bool {
+        self.iter().any(|a| a.key == key)
+    }
+
+    fn text(&mut self, key: &'static str, text: &str) {
+        self.push(Attribute::new(key, text));
+    }
+
+    fn int(&mut self, key: &'static str, value: i64) {
+        self.push(Attribute::new(key, value));
+    }
+}
+
+impl AddTo for AddedAttrs<'_> {
+    fn has(&self, key: &str) -> bool {
+        AddedAttrs::has(self, key)
+    }
+
+    fn text(&mut self, key: &'static str, text: &str) {
+        AddedAttrs::text(self, key, text);
+    }
+
+    fn int(&mut self, key: &'static str, value: i64) {
+        AddedAttrs::int(self, key, value);
+    }
+}
+
 /// Collects the attributes a profile adds to one span, leaving out those it has.
 pub(crate) struct Adder<'a> {
     /// The span's attributes.
     existing: &'a [Attribute],
-    /// What is to be added, in order.
-    added: &'a mut Vec<Attribute>,
+    /// Where what is added goes, in order.
+    added: &'a mut dyn AddTo,
     /// Bit `n` is set when the span has, or is to be given, a name `n` bytes long (bit
     /// 63: 63 or more). Most names a profile adds are of a length no name of the span
     /// has: those are added without comparing names.
@@ -167,7 +213,7 @@ fn length_bit(len: usize) -> u64 {
 }
 
 impl<'a> Adder<'a> {
-    fn new(existing: &'a [Attribute], added: &'a mut Vec<Attribute>, root: bool) -> Self {
+    fn new(existing: &'a [Attribute], added: &'a mut dyn AddTo, root: bool) -> Self {
         let lengths = existing
             .iter()
             .fold(0, |bits, a| bits | length_bit(a.key.len()));
@@ -179,31 +225,43 @@ impl<'a> Adder<'a> {
         }
     }
 
-    /// Adds `key` = `value` unless the span already has `key`.
-    pub fn add(&mut self, key: &'static str, value: impl Into<Value>) {
+    /// Whether `key` may be added: the span has no attribute of that name, nor was one
+    /// added; it is then counted as the span's.
+    fn may_add(&mut self, key: &'static str) -> bool {
         let bit = length_bit(key.len());
-        if self.lengths & bit != 0 {
-            let has = |attributes: &[Attribute]| attributes.iter().any(|a| a.key == key);
-            if has(self.existing) || has(self.added) {
-                return;
-            }
+        if self.lengths & bit != 0
+            && (self.existing.iter().any(|a| a.key == key) || self.added.has(key))
+        {
+            return false;
         }
         self.lengths |= bit;
-        self.added.push(Attribute::new(key, value));
+        true
+    }
+
+    /// Adds `key` = `value` (a name of the profile's own) unless the span already has `key`.
+    pub fn add(&mut self, key: &'static str, value: &'static str) {
+        if self.may_add(key) {
+            self.added.text(key, value);
+        }
     }
 
     /// Adds a text the span carried, unless it is a masked placeholder: the profile copies
     /// identifiers and names, never what masking hid.
     pub fn add_text(&mut self, key: &'static str, value: Option<&str>) {
-        if let Some(value) = value.filter(|v| !is_masked(v)) {
-            self.add(key, value);
+        if let Some(value) = value.filter(|v| !is_masked(v))
+            && self.may_add(key)
+        {
+            self.added.text(key, value);
         }
     }
 
     /// Adds a count, when known (saturated to OTLP's i64).
     pub fn add_count(&mut self, key: &'static str, value: Option<u64>) {
-        if let Some(value) = value {
-            self.add(key, i64::try_from(value).unwrap_or(i64::MAX));
+        if let Some(value) = value
+            && self.may_add(key)
+        {
+            self.added
+                .int(key, i64::try_from(value).unwrap_or(i64::MAX));
         }
     }
 }

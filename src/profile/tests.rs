@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::mask::{MaskMode, Masker};
-use crate::span::{Resource, Scope, SpanId, TraceId, to_request};
+use crate::span::{Resource, Scope, SpanId, TraceId, Value, to_request};
 
 fn profiler(profile: Profile) -> Profiler {
     Profiler {

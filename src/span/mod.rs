@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use ids::{SpanId, TraceId};
-pub(crate) use otlp::{Grouper, Groups, resource_to_pb, scope_to_pb, span_into_pb_reusing};
-pub(crate) use otlp::{attr_from_pb, resource_from_pb, scope_from_pb, span_from_reused};
 pub use otlp::{
-    attrs_from_pb, attrs_into_pb, from_request, into_request, into_spans, span_count, to_request,
-    value_from_pb, value_into_pb,
+    AddedAttrs, attrs_from_pb, attrs_into_pb, from_request, into_request, into_spans, span_count,
+    to_request, value_from_pb, value_into_pb,
 };
+pub(crate) use otlp::{Grouper, Groups, resource_to_pb, scope_to_pb, span_into_pb_adding};
+pub(crate) use otlp::{attr_from_pb, resource_from_pb, scope_from_pb, span_from_reused};
 
 /// Nanoseconds since the Unix epoch, now.
 pub fn now_unix_nanos() -> u64 {

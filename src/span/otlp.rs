@@ -13,8 +13,9 @@ use opentelemetry_proto::tonic::trace::v1 as pb;
 use super::*;
 
 mod values;
+pub use values::AddedAttrs;
 pub(crate) use values::attr_from_pb;
-use values::attrs_into_pb_reusing;
+use values::attrs_into_pb_front;
 pub use values::{attrs_from_pb, attrs_into_pb, value_from_pb, value_into_pb};
 
 fn same<T: PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
@@ -216,7 +217,23 @@ fn span_into_pb(span: Span) -> pb::Span {
 /// Moves `span` into `pb`, reusing `pb`'s vectors (ids, attributes): converted span by
 /// span into one `pb::Span`, a batch needs no allocation of its own for them
 /// (`wire::encode_spans`). What `pb` held before is dropped.
-pub(crate) fn span_into_pb_reusing(span: Span, pb: &mut pb::Span) {
+fn span_into_pb_reusing(span: Span, pb: &mut pb::Span) {
+    span_into_pb_adding(span, pb, |_, _| {});
+}
+
+/// [`span_into_pb_reusing`], with the attributes `add` writes (given the span, before it
+/// moves) after the span's own: a backend profile's, never in the span itself.
+pub(crate) fn span_into_pb_adding(
+    mut span: Span,
+    pb: &mut pb::Span,
+    add: impl FnOnce(&Span, &mut AddedAttrs<'_>),
+) {
+    let own = span.attributes.len();
+    let mut added = AddedAttrs::after(&mut pb.attributes, own);
+    add(&span, &mut added);
+    let end = added.end;
+    pb.attributes.truncate(end);
+    attrs_into_pb_front(std::mem::take(&mut span.attributes), &mut pb.attributes);
     refill(&mut pb.trace_id, &span.trace_id.0);
     refill(&mut pb.span_id, &span.span_id.0);
     match span.parent_span_id {
@@ -235,7 +252,6 @@ pub(crate) fn span_into_pb_reusing(span: Span, pb: &mut pb::Span) {
     } as i32;
     pb.start_time_unix_nano = span.start_unix_nanos;
     pb.end_time_unix_nano = span.end_unix_nanos;
-    attrs_into_pb_reusing(span.attributes, &mut pb.attributes);
     pb.dropped_attributes_count = 0;
     pb.events = span
         .events

@@ -74,7 +74,9 @@ fn attributes_converted_into_reused_key_values_are_those_converted_anew() {
     ];
     let mut reused = Vec::new();
     for attributes in spans {
-        values::attrs_into_pb_reusing(attributes.clone(), &mut reused);
+        reused.truncate(attributes.len());
+        reused.resize_with(attributes.len(), Default::default);
+        values::attrs_into_pb_front(attributes.clone(), &mut reused);
         assert_eq!(reused, attrs_into_pb(attributes));
     }
 }

@@ -19,28 +19,92 @@ pub(super) fn attr_into_pb(attribute: Attribute) -> pb_common::KeyValue {
     }
 }
 
-/// Attributes as OTLP key-values in `pb`, whose earlier key-values give their names'
-/// room: a name borrowed from the tool's table ([`crate::span::keys`]) is copied into it
-/// rather than allocated, and an owned one moved in.
-pub(super) fn attrs_into_pb_reusing(attrs: Vec<Attribute>, pb: &mut Vec<pb_common::KeyValue>) {
-    pb.truncate(attrs.len());
-    let mut attrs = attrs.into_iter();
-    for (kv, attribute) in pb.iter_mut().zip(attrs.by_ref()) {
-        let mut key = std::mem::take(&mut kv.key);
+/// Attributes as OTLP key-values in the first `attrs.len()` of `pb` (which has at least
+/// that many), whose earlier key-values give their names' room: a name borrowed from the
+/// tool's table ([`crate::span::keys`]) is copied into it rather than allocated, and an
+/// owned one moved in.
+pub(super) fn attrs_into_pb_front(attrs: Vec<Attribute>, pb: &mut [pb_common::KeyValue]) {
+    debug_assert!(pb.len() >= attrs.len(), "a slot for each attribute");
+    for (kv, attribute) in pb.iter_mut().zip(attrs) {
         match attribute.key {
             Cow::Borrowed(name) => {
-                key.clear();
-                key.push_str(name);
+                kv.key.clear();
+                kv.key.push_str(name);
             }
-            Cow::Owned(name) => key = name,
+            Cow::Owned(name) => kv.key = name,
         }
-        *kv = pb_common::KeyValue {
-            key,
-            value: Some(value_into_pb(attribute.value)),
-            ..Default::default()
-        };
+        kv.value = Some(value_into_pb(attribute.value));
     }
-    pb.extend(attrs.map(attr_into_pb));
+}
+
+/// Attributes added after a span's own in the message it is encoded from (a backend
+/// profile's), written while the span's texts can still be borrowed, before they move
+/// into the message: each key and text is copied into the strings its slot kept from the
+/// span before, so spans of one shape allocate nothing for them.
+pub struct AddedAttrs<'a> {
+    slots: &'a mut Vec<pb_common::KeyValue>,
+    /// The span's own attributes: the slots before this.
+    own: usize,
+    /// The slot the next attribute goes in.
+    pub(super) end: usize,
+}
+
+impl<'a> AddedAttrs<'a> {
+    /// Added attributes written from slot `own` on.
+    pub(super) fn after(slots: &'a mut Vec<pb_common::KeyValue>, own: usize) -> Self {
+        if slots.len() < own {
+            slots.resize_with(own, Default::default);
+        }
+        AddedAttrs {
+            slots,
+            own,
+            end: own,
+        }
+    }
+
+    /// Whether an attribute named `key` was added already.
+    pub fn has(&self, key: &str) -> bool {
+        self.slots[self.own..self.end]
+            .iter()
+            .any(|kv| kv.key == key)
+    }
+
+    /// Adds `key` = the string `text`.
+    pub fn text(&mut self, key: &str, text: &str) {
+        use pb_common::any_value::Value as V;
+        match self.next(key) {
+            Some(pb_common::AnyValue {
+                value: Some(V::StringValue(string)),
+            }) => {
+                string.clear();
+                string.push_str(text);
+            }
+            other => {
+                *other = Some(pb_common::AnyValue {
+                    value: Some(V::StringValue(text.to_owned())),
+                });
+            }
+        }
+    }
+
+    /// Adds `key` = the integer `value`.
+    pub fn int(&mut self, key: &str, value: i64) {
+        *self.next(key) = Some(pb_common::AnyValue {
+            value: Some(pb_common::any_value::Value::IntValue(value)),
+        });
+    }
+
+    /// The next slot, named `key`: its value, to be written.
+    fn next(&mut self, key: &str) -> &mut Option<pb_common::AnyValue> {
+        if self.end == self.slots.len() {
+            self.slots.push(pb_common::KeyValue::default());
+        }
+        let kv = &mut self.slots[self.end];
+        self.end += 1;
+        kv.key.clear();
+        kv.key.push_str(key);
+        &mut kv.value
+    }
 }
 
 /// A value as OTLP's `AnyValue`.
