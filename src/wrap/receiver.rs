@@ -43,6 +43,7 @@ use crate::span::Span;
 pub use crate::wrap::refusal::{Refusal, describe_refused};
 use crate::wrap::{grpc, http};
 
+mod drain;
 mod idle;
 mod take;
 
@@ -110,6 +111,9 @@ pub struct Receiver {
     stop: Option<UnixStream>,
     /// Whether the thread still waits for its first connection (`idle::State`).
     state: Arc<idle::State>,
+    /// The listening socket (a second descriptor of it): whether a connection waits when
+    /// the receiver stops.
+    listener: Option<std::net::TcpListener>,
     /// The thread, which says whether a connection made it build its runtime.
     thread: Option<JoinHandle<bool>>,
 }
@@ -156,6 +160,7 @@ impl Bound {
         body_limit: usize,
     ) -> Result<Receiver> {
         let Bound { addr, listener } = self;
+        let watched = listener.try_clone().ok();
         let stats = Arc::new(ReceiverStats::default());
         let (stop_tx, stop_rx) = idle::stop_signal()
             .map_err(|e| Error::failed(format!("cannot start the receiver: {e}")))?;
@@ -179,6 +184,7 @@ impl Bound {
             stats,
             stop: Some(stop_tx),
             state,
+            listener: watched,
             thread: Some(thread),
         })
     }
@@ -190,9 +196,10 @@ impl Receiver {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting and waits for the thread, unless it never had a connection: it is
-    /// then left to end by itself (it serves nothing more), and the command's exit code
-    /// waits for no thread to wake up.
+    /// Stops accepting and waits for the thread, which first takes in what was sent
+    /// before (`drain`), unless it never had a connection and none waits: it is then left
+    /// to end by itself (it serves nothing more), and the command's exit code waits for no
+    /// thread to wake up.
     pub fn stop(mut self) {
         self.shutdown();
     }
@@ -207,7 +214,9 @@ impl Receiver {
     fn shutdown(&mut self) -> bool {
         drop(self.stop.take());
         let thread = self.thread.take();
-        if self.state.abandon() {
+        // A connection made before the stop (a command that sent as it exited) is served.
+        let waiting = self.listener.take().is_some_and(|l| drain::waits(&l));
+        if !waiting && self.state.abandon() {
             return false;
         }
         thread.is_some_and(|thread| thread.join().unwrap_or(true))
@@ -272,6 +281,9 @@ fn serve(
     else {
         return false;
     };
+    // What the command sent before it exited is taken in after the stop (`drain`): the
+    // connections still waiting in the backlog are accepted through this descriptor.
+    let backlog = listener.try_clone().ok();
     runtime.block_on(async move {
         let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
             return;
@@ -289,26 +301,43 @@ fn serve(
                 accepted = listener.accept() => accepted,
             };
             let Ok((stream, _)) = accepted else { continue };
-            // An HTTP/2 answer is written as several frames: without this, each after the
-            // first waits for the client's delayed acknowledgement (Nagle's algorithm).
-            let _ = stream.set_nodelay(true);
-            let shared = shared.clone();
-            tokio::spawn(async move {
-                let _connection = permit;
-                let service = hyper::service::service_fn(move |req| {
-                    let shared = shared.clone();
-                    async move { Ok::<_, std::convert::Infallible>(handle(req, shared).await) }
-                });
-                let mut builder = auto::Builder::new(TokioExecutor::new());
-                // Larger frames: a request of 512 spans arrives in a few, not dozens.
-                builder.http2().max_frame_size(H2_MAX_FRAME_SIZE);
-                let _ = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+            connection(stream, permit, shared.clone());
+        }
+        if let Some(backlog) = backlog {
+            drain::accept_backlog(&backlog, &connections, |stream, permit| {
+                connection(stream, permit, shared.clone());
             });
         }
+        drain::until_served(&connections, MAX_CONNECTIONS).await;
     });
     true
+}
+
+/// Serves one connection on a task of its own, holding its `permit` until it ends.
+fn connection(
+    stream: tokio::net::TcpStream,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    shared: Arc<Shared>,
+) {
+    // An HTTP/2 answer is written as several frames: without this, each after the
+    // first waits for the client's delayed acknowledgement (Nagle's algorithm).
+    let _ = stream.set_nodelay(true);
+    tokio::spawn(async move {
+        let _connection = permit;
+        let service = hyper::service::service_fn(move |req| {
+            let shared = shared.clone();
+            async move { Ok::<_, std::convert::Infallible>(handle(req, shared).await) }
+        });
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        // A request whose sender closed its side after sending it (a command that exited
+        // without waiting for the answer) is still answered, not dropped half-read.
+        builder.http1().half_close(true);
+        // Larger frames: a request of 512 spans arrives in a few, not dozens.
+        builder.http2().max_frame_size(H2_MAX_FRAME_SIZE);
+        let _ = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    });
 }
 
 /// An OTLP/HTTP answer, or a gRPC one.

@@ -67,8 +67,8 @@ pub(super) struct Meanwhile<F: FnOnce()> {
 }
 
 /// Waits until `listener` has a connection to accept or `stop`'s other end is closed,
-/// running `meanwhile` once should neither come within its time. A stop that comes with a
-/// connection waiting wins, as in the runtime's accept loop once the command has ended.
+/// running `meanwhile` once should neither come within its time. A connection waiting
+/// wins over a stop: what the command sent before it ended is still taken in (`drain`).
 pub(super) fn first_connection(
     listener: &TcpListener,
     stop: &UnixStream,
@@ -106,11 +106,11 @@ pub(super) fn first_connection(
             }
             continue;
         }
-        if fds[1].revents != 0 {
-            return Woken::Stopped;
-        }
         if fds[0].revents != 0 {
             return Woken::Connection;
+        }
+        if fds[1].revents != 0 {
+            return Woken::Stopped;
         }
     }
 }
