@@ -26,16 +26,7 @@ fn niceness_of_threads(name: &str) -> Vec<i32> {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_receivers_threads_run_below_the_engines_priority() {
-    let receiver = Receiver::bind()
-        .unwrap()
-        .serve(
-            Arc::new(|_: Vec<Span>, _| {}),
-            Arc::new(|_, _| {}),
-            None,
-            None,
-            DEFAULT_BODY_LIMIT,
-        )
-        .unwrap();
+    let (receiver, _) = counting_receiver();
     // SAFETY: getpriority(2) of this thread reads its nice value.
     let own = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
     let mut stream = TcpStream::connect(receiver.addr).unwrap();
